@@ -1,0 +1,95 @@
+//! The terminal: the only module that prints. stdout carries data (rendered objects,
+//! prediction responses, tables); warnings, progress and errors go to stderr.
+//!
+//! It knows nothing of the domain: it renders `Display` values, error chains and diagnostics.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod diagnostics;
+
+pub use diagnostics::render_error;
+
+use std::fmt::Display;
+use std::io::{IsTerminal, Write};
+
+use console::style;
+
+/// How much to say on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Verbosity {
+    /// Errors only.
+    Quiet,
+    /// Errors, warnings and progress.
+    #[default]
+    Normal,
+    /// Also notes and debug detail.
+    Verbose,
+}
+
+/// Writes data to stdout and everything else to stderr, honouring `--quiet` and colours.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Printer {
+    verbosity: Verbosity,
+    progress: bool,
+}
+
+impl Printer {
+    /// A printer; `progress` is whether progress bars may be drawn at all.
+    #[must_use]
+    pub fn new(verbosity: Verbosity, progress: bool) -> Self {
+        Self { verbosity, progress: progress && std::io::stderr().is_terminal() }
+    }
+
+    /// The verbosity in force.
+    #[must_use]
+    pub fn verbosity(&self) -> Verbosity {
+        self.verbosity
+    }
+
+    /// Whether progress bars should be drawn (a terminal, not quiet, not disabled).
+    #[must_use]
+    pub fn shows_progress(&self) -> bool {
+        self.progress && self.verbosity != Verbosity::Quiet
+    }
+
+    /// Writes data to stdout, followed by a newline unless it already ends with one.
+    pub fn data(&self, text: &str) {
+        let mut out = std::io::stdout().lock();
+        // A closed pipe (`| head`) is not an error worth reporting.
+        let _ = out.write_all(text.as_bytes());
+        if !text.ends_with('\n') {
+            let _ = out.write_all(b"\n");
+        }
+        let _ = out.flush();
+    }
+
+    /// A warning line on stderr.
+    pub fn warning(&self, message: impl Display) {
+        if self.verbosity != Verbosity::Quiet {
+            eprintln!("{}: {message}", style("warning").yellow().bold());
+        }
+    }
+
+    /// A note line on stderr, shown only with `-v`.
+    pub fn note(&self, message: impl Display) {
+        if self.verbosity == Verbosity::Verbose {
+            eprintln!("{}: {message}", style("note").cyan().bold());
+        }
+    }
+
+    /// An error line on stderr (without a chain; see [`render_error`]).
+    pub fn error(&self, message: impl Display) {
+        eprintln!("{}: {message}", style("error").red().bold());
+    }
+
+    /// A status line on stderr (`validated`, `ready`, ...).
+    pub fn status(&self, label: &str, message: impl Display) {
+        if self.verbosity != Verbosity::Quiet {
+            eprintln!("{} {message}", style(label).green().bold());
+        }
+    }
+
+    /// A hint line on stderr.
+    pub fn hint(&self, message: impl Display) {
+        eprintln!("{}: {message}", style("hint").cyan().bold());
+    }
+}
