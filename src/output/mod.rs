@@ -36,7 +36,10 @@ impl Printer {
     /// A printer; `progress` is whether progress bars may be drawn at all.
     #[must_use]
     pub fn new(verbosity: Verbosity, progress: bool) -> Self {
-        Self { verbosity, progress: progress && std::io::stderr().is_terminal() }
+        Self {
+            verbosity,
+            progress: progress && std::io::stderr().is_terminal(),
+        }
     }
 
     /// The verbosity in force.
@@ -86,6 +89,11 @@ impl Printer {
         if self.verbosity != Verbosity::Quiet {
             eprintln!("{} {message}", style(label).green().bold());
         }
+    }
+
+    /// Text on stderr as it is (an error already rendered).
+    pub fn raw_stderr(&self, text: &str) {
+        eprint!("{text}");
     }
 
     /// A hint line on stderr.
