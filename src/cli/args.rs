@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::env;
+use crate::sdep::SeldonVersion;
 
 /// Run a Seldon Core v1 SeldonDeployment on one machine, without Kubernetes.
 ///
@@ -88,8 +89,9 @@ pub(crate) struct SdepArgs {
     #[arg(value_name = "FILE")]
     pub(crate) file: PathBuf,
     /// The Seldon Core version whose operator behaviour is emulated.
-    #[arg(long, value_name = "VERSION", default_value = "1.18.2", env = env::SELDON_LOCAL_SELDON_VERSION)]
-    pub(crate) seldon_version: String,
+    #[arg(long, value_name = "VERSION", default_value = "1.18.2", env = env::SELDON_LOCAL_SELDON_VERSION,
+          value_parser = |s: &str| s.parse::<SeldonVersion>())]
+    pub(crate) seldon_version: SeldonVersion,
     /// A `seldon-config` ConfigMap (YAML or JSON) whose keys replace the embedded ones.
     #[arg(long, value_name = "FILE", env = env::SELDON_LOCAL_CONFIG)]
     pub(crate) config: Option<PathBuf>,

@@ -88,6 +88,7 @@ fn is_input_error(error: &anyhow::Error) -> bool {
             || cause.is::<crate::sdep::Violations>()
             || cause.is::<crate::sdep::ConfigError>()
             || cause.is::<crate::plan::PlanError>()
+            || cause.is::<pipeline::StrictFailure>()
     })
 }
 
@@ -107,6 +108,9 @@ fn hints_for(error: &anyhow::Error) -> Vec<String> {
         }
         if let Some(crate::sdep::ConfigError::UnknownVersion { .. }) = cause.downcast_ref() {
             hints.push("pass `--seldon-version 1.18.2` or `--seldon-version 1.2.1`".to_owned());
+        }
+        if let Some(pipeline::StrictFailure { .. }) = cause.downcast_ref() {
+            hints.push("fix the fields named in the warnings, or drop `--strict`".to_owned());
         }
     }
     hints

@@ -466,21 +466,29 @@ fn kubernetes(sdep: &SeldonDeployment, found: &mut Vec<Violation>) {
 fn local(sdep: &SeldonDeployment, found: &mut Vec<Violation>) {
     let mut rules = Rules { found };
     for (i, predictor) in sdep.spec.predictors.iter().enumerate() {
-        let mut seen = BTreeSet::new();
-        walk_paths(
-            &predictor.graph,
-            &predictor_path(i).key("graph"),
-            &mut |unit, path| {
-                if !seen.insert(unit.name.clone()) {
-                    rules.add(
+        // The same unit may appear twice (a model called twice in a chain); two different
+        // units may not share a name, since containers and ports are matched by name.
+        let mut seen: BTreeMap<String, PredictiveUnit> = BTreeMap::new();
+        let root = predictor_path(i).key("graph");
+        walk_paths(&predictor.graph, &root, &mut |unit, path| {
+            let definition = PredictiveUnit {
+                children: Vec::new(),
+                ..unit.clone()
+            };
+            match seen.get(&unit.name) {
+                Some(first) if *first != definition => rules.add(
                     path,
                     &unit.name,
-                    "another unit of this graph has the same name; units are matched to containers and ports by name",
+                    "another unit of this graph has the same name and a different definition; \
+                     units are matched to containers and ports by name",
                     Origin::SeldonLocal,
-                );
+                ),
+                Some(_) => {}
+                None => {
+                    seen.insert(unit.name.clone(), definition);
                 }
-            },
-        );
+            }
+        });
     }
 }
 
@@ -603,15 +611,23 @@ mod tests {
     }
 
     #[test]
-    fn duplicate_unit_names_in_one_graph_are_rejected_by_seldon_local() {
+    fn two_different_units_with_one_name_are_rejected_by_seldon_local() {
         let yaml = format!(
-            "{HEAD}spec:\n  predictors:\n  - name: p\n    componentSpecs: [{{spec: {{containers: [{{name: m, image: i}}]}}}}]\n    graph: {{name: m, children: [{{name: m}}]}}\n"
+            "{HEAD}spec:\n  predictors:\n  - name: p\n    componentSpecs: [{{spec: {{containers: [{{name: m, image: i}}]}}}}]\n    graph: {{name: m, children: [{{name: m, type: TRANSFORMER}}]}}\n"
         );
         let found = messages(&yaml, SeldonVersion::V1_18_2);
         assert!(
             found[0].starts_with("spec.predictors[0].graph[0]: Invalid value: \"m\": another unit"),
             "{found:?}"
         );
+    }
+
+    #[test]
+    fn the_same_unit_twice_in_a_chain_is_accepted() {
+        let yaml = format!(
+            "{HEAD}spec:\n  predictors:\n  - name: p\n    componentSpecs: [{{spec: {{containers: [{{name: m, image: i}}]}}}}]\n    graph: {{name: m, children: [{{name: m}}]}}\n"
+        );
+        assert!(check(&yaml, SeldonVersion::V1_18_2).is_ok());
     }
 
     #[test]
