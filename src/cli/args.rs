@@ -80,6 +80,39 @@ pub(crate) enum Command {
     ///   seldon-local render --show defaulted -o json sdep.yaml
     #[command(verbatim_doc_comment)]
     Render(RenderArgs),
+    /// Print a shell completion script, or the man page.
+    ///
+    /// Examples:
+    ///   seldon-local completions bash > ~/.local/share/bash-completion/completions/seldon-local
+    ///   seldon-local completions zsh > "${fpath[1]}/_seldon-local"
+    ///   seldon-local completions fish > ~/.config/fish/completions/seldon-local.fish
+    ///   seldon-local completions man > seldon-local.1
+    #[command(verbatim_doc_comment)]
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell (or `man` for a roff man page).
+    #[arg(value_enum)]
+    pub(crate) shell: CompletionTarget,
+}
+
+/// What `completions` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum CompletionTarget {
+    /// Bash.
+    Bash,
+    /// Zsh.
+    Zsh,
+    /// Fish.
+    Fish,
+    /// PowerShell.
+    Powershell,
+    /// Elvish.
+    Elvish,
+    /// A man page (roff).
+    Man,
 }
 
 /// Where the SeldonDeployment comes from and how the operator is emulated.
