@@ -84,7 +84,7 @@ pub(crate) enum Command {
     ///
     /// Examples:
     ///   seldon-local completions bash > ~/.local/share/bash-completion/completions/seldon-local
-    ///   seldon-local completions zsh > "${fpath[1]}/_seldon-local"
+    ///   seldon-local completions zsh > ~/.zfunc/_seldon-local
     ///   seldon-local completions fish > ~/.config/fish/completions/seldon-local.fish
     ///   seldon-local completions man > seldon-local.1
     #[command(verbatim_doc_comment)]
