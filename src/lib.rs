@@ -8,6 +8,7 @@ mod cli;
 pub mod env;
 pub mod output;
 pub mod plan;
+pub mod runtime;
 pub mod sdep;
 
 /// Runs the command line and returns the process exit code.

@@ -3,8 +3,15 @@
 #![allow(clippy::disallowed_methods)] // the environment is read here and nowhere else
 
 mod args;
+mod component_pause;
+mod docker;
+mod down;
+mod image;
+mod logs;
 mod pipeline;
+mod ps;
 mod render;
+mod up;
 mod validate;
 
 use std::process::ExitCode;
@@ -13,7 +20,7 @@ use clap::Parser;
 
 use crate::env;
 use crate::output::{Printer, Verbosity, render_error};
-use args::{Cli, ColorChoice, Command};
+use args::{Cli, ColorChoice, Command, ComponentCommand, ImageCommand};
 
 /// What a finished command reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +29,8 @@ pub(crate) enum ExitStatus {
     Success,
     /// The input was rejected (invalid resource, violations, prediction refused).
     Failure,
+    /// Stopped by a signal, after cleaning up: 130 (SIGINT) or 143 (SIGTERM).
+    Signal(u8),
 }
 
 /// Settings every command receives.
@@ -53,10 +62,17 @@ pub(crate) fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate(args) => validate::run(&args, &ctx),
         Command::Render(args) => render::run(&args, &ctx),
+        Command::Up(args) => up::run(&args, &ctx),
+        Command::Ps(args) => ps::run(&args, &ctx),
+        Command::Logs(args) => logs::run(&args, &ctx),
+        Command::Down(args) => down::run(&args, &ctx),
+        Command::Image(ImageCommand::Build(args)) => image::run(&args, &ctx),
+        Command::Component(ComponentCommand::Pause) => component_pause::run(),
     };
     match result {
         Ok(ExitStatus::Success) => ExitCode::SUCCESS,
         Ok(ExitStatus::Failure) => ExitCode::from(1),
+        Ok(ExitStatus::Signal(code)) => ExitCode::from(code),
         Err(error) => {
             let chain: Vec<String> = error.chain().map(ToString::to_string).collect();
             ctx.printer
@@ -108,6 +124,25 @@ fn hints_for(error: &anyhow::Error) -> Vec<String> {
         }
         if let Some(crate::sdep::ConfigError::UnknownVersion { .. }) = cause.downcast_ref() {
             hints.push("pass `--seldon-version 1.18.2` or `--seldon-version 1.2.1`".to_owned());
+        }
+        if let Some(error) = cause.downcast_ref::<crate::runtime::docker::DockerError>() {
+            if matches!(
+                error,
+                crate::runtime::docker::DockerError::Ping { .. }
+                    | crate::runtime::docker::DockerError::Connect { .. }
+            ) {
+                hints.push(
+                    "is Docker running? set `DOCKER_HOST` to reach another daemon".to_owned(),
+                );
+            }
+            if matches!(error, crate::runtime::docker::DockerError::PullImage { .. }) {
+                hints.push("without a registry, `--images builtin` (or `auto`) runs seldon-local's own image for the roles it can play".to_owned());
+            }
+        }
+        if let Some(crate::runtime::RuntimeError::InitFailed { .. }) = cause.downcast_ref() {
+            hints.push(
+                "check the `modelUri` and the credentials it needs (`envSecretRefName`)".to_owned(),
+            );
         }
         if let Some(pipeline::StrictFailure { .. }) = cause.downcast_ref() {
             hints.push("fix the fields named in the warnings, or drop `--strict`".to_owned());
