@@ -11,7 +11,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use md5::{Digest as _, Md5};
+use std::time::UNIX_EPOCH;
 
 use super::labels;
 use super::spec::{self, BINARY_PATH, IMAGE_REPOSITORY};
@@ -28,8 +28,8 @@ pub fn builtin_tag() -> String {
 pub struct Rootfs {
     /// The tar.
     pub tar: Vec<u8>,
-    /// The MD5 of the binary, recorded as a label so a stale image is rebuilt.
-    pub binary_md5: String,
+    /// The binary's fingerprint, recorded as a label so a stale image is rebuilt.
+    pub fingerprint: String,
     /// The files packed besides the binary.
     pub libraries: Vec<PathBuf>,
 }
@@ -41,7 +41,7 @@ impl Rootfs {
         vec![
             format!(r#"ENTRYPOINT ["{BINARY_PATH}"]"#),
             format!("LABEL {}={}", labels::MANAGED_BY, labels::MANAGER),
-            format!("LABEL {}={}", labels::BINARY_MD5, self.binary_md5),
+            format!("LABEL {}={}", labels::BINARY, self.fingerprint),
         ]
     }
 }
@@ -53,23 +53,26 @@ fn read(path: &Path) -> Result<Vec<u8>, RuntimeError> {
     })
 }
 
-/// The MD5 of a file, hex.
-pub fn md5_of(path: &Path) -> Result<String, RuntimeError> {
-    Ok(hex(&Md5::digest(read(path)?)))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+/// A cheap fingerprint of a binary: its size and modification time. Hashing a 100 MB debug
+/// binary on every `up` would cost seconds; a rebuilt binary always gets a new mtime.
+pub fn fingerprint(path: &Path) -> Result<String, RuntimeError> {
+    let meta = fs::metadata(path).map_err(|source| RuntimeError::PackageImage {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    Ok(format!("{}-{mtime}", meta.len()))
 }
 
 /// Packs the running binary `exe` (and what it links) into a root filesystem tar.
 pub fn rootfs(exe: &Path) -> Result<Rootfs, RuntimeError> {
     let binary = read(exe)?;
-    let binary_md5 = hex(&Md5::digest(&binary));
+    let fingerprint = fingerprint(exe)?;
     let mut libraries: Vec<PathBuf> = Vec::new();
     if let Some(interpreter) = elf_interpreter(&binary) {
         libraries.push(PathBuf::from(interpreter));
@@ -112,7 +115,7 @@ pub fn rootfs(exe: &Path) -> Result<Rootfs, RuntimeError> {
     }
     Ok(Rootfs {
         tar: builder.into_inner().unwrap_or_default(),
-        binary_md5,
+        fingerprint,
         libraries,
     })
 }

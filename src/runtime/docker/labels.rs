@@ -27,8 +27,8 @@ pub const SESSION: &str = "seldon-local/session";
 pub const PORTS: &str = "seldon-local/ports";
 /// The readiness probe `ps` checks: `http:PORT:PATH` or `tcp:PORT`.
 pub const READINESS: &str = "seldon-local/readiness";
-/// On seldon-local's image: the MD5 of the binary it was built from.
-pub const BINARY_MD5: &str = "seldon-local/binary-md5";
+/// On seldon-local's image: the fingerprint (size and mtime) of the binary it was built from.
+pub const BINARY: &str = "seldon-local/binary";
 
 /// The name the pod's sandbox has in [`CONTAINER`].
 pub const SANDBOX: &str = "sandbox";

@@ -117,8 +117,8 @@ impl<A: DockerApi> DockerRuntime<A> {
             };
         };
         if !force && let Some(labels) = &labels {
-            let md5 = image::md5_of(binary)?;
-            if labels.get(labels::BINARY_MD5) == Some(&md5) {
+            let fingerprint = image::fingerprint(binary)?;
+            if labels.get(labels::BINARY) == Some(&fingerprint) {
                 return Ok((tag, false));
             }
         }
