@@ -12,3 +12,5 @@ pub const NO_COLOR: &str = "NO_COLOR";
 pub const DOCKER_HOST: &str = "DOCKER_HOST";
 /// The default `--images` policy of `up` (`upstream`, `builtin` or `auto`).
 pub const SELDON_LOCAL_IMAGES: &str = "SELDON_LOCAL_IMAGES";
+/// The session id `up` labels its resources with (a fresh one when unset); tests set it.
+pub const SELDON_LOCAL_SESSION: &str = "SELDON_LOCAL_SESSION";

@@ -41,7 +41,10 @@ pub(crate) fn run(args: &UpArgs, ctx: &Context) -> Result<ExitStatus> {
         .map(|(container, port, host)| ((container.clone(), *port), *host))
         .collect();
     let options = UpOptions {
-        session: session_id(),
+        session: std::env::var(crate::env::SELDON_LOCAL_SESSION)
+            .ok()
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(session_id),
         images: match args.images {
             ImagesArg::Upstream => ImagePolicy::Upstream,
             ImagesArg::Builtin => ImagePolicy::Builtin,
