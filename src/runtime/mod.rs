@@ -105,7 +105,7 @@ pub enum RuntimeEvent {
     },
     /// A log line of an init container.
     InitLog {
-        /// The container.
+        /// The container's name in its pod.
         container: String,
         /// The line.
         line: String,

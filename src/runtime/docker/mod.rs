@@ -168,6 +168,10 @@ impl<A: DockerApi> DockerRuntime<A> {
     ) -> Result<Running, RuntimeError> {
         let (builtin, _) = self.ensure_image(false).await?;
         let images = self.choose_images(plan, options.images, &builtin).await?;
+        // Local model paths are checked before anything is created.
+        for container in plan.pods.iter().flat_map(|p| &p.init_containers) {
+            with_local_model(container, &options.base_dir)?;
+        }
         check(cancel)?;
         let deadline = Instant::now() + options.timeout;
         let network = spec::network(&plan.deployment, &plan.namespace, &options.session);
@@ -387,7 +391,7 @@ impl<A: DockerApi> DockerRuntime<A> {
                 line = logs.next(), if !logs_done => match line {
                     Some(Ok(line)) => {
                         remember(&mut last, &line.text);
-                        self.emit(RuntimeEvent::InitLog { container: spec.name.clone(), line: line.text });
+                        self.emit(RuntimeEvent::InitLog { container: container.to_owned(), line: line.text });
                     }
                     _ => logs_done = true,
                 },
@@ -407,7 +411,7 @@ impl<A: DockerApi> DockerRuntime<A> {
                 Ok(Some(Ok(line))) => {
                     remember(&mut last, &line.text);
                     self.emit(RuntimeEvent::InitLog {
-                        container: spec.name.clone(),
+                        container: container.to_owned(),
                         line: line.text,
                     });
                 }

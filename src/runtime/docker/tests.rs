@@ -485,3 +485,53 @@ async fn builtin_containers_get_the_operators_args_and_env() {
     assert_eq!(engine.body.env.unwrap(), vec!["ENGINE_PREDICTOR=e30="]);
     assert_eq!(engine.body.user.as_deref(), Some("8888"));
 }
+
+#[tokio::test]
+async fn a_local_model_is_bind_mounted_read_only_into_the_initializer() {
+    let dir = std::env::temp_dir().join(format!("seldon-local-model-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("m/1")).unwrap();
+    let mut plan = plan();
+    plan.pods[0].init_containers[0].args[0] = "file://m".into();
+    let (rt, _) = runtime(everything_builtin_available());
+    let mut opts = options("s1", ImagePolicy::Builtin, Duration::from_secs(5));
+    opts.base_dir = dir.clone();
+    rt.up(&plan, &opts, &Cancel::never()).await.unwrap();
+    let init = rt
+        .api()
+        .body("iris-default-0-classifier_iris-model-initializer")
+        .unwrap();
+    let absolute = dir.join("m").canonicalize().unwrap();
+    assert_eq!(
+        init.body.cmd.unwrap(),
+        vec![
+            format!("file://{}", absolute.display()),
+            "/mnt/models".into()
+        ]
+    );
+    let mounts = init.body.host_config.unwrap().mounts.unwrap();
+    let bind = mounts.last().unwrap();
+    assert_eq!(bind.source.as_deref(), Some(absolute.to_str().unwrap()));
+    assert_eq!(bind.target.as_deref(), Some(absolute.to_str().unwrap()));
+    assert_eq!(bind.read_only, Some(true));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_missing_local_model_fails_before_the_init_container_and_leaves_nothing() {
+    let mut plan = plan();
+    plan.pods[0].init_containers[0].args[0] = "./no-such-model".into();
+    let (rt, _) = runtime(everything_builtin_available());
+    let error = rt
+        .up(
+            &plan,
+            &options("s1", ImagePolicy::Builtin, Duration::from_secs(5)),
+            &Cancel::never(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "model path `/nonexistent/./no-such-model` (from `./no-such-model`) does not exist"
+    );
+    assert!(!rt.api().calls().iter().any(|c| c.starts_with("create_")));
+}
