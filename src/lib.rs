@@ -9,6 +9,7 @@ pub mod client;
 pub mod env;
 pub mod output;
 pub mod plan;
+pub mod runtime;
 pub mod sdep;
 
 /// Runs the command line and returns the process exit code.
