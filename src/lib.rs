@@ -1,7 +1,10 @@
 //! seldon-local (base for parallel work; the foundation lands on main).
 
+pub mod components;
 pub mod env;
+pub mod http;
 pub mod output;
+pub mod protocol;
 
 /// Runs the command line and returns the process exit code.
 #[must_use]
