@@ -1,1 +1,6 @@
-//! placeholder
+//! Integration tests.
+#![allow(clippy::unwrap_used)]
+
+mod executor;
+mod proxy;
+mod support;
