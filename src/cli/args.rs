@@ -79,6 +79,9 @@ pub(crate) enum Command {
     ///   seldon-local render --show defaulted -o json sdep.yaml
     #[command(verbatim_doc_comment)]
     Render(RenderArgs),
+    /// Run a built-in component (executor, tfserving-proxy) as its upstream image would.
+    #[command(hide = true)]
+    Component(Box<super::component::ComponentArgs>),
 }
 
 /// Where the SeldonDeployment comes from and how the operator is emulated.

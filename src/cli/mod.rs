@@ -3,6 +3,7 @@
 #![allow(clippy::disallowed_methods)] // the environment is read here and nowhere else
 
 mod args;
+mod component;
 mod pipeline;
 mod render;
 mod validate;
@@ -53,6 +54,7 @@ pub(crate) fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate(args) => validate::run(&args, &ctx),
         Command::Render(args) => render::run(&args, &ctx),
+        Command::Component(args) => component::run(*args, &ctx),
     };
     match result {
         Ok(ExitStatus::Success) => ExitCode::SUCCESS,
