@@ -41,7 +41,8 @@ async fn bind() -> (TcpListener, SocketAddr) {
 
 /// The model unit: answers every TF predict with ten class scores.
 async fn start_tf_responder() -> SocketAddr {
-    let reply = json!({"predictions": [[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]]}).to_string();
+    let reply =
+        json!({"predictions": [[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]]}).to_string();
     let router = Router::new().route(
         "/v1/models/{action}",
         post(move || {
@@ -50,7 +51,11 @@ async fn start_tf_responder() -> SocketAddr {
         }),
     );
     let (listener, addr) = bind().await;
-    tokio::spawn(seldon_local::http::serve(listener, router, std::future::pending()));
+    tokio::spawn(seldon_local::http::serve(
+        listener,
+        router,
+        std::future::pending(),
+    ));
     addr
 }
 
@@ -59,7 +64,9 @@ async fn start_proxy(tf: SocketAddr) -> SocketAddr {
         {"name": "rest_endpoint", "value": format!("http://{tf}"), "type": "STRING"},
         {"name": "model_name", "value": "mnist-model", "type": "STRING"},
     ]);
-    let config = proxy::Config::from_parameters(&parameters.to_string(), Some("mnist-model".into()), None).unwrap();
+    let config =
+        proxy::Config::from_parameters(&parameters.to_string(), Some("mnist-model".into()), None)
+            .unwrap();
     let (listener, addr) = bind().await;
     tokio::spawn(proxy::run(config, listener, std::future::pending()));
     addr
@@ -85,7 +92,10 @@ async fn measure(url: &str, body: &str, concurrency: usize, total: usize) -> Sta
         let url = url.to_owned();
         let body = bytes::Bytes::from(body.to_owned());
         tokio::spawn(async move {
-            let client = reqwest::Client::builder().tcp_nodelay(true).build().unwrap();
+            let client = reqwest::Client::builder()
+                .tcp_nodelay(true)
+                .build()
+                .unwrap();
             let send = |client: &reqwest::Client| {
                 client
                     .post(&url)
@@ -93,18 +103,18 @@ async fn measure(url: &str, body: &str, concurrency: usize, total: usize) -> Sta
                     .body(body.clone())
                     .send()
             };
-            for _ in 0..WARMUP / concurrency + 1 {
+            for _ in 0..=(WARMUP / concurrency) {
                 let response = send(&client).await.unwrap();
                 assert_eq!(response.status(), 200, "{url}");
                 response.bytes().await.unwrap();
             }
             let mut latencies = Vec::with_capacity(per_client);
             for _ in 0..per_client {
-                let sent = Instant::now();
+                let request_start = Instant::now();
                 let response = send(&client).await.unwrap();
                 assert_eq!(response.status(), 200);
                 response.bytes().await.unwrap();
-                latencies.push(sent.elapsed());
+                latencies.push(request_start.elapsed());
             }
             latencies
         })
@@ -146,7 +156,11 @@ fn report(name: &str, concurrency: usize, stats: &Stats, baseline: Option<&Stats
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let peer = args.iter().position(|a| a == "--peer").and_then(|i| args.get(i + 1)).cloned();
+    let peer = args
+        .iter()
+        .position(|a| a == "--peer")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
 
     let servers = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -175,19 +189,56 @@ fn main() {
     let pixels = pixels();
     let tf_body = json!({"instances": [pixels]}).to_string();
     let seldon_body = json!({"data": {"ndarray": [pixels]}}).to_string();
-    println!("784-float predict, {} cores, one run", std::thread::available_parallelism().map_or(0, usize::from));
+    println!(
+        "784-float predict, {} cores, one run",
+        std::thread::available_parallelism().map_or(0, usize::from)
+    );
     load.block_on(async {
         for (concurrency, total) in [(1, REQUESTS_C1), (32, REQUESTS_C32)] {
-            let direct = measure(&format!("http://{tf}/v1/models/mnist-model:predict"), &tf_body, concurrency, total).await;
+            let direct = measure(
+                &format!("http://{tf}/v1/models/mnist-model:predict"),
+                &tf_body,
+                concurrency,
+                total,
+            )
+            .await;
             report("model unit (TF REST) direct", concurrency, &direct, None);
-            let through = measure(&format!("http://{executor_addr}/api/v1.0/predictions"), &seldon_body, concurrency, total).await;
-            report("executor + proxy + model unit", concurrency, &through, Some(&direct));
+            let through = measure(
+                &format!("http://{executor_addr}/api/v1.0/predictions"),
+                &seldon_body,
+                concurrency,
+                total,
+            )
+            .await;
+            report(
+                "executor + proxy + model unit",
+                concurrency,
+                &through,
+                Some(&direct),
+            );
             if let (Some(peer), Some(peer_executor)) = (&peer, peer_executor) {
                 let total = total / 3;
-                let direct = measure(&format!("{peer}/predict"), &seldon_body, concurrency, total).await;
-                report("seldon-core-microservice direct", concurrency, &direct, None);
-                let through = measure(&format!("http://{peer_executor}/api/v1.0/predictions"), &seldon_body, concurrency, total).await;
-                report("executor + seldon-core-microservice", concurrency, &through, Some(&direct));
+                let direct =
+                    measure(&format!("{peer}/predict"), &seldon_body, concurrency, total).await;
+                report(
+                    "seldon-core-microservice direct",
+                    concurrency,
+                    &direct,
+                    None,
+                );
+                let through = measure(
+                    &format!("http://{peer_executor}/api/v1.0/predictions"),
+                    &seldon_body,
+                    concurrency,
+                    total,
+                )
+                .await;
+                report(
+                    "executor + seldon-core-microservice",
+                    concurrency,
+                    &through,
+                    Some(&direct),
+                );
             }
         }
     });

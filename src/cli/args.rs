@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::env;
+use crate::sdep::SeldonVersion;
 
 /// Run a Seldon Core v1 SeldonDeployment on one machine, without Kubernetes.
 ///
@@ -79,9 +80,42 @@ pub(crate) enum Command {
     ///   seldon-local render --show defaulted -o json sdep.yaml
     #[command(verbatim_doc_comment)]
     Render(RenderArgs),
+    /// Print a shell completion script, or the man page.
+    ///
+    /// Examples:
+    ///   seldon-local completions bash > ~/.local/share/bash-completion/completions/seldon-local
+    ///   seldon-local completions zsh > ~/.zfunc/_seldon-local
+    ///   seldon-local completions fish > ~/.config/fish/completions/seldon-local.fish
+    ///   seldon-local completions man > seldon-local.1
+    #[command(verbatim_doc_comment)]
+    Completions(CompletionsArgs),
     /// Run a built-in component (executor, tfserving-proxy) as its upstream image would.
     #[command(hide = true)]
     Component(Box<super::component::ComponentArgs>),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell (or `man` for a roff man page).
+    #[arg(value_enum)]
+    pub(crate) shell: CompletionTarget,
+}
+
+/// What `completions` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum CompletionTarget {
+    /// Bash.
+    Bash,
+    /// Zsh.
+    Zsh,
+    /// Fish.
+    Fish,
+    /// PowerShell.
+    Powershell,
+    /// Elvish.
+    Elvish,
+    /// A man page (roff).
+    Man,
 }
 
 /// Where the SeldonDeployment comes from and how the operator is emulated.
@@ -91,8 +125,9 @@ pub(crate) struct SdepArgs {
     #[arg(value_name = "FILE")]
     pub(crate) file: PathBuf,
     /// The Seldon Core version whose operator behaviour is emulated.
-    #[arg(long, value_name = "VERSION", default_value = "1.18.2", env = env::SELDON_LOCAL_SELDON_VERSION)]
-    pub(crate) seldon_version: String,
+    #[arg(long, value_name = "VERSION", default_value = "1.18.2", env = env::SELDON_LOCAL_SELDON_VERSION,
+          value_parser = |s: &str| s.parse::<SeldonVersion>())]
+    pub(crate) seldon_version: SeldonVersion,
     /// A `seldon-config` ConfigMap (YAML or JSON) whose keys replace the embedded ones.
     #[arg(long, value_name = "FILE", env = env::SELDON_LOCAL_CONFIG)]
     pub(crate) config: Option<PathBuf>,

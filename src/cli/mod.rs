@@ -3,6 +3,7 @@
 #![allow(clippy::disallowed_methods)] // the environment is read here and nowhere else
 
 mod args;
+mod completions;
 mod component;
 mod pipeline;
 mod render;
@@ -54,6 +55,7 @@ pub(crate) fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate(args) => validate::run(&args, &ctx),
         Command::Render(args) => render::run(&args, &ctx),
+        Command::Completions(args) => completions::run(&args, &ctx),
         Command::Component(args) => component::run(*args, &ctx),
     };
     match result {
@@ -90,6 +92,7 @@ fn is_input_error(error: &anyhow::Error) -> bool {
             || cause.is::<crate::sdep::Violations>()
             || cause.is::<crate::sdep::ConfigError>()
             || cause.is::<crate::plan::PlanError>()
+            || cause.is::<pipeline::StrictFailure>()
     })
 }
 
@@ -109,6 +112,9 @@ fn hints_for(error: &anyhow::Error) -> Vec<String> {
         }
         if let Some(crate::sdep::ConfigError::UnknownVersion { .. }) = cause.downcast_ref() {
             hints.push("pass `--seldon-version 1.18.2` or `--seldon-version 1.2.1`".to_owned());
+        }
+        if let Some(pipeline::StrictFailure { .. }) = cause.downcast_ref() {
+            hints.push("fix the fields named in the warnings, or drop `--strict`".to_owned());
         }
     }
     hints

@@ -8,9 +8,7 @@ use anyhow::{Context as _, Result};
 
 use super::Context;
 use super::args::SdepArgs;
-use crate::sdep::{
-    self, Diagnostic, OperatorConfig, SeldonVersion, Severity, Validated, Violations,
-};
+use crate::sdep::{self, Diagnostic, OperatorConfig, Severity, Validated, Violations};
 
 /// One document of the input after validation.
 pub(crate) struct Checked {
@@ -38,8 +36,7 @@ pub(crate) fn read_input(path: &Path) -> Result<(String, String)> {
 
 /// The operator configuration the arguments ask for.
 pub(crate) fn operator_config(args: &SdepArgs) -> Result<OperatorConfig> {
-    let version: SeldonVersion = args.seldon_version.parse()?;
-    let mut config = OperatorConfig::embedded(version);
+    let mut config = OperatorConfig::embedded(args.seldon_version);
     if let Some(path) = &args.config {
         let (text, name) = read_input(path)?;
         let value = sdep::load_config_text(&text, &name)?;
@@ -102,7 +99,7 @@ pub(crate) fn check(args: &SdepArgs, ctx: &Context) -> Result<Vec<Checked>> {
 #[derive(Debug, thiserror::Error)]
 #[error("{count} document{} rejected because of warnings (`--strict`)", if *.count == 1 { "" } else { "s" })]
 pub(crate) struct StrictFailure {
-    count: usize,
+    pub(crate) count: usize,
 }
 
 fn print_diagnostics(ctx: &Context, diagnostics: &[Diagnostic], origin: &str) {

@@ -118,9 +118,7 @@ fn default_predictor(
                     allocated,
                     ports,
                 );
-                if let Some(unit) = find_unit_mut(&mut predictor.graph, &name) {
-                    unit.endpoint = Some(endpoint);
-                }
+                set_endpoint(&mut predictor.graph, &name, &endpoint);
             }
         }
     }
@@ -178,9 +176,7 @@ fn default_predictor(
             };
             container.image = image.filter(|i| !i.is_empty());
         }
-        if let Some(unit) = find_unit_mut(&mut predictor.graph, &name) {
-            unit.endpoint = Some(endpoint);
-        }
+        set_endpoint(&mut predictor.graph, &name, &endpoint);
         if let Some((j, k)) = existing {
             predictor.component_specs[j].spec.containers[k] = container;
         } else {
@@ -323,14 +319,15 @@ fn find_unit<'a>(unit: &'a PredictiveUnit, name: &str) -> Option<&'a PredictiveU
     unit.find(name)
 }
 
-/// The first node in pre-order with this name.
-fn find_unit_mut<'a>(unit: &'a mut PredictiveUnit, name: &str) -> Option<&'a mut PredictiveUnit> {
+/// Sets the endpoint of every node with this name. Upstream sets only the first, which leaves
+/// a unit used twice in one graph without an endpoint; the executor cannot call that.
+fn set_endpoint(unit: &mut PredictiveUnit, name: &str, endpoint: &Endpoint) {
     if unit.name == name {
-        return Some(unit);
+        unit.endpoint = Some(endpoint.clone());
     }
-    unit.children
-        .iter_mut()
-        .find_map(|child| find_unit_mut(child, name))
+    for child in &mut unit.children {
+        set_endpoint(child, name, endpoint);
+    }
 }
 
 #[cfg(test)]

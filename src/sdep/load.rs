@@ -165,11 +165,16 @@ pub fn load(text: &str, source_name: &str) -> Result<Loaded, LoadError> {
         let sdep: SeldonDeployment = serde_path_to_error::deserialize(ignored).map_err(|e| {
             let path = FieldPath::parse(&e.path().to_string().replace("?.", ""));
             let inner = e.into_inner();
+            // serde_yaml sometimes repeats the path in its own message.
+            let message = message_of(&inner);
+            let message = message
+                .strip_prefix(&format!("{}: ", path.as_str()))
+                .map_or(message.clone(), str::to_owned);
             LoadError::Invalid {
                 source_name: source_name.to_owned(),
                 location: location_of(&inner),
                 path,
-                message: message_of(&inner),
+                message,
             }
         })?;
         let diagnostics = unknown

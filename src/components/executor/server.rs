@@ -225,8 +225,7 @@ pub(super) async fn dispatch(
         http::empty(StatusCode::OK)
     } else {
         let started = Instant::now();
-        let response =
-            run_action(&state, route.action, model, &method, headers.clone(), body).await;
+        let response = run_action(&state, route.action, model, headers.clone(), body).await;
         if let Some(service) = service_label(route.action) {
             state.metrics.observe_server(
                 ServerLabels {
@@ -300,7 +299,6 @@ async fn run_action(
     state: &State,
     action: Action,
     model: Option<String>,
-    method: &Method,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
@@ -321,7 +319,6 @@ async fn run_action(
             state.metrics.render(),
         ),
         Action::Predict | Action::Feedback => {
-            let _ = method;
             let bytes = match http::read_body(body, state.config.body_limit).await {
                 Ok(bytes) => bytes,
                 Err(error) => return body_error(&error),

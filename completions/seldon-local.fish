@@ -1,0 +1,147 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_seldon_local_global_optspecs
+    string join \n q/quiet v/verbose color= no-progress h/help V/version
+end
+
+function __fish_seldon_local_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_seldon_local_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_seldon_local_using_subcommand
+    set -l cmd (__fish_seldon_local_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c seldon-local -n "__fish_seldon_local_needs_command" -l color -d 'When to use colours' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c seldon-local -n "__fish_seldon_local_needs_command" -s q -l quiet -d 'Print errors only'
+complete -c seldon-local -n "__fish_seldon_local_needs_command" -s v -l verbose -d 'Also print notes (fields carried but not honoured) and debug detail'
+complete -c seldon-local -n "__fish_seldon_local_needs_command" -l no-progress -d 'Never draw progress bars'
+complete -c seldon-local -n "__fish_seldon_local_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c seldon-local -n "__fish_seldon_local_needs_command" -s V -l version -d 'Print version'
+complete -c seldon-local -n "__fish_seldon_local_needs_command" -f -a "validate" -d 'Check SeldonDeployments the way the Seldon operator\'s webhook does.'
+complete -c seldon-local -n "__fish_seldon_local_needs_command" -f -a "render" -d 'Print the Kubernetes objects the Seldon operator would create.'
+complete -c seldon-local -n "__fish_seldon_local_needs_command" -f -a "completions" -d 'Print a shell completion script, or the man page.'
+complete -c seldon-local -n "__fish_seldon_local_needs_command" -f -a "component" -d 'Run a built-in component (executor, tfserving-proxy) as its upstream image would'
+complete -c seldon-local -n "__fish_seldon_local_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand validate" -l seldon-version -d 'The Seldon Core version whose operator behaviour is emulated' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand validate" -l config -d 'A `seldon-config` ConfigMap (YAML or JSON) whose keys replace the embedded ones' -r -F
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand validate" -s n -l namespace -d 'Namespace for resources that do not set one (the operator\'s default is `default`)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand validate" -l color -d 'When to use colours' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand validate" -l strict -d 'Treat warnings (unknown fields) as errors'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand validate" -s q -l quiet -d 'Print errors only'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand validate" -s v -l verbose -d 'Also print notes (fields carried but not honoured) and debug detail'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand validate" -l no-progress -d 'Never draw progress bars'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand validate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand validate" -s V -l version -d 'Print version'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand render" -l seldon-version -d 'The Seldon Core version whose operator behaviour is emulated' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand render" -l config -d 'A `seldon-config` ConfigMap (YAML or JSON) whose keys replace the embedded ones' -r -F
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand render" -s n -l namespace -d 'Namespace for resources that do not set one (the operator\'s default is `default`)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand render" -s o -l output -d 'Output format' -r -f -a "yaml\t'YAML, documents separated by `---`'
+json\t'JSON; several objects become a `v1` List'"
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand render" -l show -d 'What to print' -r -f -a "objects\t'The Kubernetes Deployments and Services'
+defaulted\t'The SeldonDeployment after the operator\'s defaulting'
+plan\t'The plan the local runtimes execute (pods, containers, services, graph)'"
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand render" -l color -d 'When to use colours' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand render" -l strict -d 'Treat warnings (unknown fields) as errors'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand render" -s q -l quiet -d 'Print errors only'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand render" -s v -l verbose -d 'Also print notes (fields carried but not honoured) and debug detail'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand render" -l no-progress -d 'Never draw progress bars'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand render" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand render" -s V -l version -d 'Print version'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand completions" -l color -d 'When to use colours' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand completions" -s q -l quiet -d 'Print errors only'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand completions" -s v -l verbose -d 'Also print notes (fields carried but not honoured) and debug detail'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand completions" -l no-progress -d 'Never draw progress bars'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy help" -l color -d 'When to use colours' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy help" -s q -l quiet -d 'Print errors only'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy help" -s v -l verbose -d 'Also print notes (fields carried but not honoured) and debug detail'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy help" -l no-progress -d 'Never draw progress bars'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy help" -s V -l version -d 'Print version'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy help" -f -a "executor" -d 'The executor (`seldonio/seldon-core-executor`): serves the predictor\'s API and walks the graph given in `ENGINE_PREDICTOR`'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy help" -f -a "tfserving-proxy" -d 'The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow Serving\'s REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l sdep -d 'SeldonDeployment name' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l namespace -d 'Namespace' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l predictor -d 'Predictor name' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l port -d 'Single port for REST (1.2.1); overrides `--http_port`' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l http_port -d 'REST port' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l grpc_port -d 'gRPC port (accepted; gRPC is not served)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l protocol -d 'Protocol: seldon, tensorflow, v2 or kfserving' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l transport -d 'Transport: rest (grpc is not supported)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l prometheus_path -d 'Path of the Prometheus metrics' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l server_type -d 'Server type: rpc (kafka is not supported)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l full_health_checks -d 'Check each unit\'s health endpoint instead of a TCP connect for `/ready`' -r -f -a "true\t''
+false\t''"
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l file -d 'Load the predictor from a SeldonDeployment file (not supported; use `ENGINE_PREDICTOR`)' -r -F
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l hostname -d 'Hostname used in request-log CloudEvents (accepted)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l logger_workers -d 'Request-logger workers (accepted; request logging is not implemented)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l log_work_buffer_size -d 'Request-logger queue size (accepted)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l log_write_timeout_ms -d 'Request-logger enqueue timeout (accepted)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l graceful_timeout -d 'Graceful shutdown timeout (accepted)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l shutdown_delay -d 'Delay before shutdown (accepted)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l log_level -d 'Log level (accepted)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l annotations -d 'The pod\'s downward-API annotations file (`seldon.io/rest-timeout` is read from it)' -r -F
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l bind -d 'Address to listen on (upstream listens on every interface)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l max_body_bytes -d 'Largest request body accepted; bigger ones get 413' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l engine_predictor -d 'The predictor spec: base64 of its JSON, as the operator sets it' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l routing-injection -d 'Write `meta.routing` into replies when non-empty' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l cors-allowed-origins -d '`Access-Control-Allow-Origin`' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l cors-allowed-headers -d '`Access-Control-Allow-Headers`' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l color -d 'When to use colours' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -s q -l quiet -d 'Print errors only'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -s v -l verbose -d 'Also print notes (fields carried but not honoured) and debug detail'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l no-progress -d 'Never draw progress bars'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -s V -l version -d 'Print version'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -l parameters -d '`PREDICTIVE_UNIT_PARAMETERS`: rest_endpoint, model_name, signature_name, …' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -l http-service-port -d '`PREDICTIVE_UNIT_HTTP_SERVICE_PORT`' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -l service-port -d '`PREDICTIVE_UNIT_SERVICE_PORT` (used when the HTTP one is absent, as 1.2.1 sets only it)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -l unit-id -d '`PREDICTIVE_UNIT_ID`: the graph node name, for `meta.requestPath`' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -l unit-image -d '`PREDICTIVE_UNIT_IMAGE`: the unit\'s image, for `meta.requestPath` and `/metadata`' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -l bind -d 'Address to listen on (upstream listens on every interface)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -l max_body_bytes -d 'Largest request body accepted; bigger ones get 413' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -l color -d 'When to use colours' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -s q -l quiet -d 'Print errors only'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -s v -l verbose -d 'Also print notes (fields carried but not honoured) and debug detail'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -l no-progress -d 'Never draw progress bars'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -s V -l version -d 'Print version'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from help" -f -a "executor" -d 'The executor (`seldonio/seldon-core-executor`): serves the predictor\'s API and walks the graph given in `ENGINE_PREDICTOR`'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from help" -f -a "tfserving-proxy" -d 'The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow Serving\'s REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render completions component help" -f -a "validate" -d 'Check SeldonDeployments the way the Seldon operator\'s webhook does.'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render completions component help" -f -a "render" -d 'Print the Kubernetes objects the Seldon operator would create.'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render completions component help" -f -a "completions" -d 'Print a shell completion script, or the man page.'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render completions component help" -f -a "component" -d 'Run a built-in component (executor, tfserving-proxy) as its upstream image would'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render completions component help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and __fish_seen_subcommand_from component" -f -a "executor" -d 'The executor (`seldonio/seldon-core-executor`): serves the predictor\'s API and walks the graph given in `ENGINE_PREDICTOR`'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and __fish_seen_subcommand_from component" -f -a "tfserving-proxy" -d 'The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow Serving\'s REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`'
