@@ -162,12 +162,73 @@ pub enum ProxyRequest {
     Array {
         /// The request's kind (`ndarray`, `tensor`, `tftensor` or empty `data`).
         kind: PayloadKind,
-        /// The features.
-        array: NdArray,
+        /// The JSON text of the features as numpy's `tolist()` gives them.
+        instances: String,
     },
 }
 
+/// A request read only as far as the proxy needs: the payload stays raw JSON.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LazyMessage<'a> {
+    #[serde(borrow, default)]
+    data: Option<LazyData<'a>>,
+    #[serde(default)]
+    meta: Option<Meta>,
+    #[serde(borrow, default)]
+    json_data: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    str_data: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    bin_data: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    custom_data: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct LazyData<'a> {
+    #[serde(borrow, default)]
+    ndarray: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    tensor: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    tftensor: Option<&'a RawValue>,
+}
+
 impl ProxyRequest {
+    /// Reads a Seldon request body and its meta. An `ndarray` of numbers that are all integers
+    /// or all floats is what numpy's `tolist()` gives back already, so its text is forwarded
+    /// without building the array; anything else goes through [`Self::from_message`].
+    pub fn from_slice(body: &[u8]) -> Result<(Self, Option<Meta>), ProtocolError> {
+        let lazy: LazyMessage<'_> =
+            serde_json::from_slice(body).map_err(|source| ProtocolError::Parse {
+                what: "SeldonMessage",
+                source,
+            })?;
+        let others = [
+            lazy.json_data,
+            lazy.str_data,
+            lazy.bin_data,
+            lazy.custom_data,
+        ];
+        if let Some(LazyData {
+            ndarray: Some(raw),
+            tensor: None,
+            tftensor: None,
+        }) = &lazy.data
+            && others.iter().all(Option::is_none)
+            && uniform_numeric_list(raw.get().as_bytes())
+        {
+            let request = Self::Array {
+                kind: PayloadKind::Ndarray,
+                instances: raw.get().to_owned(),
+            };
+            return Ok((request, lazy.meta));
+        }
+        let message = SeldonMessage::from_slice(body)?;
+        Ok((Self::from_message(&message)?, message.meta))
+    }
+
     /// Reads the payload of a Seldon request the way `TfServingProxy.predict` receives it.
     pub fn from_message(message: &SeldonMessage) -> Result<Self, ProtocolError> {
         let kind = message.payload_kind()?;
@@ -180,7 +241,10 @@ impl ProxyRequest {
             | PayloadKind::Tftensor
             | PayloadKind::EmptyData => {
                 let array = message.array()?.expect("data is present for these kinds");
-                Ok(Self::Array { kind, array })
+                Ok(Self::Array {
+                    kind,
+                    instances: array.to_json().to_string(),
+                })
             }
             PayloadKind::StrData | PayloadKind::BinData | PayloadKind::CustomData => {
                 Err(ProtocolError::Unsupported {
@@ -195,14 +259,18 @@ impl ProxyRequest {
     #[must_use]
     pub fn to_body(&self, signature_name: &str) -> Vec<u8> {
         match self {
-            Self::Json(value) => serde_json::to_vec(value),
-            Self::Array { array, .. } => serde_json::to_vec(&PredictRequest {
-                instances: Some(array.to_json()),
-                inputs: None,
-                signature_name: Some(signature_name.to_owned()),
-            }),
+            Self::Json(value) => serde_json::to_vec(value).expect("JSON values always serialise"),
+            Self::Array { instances, .. } => {
+                let signature = Value::String(signature_name.to_owned()).to_string();
+                let mut body = Vec::with_capacity(instances.len() + signature.len() + 36);
+                body.extend_from_slice(b"{\"instances\":");
+                body.extend_from_slice(instances.as_bytes());
+                body.extend_from_slice(b",\"signature_name\":");
+                body.extend_from_slice(signature.as_bytes());
+                body.push(b'}');
+                body
+            }
         }
-        .expect("JSON values always serialise")
     }
 
     /// Builds the Seldon reply from TF Serving's successful answer.
@@ -244,6 +312,88 @@ impl ProxyRequest {
         }
         Ok(message)
     }
+}
+
+/// Whether `text` is a non-empty rectangular JSON list whose leaves are all integers or all
+/// non-integers (numbers with a fraction or exponent). Checked with a byte scanner: no number is
+/// converted and nothing is allocated per element.
+fn uniform_numeric_list(text: &[u8]) -> bool {
+    struct Scan<'a> {
+        text: &'a [u8],
+        at: usize,
+        shape: Vec<Option<usize>>,
+        leaf_depth: Option<usize>,
+        float: Option<bool>,
+    }
+    impl Scan<'_> {
+        fn skip_ws(&mut self) {
+            while self.text.get(self.at).is_some_and(u8::is_ascii_whitespace) {
+                self.at += 1;
+            }
+        }
+        fn value(&mut self, depth: usize) -> bool {
+            self.skip_ws();
+            match self.text.get(self.at) {
+                Some(b'[') => self.list(depth),
+                Some(b'-' | b'0'..=b'9') => self.number(depth),
+                _ => false,
+            }
+        }
+        fn list(&mut self, depth: usize) -> bool {
+            self.at += 1;
+            self.skip_ws();
+            if self.text.get(self.at) == Some(&b']') {
+                return false; // empty lists take the general path
+            }
+            let mut count = 0;
+            loop {
+                if !self.value(depth + 1) {
+                    return false;
+                }
+                count += 1;
+                self.skip_ws();
+                match self.text.get(self.at) {
+                    Some(b',') => self.at += 1,
+                    Some(b']') => {
+                        self.at += 1;
+                        break;
+                    }
+                    _ => return false,
+                }
+            }
+            if self.shape.len() <= depth {
+                self.shape.resize(depth + 1, None);
+            }
+            *self.shape[depth].get_or_insert(count) == count
+        }
+        fn number(&mut self, depth: usize) -> bool {
+            if *self.leaf_depth.get_or_insert(depth) != depth {
+                return false;
+            }
+            let start = self.at;
+            let mut float = false;
+            while let Some(&byte) = self.text.get(self.at) {
+                match byte {
+                    b'0'..=b'9' | b'-' | b'+' => {}
+                    b'.' | b'e' | b'E' => float = true,
+                    _ => break,
+                }
+                self.at += 1;
+            }
+            // Let serde_json judge the token's grammar; it was already validated as JSON.
+            self.at > start && *self.float.get_or_insert(float) == float
+        }
+    }
+    let mut scan = Scan {
+        text,
+        at: 0,
+        shape: Vec::new(),
+        leaf_depth: None,
+        float: None,
+    };
+    let ok = scan.value(0) && scan.leaf_depth.is_some_and(|d| d > 0);
+    scan.skip_ws();
+    ok && scan.at == text.len()
 }
 
 /// The reply meta the Python wrapper builds from the request meta: tags, metrics and requestPath
@@ -382,6 +532,57 @@ mod tests {
         ] {
             assert!(
                 ProxyRequest::from_message(&message(input.clone())).is_err(),
+                "{input}"
+            );
+        }
+    }
+
+    #[test]
+    fn uniform_numeric_lists_are_recognised_without_parsing() {
+        let cases = [
+            ("[[1, 2], [3, 4]]", true),
+            ("[[1.5, 2.0e3]]", true),
+            (" [ -1 , 2 ] ", true),
+            ("[[1, 2.5]]", false),
+            ("[[1, 2], [3]]", false),
+            ("[[1, 2], 3]", false),
+            ("[1, [2]]", false),
+            ("[]", false),
+            ("[[]]", false),
+            ("[\"a\"]", false),
+            ("[true]", false),
+            ("7", false),
+            ("[1] x", false),
+        ];
+        for (text, want) in cases {
+            assert_eq!(uniform_numeric_list(text.as_bytes()), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn fast_and_general_paths_send_the_same_values() {
+        for input in [
+            json!({"data": {"ndarray": [[1, 2], [3, 4]]}, "meta": {"tags": {"a": 1}}}),
+            json!({"data": {"ndarray": [[0.25, 1e-3]]}}),
+            json!({"data": {"ndarray": [[1, 2.5]]}}),
+            json!({"data": {"tensor": {"shape": [1, 2], "values": [1, 2]}}}),
+            json!({"jsonData": {"instances": [1]}}),
+        ] {
+            let bytes = serde_json::to_vec(&input).unwrap();
+            let (fast, meta) = ProxyRequest::from_slice(&bytes).unwrap();
+            let general = ProxyRequest::from_message(&message(input.clone())).unwrap();
+            let body =
+                |r: &ProxyRequest| -> Value { serde_json::from_slice(&r.to_body("s")).unwrap() };
+            assert_eq!(body(&fast), body(&general), "{input}");
+            assert_eq!(meta, message(input.clone()).meta, "{input}");
+        }
+        for input in [
+            json!({"strData": "x"}),
+            json!({"meta": {}}),
+            json!({"data": {"ndarray": [[1], [2, 3]]}}),
+        ] {
+            assert!(
+                ProxyRequest::from_slice(&serde_json::to_vec(&input).unwrap()).is_err(),
                 "{input}"
             );
         }

@@ -290,8 +290,16 @@ async fn predict(AxumState(state): AxumState<Arc<State>>, body: Body) -> Respons
 }
 
 async fn predict_inner(state: &State, body: Body) -> Result<Response, UnitError> {
-    let message = read_message(state, body).await?;
-    let request = ProxyRequest::from_message(&message).map_err(|error| match error {
+    let bytes = http::read_body(body, state.config.body_limit)
+        .await
+        .map_err(|e| body_error(&e))?;
+    let (request, meta) = ProxyRequest::from_slice(&bytes).map_err(|error| match error {
+        ProtocolError::Parse { source, .. } if source.is_syntax() || source.is_eof() => {
+            UnitError::bad_data("Can't find JSON in data")
+        }
+        ProtocolError::Parse { source, .. } => {
+            UnitError::bad_data(format!("Invalid request data type: {source}"))
+        }
         ProtocolError::Unsupported { .. } => UnitError::internal(error.to_string()),
         ProtocolError::NoPayload => {
             UnitError::bad_data(format!("Invalid request data type: {error}"))
@@ -312,7 +320,7 @@ async fn predict_inner(state: &State, body: Body) -> Result<Response, UnitError>
         return Err(tf_failure(status, &tf_body));
     }
     let reply = request
-        .reply(&tf_body, reply_meta(state, message.meta.as_ref()))
+        .reply(&tf_body, reply_meta(state, meta.as_ref()))
         .map_err(|e| UnitError::internal(e.to_string()))?;
     Ok(ok_message(&reply))
 }
