@@ -43,13 +43,10 @@ async fn bind() -> (TcpListener, SocketAddr) {
 async fn start_tf_responder() -> SocketAddr {
     let reply =
         json!({"predictions": [[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]]}).to_string();
-    let router = Router::new().route(
-        "/v1/models/{action}",
-        post(move || {
-            let reply = reply.clone();
-            async move { ([("content-type", "application/json")], reply) }
-        }),
-    );
+    let router = Router::new().fallback(post(move || {
+        let reply = reply.clone();
+        async move { ([("content-type", "application/json")], reply) }
+    }));
     let (listener, addr) = bind().await;
     tokio::spawn(seldon_local::http::serve(
         listener,
@@ -167,9 +164,10 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let (tf, executor_addr, peer_executor) = servers.block_on(async {
+    let (tf, proxy_addr, executor_only, executor_addr, peer_executor) = servers.block_on(async {
         let tf = start_tf_responder().await;
         let proxy_addr = start_proxy(tf).await;
+        let executor_only = start_executor(tf).await;
         let executor_addr = start_executor(proxy_addr).await;
         let peer_executor = match &peer {
             Some(url) => {
@@ -178,7 +176,7 @@ fn main() {
             }
             None => None,
         };
-        (tf, executor_addr, peer_executor)
+        (tf, proxy_addr, executor_only, executor_addr, peer_executor)
     });
 
     let load = tokio::runtime::Builder::new_multi_thread()
@@ -193,53 +191,51 @@ fn main() {
         "784-float predict, {} cores, one run",
         std::thread::available_parallelism().map_or(0, usize::from)
     );
+    let tf_url = format!("http://{tf}/v1/models/mnist-model:predict");
+    let through_url = format!("http://{executor_addr}/api/v1.0/predictions");
+    let proxy_url = format!("http://{proxy_addr}/predict");
+    let executor_url = format!("http://{executor_only}/api/v1.0/predictions");
+    let peer_urls = peer.zip(peer_executor).map(|(peer, executor)| {
+        (
+            format!("{peer}/predict"),
+            format!("http://{executor}/api/v1.0/predictions"),
+        )
+    });
     load.block_on(async {
-        for (concurrency, total) in [(1, REQUESTS_C1), (32, REQUESTS_C32)] {
-            let direct = measure(
-                &format!("http://{tf}/v1/models/mnist-model:predict"),
+        for (c, total) in [(1, REQUESTS_C1), (32, REQUESTS_C32)] {
+            let direct = scenario(
+                "model unit (TF REST) direct",
+                &tf_url,
                 &tf_body,
-                concurrency,
+                c,
                 total,
+                None,
             )
             .await;
-            report("model unit (TF REST) direct", concurrency, &direct, None);
-            let through = measure(
-                &format!("http://{executor_addr}/api/v1.0/predictions"),
-                &seldon_body,
-                concurrency,
-                total,
-            )
-            .await;
-            report(
-                "executor + proxy + model unit",
-                concurrency,
-                &through,
-                Some(&direct),
-            );
-            if let (Some(peer), Some(peer_executor)) = (&peer, peer_executor) {
+            let seldon = |name, url| scenario(name, url, &seldon_body, c, total, Some(&direct));
+            seldon("executor + proxy + model unit", &through_url).await;
+            seldon("  of which: proxy + model unit", &proxy_url).await;
+            seldon("  of which: executor + model unit", &executor_url).await;
+            if let Some((peer, through)) = &peer_urls {
                 let total = total / 3;
-                let direct =
-                    measure(&format!("{peer}/predict"), &seldon_body, concurrency, total).await;
-                report(
-                    "seldon-core-microservice direct",
-                    concurrency,
-                    &direct,
-                    None,
-                );
-                let through = measure(
-                    &format!("http://{peer_executor}/api/v1.0/predictions"),
-                    &seldon_body,
-                    concurrency,
-                    total,
-                )
-                .await;
-                report(
-                    "executor + seldon-core-microservice",
-                    concurrency,
-                    &through,
-                    Some(&direct),
-                );
+                let name = "seldon-core-microservice direct";
+                let direct = scenario(name, peer, &seldon_body, c, total, None).await;
+                let name = "executor + seldon-core-microservice";
+                scenario(name, through, &seldon_body, c, total, Some(&direct)).await;
             }
         }
     });
+}
+
+async fn scenario(
+    name: &str,
+    url: &str,
+    body: &str,
+    concurrency: usize,
+    total: usize,
+    baseline: Option<&Stats>,
+) -> Stats {
+    let stats = measure(url, body, concurrency, total).await;
+    report(name, concurrency, &stats, baseline);
+    stats
 }
