@@ -49,17 +49,29 @@ _seldon__local() {
             seldon__local,validate)
                 cmd="seldon__local__subcmd__validate"
                 ;;
+            seldon__local__subcmd__component,executor)
+                cmd="seldon__local__subcmd__component__subcmd__executor"
+                ;;
             seldon__local__subcmd__component,help)
                 cmd="seldon__local__subcmd__component__subcmd__help"
                 ;;
             seldon__local__subcmd__component,pause)
                 cmd="seldon__local__subcmd__component__subcmd__pause"
                 ;;
+            seldon__local__subcmd__component,tfserving-proxy)
+                cmd="seldon__local__subcmd__component__subcmd__tfserving__subcmd__proxy"
+                ;;
+            seldon__local__subcmd__component__subcmd__help,executor)
+                cmd="seldon__local__subcmd__component__subcmd__help__subcmd__executor"
+                ;;
             seldon__local__subcmd__component__subcmd__help,help)
                 cmd="seldon__local__subcmd__component__subcmd__help__subcmd__help"
                 ;;
             seldon__local__subcmd__component__subcmd__help,pause)
                 cmd="seldon__local__subcmd__component__subcmd__help__subcmd__pause"
+                ;;
+            seldon__local__subcmd__component__subcmd__help,tfserving-proxy)
+                cmd="seldon__local__subcmd__component__subcmd__help__subcmd__tfserving__subcmd__proxy"
                 ;;
             seldon__local__subcmd__help,completions)
                 cmd="seldon__local__subcmd__help__subcmd__completions"
@@ -94,8 +106,14 @@ _seldon__local() {
             seldon__local__subcmd__help,validate)
                 cmd="seldon__local__subcmd__help__subcmd__validate"
                 ;;
+            seldon__local__subcmd__help__subcmd__component,executor)
+                cmd="seldon__local__subcmd__help__subcmd__component__subcmd__executor"
+                ;;
             seldon__local__subcmd__help__subcmd__component,pause)
                 cmd="seldon__local__subcmd__help__subcmd__component__subcmd__pause"
+                ;;
+            seldon__local__subcmd__help__subcmd__component,tfserving-proxy)
+                cmd="seldon__local__subcmd__help__subcmd__component__subcmd__tfserving__subcmd__proxy"
                 ;;
             seldon__local__subcmd__help__subcmd__image,build)
                 cmd="seldon__local__subcmd__help__subcmd__image__subcmd__build"
@@ -155,7 +173,7 @@ _seldon__local() {
             return 0
             ;;
         seldon__subcmd__local__subcmd__component)
-            opts="-q -v -h -V --quiet --verbose --color --no-progress --help --version pause help"
+            opts="-q -v -h -V --quiet --verbose --color --no-progress --help --version executor tfserving-proxy pause help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -172,9 +190,145 @@ _seldon__local() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        seldon__subcmd__local__subcmd__component__subcmd__help)
-            opts="pause help"
+        seldon__subcmd__local__subcmd__component__subcmd__executor)
+            opts="-q -v -h -V --sdep --namespace --predictor --port --http_port --grpc_port --protocol --transport --prometheus_path --server_type --full_health_checks --file --hostname --logger_workers --log_work_buffer_size --log_write_timeout_ms --graceful_timeout --shutdown_delay --log_level --annotations --bind --max_body_bytes --engine_predictor --routing-injection --cors-allowed-origins --cors-allowed-headers --quiet --verbose --color --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --sdep)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --predictor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --http_port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --grpc_port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --protocol)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --transport)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --prometheus_path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server_type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --full_health_checks)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hostname)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --logger_workers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log_work_buffer_size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log_write_timeout_ms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --graceful_timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shutdown_delay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log_level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --annotations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --bind)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max_body_bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --engine_predictor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --routing-injection)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cors-allowed-origins)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cors-allowed-headers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        seldon__subcmd__local__subcmd__component__subcmd__help)
+            opts="executor tfserving-proxy pause help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        seldon__subcmd__local__subcmd__component__subcmd__help__subcmd__executor)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -214,6 +368,20 @@ _seldon__local() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        seldon__subcmd__local__subcmd__component__subcmd__help__subcmd__tfserving__subcmd__proxy)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         seldon__subcmd__local__subcmd__component__subcmd__pause)
             opts="-q -v -h -V --quiet --verbose --color --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -221,6 +389,52 @@ _seldon__local() {
                 return 0
             fi
             case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        seldon__subcmd__local__subcmd__component__subcmd__tfserving__subcmd__proxy)
+            opts="-q -v -h -V --parameters --http-service-port --service-port --unit-id --unit-image --bind --max_body_bytes --quiet --verbose --color --no-progress --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --parameters)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --http-service-port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --service-port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unit-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unit-image)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --bind)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max_body_bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -287,7 +501,7 @@ _seldon__local() {
             return 0
             ;;
         seldon__subcmd__local__subcmd__help__subcmd__component)
-            opts="pause"
+            opts="executor tfserving-proxy pause"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -300,7 +514,35 @@ _seldon__local() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        seldon__subcmd__local__subcmd__help__subcmd__component__subcmd__executor)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         seldon__subcmd__local__subcmd__help__subcmd__component__subcmd__pause)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        seldon__subcmd__local__subcmd__help__subcmd__component__subcmd__tfserving__subcmd__proxy)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

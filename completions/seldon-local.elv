@@ -229,8 +229,67 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
+            cand executor 'The executor (`seldonio/seldon-core-executor`): serves the predictor''s API and walks the graph given in `ENGINE_PREDICTOR`'
+            cand tfserving-proxy 'The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow Serving''s REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`'
             cand pause 'The pod sandbox: holds the pod''s network namespace until SIGTERM or SIGINT'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'seldon-local;component;executor'= {
+            cand --sdep 'SeldonDeployment name'
+            cand --namespace 'Namespace'
+            cand --predictor 'Predictor name'
+            cand --port 'Single port for REST (1.2.1); overrides `--http_port`'
+            cand --http_port 'REST port'
+            cand --grpc_port 'gRPC port (accepted; gRPC is not served)'
+            cand --protocol 'Protocol: seldon, tensorflow, v2 or kfserving'
+            cand --transport 'Transport: rest (grpc is not supported)'
+            cand --prometheus_path 'Path of the Prometheus metrics'
+            cand --server_type 'Server type: rpc (kafka is not supported)'
+            cand --full_health_checks 'Check each unit''s health endpoint instead of a TCP connect for `/ready`'
+            cand --file 'Load the predictor from a SeldonDeployment file (not supported; use `ENGINE_PREDICTOR`)'
+            cand --hostname 'Hostname used in request-log CloudEvents (accepted)'
+            cand --logger_workers 'Request-logger workers (accepted; request logging is not implemented)'
+            cand --log_work_buffer_size 'Request-logger queue size (accepted)'
+            cand --log_write_timeout_ms 'Request-logger enqueue timeout (accepted)'
+            cand --graceful_timeout 'Graceful shutdown timeout (accepted)'
+            cand --shutdown_delay 'Delay before shutdown (accepted)'
+            cand --log_level 'Log level (accepted)'
+            cand --annotations 'The pod''s downward-API annotations file (`seldon.io/rest-timeout` is read from it)'
+            cand --bind 'Address to listen on (upstream listens on every interface)'
+            cand --max_body_bytes 'Largest request body accepted; bigger ones get 413'
+            cand --engine_predictor 'The predictor spec: base64 of its JSON, as the operator sets it'
+            cand --routing-injection 'Write `meta.routing` into replies when non-empty'
+            cand --cors-allowed-origins '`Access-Control-Allow-Origin`'
+            cand --cors-allowed-headers '`Access-Control-Allow-Headers`'
+            cand --color 'When to use colours'
+            cand -q 'Print errors only'
+            cand --quiet 'Print errors only'
+            cand -v 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --verbose 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'seldon-local;component;tfserving-proxy'= {
+            cand --parameters '`PREDICTIVE_UNIT_PARAMETERS`: rest_endpoint, model_name, signature_name, …'
+            cand --http-service-port '`PREDICTIVE_UNIT_HTTP_SERVICE_PORT`'
+            cand --service-port '`PREDICTIVE_UNIT_SERVICE_PORT` (used when the HTTP one is absent, as 1.2.1 sets only it)'
+            cand --unit-id '`PREDICTIVE_UNIT_ID`: the graph node name, for `meta.requestPath`'
+            cand --unit-image '`PREDICTIVE_UNIT_IMAGE`: the unit''s image, for `meta.requestPath` and `/metadata`'
+            cand --bind 'Address to listen on (upstream listens on every interface)'
+            cand --max_body_bytes 'Largest request body accepted; bigger ones get 413'
+            cand --color 'When to use colours'
+            cand -q 'Print errors only'
+            cand --quiet 'Print errors only'
+            cand -v 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --verbose 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
         }
         &'seldon-local;component;pause'= {
             cand --color 'When to use colours'
@@ -245,8 +304,14 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
             cand --version 'Print version'
         }
         &'seldon-local;component;help'= {
+            cand executor 'The executor (`seldonio/seldon-core-executor`): serves the predictor''s API and walks the graph given in `ENGINE_PREDICTOR`'
+            cand tfserving-proxy 'The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow Serving''s REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`'
             cand pause 'The pod sandbox: holds the pod''s network namespace until SIGTERM or SIGINT'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'seldon-local;component;help;executor'= {
+        }
+        &'seldon-local;component;help;tfserving-proxy'= {
         }
         &'seldon-local;component;help;pause'= {
         }
@@ -287,7 +352,13 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
         &'seldon-local;help;image;build'= {
         }
         &'seldon-local;help;component'= {
+            cand executor 'The executor (`seldonio/seldon-core-executor`): serves the predictor''s API and walks the graph given in `ENGINE_PREDICTOR`'
+            cand tfserving-proxy 'The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow Serving''s REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`'
             cand pause 'The pod sandbox: holds the pod''s network namespace until SIGTERM or SIGINT'
+        }
+        &'seldon-local;help;component;executor'= {
+        }
+        &'seldon-local;help;component;tfserving-proxy'= {
         }
         &'seldon-local;help;component;pause'= {
         }

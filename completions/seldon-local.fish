@@ -175,16 +175,68 @@ complete -c seldon-local -n "__fish_seldon_local_using_subcommand image; and __f
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand image; and __fish_seen_subcommand_from build" -s V -l version -d 'Print version'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand image; and __fish_seen_subcommand_from help" -f -a "build" -d 'Build seldon-local\'s image from the running binary, with no registry'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand image; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from pause help" -l color -d 'When to use colours' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy pause help" -l color -d 'When to use colours' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour'
 never\t'Never colour'"
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from pause help" -s q -l quiet -d 'Print errors only'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from pause help" -s v -l verbose -d 'Also print notes (fields carried but not honoured) and debug detail'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from pause help" -l no-progress -d 'Never draw progress bars'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from pause help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from pause help" -s V -l version -d 'Print version'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from pause help" -f -a "pause" -d 'The pod sandbox: holds the pod\'s network namespace until SIGTERM or SIGINT'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from pause help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy pause help" -s q -l quiet -d 'Print errors only'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy pause help" -s v -l verbose -d 'Also print notes (fields carried but not honoured) and debug detail'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy pause help" -l no-progress -d 'Never draw progress bars'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy pause help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy pause help" -s V -l version -d 'Print version'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy pause help" -f -a "executor" -d 'The executor (`seldonio/seldon-core-executor`): serves the predictor\'s API and walks the graph given in `ENGINE_PREDICTOR`'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy pause help" -f -a "tfserving-proxy" -d 'The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow Serving\'s REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy pause help" -f -a "pause" -d 'The pod sandbox: holds the pod\'s network namespace until SIGTERM or SIGINT'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy pause help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l sdep -d 'SeldonDeployment name' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l namespace -d 'Namespace' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l predictor -d 'Predictor name' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l port -d 'Single port for REST (1.2.1); overrides `--http_port`' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l http_port -d 'REST port' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l grpc_port -d 'gRPC port (accepted; gRPC is not served)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l protocol -d 'Protocol: seldon, tensorflow, v2 or kfserving' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l transport -d 'Transport: rest (grpc is not supported)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l prometheus_path -d 'Path of the Prometheus metrics' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l server_type -d 'Server type: rpc (kafka is not supported)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l full_health_checks -d 'Check each unit\'s health endpoint instead of a TCP connect for `/ready`' -r -f -a "true\t''
+false\t''"
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l file -d 'Load the predictor from a SeldonDeployment file (not supported; use `ENGINE_PREDICTOR`)' -r -F
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l hostname -d 'Hostname used in request-log CloudEvents (accepted)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l logger_workers -d 'Request-logger workers (accepted; request logging is not implemented)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l log_work_buffer_size -d 'Request-logger queue size (accepted)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l log_write_timeout_ms -d 'Request-logger enqueue timeout (accepted)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l graceful_timeout -d 'Graceful shutdown timeout (accepted)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l shutdown_delay -d 'Delay before shutdown (accepted)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l log_level -d 'Log level (accepted)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l annotations -d 'The pod\'s downward-API annotations file (`seldon.io/rest-timeout` is read from it)' -r -F
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l bind -d 'Address to listen on (upstream listens on every interface)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l max_body_bytes -d 'Largest request body accepted; bigger ones get 413' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l engine_predictor -d 'The predictor spec: base64 of its JSON, as the operator sets it' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l routing-injection -d 'Write `meta.routing` into replies when non-empty' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l cors-allowed-origins -d '`Access-Control-Allow-Origin`' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l cors-allowed-headers -d '`Access-Control-Allow-Headers`' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l color -d 'When to use colours' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -s q -l quiet -d 'Print errors only'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -s v -l verbose -d 'Also print notes (fields carried but not honoured) and debug detail'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l no-progress -d 'Never draw progress bars'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -s V -l version -d 'Print version'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -l parameters -d '`PREDICTIVE_UNIT_PARAMETERS`: rest_endpoint, model_name, signature_name, …' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -l http-service-port -d '`PREDICTIVE_UNIT_HTTP_SERVICE_PORT`' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -l service-port -d '`PREDICTIVE_UNIT_SERVICE_PORT` (used when the HTTP one is absent, as 1.2.1 sets only it)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -l unit-id -d '`PREDICTIVE_UNIT_ID`: the graph node name, for `meta.requestPath`' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -l unit-image -d '`PREDICTIVE_UNIT_IMAGE`: the unit\'s image, for `meta.requestPath` and `/metadata`' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -l bind -d 'Address to listen on (upstream listens on every interface)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -l max_body_bytes -d 'Largest request body accepted; bigger ones get 413' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -l color -d 'When to use colours' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -s q -l quiet -d 'Print errors only'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -s v -l verbose -d 'Also print notes (fields carried but not honoured) and debug detail'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -l no-progress -d 'Never draw progress bars'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -s V -l version -d 'Print version'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from pause" -l color -d 'When to use colours' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour'
 never\t'Never colour'"
@@ -193,6 +245,8 @@ complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from pause" -l no-progress -d 'Never draw progress bars'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from pause" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from pause" -s V -l version -d 'Print version'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from help" -f -a "executor" -d 'The executor (`seldonio/seldon-core-executor`): serves the predictor\'s API and walks the graph given in `ENGINE_PREDICTOR`'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from help" -f -a "tfserving-proxy" -d 'The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow Serving\'s REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from help" -f -a "pause" -d 'The pod sandbox: holds the pod\'s network namespace until SIGTERM or SIGINT'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict completions up ps logs down image component help" -f -a "validate" -d 'Check SeldonDeployments the way the Seldon operator\'s webhook does.'
@@ -207,4 +261,6 @@ complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not 
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict completions up ps logs down image component help" -f -a "component" -d 'Play one of the roles the operator gives to containers (internal entry points)'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict completions up ps logs down image component help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and __fish_seen_subcommand_from image" -f -a "build" -d 'Build seldon-local\'s image from the running binary, with no registry'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and __fish_seen_subcommand_from component" -f -a "executor" -d 'The executor (`seldonio/seldon-core-executor`): serves the predictor\'s API and walks the graph given in `ENGINE_PREDICTOR`'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and __fish_seen_subcommand_from component" -f -a "tfserving-proxy" -d 'The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow Serving\'s REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and __fish_seen_subcommand_from component" -f -a "pause" -d 'The pod sandbox: holds the pod\'s network namespace until SIGTERM or SIGINT'

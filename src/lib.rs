@@ -6,9 +6,12 @@
 
 mod cli;
 pub mod client;
+pub mod components;
 pub mod env;
+pub mod http;
 pub mod output;
 pub mod plan;
+pub mod protocol;
 pub mod runtime;
 pub mod sdep;
 

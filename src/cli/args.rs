@@ -130,8 +130,8 @@ pub(crate) enum Command {
     #[command(subcommand)]
     Image(ImageCommand),
     /// Play one of the roles the operator gives to containers (internal entry points).
-    #[command(subcommand, hide = true)]
-    Component(ComponentCommand),
+    #[command(hide = true)]
+    Component(Box<super::component::ComponentArgs>),
 }
 
 #[derive(Debug, Args)]
@@ -236,13 +236,6 @@ pub(crate) enum CompletionTarget {
     Elvish,
     /// A man page (roff).
     Man,
-}
-
-/// The roles `seldon-local component` plays.
-#[derive(Debug, Subcommand)]
-pub(crate) enum ComponentCommand {
-    /// The pod sandbox: holds the pod's network namespace until SIGTERM or SIGINT.
-    Pause,
 }
 
 /// `seldon-local image` subcommands.

@@ -4,6 +4,7 @@
 
 mod args;
 mod completions;
+mod component;
 mod component_pause;
 mod docker;
 mod down;
@@ -22,7 +23,7 @@ use clap::Parser;
 
 use crate::env;
 use crate::output::{Printer, Verbosity, render_error};
-use args::{Cli, ColorChoice, Command, ComponentCommand, ImageCommand};
+use args::{Cli, ColorChoice, Command, ImageCommand};
 
 /// What a finished command reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,7 +72,7 @@ pub(crate) fn main() -> ExitCode {
         Command::Logs(args) => logs::run(&args, &ctx),
         Command::Down(args) => down::run(&args, &ctx),
         Command::Image(ImageCommand::Build(args)) => image::run(&args, &ctx),
-        Command::Component(ComponentCommand::Pause) => component_pause::run(),
+        Command::Component(args) => component::run(*args, &ctx),
     };
     match result {
         Ok(ExitStatus::Success) => ExitCode::SUCCESS,

@@ -10,7 +10,11 @@
 mod architecture;
 mod cli;
 mod common;
+mod component_cli;
 mod corpus;
+mod executor;
 mod fixtures;
 mod predict;
+mod proxy;
 mod seed;
+mod support;
