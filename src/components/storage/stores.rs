@@ -1,0 +1,486 @@
+//! Building `object_store` clients for `gs://`, `s3://` and rclone remotes from
+//! [`Credentials`], and remembering which credential source was used (never its value).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use object_store::aws::AmazonS3Builder;
+use object_store::gcp::GoogleCloudStorageBuilder;
+use object_store::{BackoffConfig, ClientOptions, ObjectStore, RetryConfig};
+
+use super::config::{Config, Credentials, RetryPolicy, Secret, vars};
+use super::error::StorageError;
+use super::source::Source;
+
+/// A configured bucket client and how to describe it.
+#[derive(Debug)]
+pub(crate) struct Bucket {
+    pub(crate) store: Arc<dyn ObjectStore>,
+    /// `s3://bucket`, `gs://bucket` or `remote:bucket`, for messages.
+    pub(crate) location: String,
+    /// The object prefix (no surrounding slashes).
+    pub(crate) prefix: String,
+    /// Which credentials were used, for "access denied" messages.
+    pub(crate) tried: String,
+}
+
+/// Installs ring as the process's TLS crypto provider (reqwest is built without one, so
+/// that aws-lc's C build is avoided); harmless if a provider is already installed.
+pub(crate) fn install_tls_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+/// Builds the client for an object-store source; `None` for other sources.
+pub(crate) fn bucket(source: &Source, config: &Config) -> Result<Option<Bucket>, StorageError> {
+    install_tls_provider();
+    let creds = &config.credentials;
+    let (kind, bucket, prefix, location) = match source {
+        // rclone semantics: `s3://…` and `gs://…` use a remote of that name when one is
+        // defined (the 1.18 initializer's way of configuring them), else the kfserving env.
+        Source::S3 { bucket, prefix } => match rclone_remote(creds, "s3") {
+            Some((name, remote)) => (Kind::Rclone(name, remote), bucket, prefix, "s3://"),
+            None => (Kind::AwsEnv, bucket, prefix, "s3://"),
+        },
+        Source::Gcs { bucket, prefix } => match rclone_remote(creds, "gs") {
+            Some((name, remote)) => (Kind::Rclone(name, remote), bucket, prefix, "gs://"),
+            None => (Kind::GcsEnv, bucket, prefix, "gs://"),
+        },
+        Source::Rclone {
+            remote,
+            bucket,
+            prefix,
+        } => match rclone_remote(creds, remote) {
+            Some((name, options)) => (Kind::Rclone(name, options), bucket, prefix, ""),
+            // The rclone image predefines an anonymous `gs` remote.
+            None if remote.eq_ignore_ascii_case("gs") => {
+                (Kind::GcsAnonymousDefault, bucket, prefix, "")
+            }
+            None => {
+                return Err(StorageError::RcloneRemoteNotConfigured {
+                    remote: remote.clone(),
+                    upper: rclone_env_name(remote),
+                });
+            }
+        },
+        Source::Http { .. } | Source::Local { .. } | Source::Pvc { .. } => return Ok(None),
+    };
+    let location = match source {
+        Source::Rclone { remote, .. } => format!("{remote}:{bucket}"),
+        _ => format!("{location}{bucket}"),
+    };
+    if let Kind::Rclone(_, options) = &kind {
+        let remote_type = options.get("type").map(Secret::expose).unwrap_or_default();
+        if !matches!(remote_type, "s3" | "google cloud storage" | "gcs") {
+            return Err(StorageError::UnsupportedRcloneType {
+                remote: location.split(':').next().unwrap_or_default().to_owned(),
+                kind: remote_type.to_owned(),
+            });
+        }
+    }
+    let built = match kind {
+        Kind::AwsEnv => s3_from_env(bucket, creds, &config.retry),
+        Kind::GcsEnv => gcs_from_env(bucket, creds, &config.retry),
+        Kind::GcsAnonymousDefault => gcs(bucket, GcsAuth::Anonymous, None, &config.retry)
+            .map(|s| (s, "anonymous (the built-in rclone remote `gs`)".to_owned())),
+        Kind::Rclone(name, options) => rclone(bucket, &name, options, creds, &config.retry),
+    };
+    let (store, tried) = built.map_err(|source| StorageError::Configure {
+        location: location.clone(),
+        source: source.into(),
+    })?;
+    Ok(Some(Bucket {
+        store,
+        location,
+        prefix: prefix.clone(),
+        tried,
+    }))
+}
+
+enum Kind<'a> {
+    AwsEnv,
+    GcsEnv,
+    GcsAnonymousDefault,
+    Rclone(String, &'a BTreeMap<String, Secret>),
+}
+
+/// rclone's variable name for a remote: upper case, `-` as `_`.
+fn rclone_env_name(remote: &str) -> String {
+    remote.to_ascii_uppercase().replace(['-', '.', ' '], "_")
+}
+
+fn rclone_remote<'a>(
+    creds: &'a Credentials,
+    remote: &str,
+) -> Option<(String, &'a BTreeMap<String, Secret>)> {
+    let upper = rclone_env_name(remote);
+    creds
+        .rclone
+        .get(&upper)
+        .filter(|o| o.contains_key("type"))
+        .map(|o| (upper, o))
+}
+
+type Built = Result<(Arc<dyn ObjectStore>, String), object_store::Error>;
+
+fn client_options(endpoint: Option<&str>, retry: &RetryPolicy) -> ClientOptions {
+    ClientOptions::new()
+        .with_allow_http(endpoint.is_some_and(|e| e.starts_with("http://")))
+        // Model files can be large: no total-request timeout, but a stalled read is retried.
+        .with_timeout_disabled()
+        .with_connect_timeout(Duration::from_secs(10))
+        .with_read_timeout(retry.idle_timeout)
+}
+
+fn retry_config(retry: &RetryPolicy) -> RetryConfig {
+    RetryConfig {
+        backoff: BackoffConfig {
+            init_backoff: retry.initial_backoff,
+            max_backoff: retry.max_backoff,
+            base: 2.0,
+        },
+        max_retries: retry.attempts.saturating_sub(1) as usize,
+        retry_timeout: Duration::from_mins(3),
+    }
+}
+
+fn s3_from_env(bucket: &str, creds: &Credentials, retry: &RetryPolicy) -> Built {
+    let endpoint = match (&creds.aws_endpoint_url, &creds.s3_endpoint) {
+        (Some(url), _) => Some(url.clone()),
+        (None, Some(host)) if host.contains("://") => Some(host.clone()),
+        (None, Some(host)) => {
+            let https = creds
+                .s3_use_https
+                .as_deref()
+                .is_none_or(|v| !matches!(v.trim(), "0" | "false" | "False" | "FALSE"));
+            Some(format!("{}://{host}", if https { "https" } else { "http" }))
+        }
+        (None, None) => None,
+    };
+    let keys = match (&creds.aws_access_key_id, &creds.aws_secret_access_key) {
+        (Some(id), Some(secret)) => Some((id.as_str(), secret, creds.aws_session_token.as_ref())),
+        _ => None,
+    };
+    let tried = if keys.is_some() {
+        format!(
+            "`{}`/`{}` from the environment",
+            vars::AWS_ACCESS_KEY_ID,
+            vars::AWS_SECRET_ACCESS_KEY
+        )
+    } else {
+        format!(
+            "anonymous (`{}`/`{}` are not set)",
+            vars::AWS_ACCESS_KEY_ID,
+            vars::AWS_SECRET_ACCESS_KEY
+        )
+    };
+    let store = s3(
+        bucket,
+        endpoint.as_deref(),
+        creds.aws_region.as_deref(),
+        keys,
+        true,
+        retry,
+    )?;
+    Ok((store, tried))
+}
+
+fn s3(
+    bucket: &str,
+    endpoint: Option<&str>,
+    region: Option<&str>,
+    keys: Option<(&str, &Secret, Option<&Secret>)>,
+    path_style: bool,
+    retry: &RetryPolicy,
+) -> Result<Arc<dyn ObjectStore>, object_store::Error> {
+    let mut builder = AmazonS3Builder::new()
+        .with_bucket_name(bucket)
+        .with_region(region.unwrap_or("us-east-1"))
+        .with_virtual_hosted_style_request(!path_style)
+        .with_client_options(client_options(endpoint, retry))
+        .with_retry(retry_config(retry));
+    if let Some(endpoint) = endpoint {
+        builder = builder.with_endpoint(endpoint);
+    }
+    builder = match keys {
+        Some((id, secret, token)) => {
+            let builder = builder
+                .with_access_key_id(id)
+                .with_secret_access_key(secret.expose());
+            match token {
+                Some(token) => builder.with_token(token.expose()),
+                None => builder,
+            }
+        }
+        // Without keys, sign nothing (public buckets) rather than probe instance metadata.
+        None => builder.with_skip_signature(true),
+    };
+    Ok(Arc::new(builder.build()?))
+}
+
+#[derive(Clone, Copy)]
+enum GcsAuth<'a> {
+    Anonymous,
+    /// A JSON credentials file: a service account or an authorized user (gcloud ADC).
+    File(&'a std::path::Path),
+    /// Inline service-account JSON (rclone `service_account_credentials`).
+    Inline(&'a Secret),
+}
+
+fn gcs_from_env(bucket: &str, creds: &Credentials, retry: &RetryPolicy) -> Built {
+    let endpoint = creds.storage_emulator_host.as_deref().map(with_scheme);
+    let (auth, tried) = match &creds.google_application_credentials {
+        Some(path) => (
+            GcsAuth::File(path),
+            format!(
+                "credentials file `{}` from `{}`",
+                path.display(),
+                vars::GOOGLE_APPLICATION_CREDENTIALS
+            ),
+        ),
+        None => (
+            GcsAuth::Anonymous,
+            format!(
+                "anonymous (`{}` is not set)",
+                vars::GOOGLE_APPLICATION_CREDENTIALS
+            ),
+        ),
+    };
+    Ok((gcs(bucket, auth, endpoint.as_deref(), retry)?, tried))
+}
+
+fn with_scheme(host: &str) -> String {
+    if host.contains("://") {
+        host.to_owned()
+    } else {
+        format!("http://{host}")
+    }
+}
+
+fn gcs(
+    bucket: &str,
+    auth: GcsAuth<'_>,
+    endpoint: Option<&str>,
+    retry: &RetryPolicy,
+) -> Result<Arc<dyn ObjectStore>, object_store::Error> {
+    let mut builder = GoogleCloudStorageBuilder::new()
+        .with_bucket_name(bucket)
+        .with_client_options(client_options(endpoint, retry))
+        .with_retry(retry_config(retry));
+    if let Some(endpoint) = endpoint {
+        builder = builder.with_url(endpoint);
+    }
+    builder = match auth {
+        GcsAuth::Anonymous => builder.with_skip_signature(true),
+        GcsAuth::File(path) => {
+            let path = path.to_string_lossy().into_owned();
+            if is_authorized_user(&path) {
+                builder.with_application_credentials(path)
+            } else {
+                builder.with_service_account_path(path)
+            }
+        }
+        GcsAuth::Inline(json) => builder.with_service_account_key(json.expose()),
+    };
+    Ok(Arc::new(builder.build()?))
+}
+
+/// gcloud's application-default credentials (`"type": "authorized_user"`) need the ADC
+/// loader; anything else is treated as a service-account key.
+fn is_authorized_user(path: &str) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Kind {
+        #[serde(rename = "type")]
+        kind: Option<String>,
+    }
+    std::fs::read(path)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<Kind>(&bytes).ok())
+        .and_then(|k| k.kind)
+        .is_some_and(|k| k == "authorized_user")
+}
+
+fn rclone(
+    bucket: &str,
+    name: &str,
+    options: &BTreeMap<String, Secret>,
+    creds: &Credentials,
+    retry: &RetryPolicy,
+) -> Built {
+    let get = |key: &str| {
+        options
+            .get(key)
+            .map(Secret::expose)
+            .filter(|v| !v.is_empty())
+    };
+    let flag = |key: &str| get(key).is_some_and(|v| matches!(v, "true" | "True" | "TRUE" | "1"));
+    let var = |key: &str| format!("`RCLONE_CONFIG_{name}_{}`", key.to_ascii_uppercase());
+    let kind = get("type").unwrap_or_default();
+    match kind {
+        "s3" => {
+            let endpoint = get("endpoint").map(|e| {
+                if e.contains("://") {
+                    e.to_owned()
+                } else {
+                    format!("https://{e}")
+                }
+            });
+            let region = get("region").or(creds.aws_region.as_deref());
+            let path_style = get("force_path_style").is_none_or(|v| v != "false");
+            let (keys, tried) = if let (Some(id), Some(secret)) =
+                (get("access_key_id"), options.get("secret_access_key"))
+            {
+                (
+                    Some((id, secret, options.get("session_token"))),
+                    format!(
+                        "rclone remote keys {}/{}",
+                        var("access_key_id"),
+                        var("secret_access_key")
+                    ),
+                )
+            } else if flag("env_auth")
+                && let (Some(id), Some(secret)) =
+                    (&creds.aws_access_key_id, &creds.aws_secret_access_key)
+            {
+                (
+                    Some((id.as_str(), secret, creds.aws_session_token.as_ref())),
+                    format!(
+                        "`{}`/`{}` from the environment ({} is true)",
+                        vars::AWS_ACCESS_KEY_ID,
+                        vars::AWS_SECRET_ACCESS_KEY,
+                        var("env_auth")
+                    ),
+                )
+            } else {
+                (
+                    None,
+                    format!("anonymous (rclone remote `{name}` has no keys)"),
+                )
+            };
+            let store = s3(bucket, endpoint.as_deref(), region, keys, path_style, retry)?;
+            Ok((store, tried))
+        }
+        "google cloud storage" | "gcs" => {
+            let endpoint = get("endpoint").map(with_scheme);
+            let file = get("service_account_file").map(std::path::Path::new);
+            let (auth, tried) = if let Some(json) = options.get("service_account_credentials") {
+                (
+                    GcsAuth::Inline(json),
+                    format!(
+                        "service account from {}",
+                        var("service_account_credentials")
+                    ),
+                )
+            } else if let Some(path) = file {
+                (
+                    GcsAuth::File(path),
+                    format!(
+                        "service account file `{}` from {}",
+                        path.display(),
+                        var("service_account_file")
+                    ),
+                )
+            } else if !flag("anonymous")
+                && let Some(path) = &creds.google_application_credentials
+            {
+                (
+                    GcsAuth::File(path),
+                    format!(
+                        "credentials file `{}` from `{}`",
+                        path.display(),
+                        vars::GOOGLE_APPLICATION_CREDENTIALS
+                    ),
+                )
+            } else {
+                (
+                    GcsAuth::Anonymous,
+                    format!("anonymous (rclone remote `{name}`)"),
+                )
+            };
+            Ok((gcs(bucket, auth, endpoint.as_deref(), retry)?, tried))
+        }
+        other => Err(object_store::Error::NotSupported {
+            source: format!(
+                "rclone remote `{name}` has type `{other}`; supported types: `s3`, \
+                 `google cloud storage`"
+            )
+            .into(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Config {
+        Config {
+            credentials: Credentials::from_env_vars(vars.iter().copied()),
+            ..Config::default()
+        }
+    }
+
+    #[test]
+    fn an_undefined_rclone_remote_names_its_variables() {
+        let source = Source::parse("my-minio:models/iris").unwrap();
+        let err = bucket(&source, &config(&[])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "rclone remote `my-minio` is not configured; define it with \
+             `RCLONE_CONFIG_MY_MINIO_TYPE` and its options"
+        );
+    }
+
+    #[test]
+    fn credential_sources_are_named_without_values() {
+        let canary = "canary-secret-value";
+        let cases = [
+            (
+                "s3://b/p",
+                vec![
+                    ("AWS_ACCESS_KEY_ID", "id"),
+                    ("AWS_SECRET_ACCESS_KEY", canary),
+                ],
+                "`AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` from the environment",
+            ),
+            ("s3://b/p", vec![], "anonymous"),
+            (
+                "gs://b/p",
+                vec![],
+                "anonymous (`GOOGLE_APPLICATION_CREDENTIALS` is not set)",
+            ),
+            ("gs:b/p", vec![], "the built-in rclone remote `gs`"),
+            (
+                "s3://b/p",
+                vec![
+                    ("RCLONE_CONFIG_S3_TYPE", "s3"),
+                    ("RCLONE_CONFIG_S3_ACCESS_KEY_ID", "id"),
+                    ("RCLONE_CONFIG_S3_SECRET_ACCESS_KEY", canary),
+                    ("RCLONE_CONFIG_S3_ENDPOINT", "http://127.0.0.1:9"),
+                ],
+                "`RCLONE_CONFIG_S3_SECRET_ACCESS_KEY`",
+            ),
+        ];
+        for (uri, vars, expected) in cases {
+            let built = bucket(&Source::parse(uri).unwrap(), &config(&vars))
+                .unwrap()
+                .unwrap();
+            assert!(built.tried.contains(expected), "{uri}: {}", built.tried);
+            assert!(!built.tried.contains(canary));
+        }
+    }
+
+    #[test]
+    fn unsupported_rclone_types_are_refused() {
+        let source = Source::parse("az:container/m").unwrap();
+        let err = bucket(&source, &config(&[("RCLONE_CONFIG_AZ_TYPE", "azureblob")])).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("`azureblob`") && text.contains("`s3`"),
+            "{text}"
+        );
+    }
+}
