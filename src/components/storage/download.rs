@@ -145,25 +145,23 @@ fn classify_status(status: StatusCode) -> Failure {
 /// Sorts an `object_store` error into what we do next.
 pub(crate) fn classify_store(err: object_store::Error) -> Failure {
     use object_store::Error as E;
+    if let Some(name) = bad_key_in_chain(&err) {
+        return Failure::Storage(StorageError::UnsafeEntry {
+            name,
+            reason: "the object key is not a safe relative path",
+        });
+    }
     match err {
         E::NotFound { .. } => Failure::NotFound(err.into()),
         E::PermissionDenied { .. } | E::Unauthenticated { .. } => Failure::Denied(err.into()),
         E::Precondition { .. } => Failure::Changed(err.into()),
-        E::Generic { .. } => {
-            if let Some(name) = bad_key_in_chain(&err) {
-                return Failure::Storage(StorageError::UnsafeEntry {
-                    name,
-                    reason: "the object key is not a safe relative path",
-                });
-            }
-            match status_in_chain(&err) {
-                Some(404) => Failure::NotFound(err.into()),
-                Some(401 | 403) => Failure::Denied(err.into()),
-                Some(408 | 429 | 500..=599) => Failure::Transient(err.into()),
-                None if http_error_in_chain(&err) => Failure::Transient(err.into()),
-                Some(_) | None => Failure::Permanent(err.into()),
-            }
-        }
+        E::Generic { .. } => match status_in_chain(&err) {
+            Some(404) => Failure::NotFound(err.into()),
+            Some(401 | 403) => Failure::Denied(err.into()),
+            Some(408 | 429 | 500..=599) => Failure::Transient(err.into()),
+            None if http_error_in_chain(&err) => Failure::Transient(err.into()),
+            Some(_) | None => Failure::Permanent(err.into()),
+        },
         _ => Failure::Permanent(err.into()),
     }
 }

@@ -126,9 +126,11 @@ fn rclone_remote<'a>(
 
 type Built = Result<(Arc<dyn ObjectStore>, String), object_store::Error>;
 
-fn client_options(endpoint: Option<&str>, retry: &RetryPolicy) -> ClientOptions {
+fn client_options(retry: &RetryPolicy) -> ClientOptions {
     ClientOptions::new()
-        .with_allow_http(endpoint.is_some_and(|e| e.starts_with("http://")))
+        // Plain http only ever goes to an endpoint the user configured (MinIO, an emulator,
+        // `gcs_base_url` in a key file); the default endpoints are https.
+        .with_allow_http(true)
         // Model files can be large: no total-request timeout, but a stalled read is retried.
         .with_timeout_disabled()
         .with_connect_timeout(Duration::from_secs(10))
@@ -200,7 +202,7 @@ fn s3(
         .with_bucket_name(bucket)
         .with_region(region.unwrap_or("us-east-1"))
         .with_virtual_hosted_style_request(!path_style)
-        .with_client_options(client_options(endpoint, retry))
+        .with_client_options(client_options(retry))
         .with_retry(retry_config(retry));
     if let Some(endpoint) = endpoint {
         builder = builder.with_endpoint(endpoint);
@@ -268,10 +270,10 @@ fn gcs(
 ) -> Result<Arc<dyn ObjectStore>, object_store::Error> {
     let mut builder = GoogleCloudStorageBuilder::new()
         .with_bucket_name(bucket)
-        .with_client_options(client_options(endpoint, retry))
+        .with_client_options(client_options(retry))
         .with_retry(retry_config(retry));
     if let Some(endpoint) = endpoint {
-        builder = builder.with_url(endpoint);
+        builder = builder.with_base_url(endpoint);
     }
     builder = match auth {
         GcsAuth::Anonymous => builder.with_skip_signature(true),
