@@ -205,16 +205,15 @@ async fn list(bucket: &stores::Bucket) -> Result<Vec<Item>, StorageError> {
                 .and_then(|r| r.strip_prefix('/')),
             None => Some(key),
         };
-        let Some(rel) = rel else { continue };
-        // Zero-byte "directory" placeholders some tools create.
-        if rel.is_empty() || (rel.ends_with('/') && meta.size == 0) {
+        let Some(rel) = rel.filter(|r| !r.is_empty()) else {
             continue;
-        }
+        };
         let Some(rel) = fs::safe_relative(rel)? else {
             continue;
         };
         items.push(object_item(bucket, meta, &rel));
     }
+    drop_directory_markers(&mut items);
     if items.is_empty() && !bucket.prefix.is_empty() {
         // The prefix may name one object rather than a directory.
         match bucket
@@ -238,6 +237,21 @@ async fn list(bucket: &stores::Bucket) -> Result<Vec<Item>, StorageError> {
     }
     items.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(items)
+}
+
+/// Drops the zero-byte "directory" objects some tools create (`a/b/` next to `a/b/c`), which
+/// would otherwise become files that collide with the directory.
+fn drop_directory_markers(items: &mut Vec<Item>) {
+    let dirs: std::collections::BTreeSet<PathBuf> = items
+        .iter()
+        .flat_map(|item| {
+            Path::new(&item.name)
+                .ancestors()
+                .skip(1)
+                .map(Path::to_owned)
+        })
+        .collect();
+    items.retain(|item| item.size != Some(0) || !dirs.contains(Path::new(&item.name)));
 }
 
 fn object_item(bucket: &stores::Bucket, meta: object_store::ObjectMeta, rel: &Path) -> Item {

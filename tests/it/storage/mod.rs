@@ -528,6 +528,12 @@ fn gcs_objects() -> Vec<(&'static str, &'static str, Vec<u8>)> {
             data(200_000, 8),
         ),
         ("seldon-models", "sklearn/iris2/not-included", b"x".to_vec()),
+        ("seldon-models", "sklearn/iris/sub/", Vec::new()),
+        (
+            "seldon-models",
+            "sklearn/iris/sub/config.json",
+            b"{}".to_vec(),
+        ),
         ("hostile", "model/../../evil.txt", b"evil".to_vec()),
         ("hostile", "model/ok.txt", b"ok".to_vec()),
         ("parallel", "m/a", data(10, 1)),
@@ -547,13 +553,22 @@ async fn gs_public_bucket_is_fetched_anonymously_and_a_dropped_object_is_resumed
     let fetched = fetch("gs://seldon-models/sklearn/iris", tmp.path(), &cfg).await;
 
     let summary = fetched.result.unwrap();
-    assert_eq!((summary.files, summary.bytes), (2, 250_000));
-    assert_eq!(tree(tmp.path()), ["flaky-weights.bin", "model.joblib"]);
+    assert_eq!((summary.files, summary.bytes), (3, 250_002));
+    assert_eq!(
+        tree(tmp.path()),
+        [
+            "flaky-weights.bin",
+            "model.joblib",
+            "sub",
+            "sub/config.json"
+        ],
+        "the `sub/` directory marker is not a file"
+    );
     assert_eq!(
         fs::read(tmp.path().join("flaky-weights.bin")).unwrap(),
         data(200_000, 8)
     );
-    assert_eq!(bytes_received(&fetched.events), 250_000);
+    assert_eq!(bytes_received(&fetched.events), 250_002);
     // The first read of the flaky object broke halfway; the next one resumed there (whether
     // object_store's stream retry or ours did it).
     let reads = gcs.state.reads.lock().unwrap().clone();
