@@ -91,6 +91,11 @@ impl Printer {
         }
     }
 
+    /// Text on stderr as it is (an error already rendered).
+    pub fn raw_stderr(&self, text: &str) {
+        eprint!("{text}");
+    }
+
     /// A hint line on stderr.
     pub fn hint(&self, message: impl Display) {
         eprintln!("{}: {message}", style("hint").cyan().bold());

@@ -1,0 +1,101 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[seldon-local] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'seldon-local'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'seldon-local'= {
+            cand --color 'When to use colours'
+            cand -q 'Print errors only'
+            cand --quiet 'Print errors only'
+            cand -v 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --verbose 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand validate 'Check SeldonDeployments the way the Seldon operator''s webhook does.'
+            cand render 'Print the Kubernetes objects the Seldon operator would create.'
+            cand completions 'Print a shell completion script, or the man page.'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'seldon-local;validate'= {
+            cand --seldon-version 'The Seldon Core version whose operator behaviour is emulated'
+            cand --config 'A `seldon-config` ConfigMap (YAML or JSON) whose keys replace the embedded ones'
+            cand -n 'Namespace for resources that do not set one (the operator''s default is `default`)'
+            cand --namespace 'Namespace for resources that do not set one (the operator''s default is `default`)'
+            cand --color 'When to use colours'
+            cand --strict 'Treat warnings (unknown fields) as errors'
+            cand -q 'Print errors only'
+            cand --quiet 'Print errors only'
+            cand -v 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --verbose 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'seldon-local;render'= {
+            cand --seldon-version 'The Seldon Core version whose operator behaviour is emulated'
+            cand --config 'A `seldon-config` ConfigMap (YAML or JSON) whose keys replace the embedded ones'
+            cand -n 'Namespace for resources that do not set one (the operator''s default is `default`)'
+            cand --namespace 'Namespace for resources that do not set one (the operator''s default is `default`)'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --show 'What to print'
+            cand --color 'When to use colours'
+            cand --strict 'Treat warnings (unknown fields) as errors'
+            cand -q 'Print errors only'
+            cand --quiet 'Print errors only'
+            cand -v 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --verbose 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'seldon-local;completions'= {
+            cand --color 'When to use colours'
+            cand -q 'Print errors only'
+            cand --quiet 'Print errors only'
+            cand -v 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --verbose 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'seldon-local;help'= {
+            cand validate 'Check SeldonDeployments the way the Seldon operator''s webhook does.'
+            cand render 'Print the Kubernetes objects the Seldon operator would create.'
+            cand completions 'Print a shell completion script, or the man page.'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'seldon-local;help;validate'= {
+        }
+        &'seldon-local;help;render'= {
+        }
+        &'seldon-local;help;completions'= {
+        }
+        &'seldon-local;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,175 @@
+//! Command-line arguments: data only, no behaviour. Doc comments are the help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::env;
+use crate::sdep::SeldonVersion;
+
+/// Run a Seldon Core v1 SeldonDeployment on one machine, without Kubernetes.
+///
+/// seldon-local reads the same YAML you would `kubectl apply`, applies the Seldon operator's
+/// own defaulting and validation, and runs what the operator would have created.
+#[derive(Debug, Parser)]
+#[command(
+    name = "seldon-local",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+    #[command(flatten)]
+    pub(crate) global: GlobalArgs,
+}
+
+/// Options every subcommand takes.
+#[derive(Debug, Args)]
+pub(crate) struct GlobalArgs {
+    /// Print errors only.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub(crate) quiet: bool,
+    /// Also print notes (fields carried but not honoured) and debug detail.
+    #[arg(short, long, global = true)]
+    pub(crate) verbose: bool,
+    /// When to use colours.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub(crate) color: ColorChoice,
+    /// Never draw progress bars.
+    #[arg(long, global = true, env = env::SELDON_LOCAL_NO_PROGRESS, value_parser = clap::builder::FalseyValueParser::new())]
+    pub(crate) no_progress: bool,
+}
+
+/// When to colour output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ColorChoice {
+    /// Colour when writing to a terminal and `NO_COLOR` is unset.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Check SeldonDeployments the way the Seldon operator's webhook does.
+    ///
+    /// Loads every SeldonDeployment in FILE, applies the operator's defaulting and runs every
+    /// validation rule of the chosen Seldon Core version. All violations are reported at once,
+    /// each with its field path. Exits 1 when anything is rejected.
+    ///
+    /// Examples:
+    ///   seldon-local validate examples/tfserving-mnist/sdep.yaml
+    ///   seldon-local validate --seldon-version 1.2.1 --strict sdep.yaml
+    ///   kubectl get sdep mymodel -o yaml | seldon-local validate -
+    #[command(verbatim_doc_comment)]
+    Validate(ValidateArgs),
+    /// Print the Kubernetes objects the Seldon operator would create.
+    ///
+    /// Prints one `apps/v1` Deployment per componentSpec and the `v1` Services, exactly as the
+    /// chosen operator version builds them: containers, init containers, env, ports, probes,
+    /// labels. `--show defaulted` prints the SeldonDeployment after defaulting instead, and
+    /// `--show plan` the plan the local runtimes execute.
+    ///
+    /// Examples:
+    ///   seldon-local render examples/tfserving-mnist/sdep.yaml
+    ///   seldon-local render --seldon-version 1.2.1 --namespace kubeflow sdep.yaml
+    ///   seldon-local render --show defaulted -o json sdep.yaml
+    #[command(verbatim_doc_comment)]
+    Render(RenderArgs),
+    /// Print a shell completion script, or the man page.
+    ///
+    /// Examples:
+    ///   seldon-local completions bash > ~/.local/share/bash-completion/completions/seldon-local
+    ///   seldon-local completions zsh > "${fpath[1]}/_seldon-local"
+    ///   seldon-local completions fish > ~/.config/fish/completions/seldon-local.fish
+    ///   seldon-local completions man > seldon-local.1
+    #[command(verbatim_doc_comment)]
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell (or `man` for a roff man page).
+    #[arg(value_enum)]
+    pub(crate) shell: CompletionTarget,
+}
+
+/// What `completions` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum CompletionTarget {
+    /// Bash.
+    Bash,
+    /// Zsh.
+    Zsh,
+    /// Fish.
+    Fish,
+    /// PowerShell.
+    Powershell,
+    /// Elvish.
+    Elvish,
+    /// A man page (roff).
+    Man,
+}
+
+/// Where the SeldonDeployment comes from and how the operator is emulated.
+#[derive(Debug, Args)]
+pub(crate) struct SdepArgs {
+    /// A YAML or JSON file with one or more SeldonDeployments, or `-` for stdin.
+    #[arg(value_name = "FILE")]
+    pub(crate) file: PathBuf,
+    /// The Seldon Core version whose operator behaviour is emulated.
+    #[arg(long, value_name = "VERSION", default_value = "1.18.2", env = env::SELDON_LOCAL_SELDON_VERSION,
+          value_parser = |s: &str| s.parse::<SeldonVersion>())]
+    pub(crate) seldon_version: SeldonVersion,
+    /// A `seldon-config` ConfigMap (YAML or JSON) whose keys replace the embedded ones.
+    #[arg(long, value_name = "FILE", env = env::SELDON_LOCAL_CONFIG)]
+    pub(crate) config: Option<PathBuf>,
+    /// Namespace for resources that do not set one (the operator's default is `default`).
+    #[arg(short, long)]
+    pub(crate) namespace: Option<String>,
+    /// Treat warnings (unknown fields) as errors.
+    #[arg(long)]
+    pub(crate) strict: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ValidateArgs {
+    #[command(flatten)]
+    pub(crate) sdep: SdepArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RenderArgs {
+    #[command(flatten)]
+    pub(crate) sdep: SdepArgs,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = Format::Yaml)]
+    pub(crate) output: Format,
+    /// What to print.
+    #[arg(long, value_enum, default_value_t = Show::Objects)]
+    pub(crate) show: Show,
+}
+
+/// Data formats for stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Format {
+    /// YAML, documents separated by `---`.
+    Yaml,
+    /// JSON; several objects become a `v1` List.
+    Json,
+}
+
+/// What `render` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Show {
+    /// The Kubernetes Deployments and Services.
+    Objects,
+    /// The SeldonDeployment after the operator's defaulting.
+    Defaulted,
+    /// The plan the local runtimes execute (pods, containers, services, graph).
+    Plan,
+}
