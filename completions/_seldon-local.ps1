@@ -34,6 +34,7 @@ Register-ArgumentCompleter -Native -CommandName 'seldon-local' -ScriptBlock {
             [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Check SeldonDeployments the way the Seldon operator''s webhook does.')
             [CompletionResult]::new('render', 'render', [CompletionResultType]::ParameterValue, 'Print the Kubernetes objects the Seldon operator would create.')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script, or the man page.')
+            [CompletionResult]::new('component', 'component', [CompletionResultType]::ParameterValue, 'Play one of the roles the operator gives to containers (internal entry points)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -89,10 +90,53 @@ Register-ArgumentCompleter -Native -CommandName 'seldon-local' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'seldon-local;component' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print errors only')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print errors only')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Also print notes (fields carried but not honoured) and debug detail')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Also print notes (fields carried but not honoured) and debug detail')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('storage-initializer', 'storage-initializer', [CompletionResultType]::ParameterValue, 'Fetch a model URI into a directory, as the storage-initializer init container does.')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'seldon-local;component;storage-initializer' {
+            [CompletionResult]::new('--pvc', '--pvc', [CompletionResultType]::ParameterName, 'Map a persistent volume claim to a local directory, as `CLAIM=DIR` (repeatable)')
+            [CompletionResult]::new('--base-dir', '--base-dir', [CompletionResultType]::ParameterName, 'The directory relative local paths in SRC are resolved against')
+            [CompletionResult]::new('--parallel', '--parallel', [CompletionResultType]::ParameterName, 'How many files to download at once')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print errors only')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print errors only')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Also print notes (fields carried but not honoured) and debug detail')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Also print notes (fields carried but not honoured) and debug detail')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'seldon-local;component;help' {
+            [CompletionResult]::new('storage-initializer', 'storage-initializer', [CompletionResultType]::ParameterValue, 'Fetch a model URI into a directory, as the storage-initializer init container does.')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'seldon-local;component;help;storage-initializer' {
+            break
+        }
+        'seldon-local;component;help;help' {
+            break
+        }
         'seldon-local;help' {
             [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Check SeldonDeployments the way the Seldon operator''s webhook does.')
             [CompletionResult]::new('render', 'render', [CompletionResultType]::ParameterValue, 'Print the Kubernetes objects the Seldon operator would create.')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script, or the man page.')
+            [CompletionResult]::new('component', 'component', [CompletionResultType]::ParameterValue, 'Play one of the roles the operator gives to containers (internal entry points)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -103,6 +147,13 @@ Register-ArgumentCompleter -Native -CommandName 'seldon-local' -ScriptBlock {
             break
         }
         'seldon-local;help;completions' {
+            break
+        }
+        'seldon-local;help;component' {
+            [CompletionResult]::new('storage-initializer', 'storage-initializer', [CompletionResultType]::ParameterValue, 'Fetch a model URI into a directory, as the storage-initializer init container does.')
+            break
+        }
+        'seldon-local;help;component;storage-initializer' {
             break
         }
         'seldon-local;help;help' {

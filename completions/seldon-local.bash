@@ -19,6 +19,9 @@ _seldon__local() {
             seldon__local,completions)
                 cmd="seldon__local__subcmd__completions"
                 ;;
+            seldon__local,component)
+                cmd="seldon__local__subcmd__component"
+                ;;
             seldon__local,help)
                 cmd="seldon__local__subcmd__help"
                 ;;
@@ -28,8 +31,23 @@ _seldon__local() {
             seldon__local,validate)
                 cmd="seldon__local__subcmd__validate"
                 ;;
+            seldon__local__subcmd__component,help)
+                cmd="seldon__local__subcmd__component__subcmd__help"
+                ;;
+            seldon__local__subcmd__component,storage-initializer)
+                cmd="seldon__local__subcmd__component__subcmd__storage__subcmd__initializer"
+                ;;
+            seldon__local__subcmd__component__subcmd__help,help)
+                cmd="seldon__local__subcmd__component__subcmd__help__subcmd__help"
+                ;;
+            seldon__local__subcmd__component__subcmd__help,storage-initializer)
+                cmd="seldon__local__subcmd__component__subcmd__help__subcmd__storage__subcmd__initializer"
+                ;;
             seldon__local__subcmd__help,completions)
                 cmd="seldon__local__subcmd__help__subcmd__completions"
+                ;;
+            seldon__local__subcmd__help,component)
+                cmd="seldon__local__subcmd__help__subcmd__component"
                 ;;
             seldon__local__subcmd__help,help)
                 cmd="seldon__local__subcmd__help__subcmd__help"
@@ -40,6 +58,9 @@ _seldon__local() {
             seldon__local__subcmd__help,validate)
                 cmd="seldon__local__subcmd__help__subcmd__validate"
                 ;;
+            seldon__local__subcmd__help__subcmd__component,storage-initializer)
+                cmd="seldon__local__subcmd__help__subcmd__component__subcmd__storage__subcmd__initializer"
+                ;;
             *)
                 ;;
         esac
@@ -47,7 +68,7 @@ _seldon__local() {
 
     case "${cmd}" in
         seldon__local)
-            opts="-q -v -h -V --quiet --verbose --color --no-progress --help --version validate render completions help"
+            opts="-q -v -h -V --quiet --verbose --color --no-progress --help --version validate render completions component help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -82,8 +103,98 @@ _seldon__local() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        seldon__subcmd__local__subcmd__component)
+            opts="-q -v -h -V --quiet --verbose --color --no-progress --help --version storage-initializer help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        seldon__subcmd__local__subcmd__component__subcmd__help)
+            opts="storage-initializer help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        seldon__subcmd__local__subcmd__component__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        seldon__subcmd__local__subcmd__component__subcmd__help__subcmd__storage__subcmd__initializer)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        seldon__subcmd__local__subcmd__component__subcmd__storage__subcmd__initializer)
+            opts="-q -v -h -V --pvc --base-dir --parallel --quiet --verbose --color --no-progress --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --pvc)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parallel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         seldon__subcmd__local__subcmd__help)
-            opts="validate render completions help"
+            opts="validate render completions component help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -99,6 +210,34 @@ _seldon__local() {
         seldon__subcmd__local__subcmd__help__subcmd__completions)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        seldon__subcmd__local__subcmd__help__subcmd__component)
+            opts="storage-initializer"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        seldon__subcmd__local__subcmd__help__subcmd__component__subcmd__storage__subcmd__initializer)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

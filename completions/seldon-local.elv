@@ -31,6 +31,7 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
             cand validate 'Check SeldonDeployments the way the Seldon operator''s webhook does.'
             cand render 'Print the Kubernetes objects the Seldon operator would create.'
             cand completions 'Print a shell completion script, or the man page.'
+            cand component 'Play one of the roles the operator gives to containers (internal entry points)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'seldon-local;validate'= {
@@ -82,10 +83,48 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'seldon-local;component'= {
+            cand --color 'When to use colours'
+            cand -q 'Print errors only'
+            cand --quiet 'Print errors only'
+            cand -v 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --verbose 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand storage-initializer 'Fetch a model URI into a directory, as the storage-initializer init container does.'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'seldon-local;component;storage-initializer'= {
+            cand --pvc 'Map a persistent volume claim to a local directory, as `CLAIM=DIR` (repeatable)'
+            cand --base-dir 'The directory relative local paths in SRC are resolved against'
+            cand --parallel 'How many files to download at once'
+            cand --color 'When to use colours'
+            cand -q 'Print errors only'
+            cand --quiet 'Print errors only'
+            cand -v 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --verbose 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'seldon-local;component;help'= {
+            cand storage-initializer 'Fetch a model URI into a directory, as the storage-initializer init container does.'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'seldon-local;component;help;storage-initializer'= {
+        }
+        &'seldon-local;component;help;help'= {
+        }
         &'seldon-local;help'= {
             cand validate 'Check SeldonDeployments the way the Seldon operator''s webhook does.'
             cand render 'Print the Kubernetes objects the Seldon operator would create.'
             cand completions 'Print a shell completion script, or the man page.'
+            cand component 'Play one of the roles the operator gives to containers (internal entry points)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'seldon-local;help;validate'= {
@@ -93,6 +132,11 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
         &'seldon-local;help;render'= {
         }
         &'seldon-local;help;completions'= {
+        }
+        &'seldon-local;help;component'= {
+            cand storage-initializer 'Fetch a model URI into a directory, as the storage-initializer init container does.'
+        }
+        &'seldon-local;help;component;storage-initializer'= {
         }
         &'seldon-local;help;help'= {
         }

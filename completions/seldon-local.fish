@@ -35,6 +35,7 @@ complete -c seldon-local -n "__fish_seldon_local_needs_command" -s V -l version 
 complete -c seldon-local -n "__fish_seldon_local_needs_command" -f -a "validate" -d 'Check SeldonDeployments the way the Seldon operator\'s webhook does.'
 complete -c seldon-local -n "__fish_seldon_local_needs_command" -f -a "render" -d 'Print the Kubernetes objects the Seldon operator would create.'
 complete -c seldon-local -n "__fish_seldon_local_needs_command" -f -a "completions" -d 'Print a shell completion script, or the man page.'
+complete -c seldon-local -n "__fish_seldon_local_needs_command" -f -a "component" -d 'Play one of the roles the operator gives to containers (internal entry points)'
 complete -c seldon-local -n "__fish_seldon_local_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand validate" -l seldon-version -d 'The Seldon Core version whose operator behaviour is emulated' -r
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand validate" -l config -d 'A `seldon-config` ConfigMap (YAML or JSON) whose keys replace the embedded ones' -r -F
@@ -73,7 +74,32 @@ complete -c seldon-local -n "__fish_seldon_local_using_subcommand completions" -
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand completions" -l no-progress -d 'Never draw progress bars'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render completions help" -f -a "validate" -d 'Check SeldonDeployments the way the Seldon operator\'s webhook does.'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render completions help" -f -a "render" -d 'Print the Kubernetes objects the Seldon operator would create.'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render completions help" -f -a "completions" -d 'Print a shell completion script, or the man page.'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from storage-initializer help" -l color -d 'When to use colours' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from storage-initializer help" -s q -l quiet -d 'Print errors only'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from storage-initializer help" -s v -l verbose -d 'Also print notes (fields carried but not honoured) and debug detail'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from storage-initializer help" -l no-progress -d 'Never draw progress bars'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from storage-initializer help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from storage-initializer help" -s V -l version -d 'Print version'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from storage-initializer help" -f -a "storage-initializer" -d 'Fetch a model URI into a directory, as the storage-initializer init container does.'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from storage-initializer help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from storage-initializer" -l pvc -d 'Map a persistent volume claim to a local directory, as `CLAIM=DIR` (repeatable)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from storage-initializer" -l base-dir -d 'The directory relative local paths in SRC are resolved against' -r -F
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from storage-initializer" -l parallel -d 'How many files to download at once' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from storage-initializer" -l color -d 'When to use colours' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from storage-initializer" -s q -l quiet -d 'Print errors only'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from storage-initializer" -s v -l verbose -d 'Also print notes (fields carried but not honoured) and debug detail'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from storage-initializer" -l no-progress -d 'Never draw progress bars'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from storage-initializer" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from storage-initializer" -s V -l version -d 'Print version'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from help" -f -a "storage-initializer" -d 'Fetch a model URI into a directory, as the storage-initializer init container does.'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render completions component help" -f -a "validate" -d 'Check SeldonDeployments the way the Seldon operator\'s webhook does.'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render completions component help" -f -a "render" -d 'Print the Kubernetes objects the Seldon operator would create.'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render completions component help" -f -a "completions" -d 'Print a shell completion script, or the man page.'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render completions component help" -f -a "component" -d 'Play one of the roles the operator gives to containers (internal entry points)'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render completions component help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and __fish_seen_subcommand_from component" -f -a "storage-initializer" -d 'Fetch a model URI into a directory, as the storage-initializer init container does.'

@@ -89,6 +89,55 @@ pub(crate) enum Command {
     ///   seldon-local completions man > seldon-local.1
     #[command(verbatim_doc_comment)]
     Completions(CompletionsArgs),
+    /// Play one of the roles the operator gives to containers (internal entry points).
+    #[command(subcommand, hide = true)]
+    Component(ComponentCommand),
+}
+
+/// The roles `seldon-local component` plays, with their upstream arguments.
+#[derive(Debug, Subcommand)]
+pub(crate) enum ComponentCommand {
+    /// Fetch a model URI into a directory, as the storage-initializer init container does.
+    ///
+    /// SRC is a `modelUri`: `gs://bucket/path`, `s3://bucket/path`, rclone `remote:bucket/path`,
+    /// `http(s)://` (archives `.tar`, `.tar.gz`, `.tgz`, `.zip` are unpacked), `file://`, a
+    /// local path or `pvc://claim/path`. Credentials come from the environment as upstream
+    /// reads them: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_ENDPOINT_URL`,
+    /// `S3_ENDPOINT`, `S3_USE_HTTPS`, `GOOGLE_APPLICATION_CREDENTIALS`, `RCLONE_CONFIG_*`.
+    ///
+    /// Examples:
+    ///   seldon-local component storage-initializer gs://seldon-models/sklearn/iris /mnt/models
+    ///   seldon-local component storage-initializer --pvc models=/data pvc://models/iris ./m
+    #[command(verbatim_doc_comment)]
+    StorageInitializer(StorageInitializerArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct StorageInitializerArgs {
+    /// The model URI.
+    #[arg(value_name = "SRC")]
+    pub(crate) src: String,
+    /// The model directory to fill (created if missing).
+    #[arg(value_name = "DEST")]
+    pub(crate) dest: PathBuf,
+    /// Map a persistent volume claim to a local directory, as `CLAIM=DIR` (repeatable).
+    #[arg(long, value_name = "CLAIM=DIR", value_parser = parse_pvc)]
+    pub(crate) pvc: Vec<(String, PathBuf)>,
+    /// The directory relative local paths in SRC are resolved against.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub(crate) base_dir: PathBuf,
+    /// How many files to download at once.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub(crate) parallel: u16,
+}
+
+fn parse_pvc(value: &str) -> Result<(String, PathBuf), String> {
+    match value.split_once('=') {
+        Some((claim, dir)) if !claim.is_empty() && !dir.is_empty() => {
+            Ok((claim.to_owned(), PathBuf::from(dir)))
+        }
+        _ => Err(format!("expected `CLAIM=DIR`, got `{value}`")),
+    }
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@
 
 mod args;
 mod completions;
+mod component_storage;
 mod pipeline;
 mod render;
 mod validate;
@@ -14,7 +15,7 @@ use clap::Parser;
 
 use crate::env;
 use crate::output::{Printer, Verbosity, render_error};
-use args::{Cli, ColorChoice, Command};
+use args::{Cli, ColorChoice, Command, ComponentCommand};
 
 /// What a finished command reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +56,9 @@ pub(crate) fn main() -> ExitCode {
         Command::Validate(args) => validate::run(&args, &ctx),
         Command::Render(args) => render::run(&args, &ctx),
         Command::Completions(args) => completions::run(&args, &ctx),
+        Command::Component(ComponentCommand::StorageInitializer(args)) => {
+            component_storage::run(&args, &ctx)
+        }
     };
     match result {
         Ok(ExitStatus::Success) => ExitCode::SUCCESS,

@@ -17,7 +17,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::Event;
 use super::config::RetryPolicy;
-use super::error::{BoxError, StorageError};
+use super::error::{BoxError, StorageError, condense, condensed_messages};
 
 /// Where one file's bytes come from.
 #[derive(Debug, Clone)]
@@ -60,6 +60,20 @@ pub(crate) enum Failure {
     Permanent(BoxError),
     /// Already a storage error (e.g. an unsafe key name).
     Storage(StorageError),
+}
+
+impl Failure {
+    /// The same failure with its cause condensed for display (see [`condense`]).
+    pub(crate) fn condensed(self) -> Self {
+        match self {
+            Self::Transient(e) => Self::Transient(condense(e.as_ref())),
+            Self::NotFound(e) => Self::NotFound(condense(e.as_ref())),
+            Self::Denied(e) => Self::Denied(condense(e.as_ref())),
+            Self::Changed(e) => Self::Changed(condense(e.as_ref())),
+            Self::Permanent(e) => Self::Permanent(condense(e.as_ref())),
+            Self::Storage(e) => Self::Storage(e),
+        }
+    }
 }
 
 /// An open byte stream.
@@ -323,6 +337,7 @@ pub(crate) async fn download(
 }
 
 fn final_error(item: &Item, attempts: u32, failure: Failure) -> StorageError {
+    let failure = failure.condensed();
     match failure {
         Failure::NotFound(source) => StorageError::NotFound {
             location: item.location.clone(),
@@ -346,10 +361,7 @@ fn final_error(item: &Item, attempts: u32, failure: Failure) -> StorageError {
 
 /// `a: b: c` from an error and its sources, for retry events.
 pub(crate) fn render_chain(err: &(dyn std::error::Error + 'static)) -> String {
-    chain(err)
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(": ")
+    condensed_messages(err).join(": ")
 }
 
 struct Progress {

@@ -186,6 +186,67 @@ impl StorageError {
     }
 }
 
+/// The messages of `err` and its sources with the repetition client libraries put in them
+/// removed: many embed their source's text in their own message ("list failed: connection
+/// refused" above "connection refused"), which chain rendering would print twice.
+pub(crate) fn condensed_messages(err: &(dyn std::error::Error + 'static)) -> Vec<String> {
+    let texts: Vec<String> = std::iter::successors(Some(err), |e| e.source())
+        .map(ToString::to_string)
+        .collect();
+    let mut out: Vec<String> = Vec::new();
+    for (i, text) in texts.iter().enumerate() {
+        let mut own = text.as_str();
+        if let Some(stripped) = texts
+            .get(i + 1)
+            .and_then(|next| own.strip_suffix(next.as_str()))
+        {
+            own = stripped.trim_end().trim_end_matches([':', '-']).trim_end();
+        }
+        if !own.is_empty() && out.last().is_none_or(|last| last != own) {
+            out.push(own.to_owned());
+        }
+    }
+    out
+}
+
+/// `err` as a chain of plain messages, condensed as by [`condensed_messages`].
+pub(crate) fn condense(err: &(dyn std::error::Error + 'static)) -> BoxError {
+    let mut messages = condensed_messages(err);
+    let last = messages.pop().unwrap_or_default();
+    let mut link = Message {
+        text: last,
+        source: None,
+    };
+    while let Some(text) = messages.pop() {
+        link = Message {
+            text,
+            source: Some(Box::new(link)),
+        };
+    }
+    Box::new(link)
+}
+
+/// One message of a condensed chain.
+#[derive(Debug)]
+struct Message {
+    text: String,
+    source: Option<Box<Message>>,
+}
+
+impl std::fmt::Display for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl std::error::Error for Message {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|m| m as &(dyn std::error::Error + 'static))
+    }
+}
+
 /// `ENOSPC`/`EDQUOT` in their std spelling.
 fn is_disk_full(err: &std::io::Error) -> bool {
     matches!(
@@ -197,6 +258,33 @@ fn is_disk_full(err: &std::io::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("list failed: {0}")]
+    struct Outer(#[source] Inner);
+    #[derive(Debug, thiserror::Error)]
+    #[error("HTTP error: {0}")]
+    struct Inner(#[source] std::io::Error);
+
+    #[test]
+    fn repeated_text_in_error_chains_is_condensed() {
+        let err = Outer(Inner(std::io::Error::other("connection refused")));
+        assert_eq!(
+            condensed_messages(&err),
+            ["list failed", "HTTP error", "connection refused"]
+        );
+        let condensed = condense(&err);
+        let rendered: Vec<String> =
+            std::iter::successors(Some(condensed.as_ref() as &dyn std::error::Error), |e| {
+                e.source()
+            })
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            rendered,
+            ["list failed", "HTTP error", "connection refused"]
+        );
+    }
 
     #[test]
     fn enospc_is_reported_as_disk_full() {

@@ -270,7 +270,7 @@ fn object_item(bucket: &stores::Bucket, meta: object_store::ObjectMeta, rel: &Pa
 }
 
 fn listing_error(bucket: &stores::Bucket, location: &str, failure: Failure) -> StorageError {
-    match failure {
+    match failure.condensed() {
         Failure::NotFound(source) => StorageError::NotFound {
             location: bucket.location.clone(),
             source: Some(source),

@@ -90,7 +90,7 @@ pub(crate) fn bucket(source: &Source, config: &Config) -> Result<Option<Bucket>,
     };
     let (store, tried) = built.map_err(|source| StorageError::Configure {
         location: location.clone(),
-        source: source.into(),
+        source: super::error::condense(&source),
     })?;
     Ok(Some(Bucket {
         store,

@@ -1,6 +1,7 @@
 //! The storage initializer end to end: every scheme against a real server on 127.0.0.1,
 //! hostile inputs, a planted canary secret and connections dropped mid-file.
 
+mod cli;
 mod servers;
 
 use std::collections::BTreeMap;
