@@ -60,7 +60,7 @@ impl Staging {
     pub(crate) fn create(dest: &Path) -> Result<Self, StorageError> {
         match fs::symlink_metadata(dest) {
             Ok(meta) if meta.is_dir() => {
-                remove_stale_staging(dest)?;
+                remove_stale_staging(dest, STAGING_PREFIX)?;
                 let dir = tempfile::Builder::new()
                     .prefix(STAGING_PREFIX)
                     .tempdir_in(dest)
@@ -84,8 +84,10 @@ impl Staging {
                 fs::create_dir_all(&parent)
                     .map_err(|e| StorageError::io("create directory", &parent, e))?;
                 let name = dest.file_name().map(|n| n.to_string_lossy().into_owned());
+                let prefix = format!(".{}{STAGING_PREFIX}", name.unwrap_or_default());
+                remove_stale_staging(&parent, &prefix)?;
                 let dir = tempfile::Builder::new()
-                    .prefix(&format!(".{}{STAGING_PREFIX}", name.unwrap_or_default()))
+                    .prefix(&prefix)
                     .tempdir_in(&parent)
                     .map_err(|e| StorageError::io("create a staging directory in", &parent, e))?;
                 Ok(Self {
@@ -106,9 +108,17 @@ impl Staging {
     /// A scratch file beside the staging directory (e.g. an archive before unpacking); it is
     /// removed when dropped.
     pub(crate) fn scratch_file(&self) -> Result<tempfile::NamedTempFile, StorageError> {
+        // Named like the staging directory so that a killed run's leftovers are cleaned too.
         let parent = self.dir.path().parent().unwrap_or(Path::new("."));
+        let staging_name = self
+            .dir
+            .path()
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy();
+        let prefix = staging_name.trim_end_matches(|c: char| c != '-');
         tempfile::Builder::new()
-            .prefix(".seldon-local-download-")
+            .prefix(&format!("{prefix}download-"))
             .tempfile_in(parent)
             .map_err(|e| StorageError::io("create a temporary file in", parent, e))
     }
@@ -162,17 +172,18 @@ fn merge_into(from: &Path, to: &Path) -> Result<(), StorageError> {
     Ok(())
 }
 
-fn remove_stale_staging(dest: &Path) -> Result<(), StorageError> {
-    for entry in fs::read_dir(dest).map_err(|e| StorageError::io("read directory", dest, e))? {
-        let entry = entry.map_err(|e| StorageError::io("read directory", dest, e))?;
-        if entry
-            .file_name()
-            .to_string_lossy()
-            .starts_with(STAGING_PREFIX)
-        {
+/// Removes what an interrupted (killed) earlier run left in `dir`: entries named `prefix…`.
+fn remove_stale_staging(dir: &Path, prefix: &str) -> Result<(), StorageError> {
+    for entry in fs::read_dir(dir).map_err(|e| StorageError::io("read directory", dir, e))? {
+        let entry = entry.map_err(|e| StorageError::io("read directory", dir, e))?;
+        if entry.file_name().to_string_lossy().starts_with(prefix) {
             let path = entry.path();
-            fs::remove_dir_all(&path)
-                .map_err(|e| StorageError::io("remove stale partial download", &path, e))?;
+            let removed = if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                fs::remove_dir_all(&path)
+            } else {
+                fs::remove_file(&path)
+            };
+            removed.map_err(|e| StorageError::io("remove stale partial download", &path, e))?;
         }
     }
     Ok(())
@@ -318,7 +329,24 @@ mod tests {
     fn staging_into_a_missing_dest_is_renamed_whole() {
         let tmp = tempfile::tempdir().unwrap();
         let dest = tmp.path().join("models");
+        // Leftovers of a killed run: a staging directory and a scratch file.
+        fs::create_dir(tmp.path().join(format!(".models{STAGING_PREFIX}old"))).unwrap();
+        fs::write(
+            tmp.path()
+                .join(format!(".models{STAGING_PREFIX}download-old")),
+            "",
+        )
+        .unwrap();
         let staging = Staging::create(&dest).unwrap();
+        let scratch = staging.scratch_file().unwrap();
+        let scratch_name = scratch
+            .path()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        assert!(scratch_name.starts_with(&format!(".models{STAGING_PREFIX}download-")));
+        drop(scratch);
         fs::write(staging.prepare_file(Path::new("a/b.txt")).unwrap(), "x").unwrap();
         assert!(!dest.exists(), "nothing appears in DEST before commit");
         staging.commit().unwrap();

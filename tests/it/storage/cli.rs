@@ -110,6 +110,69 @@ async fn a_canary_secret_in_the_environment_appears_in_no_output() {
 }
 
 #[tokio::test]
+async fn a_killed_run_leaves_no_model_in_dest_and_the_next_run_cleans_up() {
+    let model = super::data(400_000, 11);
+    let http = super::servers::http_files(&[("big.bin", model.clone())]).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let dest = tmp.path().join("models");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_seldon-local"))
+        .env_clear()
+        .args(["-q", "component", "storage-initializer"])
+        .arg(format!("{}/stall/big.bin", http.server.url()))
+        .arg(&dest)
+        .spawn()
+        .unwrap();
+
+    // Wait (with a deadline) until half the file sits in the hidden staging directory.
+    let staged = |root: &std::path::Path| {
+        tree(root).into_iter().any(|p| {
+            p.starts_with(".models.seldon-local-partial-")
+                && p.ends_with("/big.bin")
+                && fs::metadata(root.join(&p)).is_ok_and(|m| m.len() == 200_000)
+        })
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_mins(1);
+    while !staged(tmp.path()) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no partial download: {:?}",
+            tree(tmp.path())
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    assert!(
+        !dest.exists(),
+        "a killed run leaves no DEST that looks like a model"
+    );
+    let left: Vec<String> = fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        matches!(left.as_slice(), [only] if only.starts_with(".models.seldon-local-partial-")),
+        "{left:?}"
+    );
+
+    let args = vec![
+        "component".into(),
+        "storage-initializer".into(),
+        format!("{}/files/big.bin", http.server.url()),
+        dest.display().to_string(),
+    ];
+    let output = run(args, vec![]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output).1);
+    assert_eq!(
+        tree(tmp.path()),
+        ["models", "models/big.bin"],
+        "stale staging removed"
+    );
+    assert_eq!(fs::read(dest.join("big.bin")).unwrap(), model);
+}
+
+#[tokio::test]
 async fn pvc_claims_are_mapped_with_a_flag_and_unknown_schemes_are_listed() {
     let tmp = tempfile::tempdir().unwrap();
     fs::create_dir_all(tmp.path().join("claim/iris")).unwrap();

@@ -265,6 +265,49 @@ async fn a_connection_dropped_mid_file_is_resumed_with_a_range_request() {
 }
 
 #[tokio::test]
+async fn a_stalled_connection_is_abandoned_after_the_idle_timeout_and_resumed() {
+    let model = data(300_000, 9);
+    let http = servers::http_files(&[("big.bin", model.clone())]).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let mut cfg = config(&[]);
+    cfg.retry.idle_timeout = Duration::from_millis(300);
+
+    let url = format!("{}/stall/big.bin", http.server.url());
+    let fetched = fetch(&url, tmp.path(), &cfg).await;
+
+    fetched.result.unwrap();
+    assert_eq!(fs::read(tmp.path().join("big.bin")).unwrap(), model);
+    let ranges = http.state.ranges("/stall/big.bin");
+    assert!(
+        matches!(ranges.as_slice(), [None, Some(n)] if *n > 0 && *n <= 150_000),
+        "{ranges:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_fetch_cancelled_mid_file_leaves_nothing_behind() {
+    let http = servers::http_files(&[("big.bin", data(300_000, 10))]).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let dest = tmp.path().join("models");
+    let url = format!("{}/stall/big.bin", http.server.url());
+    let source = Source::parse(&url).unwrap();
+    let cfg = config(&[]);
+    let bytes_arrived = std::sync::Arc::new(tokio::sync::Notify::new());
+    let notify = bytes_arrived.clone();
+    let fetching = storage::fetch(&source, &dest, &cfg, |event| {
+        if matches!(event, Event::Bytes { .. }) {
+            notify.notify_one();
+        }
+    });
+    tokio::select! {
+        result = fetching => panic!("a stalled fetch finished: {result:?}"),
+        () = bytes_arrived.notified() => {}
+    }
+    // The fetch future was dropped mid-file, as on Ctrl-C or a runtime shutdown.
+    assert_eq!(tree(tmp.path()), Vec::<String>::new());
+}
+
+#[tokio::test]
 async fn a_server_without_range_support_restarts_the_file() {
     let model = data(300_000, 3);
     let http = servers::http_files(&[("big.bin", model.clone())]).await;

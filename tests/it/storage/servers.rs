@@ -68,6 +68,8 @@ pub(crate) struct Reply {
     headers: Vec<(String, String)>,
     body: Bytes,
     drop_after: Option<usize>,
+    /// After `drop_after` bytes, keep the connection open and send nothing more.
+    stall: bool,
 }
 
 impl Reply {
@@ -77,6 +79,7 @@ impl Reply {
             headers: vec![],
             body: Bytes::from(body.to_owned()),
             drop_after: None,
+            stall: false,
         }
     }
 }
@@ -136,6 +139,9 @@ async fn handle(socket: tokio::net::TcpStream, handler: Handler) -> std::io::Res
         socket.write_all(&reply.body[..end]).await?;
     }
     socket.flush().await?;
+    if reply.stall {
+        std::future::pending::<()>().await;
+    }
     socket.shutdown().await
 }
 
@@ -168,6 +174,7 @@ fn file_reply(
             headers,
             body: data.clone(),
             drop_after,
+            stall: false,
         };
     };
     let end = end.unwrap_or(data.len() - 1).min(data.len() - 1);
@@ -180,6 +187,7 @@ fn file_reply(
         headers,
         body: data.slice(start..=end),
         drop_after,
+        stall: false,
     }
 }
 
@@ -211,6 +219,7 @@ impl HttpState {
 /// - `/flaky/<name>`: the first response breaks after half the file, later ones honour `Range`;
 /// - `/no-range/<name>`: like `flaky` but always answers from byte 0;
 /// - `/broken/<name>`: every response breaks after half the file;
+/// - `/stall/<name>`: the first response stops sending after half the file but stays open;
 /// - `/bad-md5/<name>`: announces a wrong `Content-MD5`;
 /// - `/status/<code>/<name>`: answers with that status.
 pub(crate) async fn http_files(files: &[(&str, Vec<u8>)]) -> HttpFiles {
@@ -260,6 +269,11 @@ fn http_file(state: &HttpState, request: &Request) -> Reply {
         "broken" => {
             let rest = data.len() - request.range_start().unwrap_or(0);
             file_reply(data, request, true, Some(rest / 2), md5)
+        }
+        "stall" => {
+            let mut reply = file_reply(data, request, true, (previous == 0).then_some(half), md5);
+            reply.stall = previous == 0;
+            reply
         }
         "bad-md5" => file_reply(
             data,
