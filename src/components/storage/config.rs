@@ -51,6 +51,10 @@ pub mod vars {
     pub const AWS_SESSION_TOKEN: &str = "AWS_SESSION_TOKEN";
     /// AWS region (kfserving 0.4).
     pub const AWS_REGION: &str = "AWS_REGION";
+    /// AWS region when `AWS_REGION` is unset (AWS SDK convention).
+    pub const AWS_DEFAULT_REGION: &str = "AWS_DEFAULT_REGION";
+    /// `0`/`false` accepts any TLS certificate from the S3 endpoint (kfserving).
+    pub const S3_VERIFY_SSL: &str = "S3_VERIFY_SSL";
     /// Full S3 endpoint URL, e.g. `http://minio:9000` (kfserving).
     pub const AWS_ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
     /// S3 endpoint host (and port) without a scheme (kfserving).
@@ -77,12 +81,16 @@ pub struct Credentials {
     pub aws_session_token: Option<Secret>,
     /// `AWS_REGION`.
     pub aws_region: Option<String>,
+    /// `AWS_DEFAULT_REGION`.
+    pub aws_default_region: Option<String>,
     /// `AWS_ENDPOINT_URL`.
     pub aws_endpoint_url: Option<String>,
     /// `S3_ENDPOINT`.
     pub s3_endpoint: Option<String>,
     /// `S3_USE_HTTPS`.
     pub s3_use_https: Option<String>,
+    /// `S3_VERIFY_SSL`.
+    pub s3_verify_ssl: Option<String>,
     /// `GOOGLE_APPLICATION_CREDENTIALS`.
     pub google_application_credentials: Option<PathBuf>,
     /// `STORAGE_EMULATOR_HOST`.
@@ -115,6 +123,8 @@ impl Credentials {
                 vars::AWS_SECRET_ACCESS_KEY => creds.aws_secret_access_key = Some(Secret(value)),
                 vars::AWS_SESSION_TOKEN => creds.aws_session_token = Some(Secret(value)),
                 vars::AWS_REGION => creds.aws_region = Some(value),
+                vars::AWS_DEFAULT_REGION => creds.aws_default_region = Some(value),
+                vars::S3_VERIFY_SSL => creds.s3_verify_ssl = Some(value),
                 vars::AWS_ENDPOINT_URL => creds.aws_endpoint_url = Some(value),
                 vars::S3_ENDPOINT => creds.s3_endpoint = Some(value),
                 vars::S3_USE_HTTPS => creds.s3_use_https = Some(value),

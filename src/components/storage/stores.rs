@@ -154,10 +154,7 @@ fn s3_from_env(bucket: &str, creds: &Credentials, retry: &RetryPolicy) -> Built 
         (Some(url), _) => Some(url.clone()),
         (None, Some(host)) if host.contains("://") => Some(host.clone()),
         (None, Some(host)) => {
-            let https = creds
-                .s3_use_https
-                .as_deref()
-                .is_none_or(|v| !matches!(v.trim(), "0" | "false" | "False" | "FALSE"));
+            let https = creds.s3_use_https.as_deref().is_none_or(|v| !is_false(v));
             Some(format!("{}://{host}", if https { "https" } else { "http" }))
         }
         (None, None) => None,
@@ -179,35 +176,51 @@ fn s3_from_env(bucket: &str, creds: &Credentials, retry: &RetryPolicy) -> Built 
             vars::AWS_SECRET_ACCESS_KEY
         )
     };
-    let store = s3(
-        bucket,
-        endpoint.as_deref(),
-        creds.aws_region.as_deref(),
+    let settings = S3Settings {
+        endpoint: endpoint.as_deref(),
+        region: creds
+            .aws_region
+            .as_deref()
+            .or(creds.aws_default_region.as_deref()),
         keys,
-        true,
-        retry,
-    )?;
-    Ok((store, tried))
+        path_style: true,
+        verify_tls: creds.s3_verify_ssl.as_deref().is_none_or(|v| !is_false(v)),
+    };
+    Ok((s3(bucket, &settings, retry)?, tried))
+}
+
+/// `0`/`false` in the spellings the upstream variables use.
+fn is_false(value: &str) -> bool {
+    matches!(value.trim(), "0" | "false" | "False" | "FALSE")
+}
+
+/// How to reach one S3 bucket.
+struct S3Settings<'a> {
+    endpoint: Option<&'a str>,
+    region: Option<&'a str>,
+    /// Access key id, secret, session token.
+    keys: Option<(&'a str, &'a Secret, Option<&'a Secret>)>,
+    path_style: bool,
+    /// `S3_VERIFY_SSL=0` accepts self-signed certificates (MinIO), as kfserving does.
+    verify_tls: bool,
 }
 
 fn s3(
     bucket: &str,
-    endpoint: Option<&str>,
-    region: Option<&str>,
-    keys: Option<(&str, &Secret, Option<&Secret>)>,
-    path_style: bool,
+    settings: &S3Settings<'_>,
     retry: &RetryPolicy,
 ) -> Result<Arc<dyn ObjectStore>, object_store::Error> {
+    let options = client_options(retry).with_allow_invalid_certificates(!settings.verify_tls);
     let mut builder = AmazonS3Builder::new()
         .with_bucket_name(bucket)
-        .with_region(region.unwrap_or("us-east-1"))
-        .with_virtual_hosted_style_request(!path_style)
-        .with_client_options(client_options(retry))
+        .with_region(settings.region.unwrap_or("us-east-1"))
+        .with_virtual_hosted_style_request(!settings.path_style)
+        .with_client_options(options)
         .with_retry(retry_config(retry));
-    if let Some(endpoint) = endpoint {
+    if let Some(endpoint) = settings.endpoint {
         builder = builder.with_endpoint(endpoint);
     }
-    builder = match keys {
+    builder = match settings.keys {
         Some((id, secret, token)) => {
             let builder = builder
                 .with_access_key_id(id)
@@ -305,6 +318,31 @@ fn is_authorized_user(path: &str) -> bool {
         .is_some_and(|k| k == "authorized_user")
 }
 
+/// One rclone remote's options (`RCLONE_CONFIG_<NAME>_<OPTION>`).
+struct Remote<'a> {
+    name: &'a str,
+    options: &'a BTreeMap<String, Secret>,
+}
+
+impl Remote<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.options
+            .get(key)
+            .map(Secret::expose)
+            .filter(|v| !v.is_empty())
+    }
+
+    fn flag(&self, key: &str) -> bool {
+        self.get(key)
+            .is_some_and(|v| matches!(v, "true" | "True" | "TRUE" | "1"))
+    }
+
+    /// The variable behind `key`, for messages.
+    fn var(&self, key: &str) -> String {
+        format!("`RCLONE_CONFIG_{}_{}`", self.name, key.to_ascii_uppercase())
+    }
+}
+
 fn rclone(
     bucket: &str,
     name: &str,
@@ -312,98 +350,10 @@ fn rclone(
     creds: &Credentials,
     retry: &RetryPolicy,
 ) -> Built {
-    let get = |key: &str| {
-        options
-            .get(key)
-            .map(Secret::expose)
-            .filter(|v| !v.is_empty())
-    };
-    let flag = |key: &str| get(key).is_some_and(|v| matches!(v, "true" | "True" | "TRUE" | "1"));
-    let var = |key: &str| format!("`RCLONE_CONFIG_{name}_{}`", key.to_ascii_uppercase());
-    let kind = get("type").unwrap_or_default();
-    match kind {
-        "s3" => {
-            let endpoint = get("endpoint").map(|e| {
-                if e.contains("://") {
-                    e.to_owned()
-                } else {
-                    format!("https://{e}")
-                }
-            });
-            let region = get("region").or(creds.aws_region.as_deref());
-            let path_style = get("force_path_style").is_none_or(|v| v != "false");
-            let (keys, tried) = if let (Some(id), Some(secret)) =
-                (get("access_key_id"), options.get("secret_access_key"))
-            {
-                (
-                    Some((id, secret, options.get("session_token"))),
-                    format!(
-                        "rclone remote keys {}/{}",
-                        var("access_key_id"),
-                        var("secret_access_key")
-                    ),
-                )
-            } else if flag("env_auth")
-                && let (Some(id), Some(secret)) =
-                    (&creds.aws_access_key_id, &creds.aws_secret_access_key)
-            {
-                (
-                    Some((id.as_str(), secret, creds.aws_session_token.as_ref())),
-                    format!(
-                        "`{}`/`{}` from the environment ({} is true)",
-                        vars::AWS_ACCESS_KEY_ID,
-                        vars::AWS_SECRET_ACCESS_KEY,
-                        var("env_auth")
-                    ),
-                )
-            } else {
-                (
-                    None,
-                    format!("anonymous (rclone remote `{name}` has no keys)"),
-                )
-            };
-            let store = s3(bucket, endpoint.as_deref(), region, keys, path_style, retry)?;
-            Ok((store, tried))
-        }
-        "google cloud storage" | "gcs" => {
-            let endpoint = get("endpoint").map(with_scheme);
-            let file = get("service_account_file").map(std::path::Path::new);
-            let (auth, tried) = if let Some(json) = options.get("service_account_credentials") {
-                (
-                    GcsAuth::Inline(json),
-                    format!(
-                        "service account from {}",
-                        var("service_account_credentials")
-                    ),
-                )
-            } else if let Some(path) = file {
-                (
-                    GcsAuth::File(path),
-                    format!(
-                        "service account file `{}` from {}",
-                        path.display(),
-                        var("service_account_file")
-                    ),
-                )
-            } else if !flag("anonymous")
-                && let Some(path) = &creds.google_application_credentials
-            {
-                (
-                    GcsAuth::File(path),
-                    format!(
-                        "credentials file `{}` from `{}`",
-                        path.display(),
-                        vars::GOOGLE_APPLICATION_CREDENTIALS
-                    ),
-                )
-            } else {
-                (
-                    GcsAuth::Anonymous,
-                    format!("anonymous (rclone remote `{name}`)"),
-                )
-            };
-            Ok((gcs(bucket, auth, endpoint.as_deref(), retry)?, tried))
-        }
+    let remote = Remote { name, options };
+    match remote.get("type").unwrap_or_default() {
+        "s3" => rclone_s3(bucket, &remote, creds, retry),
+        "google cloud storage" | "gcs" => rclone_gcs(bucket, &remote, creds, retry),
         other => Err(object_store::Error::NotSupported {
             source: format!(
                 "rclone remote `{name}` has type `{other}`; supported types: `s3`, \
@@ -412,6 +362,92 @@ fn rclone(
             .into(),
         }),
     }
+}
+
+fn rclone_s3(bucket: &str, remote: &Remote<'_>, creds: &Credentials, retry: &RetryPolicy) -> Built {
+    let endpoint = remote.get("endpoint").map(|e| {
+        if e.contains("://") {
+            e.to_owned()
+        } else {
+            format!("https://{e}")
+        }
+    });
+    let (keys, tried) = if let (Some(id), Some(secret)) = (
+        remote.get("access_key_id"),
+        remote.options.get("secret_access_key"),
+    ) {
+        (
+            Some((id, secret, remote.options.get("session_token"))),
+            format!(
+                "rclone remote keys {}/{}",
+                remote.var("access_key_id"),
+                remote.var("secret_access_key")
+            ),
+        )
+    } else if remote.flag("env_auth")
+        && let (Some(id), Some(secret)) = (&creds.aws_access_key_id, &creds.aws_secret_access_key)
+    {
+        (
+            Some((id.as_str(), secret, creds.aws_session_token.as_ref())),
+            format!(
+                "`{}`/`{}` from the environment ({} is true)",
+                vars::AWS_ACCESS_KEY_ID,
+                vars::AWS_SECRET_ACCESS_KEY,
+                remote.var("env_auth")
+            ),
+        )
+    } else {
+        (
+            None,
+            format!("anonymous (rclone remote `{}` has no keys)", remote.name),
+        )
+    };
+    let settings = S3Settings {
+        endpoint: endpoint.as_deref(),
+        region: remote.get("region").or(creds.aws_region.as_deref()),
+        keys,
+        path_style: remote.get("force_path_style").is_none_or(|v| !is_false(v)),
+        verify_tls: true,
+    };
+    Ok((s3(bucket, &settings, retry)?, tried))
+}
+
+fn rclone_gcs(
+    bucket: &str,
+    remote: &Remote<'_>,
+    creds: &Credentials,
+    retry: &RetryPolicy,
+) -> Built {
+    let endpoint = remote.get("endpoint").map(with_scheme);
+    let (auth, tried) = if let Some(json) = remote.options.get("service_account_credentials") {
+        let tried = format!(
+            "service account from {}",
+            remote.var("service_account_credentials")
+        );
+        (GcsAuth::Inline(json), tried)
+    } else if let Some(path) = remote.get("service_account_file").map(std::path::Path::new) {
+        let tried = format!(
+            "service account file `{}` from {}",
+            path.display(),
+            remote.var("service_account_file")
+        );
+        (GcsAuth::File(path), tried)
+    } else if !remote.flag("anonymous")
+        && let Some(path) = &creds.google_application_credentials
+    {
+        let tried = format!(
+            "credentials file `{}` from `{}`",
+            path.display(),
+            vars::GOOGLE_APPLICATION_CREDENTIALS
+        );
+        (GcsAuth::File(path), tried)
+    } else {
+        (
+            GcsAuth::Anonymous,
+            format!("anonymous (rclone remote `{}`)", remote.name),
+        )
+    };
+    Ok((gcs(bucket, auth, endpoint.as_deref(), retry)?, tried))
 }
 
 #[cfg(test)]
