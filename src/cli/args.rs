@@ -99,11 +99,13 @@ pub(crate) enum Command {
 pub(crate) enum ComponentCommand {
     /// Fetch a model URI into a directory, as the storage-initializer init container does.
     ///
-    /// SRC is a `modelUri`: `gs://bucket/path`, `s3://bucket/path`, rclone `remote:bucket/path`,
+    /// SRC is a `modelUri`: `gs://bucket/path`, `s3://bucket/path`,
+    /// `https://<account>.blob.core.windows.net/<container>/path`, rclone `remote:bucket/path`,
     /// `http(s)://` (archives `.tar`, `.tar.gz`, `.tgz`, `.zip` are unpacked), `file://`, a
     /// local path or `pvc://claim/path`. Credentials come from the environment as upstream
     /// reads them: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_ENDPOINT_URL`,
-    /// `S3_ENDPOINT`, `S3_USE_HTTPS`, `GOOGLE_APPLICATION_CREDENTIALS`, `RCLONE_CONFIG_*`.
+    /// `S3_ENDPOINT`, `S3_USE_HTTPS`, `GOOGLE_APPLICATION_CREDENTIALS`, `AZ_CLIENT_ID`,
+    /// `AZ_CLIENT_SECRET`, `AZ_TENANT_ID`, `RCLONE_CONFIG_<REMOTE>_*`.
     ///
     /// Examples:
     ///   seldon-local component storage-initializer gs://seldon-models/sklearn/iris /mnt/models

@@ -65,6 +65,16 @@ pub mod vars {
     pub const GOOGLE_APPLICATION_CREDENTIALS: &str = "GOOGLE_APPLICATION_CREDENTIALS";
     /// `host:port` (or URL) of a GCS emulator, as Google's client libraries read it.
     pub const STORAGE_EMULATOR_HOST: &str = "STORAGE_EMULATOR_HOST";
+    /// Azure service principal tenant (kfserving).
+    pub const AZ_TENANT_ID: &str = "AZ_TENANT_ID";
+    /// Azure service principal client id (kfserving).
+    pub const AZ_CLIENT_ID: &str = "AZ_CLIENT_ID";
+    /// Azure service principal secret (kfserving).
+    pub const AZ_CLIENT_SECRET: &str = "AZ_CLIENT_SECRET";
+    /// Blob endpoint replacing `https://<account>.blob.core.windows.net` (`object_store`'s name).
+    pub const AZURE_STORAGE_ENDPOINT: &str = "AZURE_STORAGE_ENDPOINT";
+    /// Microsoft Entra authority for service-principal tokens (Azure SDK convention).
+    pub const AZURE_AUTHORITY_HOST: &str = "AZURE_AUTHORITY_HOST";
     /// Prefix of rclone remote definitions: `RCLONE_CONFIG_<REMOTE>_<KEY>`.
     pub const RCLONE_CONFIG_PREFIX: &str = "RCLONE_CONFIG_";
 }
@@ -95,6 +105,16 @@ pub struct Credentials {
     pub google_application_credentials: Option<PathBuf>,
     /// `STORAGE_EMULATOR_HOST`.
     pub storage_emulator_host: Option<String>,
+    /// `AZ_TENANT_ID`.
+    pub az_tenant_id: Option<String>,
+    /// `AZ_CLIENT_ID`.
+    pub az_client_id: Option<String>,
+    /// `AZ_CLIENT_SECRET`.
+    pub az_client_secret: Option<Secret>,
+    /// `AZURE_STORAGE_ENDPOINT`.
+    pub azure_storage_endpoint: Option<String>,
+    /// `AZURE_AUTHORITY_HOST`.
+    pub azure_authority_host: Option<String>,
     /// rclone remotes: upper-case remote name → lower-case option name → value. All values
     /// are kept as secrets, since keys such as `secret_access_key` or
     /// `service_account_credentials` hold credentials.
@@ -132,6 +152,11 @@ impl Credentials {
                     creds.google_application_credentials = Some(PathBuf::from(value));
                 }
                 vars::STORAGE_EMULATOR_HOST => creds.storage_emulator_host = Some(value),
+                vars::AZ_TENANT_ID => creds.az_tenant_id = Some(value),
+                vars::AZ_CLIENT_ID => creds.az_client_id = Some(value),
+                vars::AZ_CLIENT_SECRET => creds.az_client_secret = Some(Secret(value)),
+                vars::AZURE_STORAGE_ENDPOINT => creds.azure_storage_endpoint = Some(value),
+                vars::AZURE_AUTHORITY_HOST => creds.azure_authority_host = Some(value),
                 _ => {
                     if let Some((remote, option)) = split_rclone_var(key) {
                         creds

@@ -3,9 +3,11 @@
 //!
 //! [`fetch`] takes a parsed [`Source`], a destination directory and a [`Config`] (credentials
 //! come in as data; this module never reads the environment) and reports [`Event`]s through a
-//! callback; `cli` draws them. Sources: `gs://`, `s3://` and rclone `remote:bucket/path`
-//! through `object_store`; `http(s)://` files and archives; `file://`, local paths and
-//! `pvc://` claims mapped to local directories.
+//! callback; `cli` draws them. Sources: `gs://`, `s3://`, Azure
+//! `https://<account>.blob.core.windows.net/…` and rclone `remote:bucket/path` (s3 and gcs
+//! remotes) through `object_store`; other `http(s)://` URLs as one file or an archive that is
+//! unpacked; `file://`, local paths and `pvc://` claims mapped to local directories (copied,
+//! where kfserving symlinked).
 //!
 //! Guarantees:
 //! - atomic: everything lands in a hidden staging directory and is moved into DEST only after
@@ -152,7 +154,7 @@ async fn run(
             copy_local(config.base_dir.join(dir), staging, events).await
         }
         Source::Http { url } => fetch_http(url, staging, config, &events).await,
-        Source::Gcs { .. } | Source::S3 { .. } | Source::Rclone { .. } => {
+        Source::Gcs { .. } | Source::S3 { .. } | Source::Rclone { .. } | Source::Azure { .. } => {
             let bucket = stores::bucket(source, config)?
                 .expect("object-store sources always build a bucket client");
             let items = list(&bucket).await?;

@@ -6,8 +6,12 @@ use std::path::PathBuf;
 use super::error::StorageError;
 
 /// The forms a model URI may take, as listed in "unknown scheme" errors.
-pub const KNOWN_SCHEMES: &str = "`gs://`, `s3://`, `https://`, `http://`, `file://`, `pvc://`, \
-     rclone `remote:bucket/path`, absolute or relative local paths";
+pub const KNOWN_SCHEMES: &str = "`gs://`, `s3://`, `https://<account>.blob.core.windows.net/`, \
+     `https://`, `http://`, `file://`, `pvc://`, rclone `remote:bucket/path`, absolute or \
+     relative local paths";
+
+/// Host suffix of Azure Blob Storage accounts (kfserving's `_BLOB_RE`).
+const AZURE_BLOB_HOST: &str = ".blob.core.windows.net";
 
 /// Where a model comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +37,15 @@ pub enum Source {
         /// Bucket name.
         bucket: String,
         /// Object prefix.
+        prefix: String,
+    },
+    /// `https://<account>.blob.core.windows.net/<container>/<prefix>` (kfserving's Azure form).
+    Azure {
+        /// Storage account.
+        account: String,
+        /// Container.
+        container: String,
+        /// Blob prefix.
         prefix: String,
     },
     /// `http(s)://…`: one file, or an archive that is unpacked.
@@ -74,8 +87,21 @@ impl Source {
                 "http" | "https" => {
                     let url = url::Url::parse(uri)
                         .map_err(|e| invalid(&redact_uri(uri), &e.to_string()))?;
-                    if url.host_str().is_none_or(str::is_empty) {
+                    let host = url.host_str().unwrap_or_default();
+                    if host.is_empty() {
                         return Err(invalid(&redact_uri(uri), "the URL has no host"));
+                    }
+                    if let Some(account) = host.strip_suffix(AZURE_BLOB_HOST)
+                        && url.query().is_none()
+                    {
+                        let path = url.path().trim_start_matches('/');
+                        let (container, prefix) = bucket_and_prefix(uri, path)?;
+                        let account = account.to_owned();
+                        return Ok(Self::Azure {
+                            account,
+                            container,
+                            prefix,
+                        });
                     }
                     Ok(Self::Http { url })
                 }
@@ -127,6 +153,13 @@ impl fmt::Display for Source {
                 bucket,
                 prefix,
             } => write!(f, "{remote}:{bucket}/{prefix}"),
+            Self::Azure {
+                account,
+                container,
+                prefix,
+            } => {
+                write!(f, "https://{account}{AZURE_BLOB_HOST}/{container}/{prefix}")
+            }
             Self::Http { url } => f.write_str(&redact_url(url)),
             Self::Local { path } => write!(f, "{}", path.display()),
             Self::Pvc { claim, path } => write!(f, "pvc://{claim}/{path}"),
@@ -285,6 +318,19 @@ mod tests {
         }
         assert!(matches!(
             Source::parse("https://example.com/model.tar.gz").unwrap(),
+            Source::Http { .. }
+        ));
+        assert_eq!(
+            Source::parse("https://acct.blob.core.windows.net/models/iris/").unwrap(),
+            Source::Azure {
+                account: "acct".into(),
+                container: "models".into(),
+                prefix: "iris".into()
+            }
+        );
+        // A SAS URL names one blob with its token: plain HTTPS.
+        assert!(matches!(
+            Source::parse("https://acct.blob.core.windows.net/c/m.bin?sv=1&sig=x").unwrap(),
             Source::Http { .. }
         ));
     }

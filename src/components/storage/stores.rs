@@ -66,10 +66,20 @@ pub(crate) fn bucket(source: &Source, config: &Config) -> Result<Option<Bucket>,
                 });
             }
         },
+        Source::Azure {
+            account,
+            container,
+            prefix,
+        } => (Kind::Azure(account), container, prefix, ""),
         Source::Http { .. } | Source::Local { .. } | Source::Pvc { .. } => return Ok(None),
     };
     let location = match source {
         Source::Rclone { remote, .. } => format!("{remote}:{bucket}"),
+        Source::Azure {
+            account, container, ..
+        } => {
+            format!("https://{account}.blob.core.windows.net/{container}")
+        }
         _ => format!("{location}{bucket}"),
     };
     if let Kind::Rclone(_, options) = &kind {
@@ -87,6 +97,7 @@ pub(crate) fn bucket(source: &Source, config: &Config) -> Result<Option<Bucket>,
         Kind::GcsAnonymousDefault => gcs(bucket, GcsAuth::Anonymous, None, &config.retry)
             .map(|s| (s, "anonymous (the built-in rclone remote `gs`)".to_owned())),
         Kind::Rclone(name, options) => rclone(bucket, &name, options, creds, &config.retry),
+        Kind::Azure(account) => azure(account, bucket, creds, &config.retry),
     };
     let (store, tried) = built.map_err(|source| StorageError::Configure {
         location: location.clone(),
@@ -101,6 +112,7 @@ pub(crate) fn bucket(source: &Source, config: &Config) -> Result<Option<Bucket>,
 }
 
 enum Kind<'a> {
+    Azure(&'a str),
     AwsEnv,
     GcsEnv,
     GcsAnonymousDefault,
@@ -316,6 +328,49 @@ fn is_authorized_user(path: &str) -> bool {
         .and_then(|bytes| serde_json::from_slice::<Kind>(&bytes).ok())
         .and_then(|k| k.kind)
         .is_some_and(|k| k == "authorized_user")
+}
+
+/// kfserving's Azure rules: a service principal from `AZ_CLIENT_ID`/`AZ_CLIENT_SECRET`/
+/// `AZ_TENANT_ID` when all are set, else anonymous (public containers).
+fn azure(account: &str, container: &str, creds: &Credentials, retry: &RetryPolicy) -> Built {
+    use object_store::azure::MicrosoftAzureBuilder;
+    let mut builder = MicrosoftAzureBuilder::new()
+        .with_account(account)
+        .with_container_name(container)
+        .with_client_options(client_options(retry))
+        .with_retry(retry_config(retry));
+    if let Some(endpoint) = &creds.azure_storage_endpoint {
+        builder = builder.with_endpoint(endpoint.clone());
+    }
+    if let Some(host) = &creds.azure_authority_host {
+        builder = builder.with_authority_host(host);
+    }
+    let principal = (
+        &creds.az_client_id,
+        &creds.az_client_secret,
+        &creds.az_tenant_id,
+    );
+    let (builder, tried) = if let (Some(id), Some(secret), Some(tenant)) = principal {
+        let tried = format!(
+            "service principal `{}`/`{}`/`{}` from the environment",
+            vars::AZ_CLIENT_ID,
+            vars::AZ_CLIENT_SECRET,
+            vars::AZ_TENANT_ID
+        );
+        (
+            builder.with_client_secret_authorization(id, secret.expose(), tenant),
+            tried,
+        )
+    } else {
+        let tried = format!(
+            "anonymous (`{}`, `{}` and `{}` are not all set)",
+            vars::AZ_CLIENT_ID,
+            vars::AZ_CLIENT_SECRET,
+            vars::AZ_TENANT_ID
+        );
+        (builder.with_skip_signature(true), tried)
+    };
+    Ok((Arc::new(builder.build()?), tried))
 }
 
 /// One rclone remote's options (`RCLONE_CONFIG_<NAME>_<OPTION>`).

@@ -722,6 +722,85 @@ async fn rclone_gcs_remote_with_a_custom_endpoint() {
     assert_eq!(tree(tmp.path()), ["model.joblib"]);
 }
 
+// ---------------------------------------------------------------- azure
+
+const AZ_SECRET: &str = "right-client-secret";
+
+fn azure_blobs() -> Vec<(&'static str, &'static str, Vec<u8>)> {
+    vec![
+        ("public", "sklearn/iris/model.joblib", data(40_000, 12)),
+        ("public", "sklearn/iris/meta/settings.json", b"{}".to_vec()),
+        ("private", "iris/model.joblib", data(1_000, 13)),
+    ]
+}
+
+fn azure_config(server: &servers::Server, principal: Option<&str>) -> Config {
+    let url = server.url();
+    let mut vars = vec![("AZURE_STORAGE_ENDPOINT", url.as_str())];
+    if let Some(secret) = principal {
+        vars.extend([
+            ("AZ_TENANT_ID", "tenant-1"),
+            ("AZ_CLIENT_ID", "client-1"),
+            ("AZ_CLIENT_SECRET", secret),
+            ("AZURE_AUTHORITY_HOST", url.as_str()),
+        ]);
+    }
+    config(&vars)
+}
+
+#[tokio::test]
+async fn azure_public_container_is_fetched_anonymously() {
+    let server = servers::azure(&azure_blobs(), AZ_SECRET).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let uri = "https://acct.blob.core.windows.net/public/sklearn/iris";
+    let summary = fetch(uri, tmp.path(), &azure_config(&server, None))
+        .await
+        .result
+        .unwrap();
+    assert_eq!((summary.files, summary.bytes), (2, 40_002));
+    assert_eq!(
+        tree(tmp.path()),
+        ["meta", "meta/settings.json", "model.joblib"]
+    );
+}
+
+#[tokio::test]
+async fn azure_service_principal_from_az_variables_reads_a_private_container() {
+    let server = servers::azure(&azure_blobs(), AZ_SECRET).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let uri = "https://acct.blob.core.windows.net/private/iris";
+
+    let cfg = azure_config(&server, Some(AZ_SECRET));
+    fetch(uri, tmp.path(), &cfg).await.result.unwrap();
+    assert_eq!(
+        fs::read(tmp.path().join("model.joblib")).unwrap(),
+        data(1_000, 13)
+    );
+
+    let dest = tmp.path().join("other");
+    let err = fetch(uri, &dest, &azure_config(&server, None))
+        .await
+        .result
+        .unwrap_err();
+    assert!(matches!(err, StorageError::AccessDenied { .. }), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains("(credentials tried: anonymous (`AZ_CLIENT_ID`"),
+        "{err}"
+    );
+
+    let cfg = azure_config(&server, Some(CANARY));
+    let err = fetch(uri, &dest, &cfg).await.result.unwrap_err();
+    assert!(matches!(err, StorageError::AccessDenied { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains("service principal `AZ_CLIENT_ID`"),
+        "{err}"
+    );
+    let shown = format!("{}{cfg:?}", everything_shown(&err));
+    assert!(!shown.contains(CANARY), "{shown}");
+    assert!(!dest.exists());
+}
+
 // ---------------------------------------------------------------- local and pvc
 
 fn local_model(root: &Path) -> PathBuf {

@@ -38,6 +38,7 @@ impl Drop for Server {
 pub(crate) struct Request {
     path: String,
     headers: BTreeMap<String, String>,
+    body: Vec<u8>,
 }
 
 impl Request {
@@ -122,7 +123,18 @@ async fn handle(socket: tokio::net::TcpStream, handler: Handler) -> std::io::Res
             headers.insert(name.trim().to_ascii_lowercase(), value.trim().to_owned());
         }
     }
-    let reply = handler(Request { path, headers }).await;
+    let length = headers
+        .get("content-length")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    tokio::io::AsyncReadExt::read_exact(&mut reader, &mut body).await?;
+    let reply = handler(Request {
+        path,
+        headers,
+        body,
+    })
+    .await;
     let mut head = format!("HTTP/1.1 {} X\r\nconnection: close\r\n", reply.status);
     let _ = write!(head, "content-length: {}\r\n", reply.body.len());
     for (name, value) in &reply.headers {
@@ -444,4 +456,92 @@ fn gcs_list(bucket: &str, objects: &BTreeMap<String, Bytes>, prefix: &str) -> Re
         .headers
         .push(("content-type".into(), "application/xml".into()));
     reply
+}
+
+/// An Azure Blob Storage fake (the REST calls `object_store` makes) with a Microsoft Entra
+/// token endpoint: `POST /<tenant>/oauth2/v2.0/token` grants `AZURE_TOKEN` for
+/// `client_secret`; container `private` needs that token, `public` is anonymous.
+pub(crate) async fn azure(blobs: &[(&str, &str, Vec<u8>)], client_secret: &str) -> Server {
+    let mut containers: BTreeMap<String, BTreeMap<String, Bytes>> = BTreeMap::new();
+    for (container, name, data) in blobs {
+        containers
+            .entry((*container).to_owned())
+            .or_default()
+            .insert((*name).to_owned(), Bytes::from(data.clone()));
+    }
+    let containers = Arc::new(containers);
+    let secret = client_secret.to_owned();
+    let handler: Handler = Arc::new(move |request| {
+        let reply = azure_request(&containers, &secret, &request);
+        Box::pin(async move { reply })
+    });
+    serve(handler).await
+}
+
+const AZURE_TOKEN: &str = "entra-token-for-tests";
+
+fn azure_request(
+    containers: &BTreeMap<String, BTreeMap<String, Bytes>>,
+    secret: &str,
+    request: &Request,
+) -> Reply {
+    let (path, query) = request.path_and_query();
+    if path.ends_with("/oauth2/v2.0/token") {
+        let form: BTreeMap<String, String> = url::form_urlencoded::parse(&request.body)
+            .into_owned()
+            .collect();
+        if form.get("client_secret").map(String::as_str) != Some(secret) {
+            return Reply::status(401, r#"{"error":"invalid_client"}"#);
+        }
+        let body = format!(
+            r#"{{"access_token":"{AZURE_TOKEN}","expires_in":3600,"token_type":"Bearer"}}"#
+        );
+        return Reply::status(200, &body);
+    }
+    let path = path.trim_start_matches('/');
+    let (container, name) = path.split_once('/').unwrap_or((path, ""));
+    let authorized = request.headers.get("authorization").map(String::as_str)
+        == Some(&format!("Bearer {AZURE_TOKEN}"));
+    if container == "private" && !authorized {
+        return Reply::status(403, "<Error><Code>AuthorizationFailure</Code></Error>");
+    }
+    let Some(blobs) = containers.get(container) else {
+        return Reply::status(404, "<Error><Code>ContainerNotFound</Code></Error>");
+    };
+    if name.is_empty() {
+        let prefix = query.get("prefix").map_or("", String::as_str);
+        let mut listing = String::new();
+        for (name, data) in blobs.iter().filter(|(n, _)| n.starts_with(prefix)) {
+            let _ = write!(
+                listing,
+                "<Blob><Name>{}</Name><Properties><Last-Modified>Mon, 01 Jan 2024 00:00:00 GMT\
+                 </Last-Modified><Etag>0x8DC0000000000{}</Etag><Content-Length>{}</Content-Length>\
+                 <Content-Type>application/octet-stream</Content-Type></Properties></Blob>",
+                xml_escape(name),
+                data.len(),
+                data.len()
+            );
+        }
+        let body = format!(
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?><EnumerationResults \
+             ContainerName=\"{container}\"><Prefix>{}</Prefix><Blobs>{listing}</Blobs>\
+             </EnumerationResults>",
+            xml_escape(prefix)
+        );
+        return Reply::status(200, &body);
+    }
+    let Some(data) = blobs.get(name) else {
+        return Reply::status(404, "<Error><Code>BlobNotFound</Code></Error>");
+    };
+    let extra = vec![
+        (
+            "etag".to_owned(),
+            format!("\"0x8DC0000000000{}\"", data.len()),
+        ),
+        (
+            "last-modified".to_owned(),
+            "Mon, 01 Jan 2024 00:00:00 GMT".to_owned(),
+        ),
+    ];
+    file_reply(data, request, true, None, extra)
 }
