@@ -25,6 +25,9 @@ _seldon__local() {
             seldon__local,help)
                 cmd="seldon__local__subcmd__help"
                 ;;
+            seldon__local,predict)
+                cmd="seldon__local__subcmd__predict"
+                ;;
             seldon__local,render)
                 cmd="seldon__local__subcmd__render"
                 ;;
@@ -52,6 +55,9 @@ _seldon__local() {
             seldon__local__subcmd__help,help)
                 cmd="seldon__local__subcmd__help__subcmd__help"
                 ;;
+            seldon__local__subcmd__help,predict)
+                cmd="seldon__local__subcmd__help__subcmd__predict"
+                ;;
             seldon__local__subcmd__help,render)
                 cmd="seldon__local__subcmd__help__subcmd__render"
                 ;;
@@ -68,7 +74,7 @@ _seldon__local() {
 
     case "${cmd}" in
         seldon__local)
-            opts="-q -v -h -V --quiet --verbose --color --no-progress --help --version validate render completions component help"
+            opts="-q -v -h -V --quiet --verbose --color --no-progress --help --version validate render predict completions component help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -194,7 +200,7 @@ _seldon__local() {
             return 0
             ;;
         seldon__subcmd__local__subcmd__help)
-            opts="validate render completions component help"
+            opts="validate render predict completions component help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -263,6 +269,20 @@ _seldon__local() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        seldon__subcmd__local__subcmd__help__subcmd__predict)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         seldon__subcmd__local__subcmd__help__subcmd__render)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -284,6 +304,76 @@ _seldon__local() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        seldon__subcmd__local__subcmd__predict)
+            opts="-q -v -h -V --endpoint --protocol --unit --model --timeout --ndarray --tensor --json --file --names --repeat --duration --concurrency --quiet --verbose --color --no-progress --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --protocol)
+                    COMPREPLY=($(compgen -W "seldon tensorflow v2 kfserving" -- "${cur}"))
+                    return 0
+                    ;;
+                --unit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --model)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ndarray)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tensor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --json)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --names)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --repeat)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -30,6 +30,7 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
             cand --version 'Print version'
             cand validate 'Check SeldonDeployments the way the Seldon operator''s webhook does.'
             cand render 'Print the Kubernetes objects the Seldon operator would create.'
+            cand predict 'Send a prediction, or a load of them, to a running deployment.'
             cand completions 'Print a shell completion script, or the man page.'
             cand component 'Play one of the roles the operator gives to containers (internal entry points)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -61,6 +62,31 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
             cand --show 'What to print'
             cand --color 'When to use colours'
             cand --strict 'Treat warnings (unknown fields) as errors'
+            cand -q 'Print errors only'
+            cand --quiet 'Print errors only'
+            cand -v 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --verbose 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'seldon-local;predict'= {
+            cand --endpoint 'Base URL of the endpoint, e.g. `http://127.0.0.1:8000`'
+            cand --protocol 'The endpoint''s protocol'
+            cand --unit 'Call this unit of the graph directly (`/predict`) instead of the executor'
+            cand --model 'Model name in TF Serving and v2 paths (default: the unit, else `model`)'
+            cand --timeout 'Per-request timeout (e.g. `30s`)'
+            cand --ndarray 'Nested JSON arrays, e.g. `[[1.0, 2.0]]`'
+            cand --tensor 'A tensor as `{"shape": [...], "values": [...]}`'
+            cand --json 'A complete request body, sent as is'
+            cand --file 'A file holding the complete request body (`-` for stdin)'
+            cand --names 'Feature names sent with `--ndarray` or `--tensor` (Seldon `data.names`, v2 input name)'
+            cand --repeat 'Send N requests and report latency and throughput'
+            cand --duration 'Send for this long (e.g. `30s`, `2m`) and report latency and throughput'
+            cand --concurrency 'Requests in flight at once in load mode'
+            cand --color 'When to use colours'
             cand -q 'Print errors only'
             cand --quiet 'Print errors only'
             cand -v 'Also print notes (fields carried but not honoured) and debug detail'
@@ -123,6 +149,7 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
         &'seldon-local;help'= {
             cand validate 'Check SeldonDeployments the way the Seldon operator''s webhook does.'
             cand render 'Print the Kubernetes objects the Seldon operator would create.'
+            cand predict 'Send a prediction, or a load of them, to a running deployment.'
             cand completions 'Print a shell completion script, or the man page.'
             cand component 'Play one of the roles the operator gives to containers (internal entry points)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -130,6 +157,8 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
         &'seldon-local;help;validate'= {
         }
         &'seldon-local;help;render'= {
+        }
+        &'seldon-local;help;predict'= {
         }
         &'seldon-local;help;completions'= {
         }

@@ -34,6 +34,7 @@ complete -c seldon-local -n "__fish_seldon_local_needs_command" -s h -l help -d 
 complete -c seldon-local -n "__fish_seldon_local_needs_command" -s V -l version -d 'Print version'
 complete -c seldon-local -n "__fish_seldon_local_needs_command" -f -a "validate" -d 'Check SeldonDeployments the way the Seldon operator\'s webhook does.'
 complete -c seldon-local -n "__fish_seldon_local_needs_command" -f -a "render" -d 'Print the Kubernetes objects the Seldon operator would create.'
+complete -c seldon-local -n "__fish_seldon_local_needs_command" -f -a "predict" -d 'Send a prediction, or a load of them, to a running deployment.'
 complete -c seldon-local -n "__fish_seldon_local_needs_command" -f -a "completions" -d 'Print a shell completion script, or the man page.'
 complete -c seldon-local -n "__fish_seldon_local_needs_command" -f -a "component" -d 'Play one of the roles the operator gives to containers (internal entry points)'
 complete -c seldon-local -n "__fish_seldon_local_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -66,6 +67,30 @@ complete -c seldon-local -n "__fish_seldon_local_using_subcommand render" -s v -
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand render" -l no-progress -d 'Never draw progress bars'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand render" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand render" -s V -l version -d 'Print version'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand predict" -l endpoint -d 'Base URL of the endpoint, e.g. `http://127.0.0.1:8000`' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand predict" -l protocol -d 'The endpoint\'s protocol' -r -f -a "seldon\t''
+tensorflow\t''
+v2\t''
+kfserving\t''"
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand predict" -l unit -d 'Call this unit of the graph directly (`/predict`) instead of the executor' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand predict" -l model -d 'Model name in TF Serving and v2 paths (default: the unit, else `model`)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand predict" -l timeout -d 'Per-request timeout (e.g. `30s`)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand predict" -l ndarray -d 'Nested JSON arrays, e.g. `[[1.0, 2.0]]`' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand predict" -l tensor -d 'A tensor as `{"shape": [...], "values": [...]}`' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand predict" -l json -d 'A complete request body, sent as is' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand predict" -l file -d 'A file holding the complete request body (`-` for stdin)' -r -F
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand predict" -l names -d 'Feature names sent with `--ndarray` or `--tensor` (Seldon `data.names`, v2 input name)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand predict" -l repeat -d 'Send N requests and report latency and throughput' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand predict" -l duration -d 'Send for this long (e.g. `30s`, `2m`) and report latency and throughput' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand predict" -l concurrency -d 'Requests in flight at once in load mode' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand predict" -l color -d 'When to use colours' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand predict" -s q -l quiet -d 'Print errors only'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand predict" -s v -l verbose -d 'Also print notes (fields carried but not honoured) and debug detail'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand predict" -l no-progress -d 'Never draw progress bars'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand predict" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand predict" -s V -l version -d 'Print version'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand completions" -l color -d 'When to use colours' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour'
 never\t'Never colour'"
@@ -97,9 +122,10 @@ complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from storage-initializer" -s V -l version -d 'Print version'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from help" -f -a "storage-initializer" -d 'Fetch a model URI into a directory, as the storage-initializer init container does.'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render completions component help" -f -a "validate" -d 'Check SeldonDeployments the way the Seldon operator\'s webhook does.'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render completions component help" -f -a "render" -d 'Print the Kubernetes objects the Seldon operator would create.'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render completions component help" -f -a "completions" -d 'Print a shell completion script, or the man page.'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render completions component help" -f -a "component" -d 'Play one of the roles the operator gives to containers (internal entry points)'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render completions component help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict completions component help" -f -a "validate" -d 'Check SeldonDeployments the way the Seldon operator\'s webhook does.'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict completions component help" -f -a "render" -d 'Print the Kubernetes objects the Seldon operator would create.'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict completions component help" -f -a "predict" -d 'Send a prediction, or a load of them, to a running deployment.'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict completions component help" -f -a "completions" -d 'Print a shell completion script, or the man page.'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict completions component help" -f -a "component" -d 'Play one of the roles the operator gives to containers (internal entry points)'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict completions component help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and __fish_seen_subcommand_from component" -f -a "storage-initializer" -d 'Fetch a model URI into a directory, as the storage-initializer init container does.'

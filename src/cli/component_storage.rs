@@ -12,7 +12,10 @@ use super::{Context, ExitStatus};
 use crate::components::storage::{self, Config, Credentials, Event, Source};
 use crate::output::Printer;
 
-pub(crate) fn run(args: &StorageInitializerArgs, ctx: &Context) -> anyhow::Result<ExitStatus> {
+pub(crate) async fn run(
+    args: &StorageInitializerArgs,
+    ctx: &Context,
+) -> anyhow::Result<ExitStatus> {
     let source = Source::parse(&args.src)?;
     let config = Config {
         credentials: Credentials::from_env_vars(utf8_env()),
@@ -21,15 +24,8 @@ pub(crate) fn run(args: &StorageInitializerArgs, ctx: &Context) -> anyhow::Resul
         parallelism: usize::from(args.parallel),
         ..Config::default()
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("failed to start the async runtime")?;
     let mut progress = Progress::new(ctx.printer);
-    let result = runtime.block_on(storage::fetch(&source, &args.dest, &config, |event| {
-        progress.on(event);
-    }));
+    let result = storage::fetch(&source, &args.dest, &config, |event| progress.on(event)).await;
     progress.bar.finish_and_clear();
     let summary = result
         .with_context(|| format!("failed to fetch `{source}` into `{}`", args.dest.display()))?;

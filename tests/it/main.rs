@@ -12,5 +12,6 @@ mod cli;
 mod common;
 mod corpus;
 mod fixtures;
+mod predict;
 mod seed;
 mod storage;

@@ -107,7 +107,6 @@ pub async fn fetch(
     config: &Config,
     mut progress: impl FnMut(Event),
 ) -> Result<Summary, StorageError> {
-    stores::install_tls_provider();
     let staging = Staging::create(dest)?;
     let (events, mut received) = unbounded_channel();
     let result = {

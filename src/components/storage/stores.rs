@@ -25,18 +25,8 @@ pub(crate) struct Bucket {
     pub(crate) tried: String,
 }
 
-/// Installs ring as the process's TLS crypto provider (reqwest is built without one, so
-/// that aws-lc's C build is avoided); harmless if a provider is already installed.
-pub(crate) fn install_tls_provider() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    });
-}
-
 /// Builds the client for an object-store source; `None` for other sources.
 pub(crate) fn bucket(source: &Source, config: &Config) -> Result<Option<Bucket>, StorageError> {
-    install_tls_provider();
     let creds = &config.credentials;
     let (kind, bucket, prefix, location) = match source {
         // rclone semantics: `s3://…` and `gs://…` use a remote of that name when one is
