@@ -58,7 +58,8 @@ impl Staging {
     /// Prepares staging for `dest`. If DEST exists (e.g. a mounted volume) staging is a hidden
     /// directory inside it; otherwise a hidden sibling that is renamed to DEST in one step.
     pub(crate) fn create(dest: &Path) -> Result<Self, StorageError> {
-        match fs::symlink_metadata(dest) {
+        // DEST itself is the caller's choice, so a symlink to a directory is followed.
+        match fs::metadata(dest) {
             Ok(meta) if meta.is_dir() => {
                 remove_stale_staging(dest, STAGING_PREFIX)?;
                 let dir = tempfile::Builder::new()
@@ -72,7 +73,7 @@ impl Staging {
                 })
             }
             Ok(_) => Err(StorageError::io(
-                "use as the destination directory",
+                "open the destination directory",
                 dest,
                 io::Error::new(io::ErrorKind::NotADirectory, "not a directory"),
             )),
@@ -381,6 +382,27 @@ mod tests {
         assert_eq!(fs::read_to_string(dest.join("a/old.txt")).unwrap(), "old");
         assert_eq!(fs::read_to_string(dest.join("a/new.txt")).unwrap(), "new");
         assert_eq!(fs::read_dir(dest).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn dest_may_be_a_symlink_to_a_directory_but_not_a_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        fs::create_dir(tmp.path().join("real")).unwrap();
+        std::os::unix::fs::symlink(tmp.path().join("real"), tmp.path().join("link")).unwrap();
+        let staging = Staging::create(&tmp.path().join("link")).unwrap();
+        fs::write(staging.prepare_file(Path::new("m.bin")).unwrap(), "x").unwrap();
+        staging.commit().unwrap();
+        assert_eq!(
+            fs::read_to_string(tmp.path().join("real/m.bin")).unwrap(),
+            "x"
+        );
+
+        fs::write(tmp.path().join("file"), "").unwrap();
+        let err = Staging::create(&tmp.path().join("file")).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("failed to open the destination directory")
+        );
     }
 
     #[test]
