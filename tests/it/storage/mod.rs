@@ -472,6 +472,34 @@ async fn s3_endpoint_host_with_s3_use_https_off_and_a_single_object_key() {
 }
 
 #[tokio::test]
+async fn s3_over_tls_checks_certificates_unless_s3_verify_ssl_is_off() {
+    let root = tempfile::tempdir().unwrap();
+    seed(root.path(), &[("models/iris/model.joblib", b"weights")]);
+    let server = servers::s3_tls(root.path(), AK, SK).await;
+    let endpoint = format!("https://{}", server.addr);
+    let tmp = tempfile::tempdir().unwrap();
+    let vars = [
+        ("AWS_ACCESS_KEY_ID", AK),
+        ("AWS_SECRET_ACCESS_KEY", SK),
+        ("AWS_ENDPOINT_URL", endpoint.as_str()),
+    ];
+
+    let err = fetch("s3://models/iris", &tmp.path().join("a"), &config(&vars)).await;
+    let err = err.result.unwrap_err();
+    let shown = everything_shown(&err);
+    assert!(shown.to_lowercase().contains("certificate"), "{shown}");
+
+    let mut insecure = vars.to_vec();
+    insecure.push(("S3_VERIFY_SSL", "0"));
+    let dest = tmp.path().join("b");
+    fetch("s3://models/iris", &dest, &config(&insecure))
+        .await
+        .result
+        .unwrap();
+    assert_eq!(fs::read(dest.join("model.joblib")).unwrap(), b"weights");
+}
+
+#[tokio::test]
 async fn s3_wrong_secret_is_access_denied_naming_the_source_and_never_the_canary() {
     let (_root, server) = s3_server().await;
     let endpoint = server.url();

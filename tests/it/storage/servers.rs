@@ -299,14 +299,24 @@ fn http_file(state: &HttpState, request: &Request) -> Reply {
 }
 
 /// An S3 server (`s3s-fs`) storing buckets as directories under `root`, requiring the given
-/// access key and secret.
+/// access key and secret; over TLS with a fresh self-signed certificate when `tls` is set.
 pub(crate) async fn s3(root: &Path, access_key: &str, secret_key: &str) -> Server {
+    s3_server(root, access_key, secret_key, false).await
+}
+
+/// [`s3`] over TLS with a self-signed certificate for `127.0.0.1`.
+pub(crate) async fn s3_tls(root: &Path, access_key: &str, secret_key: &str) -> Server {
+    s3_server(root, access_key, secret_key, true).await
+}
+
+async fn s3_server(root: &Path, access_key: &str, secret_key: &str, tls: bool) -> Server {
     use hyper_util::rt::{TokioExecutor, TokioIo};
     use hyper_util::server::conn::auto::Builder;
     let fs = s3s_fs::FileSystem::new(root).unwrap();
     let mut builder = s3s::service::S3ServiceBuilder::new(fs);
     builder.set_auth(s3s::auth::SimpleAuth::from_single(access_key, secret_key));
     let service = builder.build();
+    let acceptor = tls.then(tls_acceptor);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let task = tokio::spawn(async move {
@@ -315,14 +325,35 @@ pub(crate) async fn s3(root: &Path, access_key: &str, secret_key: &str) -> Serve
                 continue;
             };
             let service = service.clone();
+            let acceptor = acceptor.clone();
             tokio::spawn(async move {
-                let _ = Builder::new(TokioExecutor::new())
-                    .serve_connection(TokioIo::new(socket), service)
-                    .await;
+                let http = Builder::new(TokioExecutor::new());
+                let _ = match acceptor {
+                    Some(acceptor) => {
+                        let Ok(stream) = acceptor.accept(socket).await else {
+                            return;
+                        };
+                        http.serve_connection(TokioIo::new(stream), service).await
+                    }
+                    None => http.serve_connection(TokioIo::new(socket), service).await,
+                };
             });
         }
     });
     Server { addr, task }
+}
+
+fn tls_acceptor() -> tokio_rustls::TlsAcceptor {
+    let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
+    let key = rustls::pki_types::PrivatePkcs8KeyDer::from(certified.signing_key.serialize_der());
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![certified.cert.der().clone()], key.into())
+        .unwrap();
+    tokio_rustls::TlsAcceptor::from(Arc::new(config))
 }
 
 /// A GCS fake speaking the XML API `object_store` uses: `GET /<bucket>?list-type=2&prefix=…`
