@@ -58,6 +58,9 @@ _seldon__local() {
             seldon__local__subcmd__component,pause)
                 cmd="seldon__local__subcmd__component__subcmd__pause"
                 ;;
+            seldon__local__subcmd__component,storage-initializer)
+                cmd="seldon__local__subcmd__component__subcmd__storage__subcmd__initializer"
+                ;;
             seldon__local__subcmd__component,tfserving-proxy)
                 cmd="seldon__local__subcmd__component__subcmd__tfserving__subcmd__proxy"
                 ;;
@@ -69,6 +72,9 @@ _seldon__local() {
                 ;;
             seldon__local__subcmd__component__subcmd__help,pause)
                 cmd="seldon__local__subcmd__component__subcmd__help__subcmd__pause"
+                ;;
+            seldon__local__subcmd__component__subcmd__help,storage-initializer)
+                cmd="seldon__local__subcmd__component__subcmd__help__subcmd__storage__subcmd__initializer"
                 ;;
             seldon__local__subcmd__component__subcmd__help,tfserving-proxy)
                 cmd="seldon__local__subcmd__component__subcmd__help__subcmd__tfserving__subcmd__proxy"
@@ -111,6 +117,9 @@ _seldon__local() {
                 ;;
             seldon__local__subcmd__help__subcmd__component,pause)
                 cmd="seldon__local__subcmd__help__subcmd__component__subcmd__pause"
+                ;;
+            seldon__local__subcmd__help__subcmd__component,storage-initializer)
+                cmd="seldon__local__subcmd__help__subcmd__component__subcmd__storage__subcmd__initializer"
                 ;;
             seldon__local__subcmd__help__subcmd__component,tfserving-proxy)
                 cmd="seldon__local__subcmd__help__subcmd__component__subcmd__tfserving__subcmd__proxy"
@@ -173,7 +182,7 @@ _seldon__local() {
             return 0
             ;;
         seldon__subcmd__local__subcmd__component)
-            opts="-q -v -h -V --quiet --verbose --color --no-progress --help --version executor tfserving-proxy pause help"
+            opts="-q -v -h -V --quiet --verbose --color --no-progress --help --version executor tfserving-proxy pause storage-initializer help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -313,7 +322,7 @@ _seldon__local() {
             return 0
             ;;
         seldon__subcmd__local__subcmd__component__subcmd__help)
-            opts="executor tfserving-proxy pause help"
+            opts="executor tfserving-proxy pause storage-initializer help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -368,6 +377,20 @@ _seldon__local() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        seldon__subcmd__local__subcmd__component__subcmd__help__subcmd__storage__subcmd__initializer)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         seldon__subcmd__local__subcmd__component__subcmd__help__subcmd__tfserving__subcmd__proxy)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -389,6 +412,36 @@ _seldon__local() {
                 return 0
             fi
             case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        seldon__subcmd__local__subcmd__component__subcmd__storage__subcmd__initializer)
+            opts="-q -v -h -V --pvc --base-dir --parallel --quiet --verbose --color --no-progress --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --pvc)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parallel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -501,7 +554,7 @@ _seldon__local() {
             return 0
             ;;
         seldon__subcmd__local__subcmd__help__subcmd__component)
-            opts="executor tfserving-proxy pause"
+            opts="executor tfserving-proxy pause storage-initializer"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -529,6 +582,20 @@ _seldon__local() {
             return 0
             ;;
         seldon__subcmd__local__subcmd__help__subcmd__component__subcmd__pause)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        seldon__subcmd__local__subcmd__help__subcmd__component__subcmd__storage__subcmd__initializer)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

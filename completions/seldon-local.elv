@@ -232,6 +232,7 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
             cand executor 'The executor (`seldonio/seldon-core-executor`): serves the predictor''s API and walks the graph given in `ENGINE_PREDICTOR`'
             cand tfserving-proxy 'The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow Serving''s REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`'
             cand pause 'The pod sandbox: holds the pod''s network namespace until SIGTERM or SIGINT'
+            cand storage-initializer 'The storage initializer (`SRC DEST`, as the upstream init containers take them)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'seldon-local;component;executor'= {
@@ -303,10 +304,26 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'seldon-local;component;storage-initializer'= {
+            cand --pvc 'Map a persistent volume claim to a local directory, as `CLAIM=DIR` (repeatable)'
+            cand --base-dir 'The directory relative local paths in SRC are resolved against'
+            cand --parallel 'How many files to download at once'
+            cand --color 'When to use colours'
+            cand -q 'Print errors only'
+            cand --quiet 'Print errors only'
+            cand -v 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --verbose 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'seldon-local;component;help'= {
             cand executor 'The executor (`seldonio/seldon-core-executor`): serves the predictor''s API and walks the graph given in `ENGINE_PREDICTOR`'
             cand tfserving-proxy 'The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow Serving''s REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`'
             cand pause 'The pod sandbox: holds the pod''s network namespace until SIGTERM or SIGINT'
+            cand storage-initializer 'The storage initializer (`SRC DEST`, as the upstream init containers take them)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'seldon-local;component;help;executor'= {
@@ -314,6 +331,8 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
         &'seldon-local;component;help;tfserving-proxy'= {
         }
         &'seldon-local;component;help;pause'= {
+        }
+        &'seldon-local;component;help;storage-initializer'= {
         }
         &'seldon-local;component;help;help'= {
         }
@@ -355,12 +374,15 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
             cand executor 'The executor (`seldonio/seldon-core-executor`): serves the predictor''s API and walks the graph given in `ENGINE_PREDICTOR`'
             cand tfserving-proxy 'The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow Serving''s REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`'
             cand pause 'The pod sandbox: holds the pod''s network namespace until SIGTERM or SIGINT'
+            cand storage-initializer 'The storage initializer (`SRC DEST`, as the upstream init containers take them)'
         }
         &'seldon-local;help;component;executor'= {
         }
         &'seldon-local;help;component;tfserving-proxy'= {
         }
         &'seldon-local;help;component;pause'= {
+        }
+        &'seldon-local;help;component;storage-initializer'= {
         }
         &'seldon-local;help;help'= {
         }

@@ -4,7 +4,7 @@
 pub const SELDON_LOCAL_NO_PROGRESS: &str = "SELDON_LOCAL_NO_PROGRESS";
 /// The default Seldon Core version whose operator behaviour is emulated.
 pub const SELDON_LOCAL_SELDON_VERSION: &str = "SELDON_LOCAL_SELDON_VERSION";
-/// A `seldon-config` ConfigMap (JSON or YAML) that replaces the embedded one.
+/// A `seldon-config` `ConfigMap` (JSON or YAML) that replaces the embedded one.
 pub const SELDON_LOCAL_CONFIG: &str = "SELDON_LOCAL_CONFIG";
 /// The standard switch that turns colours off (<https://no-color.org>).
 pub const NO_COLOR: &str = "NO_COLOR";

@@ -53,6 +53,8 @@ pub(crate) enum ColorChoice {
     Never,
 }
 
+// Doc comments here are `--help` text: their example JSON is not rustdoc links.
+#[allow(rustdoc::broken_intra_doc_links)]
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Check SeldonDeployments the way the Seldon operator's webhook does.
@@ -132,6 +134,34 @@ pub(crate) enum Command {
     /// Play one of the roles the operator gives to containers (internal entry points).
     #[command(hide = true)]
     Component(Box<super::component::ComponentArgs>),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct StorageInitializerArgs {
+    /// The model URI.
+    #[arg(value_name = "SRC")]
+    pub(crate) src: String,
+    /// The model directory to fill (created if missing).
+    #[arg(value_name = "DEST")]
+    pub(crate) dest: PathBuf,
+    /// Map a persistent volume claim to a local directory, as `CLAIM=DIR` (repeatable).
+    #[arg(long, value_name = "CLAIM=DIR", value_parser = parse_pvc)]
+    pub(crate) pvc: Vec<(String, PathBuf)>,
+    /// The directory relative local paths in SRC are resolved against.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub(crate) base_dir: PathBuf,
+    /// How many files to download at once.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub(crate) parallel: u16,
+}
+
+fn parse_pvc(value: &str) -> Result<(String, PathBuf), String> {
+    match value.split_once('=') {
+        Some((claim, dir)) if !claim.is_empty() && !dir.is_empty() => {
+            Ok((claim.to_owned(), PathBuf::from(dir)))
+        }
+        _ => Err(format!("expected `CLAIM=DIR`, got `{value}`")),
+    }
 }
 
 #[derive(Debug, Args)]

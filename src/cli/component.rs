@@ -34,6 +34,8 @@ pub(crate) enum Component {
     TfservingProxy(ProxyArgs),
     /// The pod sandbox: holds the pod's network namespace until SIGTERM or SIGINT.
     Pause,
+    /// The storage initializer (`SRC DEST`, as the upstream init containers take them).
+    StorageInitializer(super::args::StorageInitializerArgs),
 }
 
 /// The upstream executor's flags (Go flag names, so operator-made args work unchanged).
@@ -154,6 +156,9 @@ pub(crate) fn run(args: ComponentArgs, ctx: &Context) -> Result<ExitStatus> {
     };
     match args.component {
         Component::Pause => return super::component_pause::run(),
+        Component::StorageInitializer(args) => {
+            return super::block_on(super::component_storage::run(&args, ctx));
+        }
         Component::Executor(args) => {
             let (config, addr) = executor_config(*args, ctx)?;
             runtime()?.block_on(async move {

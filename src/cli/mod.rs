@@ -6,6 +6,7 @@ mod args;
 mod completions;
 mod component;
 mod component_pause;
+mod component_storage;
 mod docker;
 mod down;
 mod image;

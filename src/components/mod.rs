@@ -7,3 +7,4 @@
 
 pub mod executor;
 pub mod proxy;
+pub mod storage;

@@ -17,4 +17,5 @@ mod fixtures;
 mod predict;
 mod proxy;
 mod seed;
+mod storage;
 mod support;

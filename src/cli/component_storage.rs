@@ -1,0 +1,129 @@
+//! `seldon-local component storage-initializer SRC DEST`: the storage-initializer role with
+//! the upstream contract (two positional arguments, credentials from the environment). Builds
+//! the [`storage::Config`] from flags and the environment and draws the fetch's progress.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::args::StorageInitializerArgs;
+use super::{Context, ExitStatus};
+use crate::components::storage::{self, Config, Credentials, Event, Source};
+use crate::output::Printer;
+
+pub(crate) async fn run(
+    args: &StorageInitializerArgs,
+    ctx: &Context,
+) -> anyhow::Result<ExitStatus> {
+    let source = Source::parse(&args.src)?;
+    let config = Config {
+        credentials: Credentials::from_env_vars(utf8_env()),
+        pvcs: args.pvc.iter().cloned().collect(),
+        base_dir: args.base_dir.clone(),
+        parallelism: usize::from(args.parallel),
+        ..Config::default()
+    };
+    let mut progress = Progress::new(ctx.printer);
+    let result = storage::fetch(&source, &args.dest, &config, |event| progress.on(event)).await;
+    progress.bar.finish_and_clear();
+    let summary = result
+        .with_context(|| format!("failed to fetch `{source}` into `{}`", args.dest.display()))?;
+    ctx.printer.status(
+        "fetched",
+        format!(
+            "{} file(s), {}, from `{source}` into `{}`",
+            summary.files,
+            HumanBytes(summary.bytes),
+            summary.dest.display()
+        ),
+    );
+    Ok(ExitStatus::Success)
+}
+
+/// The environment as UTF-8 pairs; variables that are not UTF-8 cannot be credentials we
+/// read, so they are skipped rather than panicking as `std::env::vars` would.
+fn utf8_env() -> impl Iterator<Item = (String, String)> {
+    std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+}
+
+/// Draws [`Event`]s as one bar: bytes against the total when it is known, a spinner
+/// otherwise, with files done in the message.
+struct Progress {
+    bar: ProgressBar,
+    printer: Printer,
+    files: Option<u64>,
+    done: u64,
+}
+
+impl Progress {
+    fn new(printer: Printer) -> Self {
+        let bar = if printer.shows_progress() {
+            ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
+        } else {
+            ProgressBar::hidden()
+        };
+        bar.set_style(spinner_style());
+        bar.enable_steady_tick(Duration::from_millis(120));
+        Self {
+            bar,
+            printer,
+            files: None,
+            done: 0,
+        }
+    }
+
+    fn on(&mut self, event: Event) {
+        match event {
+            Event::Planned { files, bytes } => {
+                self.files = Some(files);
+                if let Some(bytes) = bytes {
+                    self.bar.set_length(bytes);
+                    self.bar.set_style(bar_style());
+                }
+                self.show_files();
+            }
+            Event::Bytes { bytes } => self.bar.inc(bytes),
+            Event::Discarded { bytes } => {
+                self.bar
+                    .set_position(self.bar.position().saturating_sub(bytes));
+            }
+            Event::FileDone { .. } => {
+                self.done += 1;
+                self.show_files();
+            }
+            Event::Retrying {
+                name,
+                attempt,
+                delay,
+                reason,
+            } => {
+                let printer = self.printer;
+                self.bar.suspend(|| {
+                    printer.warning(format!(
+                        "retrying `{name}` (attempt {attempt}) in {delay:?}: {reason}"
+                    ));
+                });
+            }
+            Event::Unpacking { archive } => self.bar.set_message(format!("unpacking `{archive}`")),
+        }
+    }
+
+    fn show_files(&self) {
+        let message = match self.files {
+            Some(files) => format!("{}/{files} files", self.done),
+            None => format!("{} files", self.done),
+        };
+        self.bar.set_message(message);
+    }
+}
+
+fn bar_style() -> ProgressStyle {
+    ProgressStyle::with_template("{bar:30} {bytes}/{total_bytes} {binary_bytes_per_sec} {msg}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+}
+
+fn spinner_style() -> ProgressStyle {
+    ProgressStyle::with_template("{spinner} {bytes} {binary_bytes_per_sec} {msg}")
+        .unwrap_or_else(|_| ProgressStyle::default_spinner())
+}

@@ -1,0 +1,523 @@
+//! The transfer engine shared by object stores and plain HTTP: open a byte stream at an
+//! offset, write it to a staging file, resume after transient failures with backoff, and
+//! check size and MD5 at the end.
+
+use std::path::Path;
+
+use bytes::Bytes;
+use futures_util::stream::BoxStream;
+use futures_util::{StreamExt, TryStreamExt};
+use md5::{Digest, Md5};
+use object_store::path::Path as ObjectPath;
+use object_store::{GetOptions, GetRange, ObjectStore};
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_RANGE, HeaderMap, RANGE};
+use tokio::io::AsyncWriteExt;
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::Event;
+use super::config::RetryPolicy;
+use super::error::{BoxError, StorageError, condense, condensed_messages};
+
+/// Where one file's bytes come from.
+#[derive(Debug, Clone)]
+pub(crate) enum Origin {
+    /// An object in a bucket.
+    Object {
+        store: std::sync::Arc<dyn ObjectStore>,
+        path: ObjectPath,
+        e_tag: Option<String>,
+    },
+    /// A plain URL.
+    Http {
+        client: reqwest::Client,
+        url: url::Url,
+    },
+}
+
+/// One file to fetch.
+#[derive(Debug, Clone)]
+pub(crate) struct Item {
+    pub(crate) origin: Origin,
+    /// For messages (redacted URL).
+    pub(crate) location: String,
+    /// For events: the path relative to DEST.
+    pub(crate) name: String,
+    /// Credential source, for "access denied".
+    pub(crate) tried: String,
+    pub(crate) size: Option<u64>,
+    pub(crate) md5: Option<[u8; 16]>,
+}
+
+/// How a failed attempt should be treated.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    Transient(BoxError),
+    NotFound(BoxError),
+    Denied(BoxError),
+    /// The object changed while we were resuming; start again from zero.
+    Changed(BoxError),
+    Permanent(BoxError),
+    /// Already a storage error (e.g. an unsafe key name).
+    Storage(StorageError),
+}
+
+impl Failure {
+    /// The same failure with its cause condensed for display (see [`condense`]).
+    pub(crate) fn condensed(self) -> Self {
+        match self {
+            Self::Transient(e) => Self::Transient(condense(e.as_ref())),
+            Self::NotFound(e) => Self::NotFound(condense(e.as_ref())),
+            Self::Denied(e) => Self::Denied(condense(e.as_ref())),
+            Self::Changed(e) => Self::Changed(condense(e.as_ref())),
+            Self::Permanent(e) => Self::Permanent(condense(e.as_ref())),
+            Self::Storage(e) => Self::Storage(e),
+        }
+    }
+}
+
+/// An open byte stream.
+struct Opened {
+    stream: BoxStream<'static, Result<Bytes, Failure>>,
+    /// The server ignored the range and sent the file from the start.
+    from_start: bool,
+    total: Option<u64>,
+    md5: Option<[u8; 16]>,
+}
+
+impl Origin {
+    async fn open(&self, offset: u64, resume: bool) -> Result<Opened, Failure> {
+        match self {
+            Self::Object { store, path, e_tag } => {
+                let options = GetOptions {
+                    range: (offset > 0).then_some(GetRange::Offset(offset)),
+                    // A resumed read must continue the same object version.
+                    if_match: if resume { e_tag.clone() } else { None },
+                    ..GetOptions::default()
+                };
+                let result = store
+                    .get_opts(path, options)
+                    .await
+                    .map_err(classify_store)?;
+                let total = result.meta.size;
+                let md5 = result.meta.e_tag.as_deref().and_then(md5_from_etag);
+                let from_start = result.range.start == 0;
+                let stream = result.into_stream().map_err(classify_store).boxed();
+                Ok(Opened {
+                    stream,
+                    from_start,
+                    total: Some(total),
+                    md5,
+                })
+            }
+            Self::Http { client, url } => {
+                let mut request = client.get(url.clone());
+                if offset > 0 {
+                    request = request.header(RANGE, format!("bytes={offset}-"));
+                }
+                let response = request
+                    .send()
+                    .await
+                    .map_err(|e| Failure::Transient(e.without_url().into()))?;
+                let status = response.status();
+                if !status.is_success() {
+                    return Err(classify_status(status));
+                }
+                let headers = response.headers();
+                let from_start = status != StatusCode::PARTIAL_CONTENT;
+                let total = if from_start {
+                    response.content_length()
+                } else {
+                    content_range_total(headers)
+                };
+                let md5 = md5_from_headers(headers);
+                let stream = response
+                    .bytes_stream()
+                    .map_err(|e| Failure::Transient(e.without_url().into()))
+                    .boxed();
+                Ok(Opened {
+                    stream,
+                    from_start,
+                    total,
+                    md5,
+                })
+            }
+        }
+    }
+}
+
+fn classify_status(status: StatusCode) -> Failure {
+    let err: BoxError = format!("the server answered {status}").into();
+    match status.as_u16() {
+        404 | 410 => Failure::NotFound(err),
+        401 | 403 => Failure::Denied(err),
+        408 | 429 | 500..=599 => Failure::Transient(err),
+        _ => Failure::Permanent(err),
+    }
+}
+
+/// Sorts an `object_store` error into what we do next.
+pub(crate) fn classify_store(err: object_store::Error) -> Failure {
+    use object_store::Error as E;
+    if let Some(name) = bad_key_in_chain(&err) {
+        return Failure::Storage(StorageError::UnsafeEntry {
+            name,
+            reason: "the object key is not a safe relative path",
+        });
+    }
+    match err {
+        E::NotFound { .. } => Failure::NotFound(err.into()),
+        E::PermissionDenied { .. } | E::Unauthenticated { .. } => Failure::Denied(err.into()),
+        E::Precondition { .. } => Failure::Changed(err.into()),
+        E::Generic { .. } => match status_in_chain(&err) {
+            Some(404) => Failure::NotFound(err.into()),
+            Some(401 | 403) => Failure::Denied(err.into()),
+            Some(408 | 429 | 500..=599) => Failure::Transient(err.into()),
+            None if http_error_in_chain(&err) => Failure::Transient(err.into()),
+            Some(_) | None => Failure::Permanent(err.into()),
+        },
+        _ => Failure::Permanent(err.into()),
+    }
+}
+
+fn chain<'a>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(err), |e| e.source())
+}
+
+/// A key that `object_store` refused to parse (`..`, `.`, empty segments, control chars).
+fn bad_key_in_chain(err: &(dyn std::error::Error + 'static)) -> Option<String> {
+    chain(err).find_map(|e| match e.downcast_ref::<object_store::path::Error>()? {
+        object_store::path::Error::BadSegment { path, .. }
+        | object_store::path::Error::EmptySegment { path } => Some(path.clone()),
+        _ => None,
+    })
+}
+
+/// The HTTP status of a failed request. `object_store` keeps its retry error type private,
+/// so the status is read from its message ("… status code: 404 Not Found …"); the tests
+/// against real S3 and GCS servers pin this.
+fn status_in_chain(err: &(dyn std::error::Error + 'static)) -> Option<u16> {
+    chain(err).find_map(|e| {
+        let text = e.to_string();
+        let (_, rest) = text.split_once("status code: ")?;
+        rest.get(..3)?.parse().ok()
+    })
+}
+
+fn http_error_in_chain(err: &(dyn std::error::Error + 'static)) -> bool {
+    chain(err).any(|e| e.is::<object_store::client::HttpError>() || e.is::<reqwest::Error>())
+}
+
+/// S3 and GCS (XML API) `ETag`s of single-part objects are the hex MD5 of the content.
+fn md5_from_etag(etag: &str) -> Option<[u8; 16]> {
+    let hex = etag.trim_start_matches("W/").trim_matches('"');
+    if hex.len() != 32 {
+        return None;
+    }
+    let mut out = [0u8; 16];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+/// `Content-MD5` (RFC 1864) or GCS's `x-goog-hash: md5=…`, both base64.
+fn md5_from_headers(headers: &HeaderMap) -> Option<[u8; 16]> {
+    use base64::Engine;
+    let from_b64 = |v: &str| {
+        base64::engine::general_purpose::STANDARD
+            .decode(v.trim())
+            .ok()?
+            .try_into()
+            .ok()
+    };
+    if let Some(v) = headers.get("content-md5").and_then(|v| v.to_str().ok()) {
+        return from_b64(v);
+    }
+    headers
+        .get_all("x-goog-hash")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .find_map(|part| part.trim().strip_prefix("md5=").and_then(from_b64))
+}
+
+fn content_range_total(headers: &HeaderMap) -> Option<u64> {
+    let value = headers.get(CONTENT_RANGE)?.to_str().ok()?;
+    value.rsplit_once('/')?.1.trim().parse().ok()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+/// Downloads `item` to `path`, retrying transient failures and resuming where possible.
+/// Returns the number of bytes written.
+pub(crate) async fn download(
+    item: &Item,
+    path: &Path,
+    policy: &RetryPolicy,
+    events: &UnboundedSender<Event>,
+) -> Result<u64, StorageError> {
+    let mut file = tokio::fs::File::create(path)
+        .await
+        .map_err(|e| StorageError::io("create", path, e))?;
+    let mut state = Progress {
+        written: 0,
+        hasher: Md5::new(),
+        total: item.size,
+        md5: item.md5,
+    };
+    let mut attempt = 1;
+    loop {
+        let result = transfer(
+            item,
+            &mut file,
+            path,
+            &mut state,
+            attempt > 1,
+            policy,
+            events,
+        )
+        .await;
+        let failure = match result {
+            Ok(()) => break,
+            Err(Attempt::Storage(err)) => return Err(err),
+            Err(Attempt::Failed(failure)) => failure,
+        };
+        let source = match failure {
+            Failure::Transient(source) | Failure::Changed(source) if attempt < policy.attempts => {
+                source
+            }
+            other => return Err(final_error(item, attempt, other)),
+        };
+        let delay = policy.backoff(attempt);
+        tracing::debug!(file = %item.name, attempt, ?delay, "retrying after a transient failure");
+        let _ = events.send(Event::Retrying {
+            name: item.name.clone(),
+            attempt: attempt + 1,
+            delay,
+            reason: render_chain(source.as_ref()),
+        });
+        tokio::time::sleep(delay).await;
+        attempt += 1;
+    }
+    file.flush()
+        .await
+        .map_err(|e| StorageError::io("write", path, e))?;
+    file.sync_data()
+        .await
+        .map_err(|e| StorageError::io("write", path, e))?;
+    if let Some(expected) = state.total
+        && expected != state.written
+    {
+        return Err(StorageError::SizeMismatch {
+            location: item.location.clone(),
+            expected,
+            actual: state.written,
+        });
+    }
+    if let Some(expected) = state.md5 {
+        let actual: [u8; 16] = state.hasher.finalize().into();
+        if actual != expected {
+            return Err(StorageError::ChecksumMismatch {
+                location: item.location.clone(),
+                expected: hex(&expected),
+                actual: hex(&actual),
+            });
+        }
+    }
+    Ok(state.written)
+}
+
+fn final_error(item: &Item, attempts: u32, failure: Failure) -> StorageError {
+    let failure = failure.condensed();
+    match failure {
+        Failure::NotFound(source) => StorageError::NotFound {
+            location: item.location.clone(),
+            source: Some(source),
+        },
+        Failure::Denied(source) => StorageError::AccessDenied {
+            location: item.location.clone(),
+            tried: item.tried.clone(),
+            source: Some(source),
+        },
+        Failure::Storage(err) => err,
+        Failure::Transient(source) | Failure::Changed(source) | Failure::Permanent(source) => {
+            StorageError::Download {
+                location: item.location.clone(),
+                attempts,
+                source,
+            }
+        }
+    }
+}
+
+/// `a: b: c` from an error and its sources, for retry events.
+pub(crate) fn render_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    condensed_messages(err).join(": ")
+}
+
+struct Progress {
+    written: u64,
+    hasher: Md5,
+    total: Option<u64>,
+    md5: Option<[u8; 16]>,
+}
+
+enum Attempt {
+    Failed(Failure),
+    Storage(StorageError),
+}
+
+impl From<Failure> for Attempt {
+    fn from(failure: Failure) -> Self {
+        match failure {
+            Failure::Storage(err) => Self::Storage(err),
+            other => Self::Failed(other),
+        }
+    }
+}
+
+async fn transfer(
+    item: &Item,
+    file: &mut tokio::fs::File,
+    path: &Path,
+    state: &mut Progress,
+    resume: bool,
+    policy: &RetryPolicy,
+    events: &UnboundedSender<Event>,
+) -> Result<(), Attempt> {
+    use tokio::io::AsyncSeekExt;
+    let opened = match item.origin.open(state.written, resume).await {
+        Err(Failure::Changed(source)) => {
+            // The object changed under us: what we have is stale, start over.
+            restart(file, path, state, events).await?;
+            return Err(Attempt::Failed(Failure::Changed(source)));
+        }
+        other => other?,
+    };
+    if opened.from_start && state.written > 0 {
+        restart(file, path, state, events).await?;
+    }
+    if opened.from_start {
+        file.seek(std::io::SeekFrom::Start(0))
+            .await
+            .map_err(|e| Attempt::Storage(StorageError::io("write", path, e)))?;
+    }
+    if state.total.is_none() {
+        state.total = opened.total;
+    }
+    if state.md5.is_none() {
+        state.md5 = opened.md5;
+    }
+    let mut stream = opened.stream;
+    loop {
+        let next = tokio::time::timeout(policy.idle_timeout, stream.next())
+            .await
+            .map_err(|_| {
+                Failure::Transient(format!("no data received for {:?}", policy.idle_timeout).into())
+            })?;
+        let Some(chunk) = next else { return Ok(()) };
+        let chunk = chunk?;
+        if let Some(total) = state.total
+            && state.written + chunk.len() as u64 > total
+        {
+            return Err(Attempt::Storage(StorageError::SizeMismatch {
+                location: item.location.clone(),
+                expected: total,
+                actual: state.written + chunk.len() as u64,
+            }));
+        }
+        file.write_all(&chunk)
+            .await
+            .map_err(|e| Attempt::Storage(StorageError::io("write", path, e)))?;
+        state.hasher.update(&chunk);
+        state.written += chunk.len() as u64;
+        let _ = events.send(Event::Bytes {
+            bytes: chunk.len() as u64,
+        });
+    }
+}
+
+async fn restart(
+    file: &mut tokio::fs::File,
+    path: &Path,
+    state: &mut Progress,
+    events: &UnboundedSender<Event>,
+) -> Result<(), Attempt> {
+    use tokio::io::AsyncSeekExt;
+    file.set_len(0)
+        .await
+        .map_err(|e| Attempt::Storage(StorageError::io("truncate", path, e)))?;
+    file.seek(std::io::SeekFrom::Start(0))
+        .await
+        .map_err(|e| Attempt::Storage(StorageError::io("write", path, e)))?;
+    if state.written > 0 {
+        let _ = events.send(Event::Discarded {
+            bytes: state.written,
+        });
+    }
+    state.written = 0;
+    state.hasher = Md5::new();
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn etags_that_are_md5_hex_are_used_as_checksums() {
+        let md5 = md5_from_etag("\"0cc175b9c0f1b6a831c399e269772661\"").unwrap();
+        assert_eq!(hex(&md5), "0cc175b9c0f1b6a831c399e269772661");
+        assert_eq!(
+            md5_from_etag("\"0cc175b9c0f1b6a831c399e269772661-3\""),
+            None
+        );
+        assert_eq!(md5_from_etag("CJjZ0tbl0fUCEAE="), None);
+    }
+
+    #[test]
+    fn md5_headers_are_read() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-goog-hash",
+            "crc32c=n03x6A==, md5=DMF1ucDxtqgxw5niaXcmYQ=="
+                .parse()
+                .unwrap(),
+        );
+        assert_eq!(
+            hex(&md5_from_headers(&headers).unwrap()),
+            "0cc175b9c0f1b6a831c399e269772661"
+        );
+        headers.insert("content-md5", "DMF1ucDxtqgxw5niaXcmYQ==".parse().unwrap());
+        assert!(md5_from_headers(&headers).is_some());
+    }
+
+    #[test]
+    fn statuses_are_classified() {
+        assert!(matches!(
+            classify_status(StatusCode::NOT_FOUND),
+            Failure::NotFound(_)
+        ));
+        assert!(matches!(
+            classify_status(StatusCode::FORBIDDEN),
+            Failure::Denied(_)
+        ));
+        assert!(matches!(
+            classify_status(StatusCode::BAD_GATEWAY),
+            Failure::Transient(_)
+        ));
+        assert!(matches!(
+            classify_status(StatusCode::BAD_REQUEST),
+            Failure::Permanent(_)
+        ));
+    }
+}

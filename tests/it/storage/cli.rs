@@ -1,0 +1,200 @@
+//! The `component storage-initializer` role through the binary: upstream arguments,
+//! credentials from the environment, nothing secret on stdout or stderr.
+
+use std::fs;
+use std::process::Output;
+
+use super::{AK, CANARY, SK, s3_server, tree};
+use crate::common::seldon_local;
+
+/// Runs the binary with exactly `vars` as its environment (plus `NO_COLOR`).
+async fn run(args: Vec<String>, vars: Vec<(String, String)>) -> Output {
+    let mut command = seldon_local();
+    command
+        .env_clear()
+        .env("NO_COLOR", "1")
+        .envs(vars)
+        .args(args);
+    tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap()
+}
+
+fn text(output: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn owned(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_role_fetches_from_s3_with_env_credentials_and_reports_on_stderr() {
+    let (_root, server) = s3_server().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let dest = tmp.path().join("mnt/models");
+    let args = vec![
+        "component".into(),
+        "storage-initializer".into(),
+        "s3://models/iris".into(),
+        dest.display().to_string(),
+    ];
+    let vars = owned(&[
+        ("AWS_ACCESS_KEY_ID", AK),
+        ("AWS_SECRET_ACCESS_KEY", SK),
+        ("AWS_ENDPOINT_URL", &server.url()),
+    ]);
+    let output = run(args, vars).await;
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(stdout, "", "stdout is for data only");
+    assert!(
+        stderr.contains("fetched 2 file(s), 68.36 KiB, from `s3://models/iris`"),
+        "{stderr}"
+    );
+    assert_eq!(tree(&dest), ["meta", "meta/settings.json", "model.joblib"]);
+}
+
+#[tokio::test]
+async fn a_canary_secret_in_the_environment_appears_in_no_output() {
+    let (_root, server) = s3_server().await;
+    let endpoint = server.url();
+    let tmp = tempfile::tempdir().unwrap();
+    let cases: Vec<(&str, Vec<(String, String)>)> = vec![
+        (
+            "s3://models/iris",
+            owned(&[
+                ("AWS_ACCESS_KEY_ID", AK),
+                ("AWS_SECRET_ACCESS_KEY", CANARY),
+                ("AWS_SESSION_TOKEN", CANARY),
+                ("AWS_ENDPOINT_URL", &endpoint),
+            ]),
+        ),
+        (
+            "minio:models/iris",
+            owned(&[
+                ("RCLONE_CONFIG_MINIO_TYPE", "s3"),
+                ("RCLONE_CONFIG_MINIO_ACCESS_KEY_ID", AK),
+                ("RCLONE_CONFIG_MINIO_SECRET_ACCESS_KEY", CANARY),
+                ("RCLONE_CONFIG_MINIO_ENDPOINT", &endpoint),
+            ]),
+        ),
+    ];
+    for (uri, vars) in cases {
+        for verbosity in ["-v", "-q"] {
+            let dest = tmp.path().join("models");
+            let args = vec![
+                verbosity.into(),
+                "component".into(),
+                "storage-initializer".into(),
+                uri.into(),
+                dest.display().to_string(),
+            ];
+            let output = run(args, vars.clone()).await;
+            let (stdout, stderr) = text(&output);
+            assert_eq!(output.status.code(), Some(2), "{stderr}");
+            assert!(stderr.contains("access denied to `"), "{stderr}");
+            assert!(
+                !stdout.contains(CANARY) && !stderr.contains(CANARY),
+                "{uri}: {stderr}"
+            );
+            assert_eq!(tree(tmp.path()), Vec::<String>::new(), "nothing written");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_killed_run_leaves_no_model_in_dest_and_the_next_run_cleans_up() {
+    let model = super::data(400_000, 11);
+    let http = super::servers::http_files(&[("big.bin", model.clone())]).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let dest = tmp.path().join("models");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_seldon-local"))
+        .env_clear()
+        .args(["-q", "component", "storage-initializer"])
+        .arg(format!("{}/stall/big.bin", http.server.url()))
+        .arg(&dest)
+        .spawn()
+        .unwrap();
+
+    // Wait (with a deadline) until half the file sits in the hidden staging directory.
+    let staged = |root: &std::path::Path| {
+        tree(root).into_iter().any(|p| {
+            p.starts_with(".models.seldon-local-partial-")
+                && p.ends_with("/big.bin")
+                && fs::metadata(root.join(&p)).is_ok_and(|m| m.len() == 200_000)
+        })
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_mins(1);
+    while !staged(tmp.path()) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no partial download: {:?}",
+            tree(tmp.path())
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    assert!(
+        !dest.exists(),
+        "a killed run leaves no DEST that looks like a model"
+    );
+    let left: Vec<String> = fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        matches!(left.as_slice(), [only] if only.starts_with(".models.seldon-local-partial-")),
+        "{left:?}"
+    );
+
+    let args = vec![
+        "component".into(),
+        "storage-initializer".into(),
+        format!("{}/files/big.bin", http.server.url()),
+        dest.display().to_string(),
+    ];
+    let output = run(args, vec![]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output).1);
+    assert_eq!(
+        tree(tmp.path()),
+        ["models", "models/big.bin"],
+        "stale staging removed"
+    );
+    assert_eq!(fs::read(dest.join("big.bin")).unwrap(), model);
+}
+
+#[tokio::test]
+async fn pvc_claims_are_mapped_with_a_flag_and_unknown_schemes_are_listed() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::create_dir_all(tmp.path().join("claim/iris")).unwrap();
+    fs::write(tmp.path().join("claim/iris/model.joblib"), "w").unwrap();
+    let dest = tmp.path().join("dest").display().to_string();
+    let pvc = format!("models={}", tmp.path().join("claim").display());
+    let args = [
+        "component",
+        "storage-initializer",
+        "--pvc",
+        &pvc,
+        "pvc://models/iris",
+        &dest,
+    ];
+    let output = run(args.iter().map(|a| (*a).to_owned()).collect(), vec![]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output).1);
+    assert_eq!(tree(&tmp.path().join("dest")), ["model.joblib"]);
+
+    let args = ["component", "storage-initializer", "ftp://host/m", &dest];
+    let output = run(args.iter().map(|a| (*a).to_owned()).collect(), vec![]).await;
+    let (_, stderr) = text(&output);
+    assert_ne!(output.status.code(), Some(0));
+    assert!(stderr.contains("unsupported scheme `ftp`"), "{stderr}");
+    assert!(stderr.contains("known forms: `gs://`, `s3://`"), "{stderr}");
+}
