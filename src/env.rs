@@ -8,6 +8,12 @@ pub const SELDON_LOCAL_SELDON_VERSION: &str = "SELDON_LOCAL_SELDON_VERSION";
 pub const SELDON_LOCAL_CONFIG: &str = "SELDON_LOCAL_CONFIG";
 /// The standard switch that turns colours off (<https://no-color.org>).
 pub const NO_COLOR: &str = "NO_COLOR";
+/// The Docker daemon to use (`unix:///var/run/docker.sock` when unset), as the docker CLI reads it.
+pub const DOCKER_HOST: &str = "DOCKER_HOST";
+/// The default `--images` policy of `up` (`upstream`, `builtin` or `auto`).
+pub const SELDON_LOCAL_IMAGES: &str = "SELDON_LOCAL_IMAGES";
+/// The session id `up` labels its resources with (a fresh one when unset); tests set it.
+pub const SELDON_LOCAL_SESSION: &str = "SELDON_LOCAL_SESSION";
 
 // Variables of upstream images that the built-in components read, under their upstream names.
 

@@ -80,6 +80,21 @@ pub(crate) enum Command {
     ///   seldon-local render --show defaulted -o json sdep.yaml
     #[command(verbatim_doc_comment)]
     Render(RenderArgs),
+    /// Send a prediction, or a load of them, to a running deployment.
+    ///
+    /// The body is built for the endpoint's protocol from `--ndarray` or `--tensor`, or sent as
+    /// given with `--json` or `--file`. On a terminal the answer is pretty, coloured JSON;
+    /// otherwise it is printed raw. A non-2xx answer is shown and exits 1. With `--repeat`
+    /// or `--duration` it sends load over keep-alive connections and prints req/s, latency
+    /// percentiles and errors by status.
+    ///
+    /// Examples:
+    ///   seldon-local predict --endpoint http://127.0.0.1:8000 --ndarray '[[1.0, 2.0]]'
+    ///   seldon-local predict --endpoint http://127.0.0.1:8000 --tensor '{"shape":[1,2],"values":[1,2]}'
+    ///   seldon-local predict --endpoint http://127.0.0.1:9000 --unit mnist-model --json '{"data":{"ndarray":[[1]]}}'
+    ///   seldon-local predict --endpoint http://127.0.0.1:8000 --file request.json --repeat 10000 --concurrency 32
+    #[command(verbatim_doc_comment)]
+    Predict(PredictArgs),
     /// Print a shell completion script, or the man page.
     ///
     /// Examples:
@@ -89,9 +104,114 @@ pub(crate) enum Command {
     ///   seldon-local completions man > seldon-local.1
     #[command(verbatim_doc_comment)]
     Completions(CompletionsArgs),
-    /// Run a built-in component (executor, tfserving-proxy) as its upstream image would.
+    /// Run a SeldonDeployment in Docker and wait until it is ready.
+    ///
+    /// Creates what the operator would (one sandbox container per pod owning its network,
+    /// the storage initializer, the model servers, the executor) on a Docker network of its
+    /// own, waits for the readiness probes, prints the endpoints and exits. Running it again
+    /// replaces the deployment. Ctrl-C removes everything created so far.
+    ///
+    /// Examples:
+    ///   seldon-local up examples/tfserving-mnist/sdep.yaml
+    ///   seldon-local up --images builtin -o json sdep.yaml
+    ///   seldon-local up -p seldon-container-engine:8000=9000 sdep.yaml
+    #[command(verbatim_doc_comment)]
+    Up(UpArgs),
+    /// List the containers of running deployments, with state, readiness and ports.
+    Ps(PsArgs),
+    /// Print the logs of a deployment's containers, prefixed with their names.
+    Logs(LogsArgs),
+    /// Remove a deployment: containers, sandboxes, network and volumes.
+    ///
+    /// Without NAME or FILE, removes every deployment seldon-local runs. Exits 0 when there
+    /// is nothing to remove.
+    Down(DownArgs),
+    /// Manage seldon-local's own Docker image.
+    #[command(subcommand)]
+    Image(ImageCommand),
+    /// Play one of the roles the operator gives to containers (internal entry points).
     #[command(hide = true)]
     Component(Box<super::component::ComponentArgs>),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PredictArgs {
+    #[command(flatten)]
+    pub(crate) target: TargetArgs,
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
+    /// Feature names sent with `--ndarray` or `--tensor` (Seldon `data.names`, v2 input name).
+    #[arg(long, value_delimiter = ',', value_name = "A,B")]
+    pub(crate) names: Vec<String>,
+    /// Send N requests and report latency and throughput.
+    #[arg(long, value_name = "N")]
+    pub(crate) repeat: Option<u64>,
+    /// Send for this long (e.g. `30s`, `2m`) and report latency and throughput.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) duration: Option<std::time::Duration>,
+    /// Requests in flight at once in load mode.
+    #[arg(long, value_name = "C", default_value_t = 1)]
+    pub(crate) concurrency: usize,
+}
+
+/// Where a request goes.
+#[derive(Debug, Args)]
+pub(crate) struct TargetArgs {
+    /// Base URL of the endpoint, e.g. `http://127.0.0.1:8000`.
+    #[arg(long, value_name = "URL")]
+    pub(crate) endpoint: String,
+    /// The endpoint's protocol.
+    #[arg(long, default_value = "seldon", value_parser = ["seldon", "tensorflow", "v2", "kfserving"])]
+    pub(crate) protocol: String,
+    /// Call this unit of the graph directly (`/predict`) instead of the executor.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) unit: Option<String>,
+    /// Model name in TF Serving and v2 paths (default: the unit, else `model`).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) model: Option<String>,
+    /// Per-request timeout (e.g. `30s`).
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub(crate) timeout: std::time::Duration,
+}
+
+/// What to send.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub(crate) struct InputArgs {
+    /// Nested JSON arrays, e.g. `[[1.0, 2.0]]`.
+    #[arg(long, value_name = "JSON")]
+    pub(crate) ndarray: Option<String>,
+    /// A tensor as `{"shape": [...], "values": [...]}`.
+    #[arg(long, value_name = "JSON")]
+    pub(crate) tensor: Option<String>,
+    /// A complete request body, sent as is.
+    #[arg(long, value_name = "BODY")]
+    pub(crate) json: Option<String>,
+    /// A file holding the complete request body (`-` for stdin).
+    #[arg(long, value_name = "PATH")]
+    pub(crate) file: Option<PathBuf>,
+}
+
+/// Parses `500ms`, `30s`, `2m`, `1h` or a number of seconds.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let (number, unit) = text
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .map_or((text, "s"), |at| text.split_at(at));
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration such as `30s`"))?;
+    let seconds = match unit {
+        "ms" => value / 1000.0,
+        "s" => value,
+        "m" => value * 60.0,
+        "h" => value * 3600.0,
+        _ => {
+            return Err(format!(
+                "`{text}`: unknown unit `{unit}` (use ms, s, m or h)"
+            ));
+        }
+    };
+    Ok(std::time::Duration::from_secs_f64(seconds))
 }
 
 #[derive(Debug, Args)]
@@ -116,6 +236,109 @@ pub(crate) enum CompletionTarget {
     Elvish,
     /// A man page (roff).
     Man,
+}
+
+/// `seldon-local image` subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum ImageCommand {
+    /// Build seldon-local's image from the running binary, with no registry.
+    ///
+    /// The image (`seldon-local:<version>`) holds this binary, plus its ELF interpreter and
+    /// shared libraries when it is not static. `up` builds it on demand.
+    Build(ImageBuildArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ImageBuildArgs {
+    /// Rebuild even when an image of this binary exists.
+    #[arg(long)]
+    pub(crate) force: bool,
+}
+
+/// Which images `up` runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ImagesArg {
+    /// The operator's images (pulled when missing).
+    Upstream,
+    /// seldon-local's own image for every role it can play.
+    Builtin,
+    /// Upstream where present or pullable, builtin otherwise.
+    Auto,
+}
+
+/// Formats of `up` and `ps`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum TableFormat {
+    /// A table.
+    Table,
+    /// JSON.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct UpArgs {
+    #[command(flatten)]
+    pub(crate) sdep: SdepArgs,
+    /// Which images to run.
+    #[arg(long, value_enum, default_value_t = ImagesArg::Auto, env = env::SELDON_LOCAL_IMAGES)]
+    pub(crate) images: ImagesArg,
+    /// Publish a container port on a fixed host port (repeatable); others get free ports.
+    #[arg(short, long, value_name = "CONTAINER:PORT=HOSTPORT", value_parser = parse_publish)]
+    pub(crate) publish: Vec<(String, u16, u16)>,
+    /// Seconds to wait for init containers and readiness.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub(crate) timeout: u64,
+    /// Output format of the endpoints.
+    #[arg(short, long, value_enum, default_value_t = TableFormat::Table)]
+    pub(crate) output: TableFormat,
+}
+
+fn parse_publish(value: &str) -> Result<(String, u16, u16), String> {
+    let error = || format!("expected CONTAINER:PORT=HOSTPORT, got `{value}`");
+    let (left, host) = value.split_once('=').ok_or_else(error)?;
+    let (container, port) = left.rsplit_once(':').ok_or_else(error)?;
+    Ok((
+        container.to_owned(),
+        port.parse().map_err(|_| error())?,
+        host.parse().map_err(|_| error())?,
+    ))
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PsArgs {
+    /// Only this deployment.
+    pub(crate) name: Option<String>,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = TableFormat::Table)]
+    pub(crate) output: TableFormat,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LogsArgs {
+    /// The deployment (all of them when omitted).
+    pub(crate) name: Option<String>,
+    /// Only this container (its name in the pod, e.g. `seldon-container-engine`).
+    #[arg(short, long, value_name = "CONTAINER")]
+    pub(crate) container: Option<String>,
+    /// Keep printing new lines.
+    #[arg(short, long)]
+    pub(crate) follow: bool,
+    /// Only the last N lines of each container.
+    #[arg(long, value_name = "N")]
+    pub(crate) tail: Option<u64>,
+    /// Only lines newer than this: seconds (`90`), a duration (`10m`, `2h`), or a Unix time.
+    #[arg(long, value_name = "SINCE")]
+    pub(crate) since: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DownArgs {
+    /// The deployment's name.
+    #[arg(conflicts_with = "file")]
+    pub(crate) name: Option<String>,
+    /// The SeldonDeployment file the deployment was started from.
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) file: Option<PathBuf>,
 }
 
 /// Where the SeldonDeployment comes from and how the operator is emulated.

@@ -32,6 +32,8 @@ pub(crate) enum Component {
     /// Serving's REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`.
     #[command(name = "tfserving-proxy")]
     TfservingProxy(ProxyArgs),
+    /// The pod sandbox: holds the pod's network namespace until SIGTERM or SIGINT.
+    Pause,
 }
 
 /// The upstream executor's flags (Go flag names, so operator-made args work unchanged).
@@ -147,14 +149,17 @@ pub(crate) fn run(args: ComponentArgs, ctx: &Context) -> Result<ExitStatus> {
     // One thread: a component is a sidecar on loopback, and every hop of a request would
     // otherwise wake another worker (the bench measured executor + proxy adding ~120 us at p50
     // on one thread against ~190 us on two).
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("failed to start the async runtime")?;
+    let runtime = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("failed to start the async runtime")
+    };
     match args.component {
+        Component::Pause => return super::component_pause::run(),
         Component::Executor(args) => {
             let (config, addr) = executor_config(*args, ctx)?;
-            runtime.block_on(async move {
+            runtime()?.block_on(async move {
                 let listener = bind(addr).await?;
                 executor::run(config, listener, shutdown_signal())
                     .await
@@ -163,7 +168,7 @@ pub(crate) fn run(args: ComponentArgs, ctx: &Context) -> Result<ExitStatus> {
         }
         Component::TfservingProxy(args) => {
             let (config, addr) = proxy_config(args)?;
-            runtime.block_on(async move {
+            runtime()?.block_on(async move {
                 let listener = bind(addr).await?;
                 proxy::run(config, listener, shutdown_signal())
                     .await

@@ -5,8 +5,16 @@
 mod args;
 mod completions;
 mod component;
+mod component_pause;
+mod docker;
+mod down;
+mod image;
+mod logs;
 mod pipeline;
+mod predict;
+mod ps;
 mod render;
+mod up;
 mod validate;
 
 use std::process::ExitCode;
@@ -15,7 +23,7 @@ use clap::Parser;
 
 use crate::env;
 use crate::output::{Printer, Verbosity, render_error};
-use args::{Cli, ColorChoice, Command};
+use args::{Cli, ColorChoice, Command, ImageCommand};
 
 /// What a finished command reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +32,8 @@ pub(crate) enum ExitStatus {
     Success,
     /// The input was rejected (invalid resource, violations, prediction refused).
     Failure,
+    /// Stopped by a signal, after cleaning up: 130 (SIGINT) or 143 (SIGTERM).
+    Signal(u8),
 }
 
 /// Settings every command receives.
@@ -56,11 +66,18 @@ pub(crate) fn main() -> ExitCode {
         Command::Validate(args) => validate::run(&args, &ctx),
         Command::Render(args) => render::run(&args, &ctx),
         Command::Completions(args) => completions::run(&args, &ctx),
+        Command::Predict(args) => block_on(predict::run(&args, &ctx)),
+        Command::Up(args) => up::run(&args, &ctx),
+        Command::Ps(args) => ps::run(&args, &ctx),
+        Command::Logs(args) => logs::run(&args, &ctx),
+        Command::Down(args) => down::run(&args, &ctx),
+        Command::Image(ImageCommand::Build(args)) => image::run(&args, &ctx),
         Command::Component(args) => component::run(*args, &ctx),
     };
     match result {
         Ok(ExitStatus::Success) => ExitCode::SUCCESS,
         Ok(ExitStatus::Failure) => ExitCode::from(1),
+        Ok(ExitStatus::Signal(code)) => ExitCode::from(code),
         Err(error) => {
             let chain: Vec<String> = error.chain().map(ToString::to_string).collect();
             ctx.printer
@@ -68,6 +85,17 @@ pub(crate) fn main() -> ExitCode {
             ExitCode::from(if is_input_error(&error) { 1 } else { 2 })
         }
     }
+}
+
+/// Runs an async command on a multi-threaded tokio runtime (built here and nowhere else).
+fn block_on<F: std::future::Future<Output = anyhow::Result<ExitStatus>>>(
+    future: F,
+) -> anyhow::Result<ExitStatus> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| anyhow::anyhow!(e).context("failed to start the async runtime"))?;
+    runtime.block_on(future)
 }
 
 fn configure_colours(choice: ColorChoice) {
@@ -93,6 +121,11 @@ fn is_input_error(error: &anyhow::Error) -> bool {
             || cause.is::<crate::sdep::ConfigError>()
             || cause.is::<crate::plan::PlanError>()
             || cause.is::<pipeline::StrictFailure>()
+            || cause.is::<crate::client::ClientError>()
+                && !matches!(
+                    cause.downcast_ref(),
+                    Some(crate::client::ClientError::Send { .. })
+                )
     })
 }
 
@@ -112,6 +145,28 @@ fn hints_for(error: &anyhow::Error) -> Vec<String> {
         }
         if let Some(crate::sdep::ConfigError::UnknownVersion { .. }) = cause.downcast_ref() {
             hints.push("pass `--seldon-version 1.18.2` or `--seldon-version 1.2.1`".to_owned());
+        }
+        if let Some(crate::client::ClientError::Send { url, .. }) = cause.downcast_ref() {
+            hints.push(format!("is the deployment up? nothing answered at `{url}`"));
+        }
+        if let Some(error) = cause.downcast_ref::<crate::runtime::docker::DockerError>() {
+            if matches!(
+                error,
+                crate::runtime::docker::DockerError::Ping { .. }
+                    | crate::runtime::docker::DockerError::Connect { .. }
+            ) {
+                hints.push(
+                    "is Docker running? set `DOCKER_HOST` to reach another daemon".to_owned(),
+                );
+            }
+            if matches!(error, crate::runtime::docker::DockerError::PullImage { .. }) {
+                hints.push("without a registry, `--images builtin` (or `auto`) runs seldon-local's own image for the roles it can play".to_owned());
+            }
+        }
+        if let Some(crate::runtime::RuntimeError::InitFailed { .. }) = cause.downcast_ref() {
+            hints.push(
+                "check the `modelUri` and the credentials it needs (`envSecretRefName`)".to_owned(),
+            );
         }
         if let Some(pipeline::StrictFailure { .. }) = cause.downcast_ref() {
             hints.push("fix the fields named in the warnings, or drop `--strict`".to_owned());

@@ -14,6 +14,7 @@ mod component_cli;
 mod corpus;
 mod executor;
 mod fixtures;
+mod predict;
 mod proxy;
 mod seed;
 mod support;
