@@ -99,8 +99,8 @@ pub(crate) struct ExecutorArgs {
     /// The pod's downward-API annotations file (`seldon.io/rest-timeout` is read from it).
     #[arg(long, value_name = "FILE", default_value = executor::annotations::DEFAULT_PATH)]
     annotations: PathBuf,
-    /// Address to listen on (upstream listens on every interface).
-    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    /// Address to listen on (upstream listens on every interface; containers need `0.0.0.0`).
+    #[arg(long, env = env::SELDON_LOCAL_BIND, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
     bind: IpAddr,
     /// Largest request body accepted; bigger ones get 413.
     #[arg(long = "max_body_bytes", default_value_t = DEFAULT_BODY_LIMIT)]
@@ -137,8 +137,8 @@ pub(crate) struct ProxyArgs {
     /// `PREDICTIVE_UNIT_IMAGE`: the unit's image, for `meta.requestPath` and `/metadata`.
     #[arg(long, env = env::PREDICTIVE_UNIT_IMAGE)]
     unit_image: Option<String>,
-    /// Address to listen on (upstream listens on every interface).
-    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    /// Address to listen on (upstream listens on every interface; containers need `0.0.0.0`).
+    #[arg(long, env = env::SELDON_LOCAL_BIND, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
     bind: IpAddr,
     /// Largest request body accepted; bigger ones get 413.
     #[arg(long = "max_body_bytes", default_value_t = DEFAULT_BODY_LIMIT)]
