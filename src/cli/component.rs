@@ -206,6 +206,14 @@ fn executor_config(args: ExecutorArgs, ctx: &Context) -> Result<(executor::Confi
             args.predictor, predictor.name
         ));
     }
+    let mut nodes = Vec::new();
+    predictor.graph.post_order(&mut nodes);
+    for node in nodes.iter().filter(|n| n.logger.is_some()) {
+        ctx.printer.warning(format!(
+            "node `{}` has a request logger; the built-in executor does not send request logs",
+            node.name
+        ));
+    }
     let annotations = match std::fs::read_to_string(&args.annotations) {
         Ok(text) => executor::annotations::parse(&text).with_context(|| {
             format!(
