@@ -5,7 +5,9 @@
 //!
 //! Everything except the peer runs in this process on loopback: a TF-Serving-compatible responder
 //! (the model unit), the proxy in front of it, and the executor in front of the proxy. The load
-//! generator runs on its own runtime and keeps one connection per concurrent client.
+//! generator runs on its own runtime and keeps one connection per concurrent client. The servers
+//! share one runtime thread (`--server-threads N` to change), as `seldon-local component` runs each
+//! component on one thread.
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::cast_precision_loss)] // a report, not a library
 
 use std::net::SocketAddr;
@@ -153,6 +155,11 @@ fn report(name: &str, concurrency: usize, stats: &Stats, baseline: Option<&Stats
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    let server_threads: usize = args
+        .iter()
+        .position(|a| a == "--server-threads")
+        .and_then(|i| args.get(i + 1))
+        .map_or(1, |n| n.parse().unwrap());
     let peer = args
         .iter()
         .position(|a| a == "--peer")
@@ -160,7 +167,7 @@ fn main() {
         .cloned();
 
     let servers = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(server_threads)
         .enable_all()
         .build()
         .unwrap();

@@ -209,7 +209,7 @@ complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l shutdown_delay -d 'Delay before shutdown (accepted)' -r
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l log_level -d 'Log level (accepted)' -r
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l annotations -d 'The pod\'s downward-API annotations file (`seldon.io/rest-timeout` is read from it)' -r -F
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l bind -d 'Address to listen on (upstream listens on every interface)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l bind -d 'Address to listen on (upstream listens on every interface; containers need `0.0.0.0`)' -r
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l max_body_bytes -d 'Largest request body accepted; bigger ones get 413' -r
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l engine_predictor -d 'The predictor spec: base64 of its JSON, as the operator sets it' -r
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l routing-injection -d 'Write `meta.routing` into replies when non-empty' -r
@@ -228,7 +228,7 @@ complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -l service-port -d '`PREDICTIVE_UNIT_SERVICE_PORT` (used when the HTTP one is absent, as 1.2.1 sets only it)' -r
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -l unit-id -d '`PREDICTIVE_UNIT_ID`: the graph node name, for `meta.requestPath`' -r
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -l unit-image -d '`PREDICTIVE_UNIT_IMAGE`: the unit\'s image, for `meta.requestPath` and `/metadata`' -r
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -l bind -d 'Address to listen on (upstream listens on every interface)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -l bind -d 'Address to listen on (upstream listens on every interface; containers need `0.0.0.0`)' -r
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -l max_body_bytes -d 'Largest request body accepted; bigger ones get 413' -r
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -l color -d 'When to use colours' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour'

@@ -14,12 +14,17 @@ if [[ ! -x "$venv/bin/seldon-core-microservice" ]]; then
     "$venv/bin/pip" install --quiet "seldon-core==$version" "setuptools<70"
 fi
 
-free_port() { "$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-port=$(free_port)
+# Three distinct free ports, chosen while all three sockets are held.
+read -r port grpc_port metrics_port < <("$venv/bin/python" -c '
+import socket
+socks = [socket.socket() for _ in range(3)]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+print(*[s.getsockname()[1] for s in socks])')
 (
     cd "$root/scripts/bench"
     exec setsid "$venv/bin/seldon-core-microservice" TenClasses --service-type MODEL \
-        --http-port "$port" --grpc-port "$(free_port)" --metrics-port "$(free_port)" \
+        --http-port "$port" --grpc-port "$grpc_port" --metrics-port "$metrics_port" \
         --workers 1 --single-threaded 1 >/dev/null 2>&1
 ) &
 peer_pid=$!

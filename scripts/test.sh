@@ -28,6 +28,11 @@ cargo test --locked
 step "docker tests"
 cargo test --locked --features docker-tests --test docker
 
+# The built-in executor against the real Seldon Python wrapper: ~90 s the first time (it
+# creates a virtualenv with seldon-core from PyPI), ~10 s after.
+step "executor conformance against seldon-core-microservice"
+scripts/conformance-seldon-python.sh
+
 corpus=${SELDON_LOCAL_CORPUS:-}
 if [ -n "$corpus" ]; then
   step "conformance over $corpus"

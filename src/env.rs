@@ -15,6 +15,10 @@ pub const SELDON_LOCAL_IMAGES: &str = "SELDON_LOCAL_IMAGES";
 /// The session id `up` labels its resources with (a fresh one when unset); tests set it.
 pub const SELDON_LOCAL_SESSION: &str = "SELDON_LOCAL_SESSION";
 
+/// Address the built-in components (`seldon-local component …`) listen on, `127.0.0.1` when
+/// unset; an image that runs them in containers sets `0.0.0.0`.
+pub const SELDON_LOCAL_BIND: &str = "SELDON_LOCAL_BIND";
+
 // Variables of upstream images that the built-in components read, under their upstream names.
 
 /// The executor's graph: base64 of the defaulted PredictorSpec JSON (set by the operator).

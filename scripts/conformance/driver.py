@@ -28,10 +28,19 @@ RESULTS = []
 PROCESSES = []
 
 
+USED_PORTS = set()
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port nothing listens on now and that this run has not handed out before (the units bind
+    their ports later, so the OS could otherwise give the same port twice)."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in USED_PORTS:
+            USED_PORTS.add(port)
+            return port
 
 
 def wait_for(url, what, deadline_s=60):

@@ -28,7 +28,6 @@ pub(crate) type Behaviour = Arc<dyn Fn(&str, &[u8]) -> (u16, String) + Send + Sy
 
 #[derive(Clone)]
 struct UnitState {
-    name: String,
     behaviour: Behaviour,
     delay: Option<Duration>,
     calls: Arc<Mutex<Vec<Call>>>,
@@ -83,7 +82,6 @@ async fn handle(State(state): State<UnitState>, request: Request) -> Response {
         tokio::time::sleep(delay).await;
     }
     let (status, body) = (state.behaviour)(&path, &body);
-    let _ = &state.name;
     (
         StatusCode::from_u16(status).unwrap(),
         [("content-type", "application/json")],
@@ -95,7 +93,6 @@ async fn handle(State(state): State<UnitState>, request: Request) -> Response {
 pub(crate) async fn start_unit(name: &str, behaviour: Behaviour, delay: Option<Duration>) -> Unit {
     let calls = Arc::new(Mutex::new(Vec::new()));
     let state = UnitState {
-        name: name.to_owned(),
         behaviour,
         delay,
         calls: Arc::clone(&calls),

@@ -65,6 +65,8 @@ pub struct Node {
     pub parameters: BTreeMap<String, String>,
     /// The node's container image, from `componentSpecs` (empty when unknown).
     pub image: String,
+    /// The request-logger mode (`request`, `response`, `all`) if the node has a `logger`.
+    pub logger: Option<String>,
     /// Children, in order.
     pub children: Vec<Node>,
 }
@@ -263,6 +265,9 @@ fn convert(
             .into_iter()
             .map(|p| (p.name, p.value))
             .collect(),
+        logger: wire
+            .logger
+            .map(|l| l.mode.unwrap_or_else(|| "all".to_owned())),
         children,
     })
 }
@@ -314,6 +319,14 @@ struct NodeWire {
     endpoint: Option<EndpointWire>,
     #[serde(default)]
     parameters: Vec<ParameterWire>,
+    #[serde(default)]
+    logger: Option<LoggerWire>,
+}
+
+#[derive(Deserialize)]
+struct LoggerWire {
+    #[serde(default)]
+    mode: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -364,6 +377,7 @@ mod tests {
         assert_eq!(node.image, "seldonio/tfserving-proxy:1.18.2");
         assert_eq!(node.parameters["signature_name"], "predict_images");
         assert_eq!(node.input_call(), Some(UnitCall::Predict));
+        assert_eq!(node.logger.as_deref(), Some("all"));
     }
 
     #[test]

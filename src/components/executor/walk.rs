@@ -110,6 +110,13 @@ pub struct Walker {
 }
 
 impl Walker {
+    /// Routing is only kept when it will be injected into replies.
+    fn record_route(&self, ctx: &RequestContext, node: &Node, route: i64) {
+        if self.routing_injection {
+            ctx.set_route(node, route);
+        }
+    }
+
     async fn unit(
         &self,
         node: &Node,
@@ -165,7 +172,7 @@ impl Walker {
             let transformed = match node.input_call() {
                 Some(call) => {
                     let chained = self.chain(node, message)?;
-                    ctx.set_route(node, -1);
+                    self.record_route(ctx, node, -1);
                     self.unit(node, call, &chained, ctx).await?
                 }
                 None => message,
@@ -199,7 +206,7 @@ impl Walker {
         let route = self.route(node, &message, ctx).await?;
         let outputs = match route {
             -2 => {
-                ctx.set_route(node, -2);
+                self.record_route(ctx, node, -2);
                 return Ok(message);
             }
             -1 => {
@@ -209,7 +216,7 @@ impl Walker {
                         .map(|child| self.predict(child, message.clone(), ctx)),
                 )
                 .await;
-                ctx.set_route(node, -1);
+                self.record_route(ctx, node, -1);
                 results.into_iter().collect::<Result<Vec<_>, _>>()?
             }
             index => {
@@ -222,7 +229,7 @@ impl Walker {
                         children: node.children.len(),
                     })?;
                 let output = self.predict(child, message, ctx).await?;
-                ctx.set_route(node, index);
+                self.record_route(ctx, node, index);
                 vec![output]
             }
         };
@@ -276,7 +283,7 @@ impl Walker {
             content_type: outputs.first().and_then(|o| o.content_type.clone()),
             content_encoding: None,
         };
-        ctx.set_route(node, -1);
+        self.record_route(ctx, node, -1);
         self.unit(node, UnitCall::Aggregate, &list, ctx).await
     }
 
