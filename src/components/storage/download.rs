@@ -128,7 +128,13 @@ impl Origin {
                 let total = if from_start {
                     response.content_length()
                 } else {
-                    content_range_total(headers)
+                    let (start, total) = content_range(headers);
+                    if start != Some(offset) {
+                        let err =
+                            format!("asked for bytes from {offset}, got a range from {start:?}");
+                        return Err(Failure::Changed(err.into()));
+                    }
+                    total
                 };
                 let md5 = md5_from_headers(headers);
                 let stream = response
@@ -244,9 +250,22 @@ fn md5_from_headers(headers: &HeaderMap) -> Option<[u8; 16]> {
         .find_map(|part| part.trim().strip_prefix("md5=").and_then(from_b64))
 }
 
-fn content_range_total(headers: &HeaderMap) -> Option<u64> {
-    let value = headers.get(CONTENT_RANGE)?.to_str().ok()?;
-    value.rsplit_once('/')?.1.trim().parse().ok()
+/// `Content-Range: bytes <start>-<end>/<total>` → (start, total).
+fn content_range(headers: &HeaderMap) -> (Option<u64>, Option<u64>) {
+    let Some(value) = headers.get(CONTENT_RANGE).and_then(|v| v.to_str().ok()) else {
+        return (None, None);
+    };
+    let Some((range, total)) = value
+        .trim()
+        .strip_prefix("bytes ")
+        .and_then(|v| v.split_once('/'))
+    else {
+        return (None, None);
+    };
+    let start = range
+        .split_once('-')
+        .and_then(|(start, _)| start.trim().parse().ok());
+    (start, total.trim().parse().ok())
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -395,6 +414,10 @@ async fn transfer(
     events: &UnboundedSender<Event>,
 ) -> Result<(), Attempt> {
     use tokio::io::AsyncSeekExt;
+    if resume && state.written > 0 && state.total == Some(state.written) {
+        // Everything had arrived when the connection broke; asking for more would be refused.
+        return Ok(());
+    }
     let opened = match item.origin.open(state.written, resume).await {
         Err(Failure::Changed(source)) => {
             // The object changed under us: what we have is stale, start over.
@@ -499,6 +522,16 @@ mod tests {
         );
         headers.insert("content-md5", "DMF1ucDxtqgxw5niaXcmYQ==".parse().unwrap());
         assert!(md5_from_headers(&headers).is_some());
+    }
+
+    #[test]
+    fn content_ranges_are_parsed() {
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_RANGE, "bytes 100-199/200".parse().unwrap());
+        assert_eq!(content_range(&headers), (Some(100), Some(200)));
+        headers.insert(CONTENT_RANGE, "bytes 0-9/*".parse().unwrap());
+        assert_eq!(content_range(&headers), (Some(0), None));
+        assert_eq!(content_range(&HeaderMap::new()), (None, None));
     }
 
     #[test]
