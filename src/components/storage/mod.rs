@@ -275,10 +275,10 @@ fn object_item(bucket: &stores::Bucket, meta: object_store::ObjectMeta, rel: &Pa
         tried: bucket.tried.clone(),
         size: Some(meta.size),
         md5: None,
+        e_tag: meta.e_tag,
         origin: Origin::Object {
             store: bucket.store.clone(),
             path: meta.location,
-            e_tag: meta.e_tag,
         },
     }
 }
@@ -376,6 +376,7 @@ async fn fetch_http(
         tried,
         size: None,
         md5: None,
+        e_tag: None,
     };
     let _ = events.send(Event::Planned {
         files: 1,

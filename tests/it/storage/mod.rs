@@ -653,6 +653,40 @@ async fn gs_public_bucket_is_fetched_anonymously_and_a_dropped_object_is_resumed
 }
 
 #[tokio::test]
+async fn an_object_replaced_mid_download_is_fetched_again_whole() {
+    let a = data(100_000, 14);
+    let gcs = servers::gcs(&[("live", "m/mutating.bin", a.clone())], 1).await;
+    let emulator = gcs.server.addr.to_string();
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = config(&[("STORAGE_EMULATOR_HOST", &emulator)]);
+
+    let fetched = fetch("gs://live/m", tmp.path(), &cfg).await;
+
+    fetched.result.unwrap();
+    let b: Vec<u8> = a.iter().rev().copied().collect();
+    assert_eq!(
+        fs::read(tmp.path().join("mutating.bin")).unwrap(),
+        b,
+        "the new version, whole"
+    );
+    let reads = gcs.state.reads.lock().unwrap().clone();
+    assert_eq!(
+        reads.first(),
+        Some(&("m/mutating.bin".to_owned(), None)),
+        "{reads:?}"
+    );
+    assert_eq!(
+        reads.last(),
+        Some(&("m/mutating.bin".to_owned(), None)),
+        "{reads:?}"
+    );
+    assert!(
+        reads.iter().any(|(_, range)| *range == Some(50_000)),
+        "a resume was tried: {reads:?}"
+    );
+}
+
+#[tokio::test]
 async fn gs_uses_the_service_account_file_from_google_application_credentials() {
     let gcs = servers::gcs(&gcs_objects(), 4).await;
     let tmp = tempfile::tempdir().unwrap();
