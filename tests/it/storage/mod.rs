@@ -354,6 +354,28 @@ async fn a_connection_dropped_every_time_fails_clearly_and_leaves_no_partial_mod
 }
 
 #[tokio::test]
+async fn a_file_longer_than_announced_fails_the_size_check() {
+    let http = servers::http_files(&[("m.bin", data(10_000, 15))]).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let url = format!("{}/grows/m.bin", http.server.url());
+    let err = fetch(&url, &tmp.path().join("models"), &config(&[]))
+        .await
+        .result
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StorageError::SizeMismatch {
+                expected: 10_000,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(tree(tmp.path()), Vec::<String>::new());
+}
+
+#[tokio::test]
 async fn a_checksum_mismatch_fails_and_writes_nothing() {
     let http = servers::http_files(&[("m.bin", data(1000, 5))]).await;
     let tmp = tempfile::tempdir().unwrap();

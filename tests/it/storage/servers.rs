@@ -231,6 +231,7 @@ impl HttpState {
 /// - `/flaky/<name>`: the first response breaks after half the file, later ones honour `Range`;
 /// - `/no-range/<name>`: like `flaky` but always answers from byte 0;
 /// - `/broken/<name>`: every response breaks after half the file;
+/// - `/grows/<name>`: like `flaky`, but the resumed response belongs to a longer file;
 /// - `/stall/<name>`: the first response stops sending after half the file but stays open;
 /// - `/bad-md5/<name>`: announces a wrong `Content-MD5`;
 /// - `/status/<code>/<name>`: answers with that status.
@@ -281,6 +282,12 @@ fn http_file(state: &HttpState, request: &Request) -> Reply {
         "broken" => {
             let rest = data.len() - request.range_start().unwrap_or(0);
             file_reply(data, request, true, Some(rest / 2), md5)
+        }
+        // Breaks halfway; the resumed range then reports a file twice as long.
+        "grows" if previous == 0 => file_reply(data, request, true, Some(half), md5),
+        "grows" => {
+            let doubled: Bytes = [data.as_ref(), data.as_ref()].concat().into();
+            file_reply(&doubled, request, true, None, vec![])
         }
         "stall" => {
             let mut reply = file_reply(data, request, true, (previous == 0).then_some(half), md5);
