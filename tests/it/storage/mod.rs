@@ -270,7 +270,9 @@ async fn a_stalled_connection_is_abandoned_after_the_idle_timeout_and_resumed() 
     let http = servers::http_files(&[("big.bin", model.clone())]).await;
     let tmp = tempfile::tempdir().unwrap();
     let mut cfg = config(&[]);
-    cfg.retry.idle_timeout = Duration::from_millis(300);
+    cfg.retry.idle_timeout = Duration::from_millis(500);
+    // Room for a spurious timeout on a loaded machine; the test is about the first stall.
+    cfg.retry.attempts = 5;
 
     let url = format!("{}/stall/big.bin", http.server.url());
     let fetched = fetch(&url, tmp.path(), &cfg).await;
@@ -279,8 +281,8 @@ async fn a_stalled_connection_is_abandoned_after_the_idle_timeout_and_resumed() 
     assert_eq!(fs::read(tmp.path().join("big.bin")).unwrap(), model);
     let ranges = http.state.ranges("/stall/big.bin");
     assert!(
-        matches!(ranges.as_slice(), [None, Some(n)] if *n > 0 && *n <= 150_000),
-        "{ranges:?}"
+        matches!(ranges.as_slice(), [None, Some(n), ..] if *n > 0 && *n <= 150_000),
+        "the stalled first response was resumed: {ranges:?}"
     );
 }
 
