@@ -35,6 +35,11 @@ Register-ArgumentCompleter -Native -CommandName 'seldon-local' -ScriptBlock {
             [CompletionResult]::new('render', 'render', [CompletionResultType]::ParameterValue, 'Print the Kubernetes objects the Seldon operator would create.')
             [CompletionResult]::new('predict', 'predict', [CompletionResultType]::ParameterValue, 'Send a prediction, or a load of them, to a running deployment.')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script, or the man page.')
+            [CompletionResult]::new('up', 'up', [CompletionResultType]::ParameterValue, 'Run a SeldonDeployment in Docker and wait until it is ready.')
+            [CompletionResult]::new('ps', 'ps', [CompletionResultType]::ParameterValue, 'List the containers of running deployments, with state, readiness and ports')
+            [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Print the logs of a deployment''s containers, prefixed with their names')
+            [CompletionResult]::new('down', 'down', [CompletionResultType]::ParameterValue, 'Remove a deployment: containers, sandboxes, network and volumes')
+            [CompletionResult]::new('image', 'image', [CompletionResultType]::ParameterValue, 'Manage seldon-local''s own Docker image')
             [CompletionResult]::new('component', 'component', [CompletionResultType]::ParameterValue, 'Play one of the roles the operator gives to containers (internal entry points)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -117,6 +122,119 @@ Register-ArgumentCompleter -Native -CommandName 'seldon-local' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'seldon-local;up' {
+            [CompletionResult]::new('--seldon-version', '--seldon-version', [CompletionResultType]::ParameterName, 'The Seldon Core version whose operator behaviour is emulated')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'A `seldon-config` ConfigMap (YAML or JSON) whose keys replace the embedded ones')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace for resources that do not set one (the operator''s default is `default`)')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace for resources that do not set one (the operator''s default is `default`)')
+            [CompletionResult]::new('--images', '--images', [CompletionResultType]::ParameterName, 'Which images to run')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Publish a container port on a fixed host port (repeatable); others get free ports')
+            [CompletionResult]::new('--publish', '--publish', [CompletionResultType]::ParameterName, 'Publish a container port on a fixed host port (repeatable); others get free ports')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for init containers and readiness')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of the endpoints')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of the endpoints')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
+            [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Treat warnings (unknown fields) as errors')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print errors only')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print errors only')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Also print notes (fields carried but not honoured) and debug detail')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Also print notes (fields carried but not honoured) and debug detail')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'seldon-local;ps' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print errors only')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print errors only')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Also print notes (fields carried but not honoured) and debug detail')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Also print notes (fields carried but not honoured) and debug detail')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'seldon-local;logs' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Only this container (its name in the pod, e.g. `seldon-container-engine`)')
+            [CompletionResult]::new('--container', '--container', [CompletionResultType]::ParameterName, 'Only this container (its name in the pod, e.g. `seldon-container-engine`)')
+            [CompletionResult]::new('--tail', '--tail', [CompletionResultType]::ParameterName, 'Only the last N lines of each container')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only lines newer than this: seconds (`90`), a duration (`10m`, `2h`), or a Unix time')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Keep printing new lines')
+            [CompletionResult]::new('--follow', '--follow', [CompletionResultType]::ParameterName, 'Keep printing new lines')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print errors only')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print errors only')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Also print notes (fields carried but not honoured) and debug detail')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Also print notes (fields carried but not honoured) and debug detail')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'seldon-local;down' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The SeldonDeployment file the deployment was started from')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The SeldonDeployment file the deployment was started from')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print errors only')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print errors only')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Also print notes (fields carried but not honoured) and debug detail')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Also print notes (fields carried but not honoured) and debug detail')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'seldon-local;image' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print errors only')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print errors only')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Also print notes (fields carried but not honoured) and debug detail')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Also print notes (fields carried but not honoured) and debug detail')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('build', 'build', [CompletionResultType]::ParameterValue, 'Build seldon-local''s image from the running binary, with no registry')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'seldon-local;image;build' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Rebuild even when an image of this binary exists')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print errors only')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print errors only')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Also print notes (fields carried but not honoured) and debug detail')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Also print notes (fields carried but not honoured) and debug detail')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'seldon-local;image;help' {
+            [CompletionResult]::new('build', 'build', [CompletionResultType]::ParameterValue, 'Build seldon-local''s image from the running binary, with no registry')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'seldon-local;image;help;build' {
+            break
+        }
+        'seldon-local;image;help;help' {
+            break
+        }
         'seldon-local;component' {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print errors only')
@@ -128,8 +246,83 @@ Register-ArgumentCompleter -Native -CommandName 'seldon-local' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('executor', 'executor', [CompletionResultType]::ParameterValue, 'The executor (`seldonio/seldon-core-executor`): serves the predictor''s API and walks the graph given in `ENGINE_PREDICTOR`')
+            [CompletionResult]::new('tfserving-proxy', 'tfserving-proxy', [CompletionResultType]::ParameterValue, 'The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow Serving''s REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`')
+            [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'The pod sandbox: holds the pod''s network namespace until SIGTERM or SIGINT')
             [CompletionResult]::new('storage-initializer', 'storage-initializer', [CompletionResultType]::ParameterValue, 'Fetch a model URI into a directory, as the storage-initializer init container does.')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'seldon-local;component;executor' {
+            [CompletionResult]::new('--sdep', '--sdep', [CompletionResultType]::ParameterName, 'SeldonDeployment name')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace')
+            [CompletionResult]::new('--predictor', '--predictor', [CompletionResultType]::ParameterName, 'Predictor name')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Single port for REST (1.2.1); overrides `--http_port`')
+            [CompletionResult]::new('--http_port', '--http_port', [CompletionResultType]::ParameterName, 'REST port')
+            [CompletionResult]::new('--grpc_port', '--grpc_port', [CompletionResultType]::ParameterName, 'gRPC port (accepted; gRPC is not served)')
+            [CompletionResult]::new('--protocol', '--protocol', [CompletionResultType]::ParameterName, 'Protocol: seldon, tensorflow, v2 or kfserving')
+            [CompletionResult]::new('--transport', '--transport', [CompletionResultType]::ParameterName, 'Transport: rest (grpc is not supported)')
+            [CompletionResult]::new('--prometheus_path', '--prometheus_path', [CompletionResultType]::ParameterName, 'Path of the Prometheus metrics')
+            [CompletionResult]::new('--server_type', '--server_type', [CompletionResultType]::ParameterName, 'Server type: rpc (kafka is not supported)')
+            [CompletionResult]::new('--full_health_checks', '--full_health_checks', [CompletionResultType]::ParameterName, 'Check each unit''s health endpoint instead of a TCP connect for `/ready`')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Load the predictor from a SeldonDeployment file (not supported; use `ENGINE_PREDICTOR`)')
+            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'Hostname used in request-log CloudEvents (accepted)')
+            [CompletionResult]::new('--logger_workers', '--logger_workers', [CompletionResultType]::ParameterName, 'Request-logger workers (accepted; request logging is not implemented)')
+            [CompletionResult]::new('--log_work_buffer_size', '--log_work_buffer_size', [CompletionResultType]::ParameterName, 'Request-logger queue size (accepted)')
+            [CompletionResult]::new('--log_write_timeout_ms', '--log_write_timeout_ms', [CompletionResultType]::ParameterName, 'Request-logger enqueue timeout (accepted)')
+            [CompletionResult]::new('--graceful_timeout', '--graceful_timeout', [CompletionResultType]::ParameterName, 'Graceful shutdown timeout (accepted)')
+            [CompletionResult]::new('--shutdown_delay', '--shutdown_delay', [CompletionResultType]::ParameterName, 'Delay before shutdown (accepted)')
+            [CompletionResult]::new('--log_level', '--log_level', [CompletionResultType]::ParameterName, 'Log level (accepted)')
+            [CompletionResult]::new('--annotations', '--annotations', [CompletionResultType]::ParameterName, 'The pod''s downward-API annotations file (`seldon.io/rest-timeout` is read from it)')
+            [CompletionResult]::new('--bind', '--bind', [CompletionResultType]::ParameterName, 'Address to listen on (upstream listens on every interface)')
+            [CompletionResult]::new('--max_body_bytes', '--max_body_bytes', [CompletionResultType]::ParameterName, 'Largest request body accepted; bigger ones get 413')
+            [CompletionResult]::new('--engine_predictor', '--engine_predictor', [CompletionResultType]::ParameterName, 'The predictor spec: base64 of its JSON, as the operator sets it')
+            [CompletionResult]::new('--routing-injection', '--routing-injection', [CompletionResultType]::ParameterName, 'Write `meta.routing` into replies when non-empty')
+            [CompletionResult]::new('--cors-allowed-origins', '--cors-allowed-origins', [CompletionResultType]::ParameterName, '`Access-Control-Allow-Origin`')
+            [CompletionResult]::new('--cors-allowed-headers', '--cors-allowed-headers', [CompletionResultType]::ParameterName, '`Access-Control-Allow-Headers`')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print errors only')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print errors only')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Also print notes (fields carried but not honoured) and debug detail')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Also print notes (fields carried but not honoured) and debug detail')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'seldon-local;component;tfserving-proxy' {
+            [CompletionResult]::new('--parameters', '--parameters', [CompletionResultType]::ParameterName, '`PREDICTIVE_UNIT_PARAMETERS`: rest_endpoint, model_name, signature_name, …')
+            [CompletionResult]::new('--http-service-port', '--http-service-port', [CompletionResultType]::ParameterName, '`PREDICTIVE_UNIT_HTTP_SERVICE_PORT`')
+            [CompletionResult]::new('--service-port', '--service-port', [CompletionResultType]::ParameterName, '`PREDICTIVE_UNIT_SERVICE_PORT` (used when the HTTP one is absent, as 1.2.1 sets only it)')
+            [CompletionResult]::new('--unit-id', '--unit-id', [CompletionResultType]::ParameterName, '`PREDICTIVE_UNIT_ID`: the graph node name, for `meta.requestPath`')
+            [CompletionResult]::new('--unit-image', '--unit-image', [CompletionResultType]::ParameterName, '`PREDICTIVE_UNIT_IMAGE`: the unit''s image, for `meta.requestPath` and `/metadata`')
+            [CompletionResult]::new('--bind', '--bind', [CompletionResultType]::ParameterName, 'Address to listen on (upstream listens on every interface)')
+            [CompletionResult]::new('--max_body_bytes', '--max_body_bytes', [CompletionResultType]::ParameterName, 'Largest request body accepted; bigger ones get 413')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print errors only')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print errors only')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Also print notes (fields carried but not honoured) and debug detail')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Also print notes (fields carried but not honoured) and debug detail')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'seldon-local;component;pause' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print errors only')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print errors only')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Also print notes (fields carried but not honoured) and debug detail')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Also print notes (fields carried but not honoured) and debug detail')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
         'seldon-local;component;storage-initializer' {
@@ -149,8 +342,20 @@ Register-ArgumentCompleter -Native -CommandName 'seldon-local' -ScriptBlock {
             break
         }
         'seldon-local;component;help' {
+            [CompletionResult]::new('executor', 'executor', [CompletionResultType]::ParameterValue, 'The executor (`seldonio/seldon-core-executor`): serves the predictor''s API and walks the graph given in `ENGINE_PREDICTOR`')
+            [CompletionResult]::new('tfserving-proxy', 'tfserving-proxy', [CompletionResultType]::ParameterValue, 'The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow Serving''s REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`')
+            [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'The pod sandbox: holds the pod''s network namespace until SIGTERM or SIGINT')
             [CompletionResult]::new('storage-initializer', 'storage-initializer', [CompletionResultType]::ParameterValue, 'Fetch a model URI into a directory, as the storage-initializer init container does.')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'seldon-local;component;help;executor' {
+            break
+        }
+        'seldon-local;component;help;tfserving-proxy' {
+            break
+        }
+        'seldon-local;component;help;pause' {
             break
         }
         'seldon-local;component;help;storage-initializer' {
@@ -164,6 +369,11 @@ Register-ArgumentCompleter -Native -CommandName 'seldon-local' -ScriptBlock {
             [CompletionResult]::new('render', 'render', [CompletionResultType]::ParameterValue, 'Print the Kubernetes objects the Seldon operator would create.')
             [CompletionResult]::new('predict', 'predict', [CompletionResultType]::ParameterValue, 'Send a prediction, or a load of them, to a running deployment.')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script, or the man page.')
+            [CompletionResult]::new('up', 'up', [CompletionResultType]::ParameterValue, 'Run a SeldonDeployment in Docker and wait until it is ready.')
+            [CompletionResult]::new('ps', 'ps', [CompletionResultType]::ParameterValue, 'List the containers of running deployments, with state, readiness and ports')
+            [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Print the logs of a deployment''s containers, prefixed with their names')
+            [CompletionResult]::new('down', 'down', [CompletionResultType]::ParameterValue, 'Remove a deployment: containers, sandboxes, network and volumes')
+            [CompletionResult]::new('image', 'image', [CompletionResultType]::ParameterValue, 'Manage seldon-local''s own Docker image')
             [CompletionResult]::new('component', 'component', [CompletionResultType]::ParameterValue, 'Play one of the roles the operator gives to containers (internal entry points)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -180,8 +390,39 @@ Register-ArgumentCompleter -Native -CommandName 'seldon-local' -ScriptBlock {
         'seldon-local;help;completions' {
             break
         }
+        'seldon-local;help;up' {
+            break
+        }
+        'seldon-local;help;ps' {
+            break
+        }
+        'seldon-local;help;logs' {
+            break
+        }
+        'seldon-local;help;down' {
+            break
+        }
+        'seldon-local;help;image' {
+            [CompletionResult]::new('build', 'build', [CompletionResultType]::ParameterValue, 'Build seldon-local''s image from the running binary, with no registry')
+            break
+        }
+        'seldon-local;help;image;build' {
+            break
+        }
         'seldon-local;help;component' {
+            [CompletionResult]::new('executor', 'executor', [CompletionResultType]::ParameterValue, 'The executor (`seldonio/seldon-core-executor`): serves the predictor''s API and walks the graph given in `ENGINE_PREDICTOR`')
+            [CompletionResult]::new('tfserving-proxy', 'tfserving-proxy', [CompletionResultType]::ParameterValue, 'The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow Serving''s REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`')
+            [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'The pod sandbox: holds the pod''s network namespace until SIGTERM or SIGINT')
             [CompletionResult]::new('storage-initializer', 'storage-initializer', [CompletionResultType]::ParameterValue, 'Fetch a model URI into a directory, as the storage-initializer init container does.')
+            break
+        }
+        'seldon-local;help;component;executor' {
+            break
+        }
+        'seldon-local;help;component;tfserving-proxy' {
+            break
+        }
+        'seldon-local;help;component;pause' {
             break
         }
         'seldon-local;help;component;storage-initializer' {

@@ -36,6 +36,11 @@ complete -c seldon-local -n "__fish_seldon_local_needs_command" -f -a "validate"
 complete -c seldon-local -n "__fish_seldon_local_needs_command" -f -a "render" -d 'Print the Kubernetes objects the Seldon operator would create.'
 complete -c seldon-local -n "__fish_seldon_local_needs_command" -f -a "predict" -d 'Send a prediction, or a load of them, to a running deployment.'
 complete -c seldon-local -n "__fish_seldon_local_needs_command" -f -a "completions" -d 'Print a shell completion script, or the man page.'
+complete -c seldon-local -n "__fish_seldon_local_needs_command" -f -a "up" -d 'Run a SeldonDeployment in Docker and wait until it is ready.'
+complete -c seldon-local -n "__fish_seldon_local_needs_command" -f -a "ps" -d 'List the containers of running deployments, with state, readiness and ports'
+complete -c seldon-local -n "__fish_seldon_local_needs_command" -f -a "logs" -d 'Print the logs of a deployment\'s containers, prefixed with their names'
+complete -c seldon-local -n "__fish_seldon_local_needs_command" -f -a "down" -d 'Remove a deployment: containers, sandboxes, network and volumes'
+complete -c seldon-local -n "__fish_seldon_local_needs_command" -f -a "image" -d 'Manage seldon-local\'s own Docker image'
 complete -c seldon-local -n "__fish_seldon_local_needs_command" -f -a "component" -d 'Play one of the roles the operator gives to containers (internal entry points)'
 complete -c seldon-local -n "__fish_seldon_local_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand validate" -l seldon-version -d 'The Seldon Core version whose operator behaviour is emulated' -r
@@ -99,16 +104,148 @@ complete -c seldon-local -n "__fish_seldon_local_using_subcommand completions" -
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand completions" -l no-progress -d 'Never draw progress bars'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from storage-initializer help" -l color -d 'When to use colours' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand up" -l seldon-version -d 'The Seldon Core version whose operator behaviour is emulated' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand up" -l config -d 'A `seldon-config` ConfigMap (YAML or JSON) whose keys replace the embedded ones' -r -F
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand up" -s n -l namespace -d 'Namespace for resources that do not set one (the operator\'s default is `default`)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand up" -l images -d 'Which images to run' -r -f -a "upstream\t'The operator\'s images (pulled when missing)'
+builtin\t'seldon-local\'s own image for every role it can play'
+auto\t'Upstream where present or pullable, builtin otherwise'"
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand up" -s p -l publish -d 'Publish a container port on a fixed host port (repeatable); others get free ports' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand up" -l timeout -d 'Seconds to wait for init containers and readiness' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand up" -s o -l output -d 'Output format of the endpoints' -r -f -a "table\t'A table'
+json\t'JSON'"
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand up" -l color -d 'When to use colours' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour'
 never\t'Never colour'"
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from storage-initializer help" -s q -l quiet -d 'Print errors only'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from storage-initializer help" -s v -l verbose -d 'Also print notes (fields carried but not honoured) and debug detail'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from storage-initializer help" -l no-progress -d 'Never draw progress bars'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from storage-initializer help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from storage-initializer help" -s V -l version -d 'Print version'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from storage-initializer help" -f -a "storage-initializer" -d 'Fetch a model URI into a directory, as the storage-initializer init container does.'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from storage-initializer help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand up" -l strict -d 'Treat warnings (unknown fields) as errors'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand up" -s q -l quiet -d 'Print errors only'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand up" -s v -l verbose -d 'Also print notes (fields carried but not honoured) and debug detail'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand up" -l no-progress -d 'Never draw progress bars'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand up" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand up" -s V -l version -d 'Print version'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand ps" -s o -l output -d 'Output format' -r -f -a "table\t'A table'
+json\t'JSON'"
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand ps" -l color -d 'When to use colours' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand ps" -s q -l quiet -d 'Print errors only'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand ps" -s v -l verbose -d 'Also print notes (fields carried but not honoured) and debug detail'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand ps" -l no-progress -d 'Never draw progress bars'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand ps" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand ps" -s V -l version -d 'Print version'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand logs" -s c -l container -d 'Only this container (its name in the pod, e.g. `seldon-container-engine`)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand logs" -l tail -d 'Only the last N lines of each container' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand logs" -l since -d 'Only lines newer than this: seconds (`90`), a duration (`10m`, `2h`), or a Unix time' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand logs" -l color -d 'When to use colours' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand logs" -s f -l follow -d 'Keep printing new lines'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand logs" -s q -l quiet -d 'Print errors only'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand logs" -s v -l verbose -d 'Also print notes (fields carried but not honoured) and debug detail'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand logs" -l no-progress -d 'Never draw progress bars'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand logs" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand logs" -s V -l version -d 'Print version'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand down" -s f -l file -d 'The SeldonDeployment file the deployment was started from' -r -F
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand down" -l color -d 'When to use colours' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand down" -s q -l quiet -d 'Print errors only'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand down" -s v -l verbose -d 'Also print notes (fields carried but not honoured) and debug detail'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand down" -l no-progress -d 'Never draw progress bars'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand down" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand down" -s V -l version -d 'Print version'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand image; and not __fish_seen_subcommand_from build help" -l color -d 'When to use colours' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand image; and not __fish_seen_subcommand_from build help" -s q -l quiet -d 'Print errors only'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand image; and not __fish_seen_subcommand_from build help" -s v -l verbose -d 'Also print notes (fields carried but not honoured) and debug detail'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand image; and not __fish_seen_subcommand_from build help" -l no-progress -d 'Never draw progress bars'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand image; and not __fish_seen_subcommand_from build help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand image; and not __fish_seen_subcommand_from build help" -s V -l version -d 'Print version'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand image; and not __fish_seen_subcommand_from build help" -f -a "build" -d 'Build seldon-local\'s image from the running binary, with no registry'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand image; and not __fish_seen_subcommand_from build help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand image; and __fish_seen_subcommand_from build" -l color -d 'When to use colours' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand image; and __fish_seen_subcommand_from build" -l force -d 'Rebuild even when an image of this binary exists'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand image; and __fish_seen_subcommand_from build" -s q -l quiet -d 'Print errors only'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand image; and __fish_seen_subcommand_from build" -s v -l verbose -d 'Also print notes (fields carried but not honoured) and debug detail'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand image; and __fish_seen_subcommand_from build" -l no-progress -d 'Never draw progress bars'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand image; and __fish_seen_subcommand_from build" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand image; and __fish_seen_subcommand_from build" -s V -l version -d 'Print version'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand image; and __fish_seen_subcommand_from help" -f -a "build" -d 'Build seldon-local\'s image from the running binary, with no registry'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand image; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy pause storage-initializer help" -l color -d 'When to use colours' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy pause storage-initializer help" -s q -l quiet -d 'Print errors only'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy pause storage-initializer help" -s v -l verbose -d 'Also print notes (fields carried but not honoured) and debug detail'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy pause storage-initializer help" -l no-progress -d 'Never draw progress bars'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy pause storage-initializer help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy pause storage-initializer help" -s V -l version -d 'Print version'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy pause storage-initializer help" -f -a "executor" -d 'The executor (`seldonio/seldon-core-executor`): serves the predictor\'s API and walks the graph given in `ENGINE_PREDICTOR`'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy pause storage-initializer help" -f -a "tfserving-proxy" -d 'The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow Serving\'s REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy pause storage-initializer help" -f -a "pause" -d 'The pod sandbox: holds the pod\'s network namespace until SIGTERM or SIGINT'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy pause storage-initializer help" -f -a "storage-initializer" -d 'Fetch a model URI into a directory, as the storage-initializer init container does.'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy pause storage-initializer help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l sdep -d 'SeldonDeployment name' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l namespace -d 'Namespace' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l predictor -d 'Predictor name' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l port -d 'Single port for REST (1.2.1); overrides `--http_port`' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l http_port -d 'REST port' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l grpc_port -d 'gRPC port (accepted; gRPC is not served)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l protocol -d 'Protocol: seldon, tensorflow, v2 or kfserving' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l transport -d 'Transport: rest (grpc is not supported)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l prometheus_path -d 'Path of the Prometheus metrics' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l server_type -d 'Server type: rpc (kafka is not supported)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l full_health_checks -d 'Check each unit\'s health endpoint instead of a TCP connect for `/ready`' -r -f -a "true\t''
+false\t''"
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l file -d 'Load the predictor from a SeldonDeployment file (not supported; use `ENGINE_PREDICTOR`)' -r -F
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l hostname -d 'Hostname used in request-log CloudEvents (accepted)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l logger_workers -d 'Request-logger workers (accepted; request logging is not implemented)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l log_work_buffer_size -d 'Request-logger queue size (accepted)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l log_write_timeout_ms -d 'Request-logger enqueue timeout (accepted)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l graceful_timeout -d 'Graceful shutdown timeout (accepted)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l shutdown_delay -d 'Delay before shutdown (accepted)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l log_level -d 'Log level (accepted)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l annotations -d 'The pod\'s downward-API annotations file (`seldon.io/rest-timeout` is read from it)' -r -F
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l bind -d 'Address to listen on (upstream listens on every interface)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l max_body_bytes -d 'Largest request body accepted; bigger ones get 413' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l engine_predictor -d 'The predictor spec: base64 of its JSON, as the operator sets it' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l routing-injection -d 'Write `meta.routing` into replies when non-empty' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l cors-allowed-origins -d '`Access-Control-Allow-Origin`' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l cors-allowed-headers -d '`Access-Control-Allow-Headers`' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l color -d 'When to use colours' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -s q -l quiet -d 'Print errors only'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -s v -l verbose -d 'Also print notes (fields carried but not honoured) and debug detail'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l no-progress -d 'Never draw progress bars'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -s V -l version -d 'Print version'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -l parameters -d '`PREDICTIVE_UNIT_PARAMETERS`: rest_endpoint, model_name, signature_name, …' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -l http-service-port -d '`PREDICTIVE_UNIT_HTTP_SERVICE_PORT`' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -l service-port -d '`PREDICTIVE_UNIT_SERVICE_PORT` (used when the HTTP one is absent, as 1.2.1 sets only it)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -l unit-id -d '`PREDICTIVE_UNIT_ID`: the graph node name, for `meta.requestPath`' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -l unit-image -d '`PREDICTIVE_UNIT_IMAGE`: the unit\'s image, for `meta.requestPath` and `/metadata`' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -l bind -d 'Address to listen on (upstream listens on every interface)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -l max_body_bytes -d 'Largest request body accepted; bigger ones get 413' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -l color -d 'When to use colours' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -s q -l quiet -d 'Print errors only'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -s v -l verbose -d 'Also print notes (fields carried but not honoured) and debug detail'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -l no-progress -d 'Never draw progress bars'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tfserving-proxy" -s V -l version -d 'Print version'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from pause" -l color -d 'When to use colours' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from pause" -s q -l quiet -d 'Print errors only'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from pause" -s v -l verbose -d 'Also print notes (fields carried but not honoured) and debug detail'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from pause" -l no-progress -d 'Never draw progress bars'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from pause" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from pause" -s V -l version -d 'Print version'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from storage-initializer" -l pvc -d 'Map a persistent volume claim to a local directory, as `CLAIM=DIR` (repeatable)' -r
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from storage-initializer" -l base-dir -d 'The directory relative local paths in SRC are resolved against' -r -F
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from storage-initializer" -l parallel -d 'How many files to download at once' -r
@@ -120,12 +257,24 @@ complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from storage-initializer" -l no-progress -d 'Never draw progress bars'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from storage-initializer" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from storage-initializer" -s V -l version -d 'Print version'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from help" -f -a "executor" -d 'The executor (`seldonio/seldon-core-executor`): serves the predictor\'s API and walks the graph given in `ENGINE_PREDICTOR`'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from help" -f -a "tfserving-proxy" -d 'The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow Serving\'s REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from help" -f -a "pause" -d 'The pod sandbox: holds the pod\'s network namespace until SIGTERM or SIGINT'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from help" -f -a "storage-initializer" -d 'Fetch a model URI into a directory, as the storage-initializer init container does.'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict completions component help" -f -a "validate" -d 'Check SeldonDeployments the way the Seldon operator\'s webhook does.'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict completions component help" -f -a "render" -d 'Print the Kubernetes objects the Seldon operator would create.'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict completions component help" -f -a "predict" -d 'Send a prediction, or a load of them, to a running deployment.'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict completions component help" -f -a "completions" -d 'Print a shell completion script, or the man page.'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict completions component help" -f -a "component" -d 'Play one of the roles the operator gives to containers (internal entry points)'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict completions component help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict completions up ps logs down image component help" -f -a "validate" -d 'Check SeldonDeployments the way the Seldon operator\'s webhook does.'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict completions up ps logs down image component help" -f -a "render" -d 'Print the Kubernetes objects the Seldon operator would create.'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict completions up ps logs down image component help" -f -a "predict" -d 'Send a prediction, or a load of them, to a running deployment.'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict completions up ps logs down image component help" -f -a "completions" -d 'Print a shell completion script, or the man page.'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict completions up ps logs down image component help" -f -a "up" -d 'Run a SeldonDeployment in Docker and wait until it is ready.'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict completions up ps logs down image component help" -f -a "ps" -d 'List the containers of running deployments, with state, readiness and ports'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict completions up ps logs down image component help" -f -a "logs" -d 'Print the logs of a deployment\'s containers, prefixed with their names'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict completions up ps logs down image component help" -f -a "down" -d 'Remove a deployment: containers, sandboxes, network and volumes'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict completions up ps logs down image component help" -f -a "image" -d 'Manage seldon-local\'s own Docker image'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict completions up ps logs down image component help" -f -a "component" -d 'Play one of the roles the operator gives to containers (internal entry points)'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict completions up ps logs down image component help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and __fish_seen_subcommand_from image" -f -a "build" -d 'Build seldon-local\'s image from the running binary, with no registry'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and __fish_seen_subcommand_from component" -f -a "executor" -d 'The executor (`seldonio/seldon-core-executor`): serves the predictor\'s API and walks the graph given in `ENGINE_PREDICTOR`'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and __fish_seen_subcommand_from component" -f -a "tfserving-proxy" -d 'The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow Serving\'s REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and __fish_seen_subcommand_from component" -f -a "pause" -d 'The pod sandbox: holds the pod\'s network namespace until SIGTERM or SIGINT'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and __fish_seen_subcommand_from component" -f -a "storage-initializer" -d 'Fetch a model URI into a directory, as the storage-initializer init container does.'

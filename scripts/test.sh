@@ -16,12 +16,17 @@ step "format"
 cargo fmt --all -- --check
 step "lint"
 cargo clippy --all-targets --locked -- -D warnings
+cargo clippy --all-targets --locked --features docker-tests -- -D warnings
 step "forbidden patterns"
 bin/forbid
 step "docs"
 RUSTDOCFLAGS=-Dwarnings cargo doc --no-deps --locked --document-private-items --quiet
 step "tests"
 cargo test --locked
+# Real-daemon tests. This project's machines run a Docker engine; when it does not answer,
+# these fail loudly ("docker-tests enabled but no daemon at ..."), they are never skipped.
+step "docker tests"
+cargo test --locked --features docker-tests --test docker
 
 corpus=${SELDON_LOCAL_CORPUS:-}
 if [ -n "$corpus" ]; then

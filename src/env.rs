@@ -8,3 +8,30 @@ pub const SELDON_LOCAL_SELDON_VERSION: &str = "SELDON_LOCAL_SELDON_VERSION";
 pub const SELDON_LOCAL_CONFIG: &str = "SELDON_LOCAL_CONFIG";
 /// The standard switch that turns colours off (<https://no-color.org>).
 pub const NO_COLOR: &str = "NO_COLOR";
+/// The Docker daemon to use (`unix:///var/run/docker.sock` when unset), as the docker CLI reads it.
+pub const DOCKER_HOST: &str = "DOCKER_HOST";
+/// The default `--images` policy of `up` (`upstream`, `builtin` or `auto`).
+pub const SELDON_LOCAL_IMAGES: &str = "SELDON_LOCAL_IMAGES";
+/// The session id `up` labels its resources with (a fresh one when unset); tests set it.
+pub const SELDON_LOCAL_SESSION: &str = "SELDON_LOCAL_SESSION";
+
+// Variables of upstream images that the built-in components read, under their upstream names.
+
+/// The executor's graph: base64 of the defaulted PredictorSpec JSON (set by the operator).
+pub const ENGINE_PREDICTOR: &str = "ENGINE_PREDICTOR";
+/// When non-empty, the executor writes `meta.routing` into replies.
+pub const SELDON_ENABLE_ROUTING_INJECTION: &str = "SELDON_ENABLE_ROUTING_INJECTION";
+/// The executor's `Access-Control-Allow-Origin` (default `*`).
+pub const CORS_ALLOWED_ORIGINS: &str = "CORS_ALLOWED_ORIGINS";
+/// The executor's `Access-Control-Allow-Headers`.
+pub const CORS_ALLOWED_HEADERS: &str = "CORS_ALLOWED_HEADERS";
+/// A unit's parameters: JSON list of `{name, value, type}`.
+pub const PREDICTIVE_UNIT_PARAMETERS: &str = "PREDICTIVE_UNIT_PARAMETERS";
+/// A unit's HTTP port (1.18.2).
+pub const PREDICTIVE_UNIT_HTTP_SERVICE_PORT: &str = "PREDICTIVE_UNIT_HTTP_SERVICE_PORT";
+/// A unit's port (1.2.1 sets only this one).
+pub const PREDICTIVE_UNIT_SERVICE_PORT: &str = "PREDICTIVE_UNIT_SERVICE_PORT";
+/// A unit's graph node name.
+pub const PREDICTIVE_UNIT_ID: &str = "PREDICTIVE_UNIT_ID";
+/// A unit's image.
+pub const PREDICTIVE_UNIT_IMAGE: &str = "PREDICTIVE_UNIT_IMAGE";

@@ -8,8 +8,11 @@ mod cli;
 pub mod client;
 pub mod components;
 pub mod env;
+pub mod http;
 pub mod output;
 pub mod plan;
+pub mod protocol;
+pub mod runtime;
 pub mod sdep;
 
 /// Runs the command line and returns the process exit code.

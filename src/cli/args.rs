@@ -104,57 +104,34 @@ pub(crate) enum Command {
     ///   seldon-local completions man > seldon-local.1
     #[command(verbatim_doc_comment)]
     Completions(CompletionsArgs),
-    /// Play one of the roles the operator gives to containers (internal entry points).
-    #[command(subcommand, hide = true)]
-    Component(ComponentCommand),
-}
-
-/// The roles `seldon-local component` plays, with their upstream arguments.
-#[derive(Debug, Subcommand)]
-pub(crate) enum ComponentCommand {
-    /// Fetch a model URI into a directory, as the storage-initializer init container does.
+    /// Run a SeldonDeployment in Docker and wait until it is ready.
     ///
-    /// SRC is a `modelUri`: `gs://bucket/path`, `s3://bucket/path`,
-    /// `https://<account>.blob.core.windows.net/<container>/path`, rclone `remote:bucket/path`,
-    /// `http(s)://` (archives `.tar`, `.tar.gz`, `.tgz`, `.zip` are unpacked), `file://`, a
-    /// local path or `pvc://claim/path`. Credentials come from the environment as upstream
-    /// reads them: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_ENDPOINT_URL`,
-    /// `S3_ENDPOINT`, `S3_USE_HTTPS`, `GOOGLE_APPLICATION_CREDENTIALS`, `AZ_CLIENT_ID`,
-    /// `AZ_CLIENT_SECRET`, `AZ_TENANT_ID`, `RCLONE_CONFIG_<REMOTE>_*`.
+    /// Creates what the operator would (one sandbox container per pod owning its network,
+    /// the storage initializer, the model servers, the executor) on a Docker network of its
+    /// own, waits for the readiness probes, prints the endpoints and exits. Running it again
+    /// replaces the deployment. Ctrl-C removes everything created so far.
     ///
     /// Examples:
-    ///   seldon-local component storage-initializer gs://seldon-models/sklearn/iris /mnt/models
-    ///   seldon-local component storage-initializer --pvc models=/data pvc://models/iris ./m
+    ///   seldon-local up examples/tfserving-mnist/sdep.yaml
+    ///   seldon-local up --images builtin -o json sdep.yaml
+    ///   seldon-local up -p seldon-container-engine:8000=9000 sdep.yaml
     #[command(verbatim_doc_comment)]
-    StorageInitializer(StorageInitializerArgs),
-}
-
-#[derive(Debug, Args)]
-pub(crate) struct StorageInitializerArgs {
-    /// The model URI.
-    #[arg(value_name = "SRC")]
-    pub(crate) src: String,
-    /// The model directory to fill (created if missing).
-    #[arg(value_name = "DEST")]
-    pub(crate) dest: PathBuf,
-    /// Map a persistent volume claim to a local directory, as `CLAIM=DIR` (repeatable).
-    #[arg(long, value_name = "CLAIM=DIR", value_parser = parse_pvc)]
-    pub(crate) pvc: Vec<(String, PathBuf)>,
-    /// The directory relative local paths in SRC are resolved against.
-    #[arg(long, value_name = "DIR", default_value = ".")]
-    pub(crate) base_dir: PathBuf,
-    /// How many files to download at once.
-    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub(crate) parallel: u16,
-}
-
-fn parse_pvc(value: &str) -> Result<(String, PathBuf), String> {
-    match value.split_once('=') {
-        Some((claim, dir)) if !claim.is_empty() && !dir.is_empty() => {
-            Ok((claim.to_owned(), PathBuf::from(dir)))
-        }
-        _ => Err(format!("expected `CLAIM=DIR`, got `{value}`")),
-    }
+    Up(UpArgs),
+    /// List the containers of running deployments, with state, readiness and ports.
+    Ps(PsArgs),
+    /// Print the logs of a deployment's containers, prefixed with their names.
+    Logs(LogsArgs),
+    /// Remove a deployment: containers, sandboxes, network and volumes.
+    ///
+    /// Without NAME or FILE, removes every deployment seldon-local runs. Exits 0 when there
+    /// is nothing to remove.
+    Down(DownArgs),
+    /// Manage seldon-local's own Docker image.
+    #[command(subcommand)]
+    Image(ImageCommand),
+    /// Play one of the roles the operator gives to containers (internal entry points).
+    #[command(hide = true)]
+    Component(Box<super::component::ComponentArgs>),
 }
 
 #[derive(Debug, Args)]
@@ -259,6 +236,109 @@ pub(crate) enum CompletionTarget {
     Elvish,
     /// A man page (roff).
     Man,
+}
+
+/// `seldon-local image` subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum ImageCommand {
+    /// Build seldon-local's image from the running binary, with no registry.
+    ///
+    /// The image (`seldon-local:<version>`) holds this binary, plus its ELF interpreter and
+    /// shared libraries when it is not static. `up` builds it on demand.
+    Build(ImageBuildArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ImageBuildArgs {
+    /// Rebuild even when an image of this binary exists.
+    #[arg(long)]
+    pub(crate) force: bool,
+}
+
+/// Which images `up` runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ImagesArg {
+    /// The operator's images (pulled when missing).
+    Upstream,
+    /// seldon-local's own image for every role it can play.
+    Builtin,
+    /// Upstream where present or pullable, builtin otherwise.
+    Auto,
+}
+
+/// Formats of `up` and `ps`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum TableFormat {
+    /// A table.
+    Table,
+    /// JSON.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct UpArgs {
+    #[command(flatten)]
+    pub(crate) sdep: SdepArgs,
+    /// Which images to run.
+    #[arg(long, value_enum, default_value_t = ImagesArg::Auto, env = env::SELDON_LOCAL_IMAGES)]
+    pub(crate) images: ImagesArg,
+    /// Publish a container port on a fixed host port (repeatable); others get free ports.
+    #[arg(short, long, value_name = "CONTAINER:PORT=HOSTPORT", value_parser = parse_publish)]
+    pub(crate) publish: Vec<(String, u16, u16)>,
+    /// Seconds to wait for init containers and readiness.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub(crate) timeout: u64,
+    /// Output format of the endpoints.
+    #[arg(short, long, value_enum, default_value_t = TableFormat::Table)]
+    pub(crate) output: TableFormat,
+}
+
+fn parse_publish(value: &str) -> Result<(String, u16, u16), String> {
+    let error = || format!("expected CONTAINER:PORT=HOSTPORT, got `{value}`");
+    let (left, host) = value.split_once('=').ok_or_else(error)?;
+    let (container, port) = left.rsplit_once(':').ok_or_else(error)?;
+    Ok((
+        container.to_owned(),
+        port.parse().map_err(|_| error())?,
+        host.parse().map_err(|_| error())?,
+    ))
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PsArgs {
+    /// Only this deployment.
+    pub(crate) name: Option<String>,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = TableFormat::Table)]
+    pub(crate) output: TableFormat,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LogsArgs {
+    /// The deployment (all of them when omitted).
+    pub(crate) name: Option<String>,
+    /// Only this container (its name in the pod, e.g. `seldon-container-engine`).
+    #[arg(short, long, value_name = "CONTAINER")]
+    pub(crate) container: Option<String>,
+    /// Keep printing new lines.
+    #[arg(short, long)]
+    pub(crate) follow: bool,
+    /// Only the last N lines of each container.
+    #[arg(long, value_name = "N")]
+    pub(crate) tail: Option<u64>,
+    /// Only lines newer than this: seconds (`90`), a duration (`10m`, `2h`), or a Unix time.
+    #[arg(long, value_name = "SINCE")]
+    pub(crate) since: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DownArgs {
+    /// The deployment's name.
+    #[arg(conflicts_with = "file")]
+    pub(crate) name: Option<String>,
+    /// The SeldonDeployment file the deployment was started from.
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) file: Option<PathBuf>,
 }
 
 /// Where the SeldonDeployment comes from and how the operator is emulated.

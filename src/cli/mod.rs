@@ -4,10 +4,18 @@
 
 mod args;
 mod completions;
+mod component;
+mod component_pause;
 mod component_storage;
+mod docker;
+mod down;
+mod image;
+mod logs;
 mod pipeline;
 mod predict;
+mod ps;
 mod render;
+mod up;
 mod validate;
 
 use std::process::ExitCode;
@@ -16,7 +24,7 @@ use clap::Parser;
 
 use crate::env;
 use crate::output::{Printer, Verbosity, render_error};
-use args::{Cli, ColorChoice, Command, ComponentCommand};
+use args::{Cli, ColorChoice, Command, ImageCommand};
 
 /// What a finished command reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +33,8 @@ pub(crate) enum ExitStatus {
     Success,
     /// The input was rejected (invalid resource, violations, prediction refused).
     Failure,
+    /// Stopped by a signal, after cleaning up: 130 (SIGINT) or 143 (SIGTERM).
+    Signal(u8),
 }
 
 /// Settings every command receives.
@@ -58,13 +68,17 @@ pub(crate) fn main() -> ExitCode {
         Command::Render(args) => render::run(&args, &ctx),
         Command::Completions(args) => completions::run(&args, &ctx),
         Command::Predict(args) => block_on(predict::run(&args, &ctx)),
-        Command::Component(ComponentCommand::StorageInitializer(args)) => {
-            block_on(component_storage::run(&args, &ctx))
-        }
+        Command::Up(args) => up::run(&args, &ctx),
+        Command::Ps(args) => ps::run(&args, &ctx),
+        Command::Logs(args) => logs::run(&args, &ctx),
+        Command::Down(args) => down::run(&args, &ctx),
+        Command::Image(ImageCommand::Build(args)) => image::run(&args, &ctx),
+        Command::Component(args) => component::run(*args, &ctx),
     };
     match result {
         Ok(ExitStatus::Success) => ExitCode::SUCCESS,
         Ok(ExitStatus::Failure) => ExitCode::from(1),
+        Ok(ExitStatus::Signal(code)) => ExitCode::from(code),
         Err(error) => {
             let chain: Vec<String> = error.chain().map(ToString::to_string).collect();
             ctx.printer
@@ -135,6 +149,25 @@ fn hints_for(error: &anyhow::Error) -> Vec<String> {
         }
         if let Some(crate::client::ClientError::Send { url, .. }) = cause.downcast_ref() {
             hints.push(format!("is the deployment up? nothing answered at `{url}`"));
+        }
+        if let Some(error) = cause.downcast_ref::<crate::runtime::docker::DockerError>() {
+            if matches!(
+                error,
+                crate::runtime::docker::DockerError::Ping { .. }
+                    | crate::runtime::docker::DockerError::Connect { .. }
+            ) {
+                hints.push(
+                    "is Docker running? set `DOCKER_HOST` to reach another daemon".to_owned(),
+                );
+            }
+            if matches!(error, crate::runtime::docker::DockerError::PullImage { .. }) {
+                hints.push("without a registry, `--images builtin` (or `auto`) runs seldon-local's own image for the roles it can play".to_owned());
+            }
+        }
+        if let Some(crate::runtime::RuntimeError::InitFailed { .. }) = cause.downcast_ref() {
+            hints.push(
+                "check the `modelUri` and the credentials it needs (`envSecretRefName`)".to_owned(),
+            );
         }
         if let Some(pipeline::StrictFailure { .. }) = cause.downcast_ref() {
             hints.push("fix the fields named in the warnings, or drop `--strict`".to_owned());

@@ -6,9 +6,11 @@
 
 mod diagnostics;
 mod json;
+mod progress;
 
 pub use diagnostics::render_error;
 pub use json::colour as colour_json;
+pub use progress::{LayerBars, init_prefix, log_prefix};
 
 use std::fmt::Display;
 use std::io::{IsTerminal, Write};
@@ -123,6 +125,13 @@ impl Printer {
     /// Text on stderr as it is (an error already rendered).
     pub fn raw_stderr(&self, text: &str) {
         eprint!("{text}");
+    }
+
+    /// A line on stderr as it is, unless `--quiet`.
+    pub fn line(&self, text: impl Display) {
+        if self.verbosity != Verbosity::Quiet {
+            eprintln!("{text}");
+        }
     }
 
     /// A hint line on stderr.

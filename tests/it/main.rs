@@ -10,8 +10,12 @@
 mod architecture;
 mod cli;
 mod common;
+mod component_cli;
 mod corpus;
+mod executor;
 mod fixtures;
 mod predict;
+mod proxy;
 mod seed;
 mod storage;
+mod support;

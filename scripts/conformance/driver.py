@@ -1,0 +1,303 @@
+"""Conformance of seldon-local's executor against the real Seldon Python wrapper.
+
+Starts small Python units with `seldon-core-microservice` on free loopback ports, runs
+`seldon-local component executor` over graphs of them, and checks the answers against what the
+upstream executor returns (spec protocols.md §1.3, §2). Prints one line per check and ends with
+`N passed, M failed`; exits non-zero when anything failed.
+
+Usage: python driver.py <seldon-local binary> <directory with the unit classes>
+"""
+
+import base64
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import requests
+
+BINARY = sys.argv[1]
+UNITS_DIR = sys.argv[2]
+MICROSERVICE = os.path.join(os.path.dirname(sys.executable), "seldon-core-microservice")
+REQUEST = {"data": {"names": ["a", "b"], "ndarray": [[1, 2]]}}
+RESULTS = []
+PROCESSES = []
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url, what, deadline_s=60):
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=1).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"{what} did not become ready at {url}")
+
+
+def image(name):
+    return f"conformance/{name}:0.1"
+
+
+def start_unit(name, interface, service_type, parameters, feedback_dir):
+    port = free_port()
+    env = dict(os.environ)
+    env.update(
+        {
+            "PREDICTIVE_UNIT_ID": name,
+            "PREDICTIVE_UNIT_IMAGE": image(name),
+            "PREDICTIVE_UNIT_PARAMETERS": json.dumps(parameters),
+            "PREDICTOR_ID": "default",
+            "SELDON_DEPLOYMENT_ID": "conformance",
+        }
+    )
+    if interface == "Doubler":
+        env["PREDICTIVE_UNIT_PARAMETERS"] = json.dumps(
+            parameters + [{"name": "feedback_dir", "value": feedback_dir, "type": "STRING"}]
+        )
+    log = open(os.path.join(feedback_dir, f"{name}.log"), "w")
+    process = subprocess.Popen(
+        [
+            MICROSERVICE,
+            interface,
+            "--service-type",
+            service_type,
+            "--http-port",
+            str(port),
+            "--grpc-port",
+            str(free_port()),
+            "--metrics-port",
+            str(free_port()),
+            "--workers",
+            "1",
+            "--single-threaded",
+            "1",
+        ],
+        cwd=UNITS_DIR,
+        env=env,
+        start_new_session=True,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    PROCESSES.append(process)
+    return {"name": name, "port": port}
+
+
+def node(unit, kind, children=()):
+    return {
+        "name": unit["name"],
+        "type": kind,
+        "endpoint": {
+            "service_host": "127.0.0.1",
+            "service_port": unit["port"],
+            "httpPort": unit["port"],
+            "grpcPort": 0,
+        },
+        "children": list(children),
+    }
+
+
+class Executor:
+    def __init__(self, graph, extra_env=None):
+        spec = {"name": "default", "graph": graph, "componentSpecs": [], "replicas": 0}
+        self.port = free_port()
+        env = {
+            "ENGINE_PREDICTOR": base64.b64encode(json.dumps(spec).encode()).decode(),
+            "PATH": os.environ.get("PATH", ""),
+        }
+        env.update(extra_env or {})
+        self.process = subprocess.Popen(
+            [
+                BINARY, "component", "executor",
+                "--sdep", "conformance", "--namespace", "default", "--predictor", "default",
+                "--http_port", str(self.port), "--grpc_port", "0", "--protocol", "seldon",
+                "--transport", "rest", "--prometheus_path", "/prometheus", "--server_type", "rpc",
+                "--full_health_checks=false", "--annotations", "/nonexistent",
+            ],
+            env=env,
+        )
+        self.base = f"http://127.0.0.1:{self.port}"
+        wait_for(self.base + "/live", "executor")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+    def post(self, path, body, headers=None):
+        return requests.post(self.base + path, json=body, headers=headers, timeout=30)
+
+
+def check(name, condition, detail=""):
+    RESULTS.append(bool(condition))
+    print(("PASS " if condition else "FAIL ") + name + ("" if condition else f": {detail}"))
+
+
+def check_equal(name, got, want):
+    check(name, got == want, f"got {json.dumps(got)}, want {json.dumps(want)}")
+
+
+def main():
+    started = time.monotonic()
+    feedback_dir = tempfile.mkdtemp(prefix="seldon-local-conformance-")
+    units = {
+        "model-a": start_unit("model-a", "Doubler", "MODEL", [{"name": "factor", "value": "2", "type": "INT"}], feedback_dir),
+        "model-b": start_unit("model-b", "Doubler", "MODEL", [{"name": "factor", "value": "3", "type": "INT"}], feedback_dir),
+        "transformer": start_unit("transformer", "AddOne", "TRANSFORMER", [], feedback_dir),
+        "negate": start_unit("negate", "Negate", "TRANSFORMER", [], feedback_dir),
+        "combiner": start_unit("combiner", "Mean", "COMBINER", [], feedback_dir),
+        "router-1": start_unit("router-1", "FixedRouter", "ROUTER", [{"name": "route", "value": "1", "type": "INT"}], feedback_dir),
+        "router-m2": start_unit("router-m2", "FixedRouter", "ROUTER", [{"name": "route", "value": "-2", "type": "INT"}], feedback_dir),
+        "router-9": start_unit("router-9", "FixedRouter", "ROUTER", [{"name": "route", "value": "9", "type": "INT"}], feedback_dir),
+    }
+    for unit in units.values():
+        wait_for(f"http://127.0.0.1:{unit['port']}/health/ping", unit["name"])
+    print(f"units ready after {time.monotonic() - started:.1f}s")
+
+    a, b = units["model-a"], units["model-b"]
+
+    # 1. A single model: the executor returns the unit's answer unchanged.
+    with Executor(node(a, "MODEL")) as ex:
+        direct = requests.post(f"http://127.0.0.1:{a['port']}/predict", json=REQUEST, timeout=10)
+        r = ex.post("/api/v1.0/predictions", REQUEST)
+        check_equal("model: status", r.status_code, 200)
+        check_equal("model: answer equals the unit's own answer", r.json(), direct.json())
+        check_equal(
+            "model: data and meta",
+            r.json(),
+            {"data": {"names": ["t:0", "t:1"], "ndarray": [[2, 4]]},
+             "meta": {"requestPath": {"model-a": image("model-a")}, "tags": {"model_factor": 2}}},
+        )
+        check("model: no meta.puid is added", "puid" not in r.json()["meta"], r.text)
+        puid = r.headers.get("Seldon-Puid", "")
+        check("model: a Seldon-Puid header is generated", len(puid) == 36, puid)
+        r = ex.post("/api/v1.0/predictions", REQUEST, headers={"Seldon-Puid": "conformance-puid"})
+        check_equal("model: the client's Seldon-Puid is echoed", r.headers.get("Seldon-Puid"), "conformance-puid")
+        tensor = {"data": {"tensor": {"shape": [1, 2], "values": [1, 2]}}}
+        r = ex.post("/api/v1.0/predictions", tensor)
+        check_equal("model: tensor in gives tensor out", r.json()["data"], {"names": ["t:0", "t:1"], "tensor": {"shape": [1, 2], "values": [2, 4]}})
+        bad = {"foo": 1}
+        direct = requests.post(f"http://127.0.0.1:{a['port']}/predict", json=bad, timeout=10)
+        r = ex.post("/api/v1.0/predictions", bad)
+        check_equal("model: a unit's 400 passes through (status)", r.status_code, direct.status_code)
+        check_equal("model: a unit's 400 passes through (body)", r.json(), direct.json())
+        r = requests.post(ex.base + "/api/v1.0/predictions", data="{not json", headers={"Content-Type": "application/json"}, timeout=10)
+        check_equal("model: malformed JSON is the unit's 400", (r.status_code, r.json()["status"]["reason"]), (400, "MICROSERVICE_BAD_DATA"))
+        direct = requests.get(f"http://127.0.0.1:{a['port']}/metadata", timeout=10)
+        r = requests.get(ex.base + "/api/v1.0/metadata/model-a", timeout=10)
+        check_equal("model: unit metadata passes through", r.json(), direct.json())
+        r = requests.get(ex.base + "/api/v1.0/metadata", timeout=10)
+        check_equal("model: graph metadata names the unit", sorted(r.json()["models"]), ["model-a"])
+        check_equal("model: /ready", requests.get(ex.base + "/ready", timeout=10).status_code, 200)
+
+    # 2. Transformer then model: meta accumulates through the units.
+    with Executor(node(units["transformer"], "TRANSFORMER", [node(a, "MODEL")])) as ex:
+        r = ex.post("/api/v1.0/predictions", REQUEST)
+        check_equal(
+            "transformer>model: data, requestPath and tags",
+            r.json(),
+            {"data": {"names": ["t:0", "t:1"], "ndarray": [[4, 6]]},
+             "meta": {"requestPath": {"model-a": image("model-a"), "transformer": image("transformer")},
+                      "tags": {"model_factor": 2, "transformer": "addone"}}},
+        )
+
+    # 3. Router choosing child 1: only that child runs; routing is not returned.
+    router = node(units["router-1"], "ROUTER", [node(a, "MODEL"), node(b, "MODEL")])
+    with Executor(router) as ex:
+        r = ex.post("/api/v1.0/predictions", REQUEST)
+        check_equal(
+            "router=1: child 1 answers",
+            r.json(),
+            {"data": {"names": ["t:0", "t:1"], "ndarray": [[3, 6]]},
+             "meta": {"requestPath": {"model-b": image("model-b")}, "tags": {"model_factor": 3}}},
+        )
+        feedback = {
+            "request": REQUEST,
+            "response": {"data": {"ndarray": [[3, 6]]}, "meta": {"routing": {"router-1": 1}}},
+            "reward": 1.0,
+        }
+        r = ex.post("/api/v1.0/feedback", feedback)
+        check_equal("feedback: status", r.status_code, 200)
+        check("feedback: the router's own reply", r.json().get("meta", {}).get("requestPath", {}).get("router-1") == image("router-1"), r.text)
+        check("feedback: routed to child 1", os.path.exists(os.path.join(feedback_dir, "model-b")), os.listdir(feedback_dir))
+        check("feedback: not sent to child 0", not os.path.exists(os.path.join(feedback_dir, "model-a")), os.listdir(feedback_dir))
+
+    # 4. The same router with SELDON_ENABLE_ROUTING_INJECTION.
+    with Executor(router, {"SELDON_ENABLE_ROUTING_INJECTION": "true"}) as ex:
+        r = ex.post("/api/v1.0/predictions", REQUEST)
+        check_equal("router=1 with injection: meta.routing", r.json()["meta"].get("routing"), {"router-1": 1, "model-b": -1})
+
+    # 5. Router -2: the request comes back unchanged.
+    with Executor(node(units["router-m2"], "ROUTER", [node(a, "MODEL"), node(b, "MODEL")])) as ex:
+        body = json.dumps(REQUEST)
+        r = requests.post(ex.base + "/api/v1.0/predictions", data=body, headers={"Content-Type": "application/json"}, timeout=10)
+        check_equal("router=-2: the request is returned", (r.status_code, r.text), (200, body))
+
+    # 6. Router out of range: a clean error (upstream drops the connection).
+    with Executor(node(units["router-9"], "ROUTER", [node(a, "MODEL"), node(b, "MODEL")])) as ex:
+        r = ex.post("/api/v1.0/predictions", REQUEST)
+        check_equal("router=9 (2 children): 500 ENGINE_INVALID_ROUTING", (r.status_code, r.json()["status"]["reason"]), (500, "ENGINE_INVALID_ROUTING"))
+
+    # 7. Combiner over two models.
+    with Executor(node(units["combiner"], "COMBINER", [node(a, "MODEL"), node(b, "MODEL")])) as ex:
+        r = ex.post("/api/v1.0/predictions", REQUEST)
+        check_equal(
+            "combiner: mean, merged requestPath and tags",
+            r.json(),
+            {"data": {"names": ["t:0", "t:1"], "ndarray": [[2.5, 5.0]]},
+             "meta": {"requestPath": {"combiner": image("combiner"), "model-a": image("model-a"), "model-b": image("model-b")},
+                      "tags": {"combiner": "mean", "model_factor": 3}}},
+        )
+
+    # 8. Output transformer over a model.
+    with Executor(node(units["negate"], "OUTPUT_TRANSFORMER", [node(a, "MODEL")])) as ex:
+        r = ex.post("/api/v1.0/predictions", REQUEST)
+        check_equal(
+            "output transformer: negated model output",
+            r.json(),
+            {"data": {"names": ["t:0", "t:1"], "ndarray": [[-2, -4]]},
+             "meta": {"requestPath": {"model-a": image("model-a"), "negate": image("negate")}, "tags": {"model_factor": 2}}},
+        )
+
+    # 9. A unit that is down: 500 with a FAILURE status.
+    down = {"name": "down", "port": free_port()}
+    with Executor(node(down, "MODEL")) as ex:
+        r = ex.post("/api/v1.0/predictions", REQUEST)
+        check_equal("unit down: 500 FAILURE", (r.status_code, r.json()["status"]["status"]), (500, "FAILURE"))
+        check_equal("unit down: /ready is 503", requests.get(ex.base + "/ready", timeout=10).status_code, 503)
+
+    passed = sum(RESULTS)
+    failed = len(RESULTS) - passed
+    print(f"took {time.monotonic() - started:.1f}s")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    try:
+        code = main()
+    finally:
+        # Each unit runs in its own session: SIGINT is gunicorn's quick shutdown, and the group
+        # also holds its workers and its gRPC/metrics servers.
+        for p in PROCESSES:
+            os.killpg(p.pid, signal.SIGINT)
+        for p in PROCESSES:
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+    sys.exit(code)

@@ -1,0 +1,291 @@
+//! `seldon-local component <role>` (hidden): run a built-in component the way its upstream image
+//! runs, with the upstream flags and env, so a container or a test can start it by name.
+//!
+//! This is the only place those flags and variables are read; the components receive a resolved
+//! config, a bound listener and a shutdown future.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result, bail};
+use clap::{Args, Subcommand};
+
+use super::{Context, ExitStatus};
+use crate::components::{executor, proxy};
+use crate::env;
+use crate::http::DEFAULT_BODY_LIMIT;
+use crate::protocol::ProtocolKind;
+
+/// Which component to run.
+#[derive(Debug, Args)]
+pub(crate) struct ComponentArgs {
+    #[command(subcommand)]
+    pub(crate) component: Component,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Component {
+    /// The executor (`seldonio/seldon-core-executor`): serves the predictor's API and walks
+    /// the graph given in `ENGINE_PREDICTOR`.
+    Executor(Box<ExecutorArgs>),
+    /// The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow
+    /// Serving's REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`.
+    #[command(name = "tfserving-proxy")]
+    TfservingProxy(ProxyArgs),
+    /// The pod sandbox: holds the pod's network namespace until SIGTERM or SIGINT.
+    Pause,
+    /// Fetch a model URI into a directory, as the storage-initializer init container does.
+    ///
+    /// SRC is a `modelUri`: `gs://bucket/path`, `s3://bucket/path`,
+    /// `https://<account>.blob.core.windows.net/<container>/path`, rclone `remote:bucket/path`,
+    /// `http(s)://` (archives `.tar`, `.tar.gz`, `.tgz`, `.zip` are unpacked), `file://`, a
+    /// local path or `pvc://claim/path`. Credentials come from the environment as upstream
+    /// reads them: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_ENDPOINT_URL`,
+    /// `S3_ENDPOINT`, `S3_USE_HTTPS`, `GOOGLE_APPLICATION_CREDENTIALS`, `AZ_CLIENT_ID`,
+    /// `AZ_CLIENT_SECRET`, `AZ_TENANT_ID`, `RCLONE_CONFIG_<REMOTE>_*`.
+    ///
+    /// Examples:
+    ///   seldon-local component storage-initializer gs://seldon-models/sklearn/iris /mnt/models
+    ///   seldon-local component storage-initializer --pvc models=/data pvc://models/iris ./m
+    #[command(verbatim_doc_comment)]
+    StorageInitializer(super::component_storage::StorageInitializerArgs),
+}
+
+/// The upstream executor's flags (Go flag names, so operator-made args work unchanged).
+#[derive(Debug, Args)]
+pub(crate) struct ExecutorArgs {
+    /// SeldonDeployment name.
+    #[arg(long)]
+    sdep: String,
+    /// Namespace.
+    #[arg(long)]
+    namespace: String,
+    /// Predictor name.
+    #[arg(long)]
+    predictor: String,
+    /// Single port for REST (1.2.1); overrides `--http_port`.
+    #[arg(long)]
+    port: Option<u16>,
+    /// REST port.
+    #[arg(long = "http_port", default_value_t = 8080)]
+    http_port: u16,
+    /// gRPC port (accepted; gRPC is not served).
+    #[arg(long = "grpc_port", default_value_t = 5000)]
+    grpc_port: u16,
+    /// Protocol: seldon, tensorflow, v2 or kfserving.
+    #[arg(long, default_value = "seldon")]
+    protocol: String,
+    /// Transport: rest (grpc is not supported).
+    #[arg(long, default_value = "rest")]
+    transport: String,
+    /// Path of the Prometheus metrics.
+    #[arg(long = "prometheus_path", default_value = "/metrics")]
+    prometheus_path: String,
+    /// Server type: rpc (kafka is not supported).
+    #[arg(long = "server_type", default_value = "rpc")]
+    server_type: String,
+    /// Check each unit's health endpoint instead of a TCP connect for `/ready`.
+    #[arg(long = "full_health_checks", num_args = 0..=1, default_missing_value = "true", default_value = "false")]
+    full_health_checks: bool,
+    /// Load the predictor from a SeldonDeployment file (not supported; use `ENGINE_PREDICTOR`).
+    #[arg(long)]
+    file: Option<PathBuf>,
+    /// Hostname used in request-log CloudEvents (accepted).
+    #[arg(long)]
+    hostname: Option<String>,
+    /// Request-logger workers (accepted; request logging is not implemented).
+    #[arg(long = "logger_workers")]
+    logger_workers: Option<u32>,
+    /// Request-logger queue size (accepted).
+    #[arg(long = "log_work_buffer_size")]
+    log_work_buffer_size: Option<u64>,
+    /// Request-logger enqueue timeout (accepted).
+    #[arg(long = "log_write_timeout_ms")]
+    log_write_timeout_ms: Option<u64>,
+    /// Graceful shutdown timeout (accepted).
+    #[arg(long = "graceful_timeout")]
+    graceful_timeout: Option<String>,
+    /// Delay before shutdown (accepted).
+    #[arg(long = "shutdown_delay")]
+    shutdown_delay: Option<String>,
+    /// Log level (accepted).
+    #[arg(long = "log_level")]
+    log_level: Option<String>,
+    /// The pod's downward-API annotations file (`seldon.io/rest-timeout` is read from it).
+    #[arg(long, value_name = "FILE", default_value = executor::annotations::DEFAULT_PATH)]
+    annotations: PathBuf,
+    /// Address to listen on (upstream listens on every interface).
+    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    bind: IpAddr,
+    /// Largest request body accepted; bigger ones get 413.
+    #[arg(long = "max_body_bytes", default_value_t = DEFAULT_BODY_LIMIT)]
+    max_body_bytes: usize,
+    /// The predictor spec: base64 of its JSON, as the operator sets it.
+    #[arg(long = "engine_predictor", env = env::ENGINE_PREDICTOR, hide_env_values = true)]
+    engine_predictor: Option<String>,
+    /// Write `meta.routing` into replies when non-empty.
+    #[arg(long, hide = true, env = env::SELDON_ENABLE_ROUTING_INJECTION, default_value = "")]
+    routing_injection: String,
+    /// `Access-Control-Allow-Origin`.
+    #[arg(long, hide = true, env = env::CORS_ALLOWED_ORIGINS)]
+    cors_allowed_origins: Option<String>,
+    /// `Access-Control-Allow-Headers`.
+    #[arg(long, hide = true, env = env::CORS_ALLOWED_HEADERS)]
+    cors_allowed_headers: Option<String>,
+}
+
+/// The tfserving proxy's settings: the upstream env, plus where to listen.
+#[derive(Debug, Args)]
+pub(crate) struct ProxyArgs {
+    /// `PREDICTIVE_UNIT_PARAMETERS`: rest_endpoint, model_name, signature_name, ….
+    #[arg(long, env = env::PREDICTIVE_UNIT_PARAMETERS)]
+    parameters: String,
+    /// `PREDICTIVE_UNIT_HTTP_SERVICE_PORT`.
+    #[arg(long, env = env::PREDICTIVE_UNIT_HTTP_SERVICE_PORT)]
+    http_service_port: Option<String>,
+    /// `PREDICTIVE_UNIT_SERVICE_PORT` (used when the HTTP one is absent, as 1.2.1 sets only it).
+    #[arg(long, env = env::PREDICTIVE_UNIT_SERVICE_PORT)]
+    service_port: Option<String>,
+    /// `PREDICTIVE_UNIT_ID`: the graph node name, for `meta.requestPath`.
+    #[arg(long, env = env::PREDICTIVE_UNIT_ID)]
+    unit_id: Option<String>,
+    /// `PREDICTIVE_UNIT_IMAGE`: the unit's image, for `meta.requestPath` and `/metadata`.
+    #[arg(long, env = env::PREDICTIVE_UNIT_IMAGE)]
+    unit_image: Option<String>,
+    /// Address to listen on (upstream listens on every interface).
+    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    bind: IpAddr,
+    /// Largest request body accepted; bigger ones get 413.
+    #[arg(long = "max_body_bytes", default_value_t = DEFAULT_BODY_LIMIT)]
+    max_body_bytes: usize,
+}
+
+pub(crate) fn run(args: ComponentArgs, ctx: &Context) -> Result<ExitStatus> {
+    let runtime = || {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .context("failed to start the async runtime")
+    };
+    match args.component {
+        Component::Pause => return super::component_pause::run(),
+        Component::StorageInitializer(args) => {
+            return runtime()?.block_on(super::component_storage::run(&args, ctx));
+        }
+        Component::Executor(args) => {
+            let (config, addr) = executor_config(*args, ctx)?;
+            runtime()?.block_on(async move {
+                let listener = bind(addr).await?;
+                executor::run(config, listener, shutdown_signal())
+                    .await
+                    .context("executor failed")
+            })?;
+        }
+        Component::TfservingProxy(args) => {
+            let (config, addr) = proxy_config(args)?;
+            runtime()?.block_on(async move {
+                let listener = bind(addr).await?;
+                proxy::run(config, listener, shutdown_signal())
+                    .await
+                    .context("tfserving proxy failed")
+            })?;
+        }
+    }
+    Ok(ExitStatus::Success)
+}
+
+fn executor_config(args: ExecutorArgs, ctx: &Context) -> Result<(executor::Config, SocketAddr)> {
+    if args.transport != "rest" {
+        bail!(
+            "transport `{}` is not supported by the built-in executor; use `rest`",
+            args.transport
+        );
+    }
+    if args.server_type != "rpc" {
+        bail!(
+            "server type `{}` is not supported by the built-in executor; use `rpc`",
+            args.server_type
+        );
+    }
+    if args.file.is_some() {
+        bail!("`--file` is not supported by the built-in executor; set `ENGINE_PREDICTOR`");
+    }
+    let protocol: ProtocolKind = args.protocol.parse()?;
+    let encoded = args.engine_predictor.context(
+        "`ENGINE_PREDICTOR` is not set; it must hold the base64 JSON of the predictor spec",
+    )?;
+    let predictor = executor::Predictor::from_engine_predictor(&encoded)?;
+    if predictor.name != args.predictor {
+        ctx.printer.warning(format!(
+            "`--predictor {}` differs from the name in `ENGINE_PREDICTOR` (`{}`)",
+            args.predictor, predictor.name
+        ));
+    }
+    let annotations = match std::fs::read_to_string(&args.annotations) {
+        Ok(text) => executor::annotations::parse(&text).with_context(|| {
+            format!(
+                "failed to read annotations from `{}`",
+                args.annotations.display()
+            )
+        })?,
+        // Upstream only logs a missing file; the defaults apply.
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            std::collections::BTreeMap::default()
+        }
+        Err(error) => {
+            return Err(error)
+                .with_context(|| format!("failed to read `{}`", args.annotations.display()));
+        }
+    };
+    let mut config = executor::Config::new(&args.sdep, &args.namespace, predictor, protocol);
+    config.unit_timeout = executor::annotations::unit_timeout(&annotations)?;
+    config.prometheus_path = args.prometheus_path;
+    config.full_health_checks = args.full_health_checks;
+    config.body_limit = args.max_body_bytes;
+    config.routing_injection = !args.routing_injection.is_empty();
+    config.cors = executor::Cors::new(
+        args.cors_allowed_origins.as_deref(),
+        args.cors_allowed_headers.as_deref(),
+    )?;
+    let port = args.port.unwrap_or(args.http_port);
+    Ok((config, SocketAddr::new(args.bind, port)))
+}
+
+fn proxy_config(args: ProxyArgs) -> Result<(proxy::Config, SocketAddr)> {
+    let port = proxy::http_port(
+        args.http_service_port.as_deref(),
+        args.service_port.as_deref(),
+    )?;
+    let mut config =
+        proxy::Config::from_parameters(&args.parameters, args.unit_id, args.unit_image)?;
+    config.body_limit = args.max_body_bytes;
+    Ok((config, SocketAddr::new(args.bind, port)))
+}
+
+async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("failed to listen on `{addr}`"))
+}
+
+/// Resolves on Ctrl-C or SIGTERM (what `docker stop` sends).
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}

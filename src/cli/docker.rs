@@ -1,0 +1,112 @@
+//! What the Docker commands share: the tokio runtime, the connection, the session id and the
+//! rendering of runtime events.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context as _, Result};
+
+use super::Context;
+use crate::env;
+use crate::output::{LayerBars, Printer, init_prefix};
+use crate::runtime::docker::{BollardApi, DockerRuntime};
+use crate::runtime::{Events, ImageSource, RuntimeEvent};
+
+/// The default Docker host.
+const DEFAULT_DOCKER_HOST: &str = "unix:///var/run/docker.sock";
+
+/// Runs a future on a fresh multi-threaded tokio runtime (the only place one is built for
+/// the Docker commands).
+pub(crate) fn block_on<T>(future: impl Future<Output = Result<T>>) -> Result<T> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("failed to start the async runtime")?
+        .block_on(future)
+}
+
+/// `DOCKER_HOST`, or the local socket.
+pub(crate) fn docker_host() -> String {
+    std::env::var(env::DOCKER_HOST)
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| DEFAULT_DOCKER_HOST.to_owned())
+}
+
+/// A Docker runtime whose events are rendered on stderr.
+pub(crate) async fn connect(ctx: &Context) -> Result<DockerRuntime<BollardApi>> {
+    let api = BollardApi::connect(&docker_host()).await?;
+    let binary = std::env::current_exe().ok();
+    Ok(DockerRuntime::with_api(api, renderer(ctx.printer), binary))
+}
+
+/// A fresh session id: time and process id, enough to tell two `up`s apart.
+pub(crate) fn session_id() -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!("{:x}-{:x}", nanos & 0xffff_ffff_ffff, std::process::id())
+}
+
+/// Events → stderr lines and pull bars.
+fn renderer(printer: Printer) -> Events {
+    let bars = Arc::new(LayerBars::new(&printer));
+    Events::new(move |event| match event {
+        RuntimeEvent::Replacing { deployment } => {
+            printer.status(
+                "replacing",
+                format!("`{deployment}`: removing the running one first"),
+            );
+        }
+        RuntimeEvent::BuildingImage { image } => {
+            printer.status("building", format!("`{image}` from this binary"));
+        }
+        RuntimeEvent::ImageChosen {
+            container,
+            image,
+            source,
+            reason,
+        } => {
+            let source = match source {
+                ImageSource::Upstream => "upstream",
+                ImageSource::Builtin => "builtin",
+            };
+            match reason {
+                Some(reason) => printer.status(
+                    "image",
+                    format!("`{container}`: {source} `{image}` ({reason})"),
+                ),
+                None => printer.status("image", format!("`{container}`: {source} `{image}`")),
+            }
+        }
+        RuntimeEvent::Pull {
+            image,
+            layer,
+            status,
+            current,
+            total,
+        } => bars.update(&image, layer.as_deref(), &status, current, total),
+        RuntimeEvent::Created { kind, name } => {
+            printer.note(format!("created {kind} `{name}`"));
+        }
+        RuntimeEvent::InitStarted { container } => {
+            bars.clear();
+            printer.status("init", format!("`{container}`"));
+        }
+        RuntimeEvent::InitLog { container, line } => {
+            printer.line(format!("{}{line}", init_prefix(&container)));
+        }
+        RuntimeEvent::InitDone { container } => {
+            printer.status("done", format!("`{container}`"));
+        }
+        RuntimeEvent::Started { container } => printer.status("started", format!("`{container}`")),
+        RuntimeEvent::Waiting { container, probe } => {
+            printer.status("waiting", format!("for `{container}` ({probe})"));
+        }
+        RuntimeEvent::Ready { container } => printer.status("ready", format!("`{container}`")),
+        RuntimeEvent::Warning { message } => printer.warning(message),
+        RuntimeEvent::Removed { kind, name } => printer.note(format!("removed {kind} `{name}`")),
+    })
+}

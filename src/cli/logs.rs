@@ -1,0 +1,74 @@
+//! `seldon-local logs`: the containers' logs, merged, each line prefixed with its container.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::{Result, bail};
+use futures_util::stream::{self, StreamExt as _};
+
+use super::args::LogsArgs;
+use super::docker::{block_on, connect};
+use super::{Context, ExitStatus};
+use crate::output::log_prefix;
+use crate::runtime::docker::{LogOptions, Selector};
+
+pub(crate) fn run(args: &LogsArgs, ctx: &Context) -> Result<ExitStatus> {
+    let selector = args
+        .name
+        .clone()
+        .map_or(Selector::All, Selector::Deployment);
+    let since = args.since.as_deref().map(parse_since).transpose()?;
+    let options = LogOptions {
+        follow: args.follow,
+        tail: args.tail,
+        since,
+    };
+    block_on(async {
+        let runtime = connect(ctx).await?;
+        let streams = runtime
+            .logs(&selector, args.container.as_deref(), &options)
+            .await?;
+        if streams.is_empty() {
+            match &args.name {
+                Some(name) => bail!("no containers of `{name}` found; is it up?"),
+                None => bail!("no containers found; nothing is up"),
+            }
+        }
+        let width = streams.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+        let tagged = streams.into_iter().enumerate().map(|(i, (name, s))| {
+            let prefix = log_prefix(&name, i, width);
+            s.map(move |line| (prefix.clone(), line))
+        });
+        let mut merged = stream::select_all(tagged);
+        while let Some((prefix, line)) = merged.next().await {
+            let line = line?;
+            ctx.printer.data(&format!("{prefix}{}", line.text));
+        }
+        Ok(ExitStatus::Success)
+    })
+}
+
+/// `90`, `90s`, `10m`, `2h` (ago), or a Unix time (anything larger than a year of seconds).
+fn parse_since(value: &str) -> Result<i64> {
+    let (number, unit) = match value.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&value[..i], Some(c)),
+        _ => (value, None),
+    };
+    let Ok(n) = number.parse::<i64>() else {
+        bail!("`--since {value}`: expected seconds, a duration like `10m`, or a Unix time");
+    };
+    let seconds = match unit {
+        None | Some('s') => n,
+        Some('m') => n * 60,
+        Some('h') => n * 3600,
+        Some('d') => n * 86400,
+        Some(_) => bail!("`--since {value}`: units are s, m, h, d"),
+    };
+    if unit.is_none() && seconds > 365 * 86400 {
+        return Ok(seconds);
+    }
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
+    Ok(i64::try_from(now).unwrap_or(i64::MAX) - seconds)
+}

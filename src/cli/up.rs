@@ -1,0 +1,178 @@
+//! `seldon-local up`: run a SeldonDeployment in Docker, wait until it is ready, print its
+//! endpoints. Ctrl-C or SIGTERM removes what was created and exits 130 or 143.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result, bail};
+use tokio::signal::unix::{SignalKind, signal};
+
+use super::args::{ImagesArg, TableFormat, UpArgs};
+use super::docker::{block_on, connect, session_id};
+use super::pipeline::check;
+use super::{Context, ExitStatus};
+use crate::plan;
+use crate::runtime::{Cancel, ImagePolicy, Running, RuntimeError, UpOptions};
+
+pub(crate) fn run(args: &UpArgs, ctx: &Context) -> Result<ExitStatus> {
+    let mut plans = Vec::new();
+    for checked in check(&args.sdep, ctx)? {
+        match checked.verdict {
+            Ok(validated) => plans.push(
+                plan::build(&validated)
+                    .with_context(|| format!("failed to plan `{}`", checked.name))?,
+            ),
+            Err(violations) => {
+                ctx.printer
+                    .error(format!("{}: {violations}", checked.origin));
+                return Ok(ExitStatus::Failure);
+            }
+        }
+    }
+    if plans.is_empty() {
+        bail!("`{}` holds no SeldonDeployment", args.sdep.file.display());
+    }
+    let base_dir = base_dir(&args.sdep.file)?;
+    let fixed_ports: BTreeMap<(String, u16), u16> = args
+        .publish
+        .iter()
+        .map(|(container, port, host)| ((container.clone(), *port), *host))
+        .collect();
+    let options = UpOptions {
+        session: std::env::var(crate::env::SELDON_LOCAL_SESSION)
+            .ok()
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(session_id),
+        images: match args.images {
+            ImagesArg::Upstream => ImagePolicy::Upstream,
+            ImagesArg::Builtin => ImagePolicy::Builtin,
+            ImagesArg::Auto => ImagePolicy::Auto,
+        },
+        fixed_ports,
+        timeout: Duration::from_secs(args.timeout),
+        base_dir,
+    };
+    block_on(async {
+        let runtime = connect(ctx).await?;
+        let mut terminate =
+            signal(SignalKind::terminate()).context("failed to listen for SIGTERM")?;
+        let mut interrupt =
+            signal(SignalKind::interrupt()).context("failed to listen for SIGINT")?;
+        let mut all = Vec::new();
+        for plan in &plans {
+            let started = Instant::now();
+            let (canceller, cancel) = Cancel::new();
+            let up = runtime.up(plan, &options, &cancel);
+            tokio::pin!(up);
+            let mut signalled = None;
+            let result = loop {
+                tokio::select! {
+                    result = &mut up => break result,
+                    _ = interrupt.recv() => { signalled.get_or_insert(130); canceller.cancel(); }
+                    _ = terminate.recv() => { signalled.get_or_insert(143); canceller.cancel(); }
+                }
+            };
+            match result {
+                Ok(running) => {
+                    ctx.printer.status(
+                        "ready",
+                        format!(
+                            "`{}` in {:.1}s",
+                            running.deployment,
+                            started.elapsed().as_secs_f64()
+                        ),
+                    );
+                    all.push(running);
+                }
+                Err(RuntimeError::Interrupted) => {
+                    ctx.printer.status(
+                        "interrupted",
+                        format!("everything `{}` had created was removed", plan.deployment),
+                    );
+                    return Ok(ExitStatus::Signal(signalled.unwrap_or(130)));
+                }
+                Err(error) => {
+                    return Err(anyhow::Error::new(error)
+                        .context(format!("failed to start deployment `{}`", plan.deployment)));
+                }
+            }
+        }
+        match args.output {
+            TableFormat::Json => {
+                let value = if let [one] = all.as_slice() {
+                    serde_json::to_string_pretty(one)?
+                } else {
+                    serde_json::to_string_pretty(&all)?
+                };
+                ctx.printer.data(&value);
+            }
+            TableFormat::Table => ctx.printer.data(&table(&all)),
+        }
+        Ok(ExitStatus::Success)
+    })
+}
+
+/// Where relative model paths are resolved: the file's directory (the current one for stdin).
+fn base_dir(file: &Path) -> Result<PathBuf> {
+    let cwd = std::env::current_dir().context("failed to read the current directory")?;
+    if file == Path::new("-") {
+        return Ok(cwd);
+    }
+    let parent = file.parent().unwrap_or(Path::new(""));
+    Ok(cwd.join(parent))
+}
+
+/// The endpoints as a table, then the predict command line.
+pub(crate) fn table(running: &[Running]) -> String {
+    let mut rows = vec![[
+        "DEPLOYMENT".to_owned(),
+        "PREDICTOR".to_owned(),
+        "ENDPOINT".to_owned(),
+        "PROTOCOL".to_owned(),
+        "ADDRESS".to_owned(),
+    ]];
+    for deployment in running {
+        for e in &deployment.endpoints {
+            rows.push([
+                deployment.deployment.clone(),
+                e.predictor.clone(),
+                e.name.clone(),
+                e.protocol.clone(),
+                e.address.clone(),
+            ]);
+        }
+    }
+    let mut out = render_rows(&rows);
+    for deployment in running {
+        if let Some(command) = &deployment.predict_command {
+            let _ = writeln!(out, "\npredict `{}`:\n  {command}", deployment.deployment);
+        }
+    }
+    out
+}
+
+/// Left-aligned columns separated by two spaces.
+pub(crate) fn render_rows<const N: usize>(rows: &[[String; N]]) -> String {
+    let mut widths = [0usize; N];
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            widths[i] = widths[i].max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in rows {
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate() {
+            if i + 1 == N {
+                line.push_str(cell);
+            } else {
+                let _ = write!(line, "{cell:w$}  ", w = widths[i]);
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,194 @@
+//! The executor (the "engine" or service orchestrator, image `seldonio/seldon-core-executor`):
+//! serves a predictor's external API and walks its inference graph, calling each unit over REST.
+//!
+//! It takes the graph as the operator hands it over (`ENGINE_PREDICTOR`, see [`Predictor`]) and
+//! adds nothing to payloads: bodies go from unit to unit as bytes. It must not read the
+//! environment or the filesystem itself; `cli` resolves flags, env and the annotations file into
+//! a [`Config`].
+
+pub mod annotations;
+pub mod client;
+pub mod graph;
+pub mod metrics;
+mod server;
+pub mod walk;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::HeaderValue;
+use tokio::net::TcpListener;
+
+pub use graph::{Node, NodeType, Predictor};
+
+use crate::http::{self, HttpError};
+use crate::protocol::ProtocolKind;
+use client::UnitClient;
+use metrics::Metrics;
+use walk::Walker;
+
+/// Default `Access-Control-Allow-Headers` (upstream's `CORS_ALLOWED_HEADERS` default).
+pub const DEFAULT_CORS_HEADERS: &str =
+    "Accept, Accept-Encoding, Authorization, Content-Length, Content-Type, X-CSRF-Token";
+
+/// Why the executor could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecutorError {
+    /// `ENGINE_PREDICTOR` was not base64.
+    #[error("failed to decode `ENGINE_PREDICTOR` as base64")]
+    DecodePredictorBase64(#[source] base64::DecodeError),
+    /// The PredictorSpec JSON did not parse.
+    #[error("failed to parse the predictor spec")]
+    ParsePredictor(#[source] serde_json::Error),
+    /// A graph node was unusable.
+    #[error("{path}: {problem}")]
+    InvalidNode {
+        /// Where in the graph.
+        path: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// A header setting was not a valid header value.
+    #[error("invalid header value for `{name}`")]
+    InvalidHeader {
+        /// The setting.
+        name: &'static str,
+    },
+    /// The HTTP client could not be built.
+    #[error("failed to build the HTTP client")]
+    Client(#[source] reqwest::Error),
+    /// The server stopped with an error.
+    #[error(transparent)]
+    Serve(#[from] HttpError),
+}
+
+/// CORS response headers (`CORS_ALLOWED_ORIGINS`, `CORS_ALLOWED_HEADERS` upstream).
+#[derive(Debug, Clone)]
+pub struct Cors {
+    /// `Access-Control-Allow-Origin`.
+    pub allowed_origins: HeaderValue,
+    /// `Access-Control-Allow-Headers`.
+    pub allowed_headers: HeaderValue,
+}
+
+impl Cors {
+    /// CORS headers from the two settings, defaulting like upstream when absent.
+    pub fn new(origins: Option<&str>, headers: Option<&str>) -> Result<Self, ExecutorError> {
+        let value = |v: &str, name| {
+            HeaderValue::try_from(v).map_err(|_| ExecutorError::InvalidHeader { name })
+        };
+        Ok(Self {
+            allowed_origins: value(origins.unwrap_or("*"), "CORS_ALLOWED_ORIGINS")?,
+            allowed_headers: value(
+                headers.unwrap_or(DEFAULT_CORS_HEADERS),
+                "CORS_ALLOWED_HEADERS",
+            )?,
+        })
+    }
+}
+
+impl Default for Cors {
+    fn default() -> Self {
+        Self {
+            allowed_origins: HeaderValue::from_static("*"),
+            allowed_headers: HeaderValue::from_static(DEFAULT_CORS_HEADERS),
+        }
+    }
+}
+
+/// Everything the executor needs, resolved by the caller.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `--sdep`.
+    pub deployment: String,
+    /// `--namespace`.
+    pub namespace: String,
+    /// The predictor and its graph.
+    pub predictor: Predictor,
+    /// `--protocol`.
+    pub protocol: ProtocolKind,
+    /// `--prometheus_path`.
+    pub prometheus_path: String,
+    /// Cap on request bodies (and on unit replies); bigger requests get 413.
+    pub body_limit: usize,
+    /// Timeout of each unit call.
+    pub unit_timeout: Duration,
+    /// `--full_health_checks`.
+    pub full_health_checks: bool,
+    /// `SELDON_ENABLE_ROUTING_INJECTION` is set.
+    pub routing_injection: bool,
+    /// CORS headers.
+    pub cors: Cors,
+}
+
+impl Config {
+    /// A config with upstream's defaults around a predictor.
+    #[must_use]
+    pub fn new(
+        deployment: &str,
+        namespace: &str,
+        predictor: Predictor,
+        protocol: ProtocolKind,
+    ) -> Self {
+        Self {
+            deployment: deployment.to_owned(),
+            namespace: namespace.to_owned(),
+            predictor,
+            protocol,
+            prometheus_path: "/metrics".to_owned(),
+            body_limit: http::DEFAULT_BODY_LIMIT,
+            unit_timeout: annotations::DEFAULT_UNIT_TIMEOUT,
+            full_health_checks: false,
+            routing_injection: false,
+            cors: Cors::default(),
+        }
+    }
+}
+
+/// Shared state of a running executor.
+#[derive(Debug)]
+pub struct State {
+    config: Config,
+    walker: Walker,
+    metrics: Arc<Metrics>,
+}
+
+impl State {
+    /// Builds the client and metrics for a config.
+    pub fn new(config: Config) -> Result<Self, ExecutorError> {
+        let metrics = Arc::new(Metrics::new(
+            &config.deployment,
+            &config.predictor.name,
+            &config.predictor.version,
+        ));
+        let client = UnitClient::new(config.unit_timeout, config.body_limit, Arc::clone(&metrics))
+            .map_err(ExecutorError::Client)?;
+        let walker = Walker {
+            client,
+            protocol: config.protocol,
+            routing_injection: config.routing_injection,
+        };
+        Ok(Self {
+            config,
+            walker,
+            metrics,
+        })
+    }
+}
+
+/// The executor's HTTP routes.
+pub fn router(state: Arc<State>) -> Router {
+    Router::new().fallback(server::dispatch).with_state(state)
+}
+
+/// Serves the executor on `listener` until `shutdown` resolves.
+pub async fn run<F>(config: Config, listener: TcpListener, shutdown: F) -> Result<(), ExecutorError>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    let state = Arc::new(State::new(config)?);
+    http::serve(listener, router(state), shutdown).await?;
+    Ok(())
+}

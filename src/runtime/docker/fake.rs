@@ -1,0 +1,348 @@
+//! A fake Docker daemon for orchestration tests: records every call, keeps labelled objects,
+//! and fails on demand.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+
+use futures_util::stream::{self, BoxStream, StreamExt as _};
+
+use super::api::{
+    ContainerState, ContainerSummary, DockerApi, DockerError, Labelled, Listing, LogLine,
+    LogOptions, PullProgress,
+};
+use super::labels::Selector;
+use super::spec::{ContainerSpec, NetworkCreateRequest, VolumeCreateRequest};
+
+#[derive(Debug, Default)]
+struct State {
+    calls: Vec<String>,
+    images: BTreeMap<String, BTreeMap<String, String>>,
+    networks: BTreeMap<String, BTreeMap<String, String>>,
+    volumes: BTreeMap<String, BTreeMap<String, String>>,
+    containers: BTreeMap<String, (BTreeMap<String, String>, bool)>,
+    bodies: BTreeMap<String, ContainerSpec>,
+    fail: Vec<String>,
+    exit_codes: HashMap<String, i64>,
+    logs: HashMap<String, Vec<String>>,
+    pullable: Vec<String>,
+    block_wait: bool,
+}
+
+/// Records calls as `verb name` strings.
+#[derive(Debug, Default)]
+pub(crate) struct FakeDocker {
+    state: Mutex<State>,
+}
+
+fn labels_of(map: Option<&HashMap<String, String>>) -> BTreeMap<String, String> {
+    map.map(|m| m.clone().into_iter().collect())
+        .unwrap_or_default()
+}
+
+impl FakeDocker {
+    /// A daemon that has these images.
+    pub(crate) fn with_images(images: &[&str]) -> Self {
+        let fake = Self::default();
+        {
+            let mut state = fake.state.lock().unwrap();
+            for image in images {
+                state.images.insert((*image).to_owned(), BTreeMap::new());
+            }
+        }
+        fake
+    }
+
+    /// The call `verb name` fails with a server error.
+    pub(crate) fn fail_on(&self, call: &str) {
+        self.state.lock().unwrap().fail.push(call.to_owned());
+    }
+
+    /// This container exits with `code`, having printed `lines`.
+    pub(crate) fn exits(&self, container: &str, code: i64, lines: &[&str]) {
+        let mut state = self.state.lock().unwrap();
+        state.exit_codes.insert(container.to_owned(), code);
+        state.logs.insert(
+            container.to_owned(),
+            lines.iter().map(|l| (*l).to_owned()).collect(),
+        );
+    }
+
+    /// Pulls of this image succeed.
+    pub(crate) fn pullable(&self, image: &str) {
+        self.state.lock().unwrap().pullable.push(image.to_owned());
+    }
+
+    /// `wait_container` never returns.
+    pub(crate) fn block_wait(&self) {
+        self.state.lock().unwrap().block_wait = true;
+    }
+
+    /// A foreign (unlabelled or other-tool) container, network and volume.
+    pub(crate) fn add_foreign(&self, name: &str, labels: BTreeMap<String, String>) {
+        let mut state = self.state.lock().unwrap();
+        state
+            .containers
+            .insert(name.to_owned(), (labels.clone(), true));
+        state.networks.insert(name.to_owned(), labels.clone());
+        state.volumes.insert(name.to_owned(), labels);
+    }
+
+    pub(crate) fn calls(&self) -> Vec<String> {
+        self.state.lock().unwrap().calls.clone()
+    }
+
+    pub(crate) fn body(&self, container: &str) -> Option<ContainerSpec> {
+        self.state.lock().unwrap().bodies.get(container).cloned()
+    }
+
+    /// Names of every object left: containers, networks, volumes.
+    pub(crate) fn objects(&self) -> Vec<String> {
+        let state = self.state.lock().unwrap();
+        state
+            .containers
+            .keys()
+            .map(|n| format!("container {n}"))
+            .chain(state.networks.keys().map(|n| format!("network {n}")))
+            .chain(state.volumes.keys().map(|n| format!("volume {n}")))
+            .collect()
+    }
+
+    fn record(&self, call: &str) -> Result<(), DockerError> {
+        let mut state = self.state.lock().unwrap();
+        state.calls.push(call.to_owned());
+        if state.fail.iter().any(|f| f == call) {
+            let (verb, name) = call.split_once(' ').unwrap_or((call, ""));
+            let source = DockerError::server(500, "injected failure");
+            let name = name.to_owned();
+            return Err(match verb {
+                "create_container" => DockerError::CreateContainer { name, source },
+                "start_container" => DockerError::StartContainer { name, source },
+                "create_volume" => DockerError::CreateVolume { name, source },
+                "create_network" => DockerError::CreateNetwork { name, source },
+                _ => DockerError::InspectContainer { name, source },
+            });
+        }
+        Ok(())
+    }
+}
+
+impl DockerApi for FakeDocker {
+    async fn ping(&self) -> Result<(), DockerError> {
+        self.record("ping")
+    }
+
+    async fn image_labels(
+        &self,
+        image: &str,
+    ) -> Result<Option<BTreeMap<String, String>>, DockerError> {
+        self.record(&format!("image_labels {image}"))?;
+        Ok(self.state.lock().unwrap().images.get(image).cloned())
+    }
+
+    async fn pull_image(
+        &self,
+        image: &str,
+        progress: &(dyn Fn(PullProgress) + Send + Sync),
+    ) -> Result<(), DockerError> {
+        self.record(&format!("pull_image {image}"))?;
+        let ok = self
+            .state
+            .lock()
+            .unwrap()
+            .pullable
+            .iter()
+            .any(|i| i == image);
+        if !ok {
+            return Err(DockerError::PullImage {
+                image: image.to_owned(),
+                source: DockerError::server(500, "no such host"),
+            });
+        }
+        progress(PullProgress {
+            layer: Some("l1".to_owned()),
+            status: "Pull complete".to_owned(),
+            current: None,
+            total: None,
+        });
+        self.state
+            .lock()
+            .unwrap()
+            .images
+            .insert(image.to_owned(), BTreeMap::new());
+        Ok(())
+    }
+
+    async fn import_image(
+        &self,
+        image: &str,
+        _rootfs: Vec<u8>,
+        _changes: Vec<String>,
+    ) -> Result<(), DockerError> {
+        self.record(&format!("import_image {image}"))?;
+        self.state
+            .lock()
+            .unwrap()
+            .images
+            .insert(image.to_owned(), BTreeMap::new());
+        Ok(())
+    }
+
+    async fn create_network(&self, body: NetworkCreateRequest) -> Result<(), DockerError> {
+        self.record(&format!("create_network {}", body.name))?;
+        self.state
+            .lock()
+            .unwrap()
+            .networks
+            .insert(body.name.clone(), labels_of(body.labels.as_ref()));
+        Ok(())
+    }
+
+    async fn create_volume(
+        &self,
+        name: &str,
+        body: VolumeCreateRequest,
+    ) -> Result<(), DockerError> {
+        self.record(&format!("create_volume {name}"))?;
+        self.state
+            .lock()
+            .unwrap()
+            .volumes
+            .insert(name.to_owned(), labels_of(body.labels.as_ref()));
+        Ok(())
+    }
+
+    async fn create_container(&self, spec: &ContainerSpec) -> Result<(), DockerError> {
+        self.record(&format!("create_container {}", spec.name))?;
+        let mut state = self.state.lock().unwrap();
+        state.containers.insert(
+            spec.name.clone(),
+            (labels_of(spec.body.labels.as_ref()), false),
+        );
+        state.bodies.insert(spec.name.clone(), spec.clone());
+        Ok(())
+    }
+
+    async fn start_container(&self, name: &str) -> Result<(), DockerError> {
+        self.record(&format!("start_container {name}"))?;
+        if let Some(c) = self.state.lock().unwrap().containers.get_mut(name) {
+            c.1 = true;
+        }
+        Ok(())
+    }
+
+    async fn upload(&self, name: &str, path: &str, _tar: Vec<u8>) -> Result<(), DockerError> {
+        self.record(&format!("upload {name}:{path}"))
+    }
+
+    async fn wait_container(&self, name: &str) -> Result<i64, DockerError> {
+        self.record(&format!("wait_container {name}"))?;
+        let (block, code) = {
+            let state = self.state.lock().unwrap();
+            (
+                state.block_wait,
+                state.exit_codes.get(name).copied().unwrap_or(0),
+            )
+        };
+        if block {
+            std::future::pending::<()>().await;
+        }
+        Ok(code)
+    }
+
+    async fn inspect_container(&self, name: &str) -> Result<ContainerState, DockerError> {
+        self.record(&format!("inspect_container {name}"))?;
+        let state = self.state.lock().unwrap();
+        let Some((_, running)) = state.containers.get(name) else {
+            return Err(DockerError::InspectContainer {
+                name: name.to_owned(),
+                source: DockerError::server(404, "no such container"),
+            });
+        };
+        let ports = state
+            .bodies
+            .get(name)
+            .and_then(|s| s.body.exposed_ports.clone())
+            .unwrap_or_default();
+        Ok(ContainerState {
+            running: *running,
+            status: if *running { "running" } else { "created" }.to_owned(),
+            exit_code: None,
+            restart_count: 0,
+            // Port 1 on 127.0.0.1: nothing listens, so probes fail fast.
+            host_ports: ports
+                .iter()
+                .filter_map(|p| p.split('/').next()?.parse().ok())
+                .map(|p| (p, 1))
+                .collect(),
+        })
+    }
+
+    async fn list(&self, selector: &Selector) -> Result<Listing, DockerError> {
+        self.record("list")?;
+        let state = self.state.lock().unwrap();
+        let labelled = |map: &BTreeMap<String, BTreeMap<String, String>>| {
+            map.iter()
+                .filter(|(_, l)| selector.matches(l))
+                .map(|(name, labels)| Labelled {
+                    name: name.clone(),
+                    labels: labels.clone(),
+                })
+                .collect::<Vec<_>>()
+        };
+        Ok(Listing {
+            containers: state
+                .containers
+                .iter()
+                .filter(|(_, (l, _))| selector.matches(l))
+                .map(|(name, (labels, running))| ContainerSummary {
+                    name: name.clone(),
+                    labels: labels.clone(),
+                    state: if *running { "running" } else { "created" }.to_owned(),
+                    status: String::new(),
+                })
+                .collect(),
+            networks: labelled(&state.networks),
+            volumes: labelled(&state.volumes),
+        })
+    }
+
+    async fn remove_container(&self, name: &str) -> Result<(), DockerError> {
+        self.record(&format!("remove_container {name}"))?;
+        self.state.lock().unwrap().containers.remove(name);
+        Ok(())
+    }
+
+    async fn remove_network(&self, name: &str) -> Result<(), DockerError> {
+        self.record(&format!("remove_network {name}"))?;
+        self.state.lock().unwrap().networks.remove(name);
+        Ok(())
+    }
+
+    async fn remove_volume(&self, name: &str) -> Result<(), DockerError> {
+        self.record(&format!("remove_volume {name}"))?;
+        self.state.lock().unwrap().volumes.remove(name);
+        Ok(())
+    }
+
+    fn logs(
+        &self,
+        name: &str,
+        _options: &LogOptions,
+    ) -> BoxStream<'static, Result<LogLine, DockerError>> {
+        let lines = self
+            .state
+            .lock()
+            .unwrap()
+            .logs
+            .get(name)
+            .cloned()
+            .unwrap_or_default();
+        stream::iter(lines.into_iter().map(|text| {
+            Ok(LogLine {
+                stderr: false,
+                text,
+            })
+        }))
+        .boxed()
+    }
+}

@@ -1,0 +1,870 @@
+//! The Docker runtime: runs a plan's pods as Docker containers, faithfully.
+//!
+//! Order: images (seldon-local's own built on demand; upstream ones pulled when missing) →
+//! the deployment's network → per pod: named volumes, the sandbox (network namespace, ports,
+//! DNS aliases; volumes opened and the downward-API file written through it), init containers
+//! one by one to completion, then the containers → readiness probes, polled until a deadline.
+//! Any failure, or a [`Cancel`], removes everything this session created (found by its
+//! label) before the error is returned. `ps`, `logs` and `down` find everything by label.
+//!
+//! Bodies come from [`spec`] (pure); Docker is reached only through [`DockerApi`].
+
+pub mod api;
+#[cfg(test)]
+mod fake;
+pub mod image;
+pub mod labels;
+pub mod spec;
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use futures_util::stream::{BoxStream, StreamExt as _};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::time::Instant;
+
+pub use api::{BollardApi, ContainerState, DockerApi, DockerError, LogLine, LogOptions};
+pub use labels::Selector;
+
+use super::{
+    Cancel, Events, ImagePolicy, ImageSource, Running, RuntimeError, RuntimeEvent, UpOptions,
+    builtin_component,
+};
+use crate::plan::{self, Plan, ProbeAction, Role};
+use spec::{Bind, Image, Kind, PodContext};
+
+/// How many log lines an error shows.
+const LOG_TAIL: usize = 20;
+/// How often probes are polled.
+const POLL: Duration = Duration::from_millis(250);
+
+/// A Docker runtime over some [`DockerApi`].
+#[derive(Debug)]
+pub struct DockerRuntime<A> {
+    api: A,
+    events: Events,
+    /// The binary seldon-local's image is built from (`None`: never build).
+    binary: Option<PathBuf>,
+}
+
+/// What `down` removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Removed {
+    /// Deployments concerned.
+    pub deployments: Vec<String>,
+    /// Containers removed (sandboxes included).
+    pub containers: usize,
+    /// Networks removed.
+    pub networks: usize,
+    /// Volumes removed.
+    pub volumes: usize,
+}
+
+/// One row of `ps`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PsRow {
+    /// The deployment.
+    pub deployment: String,
+    /// The pod.
+    pub pod: String,
+    /// The container's name in the pod (`sandbox` for the sandbox).
+    pub container: String,
+    /// `sandbox`, `init` or `container`.
+    pub kind: String,
+    /// The role.
+    pub role: String,
+    /// Docker's state word.
+    pub state: String,
+    /// Docker's status text.
+    pub status: String,
+    /// `ready`, `not ready` or `-` (no readiness probe, or not running).
+    pub health: String,
+    /// Published ports: container port → 127.0.0.1 host port.
+    pub ports: Vec<(u16, u16)>,
+}
+
+impl<A: DockerApi> DockerRuntime<A> {
+    /// A runtime reporting to `events`; `binary` is what seldon-local's image is built from.
+    pub fn with_api(api: A, events: Events, binary: Option<PathBuf>) -> Self {
+        Self {
+            api,
+            events,
+            binary,
+        }
+    }
+
+    /// The API (for tests).
+    pub fn api(&self) -> &A {
+        &self.api
+    }
+
+    fn emit(&self, event: RuntimeEvent) {
+        self.events.emit(event);
+    }
+
+    /// Builds seldon-local's image from the binary unless an image of that binary exists.
+    /// Returns the tag and whether it was (re)built.
+    pub async fn ensure_image(&self, force: bool) -> Result<(String, bool), RuntimeError> {
+        let tag = image::builtin_tag();
+        let labels = self.api.image_labels(&tag).await?;
+        let Some(binary) = &self.binary else {
+            return match labels {
+                Some(_) => Ok((tag, false)),
+                None => Err(RuntimeError::Unsupported(format!(
+                    "image `{tag}` is missing and there is no binary to build it from"
+                ))),
+            };
+        };
+        if !force && let Some(labels) = &labels {
+            let fingerprint = image::fingerprint(binary)?;
+            if labels.get(labels::BINARY) == Some(&fingerprint) {
+                return Ok((tag, false));
+            }
+        }
+        self.emit(RuntimeEvent::BuildingImage { image: tag.clone() });
+        let rootfs = image::rootfs(binary)?;
+        let changes = rootfs.changes();
+        self.api.import_image(&tag, rootfs.tar, changes).await?;
+        Ok((tag, true))
+    }
+
+    /// Runs the plan and waits until it is ready. Replaces an earlier run of the deployment.
+    /// On failure or cancellation, removes everything created so far.
+    pub async fn up(
+        &self,
+        plan: &Plan,
+        options: &UpOptions,
+        cancel: &Cancel,
+    ) -> Result<Running, RuntimeError> {
+        self.api.ping().await?;
+        let existing = self
+            .api
+            .list(&Selector::Deployment(plan.deployment.clone()))
+            .await?;
+        if !is_empty(&existing) {
+            self.emit(RuntimeEvent::Replacing {
+                deployment: plan.deployment.clone(),
+            });
+            self.remove_listing(&existing).await?;
+        }
+        let result = self.create(plan, options, cancel).await;
+        if result.is_err() {
+            // Roll back: everything of this session, found by its label.
+            if let Err(error) = self.down(&Selector::Session(options.session.clone())).await {
+                self.emit(RuntimeEvent::Warning {
+                    message: format!("cleanup after the failure was incomplete: {error}"),
+                });
+            }
+        }
+        result
+    }
+
+    async fn create(
+        &self,
+        plan: &Plan,
+        options: &UpOptions,
+        cancel: &Cancel,
+    ) -> Result<Running, RuntimeError> {
+        let (builtin, _) = self.ensure_image(false).await?;
+        let images = self.choose_images(plan, options.images, &builtin).await?;
+        // Local model paths are checked before anything is created.
+        for container in plan.pods.iter().flat_map(|p| &p.init_containers) {
+            with_local_model(container, &options.base_dir)?;
+        }
+        check(cancel)?;
+        let deadline = Instant::now() + options.timeout;
+        let network = spec::network(&plan.deployment, &plan.namespace, &options.session);
+        let network_name = network.name.clone();
+        self.api.create_network(network).await?;
+        self.emit(RuntimeEvent::Created {
+            kind: "network",
+            name: network_name,
+        });
+        let mut created_volumes: Vec<String> = Vec::new();
+        for pod in &plan.pods {
+            check(cancel)?;
+            let ctx = PodContext {
+                deployment: &plan.deployment,
+                namespace: &plan.namespace,
+                session: &options.session,
+                builtin_image: &builtin,
+                pod,
+                aliases: aliases_of(plan, &pod.name),
+                fixed_ports: &options.fixed_ports,
+            };
+            for (name, body) in spec::volumes(&ctx) {
+                if created_volumes.contains(&name) {
+                    continue;
+                }
+                self.api.create_volume(&name, body).await?;
+                self.emit(RuntimeEvent::Created {
+                    kind: "volume",
+                    name: name.clone(),
+                });
+                created_volumes.push(name);
+            }
+            let sandbox = spec::sandbox(&ctx);
+            self.api.create_container(&sandbox).await?;
+            self.api.start_container(&sandbox.name).await?;
+            self.api
+                .upload(
+                    &sandbox.name,
+                    spec::VOLUMES_DIR,
+                    spec::volume_setup_tar(pod),
+                )
+                .await?;
+            self.emit(RuntimeEvent::Created {
+                kind: "sandbox",
+                name: sandbox.name.clone(),
+            });
+            for container in &pod.init_containers {
+                let (container, binds) = with_local_model(container, &options.base_dir)?;
+                let image = image_for(&images, &pod.name, &container.name);
+                let spec = spec::container(&ctx, &container, Kind::Init, image, &binds);
+                self.run_init(&container.name, &spec, deadline, options.timeout, cancel)
+                    .await?;
+            }
+            for container in &pod.containers {
+                let image = image_for(&images, &pod.name, &container.name);
+                let spec = spec::container(&ctx, container, Kind::Main, image, &[]);
+                for message in &spec.warnings {
+                    self.emit(RuntimeEvent::Warning {
+                        message: message.clone(),
+                    });
+                }
+                self.api.create_container(&spec).await?;
+                self.api.start_container(&spec.name).await?;
+                self.emit(RuntimeEvent::Started {
+                    container: spec.name.clone(),
+                });
+            }
+        }
+        let mut host_ports = BTreeMap::new();
+        for pod in &plan.pods {
+            let state = self
+                .api
+                .inspect_container(&spec::sandbox_name(&pod.name))
+                .await?;
+            for (container, port) in spec::published_ports(pod) {
+                if let Some(host) = state.host_ports.get(&port) {
+                    host_ports.insert((container, port), *host);
+                }
+            }
+            for container in &pod.containers {
+                self.wait_ready(pod, container, &state, deadline, options.timeout, cancel)
+                    .await?;
+            }
+        }
+        let endpoints = super::endpoints(plan, &host_ports);
+        Ok(Running {
+            deployment: plan.deployment.clone(),
+            session: options.session.clone(),
+            predict_command: super::predict_command(plan, &endpoints),
+            endpoints,
+        })
+    }
+
+    async fn choose_images(
+        &self,
+        plan: &Plan,
+        policy: ImagePolicy,
+        builtin: &str,
+    ) -> Result<HashMap<(String, String), Image>, RuntimeError> {
+        let mut available: HashMap<String, bool> = HashMap::new();
+        let mut out = HashMap::new();
+        for pod in &plan.pods {
+            for container in pod.all_containers() {
+                let component = builtin_component(&container.role);
+                let upstream = container.image.clone();
+                let (image, reason) = match (policy, component) {
+                    (ImagePolicy::Builtin, Some(component)) => (
+                        Image::Builtin {
+                            image: builtin.to_owned(),
+                            component,
+                        },
+                        None,
+                    ),
+                    (ImagePolicy::Auto, Some(component)) => {
+                        if self.try_image(&upstream, &mut available).await {
+                            (Image::Upstream(upstream), None)
+                        } else {
+                            (
+                                Image::Builtin {
+                                    image: builtin.to_owned(),
+                                    component,
+                                },
+                                Some(format!(
+                                    "`{upstream}` is not present and could not be pulled"
+                                )),
+                            )
+                        }
+                    }
+                    _ => {
+                        self.require_image(&upstream, &mut available).await?;
+                        (Image::Upstream(upstream), None)
+                    }
+                };
+                self.emit(RuntimeEvent::ImageChosen {
+                    container: spec::container_name(&pod.name, &container.name),
+                    image: image.reference().to_owned(),
+                    source: match image {
+                        Image::Upstream(_) => ImageSource::Upstream,
+                        Image::Builtin { .. } => ImageSource::Builtin,
+                    },
+                    reason,
+                });
+                out.insert((pod.name.clone(), container.name.clone()), image);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether the image is present or could be pulled (auto policy).
+    async fn try_image(&self, image: &str, available: &mut HashMap<String, bool>) -> bool {
+        if let Some(known) = available.get(image) {
+            return *known;
+        }
+        let ok = self.require_image(image, available).await.is_ok();
+        available.insert(image.to_owned(), ok);
+        ok
+    }
+
+    async fn require_image(
+        &self,
+        image: &str,
+        available: &mut HashMap<String, bool>,
+    ) -> Result<(), RuntimeError> {
+        if available.get(image) == Some(&true) {
+            return Ok(());
+        }
+        if self.api.image_labels(image).await?.is_none() {
+            let events = self.events.clone();
+            let name = image.to_owned();
+            let progress = move |p: api::PullProgress| {
+                events.emit(RuntimeEvent::Pull {
+                    image: name.clone(),
+                    layer: p.layer,
+                    status: p.status,
+                    current: p.current,
+                    total: p.total,
+                });
+            };
+            self.api.pull_image(image, &progress).await?;
+        }
+        available.insert(image.to_owned(), true);
+        Ok(())
+    }
+
+    async fn run_init(
+        &self,
+        container: &str,
+        spec: &spec::ContainerSpec,
+        deadline: Instant,
+        timeout: Duration,
+        cancel: &Cancel,
+    ) -> Result<(), RuntimeError> {
+        for message in &spec.warnings {
+            self.emit(RuntimeEvent::Warning {
+                message: message.clone(),
+            });
+        }
+        self.api.create_container(spec).await?;
+        self.api.start_container(&spec.name).await?;
+        self.emit(RuntimeEvent::InitStarted {
+            container: spec.name.clone(),
+        });
+        let mut last: VecDeque<String> = VecDeque::new();
+        let mut logs = self.api.logs(
+            &spec.name,
+            &LogOptions {
+                follow: true,
+                ..LogOptions::default()
+            },
+        );
+        let wait = self.api.wait_container(&spec.name);
+        tokio::pin!(wait);
+        let mut logs_done = false;
+        let code = loop {
+            tokio::select! {
+                code = &mut wait => break code?,
+                line = logs.next(), if !logs_done => match line {
+                    Some(Ok(line)) => {
+                        remember(&mut last, &line.text);
+                        self.emit(RuntimeEvent::InitLog { container: container.to_owned(), line: line.text });
+                    }
+                    _ => logs_done = true,
+                },
+                () = cancel.cancelled() => return Err(RuntimeError::Interrupted),
+                () = tokio::time::sleep_until(deadline) => {
+                    return Err(RuntimeError::Timeout {
+                        what: format!("init container `{container}` to finish"),
+                        after: timeout,
+                        logs: last.into_iter().collect(),
+                    });
+                }
+            }
+        };
+        // Lines still buffered after the exit.
+        while !logs_done {
+            match tokio::time::timeout(Duration::from_secs(2), logs.next()).await {
+                Ok(Some(Ok(line))) => {
+                    remember(&mut last, &line.text);
+                    self.emit(RuntimeEvent::InitLog {
+                        container: container.to_owned(),
+                        line: line.text,
+                    });
+                }
+                _ => logs_done = true,
+            }
+        }
+        if code != 0 {
+            return Err(RuntimeError::InitFailed {
+                container: container.to_owned(),
+                code,
+                logs: last.into_iter().collect(),
+            });
+        }
+        self.emit(RuntimeEvent::InitDone {
+            container: spec.name.clone(),
+        });
+        Ok(())
+    }
+
+    async fn wait_ready(
+        &self,
+        pod: &plan::Pod,
+        container: &plan::Container,
+        sandbox: &ContainerState,
+        deadline: Instant,
+        timeout: Duration,
+        cancel: &Cancel,
+    ) -> Result<(), RuntimeError> {
+        let name = spec::container_name(&pod.name, &container.name);
+        let Some(probe) = &container.readiness else {
+            return Ok(());
+        };
+        let check = match &probe.action {
+            ProbeAction::Http { path, port, .. } => sandbox
+                .host_ports
+                .get(port)
+                .map(|host| Check::Http(*host, path.clone())),
+            ProbeAction::Tcp { port } => sandbox.host_ports.get(port).map(|host| Check::Tcp(*host)),
+            ProbeAction::Exec { command } => {
+                self.emit(RuntimeEvent::Warning {
+                    message: format!(
+                        "container `{name}`: exec readiness probe `{}` is not checked",
+                        command.join(" ")
+                    ),
+                });
+                return Ok(());
+            }
+            ProbeAction::Unsupported { reason } => {
+                self.emit(RuntimeEvent::Warning {
+                    message: format!("container `{name}`: readiness probe not checked: {reason}"),
+                });
+                return Ok(());
+            }
+        };
+        let Some(check) = check else {
+            return Ok(());
+        };
+        self.emit(RuntimeEvent::Waiting {
+            container: name.clone(),
+            probe: describe_probe(&probe.action),
+        });
+        let attempt_timeout = Duration::from_secs(u64::from(probe.timeout_seconds.clamp(1, 5)));
+        loop {
+            if check.passes(attempt_timeout).await {
+                self.emit(RuntimeEvent::Ready {
+                    container: name.clone(),
+                });
+                return Ok(());
+            }
+            tokio::select! {
+                () = tokio::time::sleep(POLL) => {}
+                () = cancel.cancelled() => return Err(RuntimeError::Interrupted),
+            }
+            if Instant::now() >= deadline {
+                let logs = self.tail(&name).await;
+                let state = self.api.inspect_container(&name).await.ok();
+                let how = state.map_or_else(String::new, |s| {
+                    if s.running {
+                        String::new()
+                    } else {
+                        format!(
+                            " (it is {}, exit code {}, {} restarts)",
+                            s.status,
+                            s.exit_code.unwrap_or_default(),
+                            s.restart_count
+                        )
+                    }
+                });
+                return Err(RuntimeError::Timeout {
+                    what: format!(
+                        "container `{}` to be ready ({}){how}",
+                        container.name,
+                        describe_probe(&probe.action)
+                    ),
+                    after: timeout,
+                    logs,
+                });
+            }
+        }
+    }
+
+    async fn tail(&self, name: &str) -> Vec<String> {
+        let mut stream = self.api.logs(
+            name,
+            &LogOptions {
+                follow: false,
+                tail: Some(LOG_TAIL as u64),
+                since: None,
+            },
+        );
+        let mut out = VecDeque::new();
+        while let Ok(Some(Ok(line))) =
+            tokio::time::timeout(Duration::from_secs(2), stream.next()).await
+        {
+            remember(&mut out, &line.text);
+        }
+        out.into_iter().collect()
+    }
+
+    /// Removes everything the selector matches (containers, then networks, then volumes).
+    /// Idempotent: nothing there is not an error.
+    pub async fn down(&self, selector: &Selector) -> Result<Removed, RuntimeError> {
+        let listing = self.api.list(selector).await?;
+        self.remove_listing(&listing).await
+    }
+
+    async fn remove_listing(&self, listing: &api::Listing) -> Result<Removed, RuntimeError> {
+        let mut removed = Removed::default();
+        let mut first_error: Option<DockerError> = None;
+        let mut deployments: Vec<String> = Vec::new();
+        let mut note = |labels: &BTreeMap<String, String>| {
+            if let Some(d) = labels.get(labels::DEPLOYMENT)
+                && !deployments.contains(d)
+            {
+                deployments.push(d.clone());
+            }
+        };
+        // Containers that joined a sandbox go before the sandboxes.
+        let (sandboxes, others): (Vec<_>, Vec<_>) = listing
+            .containers
+            .iter()
+            .partition(|c| c.labels.get(labels::KIND).map(String::as_str) == Some("sandbox"));
+        for container in others.into_iter().chain(sandboxes) {
+            note(&container.labels);
+            match self.api.remove_container(&container.name).await {
+                Ok(()) => {
+                    removed.containers += 1;
+                    self.emit(RuntimeEvent::Removed {
+                        kind: "container",
+                        name: container.name.clone(),
+                    });
+                }
+                Err(e) if e.is_not_found() => {}
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        for network in &listing.networks {
+            note(&network.labels);
+            match self.api.remove_network(&network.name).await {
+                Ok(()) => {
+                    removed.networks += 1;
+                    self.emit(RuntimeEvent::Removed {
+                        kind: "network",
+                        name: network.name.clone(),
+                    });
+                }
+                Err(e) if e.is_not_found() => {}
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        for volume in &listing.volumes {
+            note(&volume.labels);
+            match self.api.remove_volume(&volume.name).await {
+                Ok(()) => {
+                    removed.volumes += 1;
+                    self.emit(RuntimeEvent::Removed {
+                        kind: "volume",
+                        name: volume.name.clone(),
+                    });
+                }
+                Err(e) if e.is_not_found() => {}
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        removed.deployments = deployments;
+        match first_error {
+            Some(error) => Err(error.into()),
+            None => Ok(removed),
+        }
+    }
+
+    /// The containers the selector matches, with state, health and ports.
+    pub async fn ps(&self, selector: &Selector) -> Result<Vec<PsRow>, RuntimeError> {
+        let listing = self.api.list(selector).await?;
+        let mut sandbox_ports: HashMap<String, BTreeMap<u16, u16>> = HashMap::new();
+        for container in &listing.containers {
+            if container.labels.get(labels::KIND).map(String::as_str) == Some("sandbox")
+                && let Ok(state) = self.api.inspect_container(&container.name).await
+            {
+                let pod = container
+                    .labels
+                    .get(labels::POD)
+                    .cloned()
+                    .unwrap_or_default();
+                sandbox_ports.insert(pod, state.host_ports);
+            }
+        }
+        let mut rows = Vec::new();
+        for container in &listing.containers {
+            let label = |key: &str| container.labels.get(key).cloned().unwrap_or_default();
+            let pod = label(labels::POD);
+            let published = sandbox_ports.get(&pod);
+            let ports: Vec<(u16, u16)> = label(labels::PORTS)
+                .split(',')
+                .filter_map(|p| p.parse::<u16>().ok())
+                .filter_map(|p| published.and_then(|m| m.get(&p)).map(|h| (p, *h)))
+                .collect();
+            let health = match (
+                container.state.as_str(),
+                probe_label(&label(labels::READINESS)),
+            ) {
+                ("running", Some((kind, port, path))) => {
+                    match published.and_then(|m| m.get(&port)) {
+                        Some(host) => {
+                            let check = if kind == "http" {
+                                Check::Http(*host, path)
+                            } else {
+                                Check::Tcp(*host)
+                            };
+                            if check.passes(Duration::from_secs(1)).await {
+                                "ready"
+                            } else {
+                                "not ready"
+                            }
+                        }
+                        None => "-",
+                    }
+                }
+                _ => "-",
+            };
+            rows.push(PsRow {
+                deployment: label(labels::DEPLOYMENT),
+                pod,
+                container: label(labels::CONTAINER),
+                kind: label(labels::KIND),
+                role: label(labels::ROLE),
+                state: container.state.clone(),
+                status: container.status.clone(),
+                health: health.to_owned(),
+                ports,
+            });
+        }
+        rows.sort_by(|a, b| {
+            (&a.deployment, &a.pod, kind_order(&a.kind), &a.container).cmp(&(
+                &b.deployment,
+                &b.pod,
+                kind_order(&b.kind),
+                &b.container,
+            ))
+        });
+        Ok(rows)
+    }
+
+    /// The log lines of the selected containers, merged, each tagged with its container
+    /// (`pod/container`). `container` keeps only containers of that name; sandboxes are left
+    /// out unless asked for by name.
+    pub async fn logs(
+        &self,
+        selector: &Selector,
+        container: Option<&str>,
+        options: &LogOptions,
+    ) -> Result<Vec<(String, BoxStream<'static, Result<LogLine, DockerError>>)>, RuntimeError> {
+        let listing = self.api.list(selector).await?;
+        let mut streams = Vec::new();
+        for summary in &listing.containers {
+            let name = summary
+                .labels
+                .get(labels::CONTAINER)
+                .cloned()
+                .unwrap_or_default();
+            let wanted = match container {
+                Some(wanted) => name == wanted || summary.name == wanted,
+                None => name != labels::SANDBOX,
+            };
+            if wanted {
+                streams.push((name, self.api.logs(&summary.name, options)));
+            }
+        }
+        Ok(streams)
+    }
+}
+
+fn kind_order(kind: &str) -> u8 {
+    match kind {
+        "sandbox" => 0,
+        "init" => 1,
+        _ => 2,
+    }
+}
+
+fn is_empty(listing: &api::Listing) -> bool {
+    listing.containers.is_empty() && listing.networks.is_empty() && listing.volumes.is_empty()
+}
+
+fn check(cancel: &Cancel) -> Result<(), RuntimeError> {
+    if cancel.is_cancelled() {
+        Err(RuntimeError::Interrupted)
+    } else {
+        Ok(())
+    }
+}
+
+fn remember(buffer: &mut VecDeque<String>, line: &str) {
+    if buffer.len() == LOG_TAIL {
+        buffer.pop_front();
+    }
+    buffer.push_back(line.to_owned());
+}
+
+fn image_for<'a>(images: &'a HashMap<(String, String), Image>, pod: &str, c: &str) -> &'a Image {
+    images
+        .get(&(pod.to_owned(), c.to_owned()))
+        .expect("every container of the plan has an image chosen")
+}
+
+/// DNS names of the Services selecting a pod.
+fn aliases_of(plan: &Plan, pod: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for service in plan
+        .services
+        .iter()
+        .filter(|s| s.pods.iter().any(|p| p == pod))
+    {
+        for alias in &service.aliases {
+            if !out.contains(alias) {
+                out.push(alias.clone());
+            }
+        }
+    }
+    out
+}
+
+/// A storage initializer whose source is a local path gets it bind-mounted read-only, with the
+/// argument made absolute.
+fn with_local_model(
+    container: &plan::Container,
+    base: &Path,
+) -> Result<(plan::Container, Vec<Bind>), RuntimeError> {
+    let mut container = container.clone();
+    if container.role != Role::StorageInitializer {
+        return Ok((container, Vec::new()));
+    }
+    let Some(source) = container.args.first().cloned() else {
+        return Ok((container, Vec::new()));
+    };
+    let Some(path) = spec::local_model_path(&source, base) else {
+        return Ok((container, Vec::new()));
+    };
+    let absolute = path.canonicalize().map_err(|_| {
+        RuntimeError::Unsupported(format!(
+            "model path `{}` (from `{source}`) does not exist",
+            path.display()
+        ))
+    })?;
+    container.args[0] = spec::rewrite_model_uri(&source, &absolute);
+    let bind = Bind {
+        container: absolute.display().to_string(),
+        host: absolute,
+    };
+    Ok((container, vec![bind]))
+}
+
+fn describe_probe(action: &ProbeAction) -> String {
+    match action {
+        ProbeAction::Http { path, port, .. } => format!("HTTP GET :{port}{path}"),
+        ProbeAction::Tcp { port } => format!("TCP :{port}"),
+        ProbeAction::Exec { command } => format!("exec {}", command.join(" ")),
+        ProbeAction::Unsupported { reason } => reason.clone(),
+    }
+}
+
+/// `http:PORT:PATH` or `tcp:PORT` (the readiness label) → parts.
+fn probe_label(label: &str) -> Option<(String, u16, String)> {
+    let mut parts = label.splitn(3, ':');
+    let kind = parts.next()?.to_owned();
+    let port = parts.next()?.parse().ok()?;
+    Some((kind, port, parts.next().unwrap_or("/").to_owned()))
+}
+
+/// A readiness check against a published port on 127.0.0.1.
+#[derive(Debug, Clone)]
+enum Check {
+    Http(u16, String),
+    Tcp(u16),
+}
+
+impl Check {
+    async fn passes(&self, timeout: Duration) -> bool {
+        tokio::time::timeout(timeout, self.attempt())
+            .await
+            .unwrap_or(false)
+    }
+
+    async fn attempt(&self) -> bool {
+        match self {
+            Self::Http(port, path) => {
+                let Ok(mut stream) = tokio::net::TcpStream::connect(("127.0.0.1", *port)).await
+                else {
+                    return false;
+                };
+                let request = format!(
+                    "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUser-Agent: kube-probe/seldon-local\r\nConnection: close\r\n\r\n"
+                );
+                if stream.write_all(request.as_bytes()).await.is_err() {
+                    return false;
+                }
+                let mut head = Vec::new();
+                let mut buf = [0u8; 256];
+                while !head.contains(&b'\n') && head.len() < 1024 {
+                    match stream.read(&mut buf).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let line = String::from_utf8_lossy(&head);
+                line.split_whitespace()
+                    .nth(1)
+                    .and_then(|code| code.parse::<u16>().ok())
+                    .is_some_and(|code| (200..400).contains(&code))
+            }
+            Self::Tcp(port) => {
+                let Ok(mut stream) = tokio::net::TcpStream::connect(("127.0.0.1", *port)).await
+                else {
+                    return false;
+                };
+                // Docker's port proxy accepts even when nothing listens behind it, then closes
+                // at once; a server keeps the connection open (or greets).
+                let mut buf = [0u8; 1];
+                match tokio::time::timeout(Duration::from_millis(300), stream.read(&mut buf)).await
+                {
+                    Err(_) | Ok(Ok(1..)) => true,
+                    Ok(Ok(0) | Err(_)) => false,
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

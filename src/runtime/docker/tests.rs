@@ -1,0 +1,537 @@
+//! Orchestration against [`FakeDocker`]: order, rollback, labels, timeouts, cancellation.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use super::fake::FakeDocker;
+use super::*;
+use crate::plan::{
+    Container, Mount, Pod, PodVolume, Port, Predictor, Probe, Service, ServicePort, VolumeSource,
+};
+use crate::runtime::Cancel;
+
+const BUILTIN: &str = concat!("seldon-local:", env!("CARGO_PKG_VERSION"));
+
+fn container(name: &str, role: Role, image: &str) -> Container {
+    Container {
+        name: name.into(),
+        role,
+        image: image.into(),
+        command: vec![],
+        args: vec![],
+        env: vec![],
+        env_from: vec![],
+        ports: vec![],
+        mounts: vec![],
+        readiness: None,
+        liveness: None,
+        run_as_user: Some(8888),
+        working_dir: None,
+    }
+}
+
+fn plan() -> Plan {
+    let mut init = container(
+        "iris-model-initializer",
+        Role::StorageInitializer,
+        "seldonio/rclone-storage-initializer:1.18.2",
+    );
+    init.args = vec!["gs://bucket/iris".into(), "/mnt/models".into()];
+    init.mounts = vec![Mount {
+        volume: "iris-provision-location".into(),
+        path: "/mnt/models".into(),
+        read_only: false,
+    }];
+    let mut model = container("classifier", Role::Custom, "me/classifier:1");
+    model.ports = vec![Port {
+        name: Some("http".into()),
+        container_port: 9000,
+    }];
+    let mut engine = container(
+        "seldon-container-engine",
+        Role::Executor,
+        "seldonio/seldon-core-executor:1.18.2",
+    );
+    engine.ports = vec![Port {
+        name: Some("http".into()),
+        container_port: 8000,
+    }];
+    Plan {
+        deployment: "iris".into(),
+        namespace: "default".into(),
+        seldon_version: "1.18.2".into(),
+        protocol: "seldon".into(),
+        transport: "rest".into(),
+        predictors: vec![Predictor {
+            name: "default".into(),
+            service: "iris-default".into(),
+            executor_pod: Some("iris-default-0-classifier".into()),
+            graph_root: "classifier".into(),
+            traffic: None,
+            shadow: false,
+        }],
+        pods: vec![Pod {
+            name: "iris-default-0-classifier".into(),
+            predictor: "default".into(),
+            labels: BTreeMap::from([("seldon-deployment-id".into(), "iris".into())]),
+            annotations: BTreeMap::new(),
+            init_containers: vec![init],
+            containers: vec![model, engine],
+            volumes: vec![
+                PodVolume {
+                    name: "seldon-podinfo".into(),
+                    source: VolumeSource::PodInfo,
+                },
+                PodVolume {
+                    name: "iris-provision-location".into(),
+                    source: VolumeSource::EmptyDir,
+                },
+            ],
+        }],
+        services: vec![Service {
+            name: "iris-default".into(),
+            aliases: vec!["iris-default".into()],
+            pods: vec!["iris-default-0-classifier".into()],
+            ports: vec![ServicePort {
+                name: "http".into(),
+                port: 8000,
+                target_port: 8000,
+            }],
+        }],
+        objects: vec![],
+    }
+}
+
+fn options(session: &str, images: ImagePolicy, timeout: Duration) -> UpOptions {
+    UpOptions {
+        session: session.into(),
+        images,
+        fixed_ports: BTreeMap::new(),
+        timeout,
+        base_dir: PathBuf::from("/nonexistent"),
+    }
+}
+
+fn runtime(fake: FakeDocker) -> (DockerRuntime<FakeDocker>, Arc<Mutex<Vec<RuntimeEvent>>>) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let events = Events::new(move |e| sink.lock().unwrap().push(e));
+    (DockerRuntime::with_api(fake, events, None), seen)
+}
+
+fn everything_builtin_available() -> FakeDocker {
+    FakeDocker::with_images(&[BUILTIN, "me/classifier:1"])
+}
+
+fn mutations(calls: &[String]) -> Vec<String> {
+    calls
+        .iter()
+        .filter(|c| {
+            ["create_", "start_", "upload", "wait_", "remove_"]
+                .iter()
+                .any(|p| c.starts_with(p))
+        })
+        .cloned()
+        .collect()
+}
+
+fn managed(fake: &FakeDocker) -> Vec<String> {
+    fake.objects()
+}
+
+#[tokio::test]
+async fn up_runs_network_volumes_sandbox_init_then_containers_in_order() {
+    let (rt, events) = runtime(everything_builtin_available());
+    let running = rt
+        .up(
+            &plan(),
+            &options("s1", ImagePolicy::Builtin, Duration::from_secs(5)),
+            &Cancel::never(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        mutations(&rt.api().calls()),
+        vec![
+            "create_network seldon-local_iris",
+            "create_volume iris-default-0-classifier_seldon-podinfo",
+            "create_volume iris-default-0-classifier_iris-provision-location",
+            "create_container iris-default-0-classifier_sandbox",
+            "start_container iris-default-0-classifier_sandbox",
+            "upload iris-default-0-classifier_sandbox:/pod-volumes",
+            "create_container iris-default-0-classifier_iris-model-initializer",
+            "start_container iris-default-0-classifier_iris-model-initializer",
+            "wait_container iris-default-0-classifier_iris-model-initializer",
+            "create_container iris-default-0-classifier_classifier",
+            "start_container iris-default-0-classifier_classifier",
+            "create_container iris-default-0-classifier_seldon-container-engine",
+            "start_container iris-default-0-classifier_seldon-container-engine",
+        ]
+    );
+    assert_eq!(running.endpoints.len(), 2, "{:?}", running.endpoints);
+    assert_eq!(running.endpoints[0].name, "classifier");
+    assert_eq!(running.endpoints[1].name, "engine");
+    assert!(
+        running
+            .predict_command
+            .as_deref()
+            .unwrap()
+            .contains("/api/v1.0/predictions")
+    );
+    let events = events.lock().unwrap();
+    let chosen: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            RuntimeEvent::ImageChosen { image, .. } => Some(image.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(chosen, vec![BUILTIN, "me/classifier:1", BUILTIN]);
+}
+
+#[tokio::test]
+async fn a_failure_at_any_step_removes_everything_created_so_far() {
+    let (rt, _) = runtime(everything_builtin_available());
+    rt.up(
+        &plan(),
+        &options("probe", ImagePolicy::Builtin, Duration::from_secs(5)),
+        &Cancel::never(),
+    )
+    .await
+    .unwrap();
+    let steps: Vec<String> = mutations(&rt.api().calls())
+        .into_iter()
+        .filter(|c| c.starts_with("create_") || c.starts_with("start_"))
+        .collect();
+    assert_eq!(steps.len(), 11);
+    for (n, step) in steps.iter().enumerate() {
+        let fake = everything_builtin_available();
+        fake.fail_on(step);
+        let (rt, _) = runtime(fake);
+        let error = rt
+            .up(
+                &plan(),
+                &options("s1", ImagePolicy::Builtin, Duration::from_secs(5)),
+                &Cancel::never(),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, RuntimeError::Docker(_)),
+            "step {n} `{step}`: {error}"
+        );
+        assert_eq!(
+            managed(rt.api()),
+            Vec::<String>::new(),
+            "after failing `{step}`"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_failing_init_container_stops_up_with_its_code_and_logs() {
+    let fake = everything_builtin_available();
+    fake.exits(
+        "iris-default-0-classifier_iris-model-initializer",
+        3,
+        &["fetching gs://bucket/iris", "error: bucket not found"],
+    );
+    let (rt, events) = runtime(fake);
+    let error = rt
+        .up(
+            &plan(),
+            &options("s1", ImagePolicy::Builtin, Duration::from_secs(5)),
+            &Cancel::never(),
+        )
+        .await
+        .unwrap_err();
+    match &error {
+        RuntimeError::InitFailed {
+            container,
+            code,
+            logs,
+        } => {
+            assert_eq!(container, "iris-model-initializer");
+            assert_eq!(*code, 3);
+            assert_eq!(logs.last().unwrap(), "error: bucket not found");
+        }
+        other => panic!("{other}"),
+    }
+    assert_eq!(
+        error.to_string(),
+        "init container `iris-model-initializer` exited with code 3; last log lines:\n  fetching gs://bucket/iris\n  error: bucket not found"
+    );
+    assert!(events.lock().unwrap().iter().any(
+        |e| matches!(e, RuntimeEvent::InitLog { line, .. } if line == "error: bucket not found")
+    ));
+    assert_eq!(managed(rt.api()), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn a_readiness_timeout_names_the_container_and_removes_everything() {
+    let mut plan = plan();
+    plan.pods[0].containers[0].readiness = Some(Probe {
+        action: ProbeAction::Tcp { port: 9000 },
+        initial_delay_seconds: 20,
+        period_seconds: 5,
+        timeout_seconds: 1,
+        failure_threshold: 3,
+    });
+    let (rt, _) = runtime(everything_builtin_available());
+    let error = rt
+        .up(
+            &plan,
+            &options("s1", ImagePolicy::Builtin, Duration::from_millis(600)),
+            &Cancel::never(),
+        )
+        .await
+        .unwrap_err();
+    match &error {
+        RuntimeError::Timeout { what, after, .. } => {
+            assert_eq!(what, "container `classifier` to be ready (TCP :9000)");
+            assert_eq!(*after, Duration::from_millis(600));
+        }
+        other => panic!("{other}"),
+    }
+    assert_eq!(managed(rt.api()), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn cancelling_during_an_init_container_removes_everything() {
+    let fake = everything_builtin_available();
+    fake.block_wait();
+    let (rt, _) = runtime(fake);
+    let (canceller, cancel) = Cancel::new();
+    let plan = plan();
+    let opts = options("s1", ImagePolicy::Builtin, Duration::from_secs(30));
+    let up = rt.up(&plan, &opts, &cancel);
+    let trigger = async {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        canceller.cancel();
+    };
+    let (result, ()) = tokio::join!(up, trigger);
+    assert!(matches!(result, Err(RuntimeError::Interrupted)));
+    assert_eq!(managed(rt.api()), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn down_removes_only_resources_with_our_labels() {
+    let fake = everything_builtin_available();
+    fake.add_foreign("someone-else", BTreeMap::new());
+    fake.add_foreign(
+        "other-deployment",
+        labels::deployment("other", "default", "s9"),
+    );
+    let (rt, _) = runtime(fake);
+    rt.up(
+        &plan(),
+        &options("s1", ImagePolicy::Builtin, Duration::from_secs(5)),
+        &Cancel::never(),
+    )
+    .await
+    .unwrap();
+    let removed = rt.down(&Selector::Deployment("iris".into())).await.unwrap();
+    assert_eq!(removed.deployments, vec!["iris".to_owned()]);
+    assert_eq!(
+        (removed.containers, removed.networks, removed.volumes),
+        (4, 1, 2)
+    );
+    assert_eq!(
+        managed(rt.api()),
+        vec![
+            "container other-deployment",
+            "container someone-else",
+            "network other-deployment",
+            "network someone-else",
+            "volume other-deployment",
+            "volume someone-else",
+        ]
+    );
+    // Idempotent.
+    let again = rt.down(&Selector::Deployment("iris".into())).await.unwrap();
+    assert_eq!(again, Removed::default());
+    // Sandboxes go last among containers.
+    let removals: Vec<String> = mutations(&rt.api().calls())
+        .into_iter()
+        .filter(|c| c.starts_with("remove_container"))
+        .collect();
+    assert_eq!(
+        removals.last().unwrap(),
+        "remove_container iris-default-0-classifier_sandbox"
+    );
+}
+
+#[tokio::test]
+async fn up_of_a_running_deployment_replaces_it() {
+    let (rt, events) = runtime(everything_builtin_available());
+    for session in ["s1", "s2"] {
+        rt.up(
+            &plan(),
+            &options(session, ImagePolicy::Builtin, Duration::from_secs(5)),
+            &Cancel::never(),
+        )
+        .await
+        .unwrap();
+    }
+    assert!(events.lock().unwrap().contains(&RuntimeEvent::Replacing {
+        deployment: "iris".into()
+    }));
+    let listing = rt
+        .api()
+        .list(&Selector::Session("s1".into()))
+        .await
+        .unwrap();
+    assert!(is_empty(&listing));
+    let listing = rt
+        .api()
+        .list(&Selector::Session("s2".into()))
+        .await
+        .unwrap();
+    assert_eq!(listing.containers.len(), 4);
+}
+
+#[tokio::test]
+async fn auto_uses_upstream_when_present_or_pullable_and_builtin_otherwise() {
+    let fake = everything_builtin_available();
+    fake.pullable("seldonio/seldon-core-executor:1.18.2");
+    let (rt, events) = runtime(fake);
+    rt.up(
+        &plan(),
+        &options("s1", ImagePolicy::Auto, Duration::from_secs(5)),
+        &Cancel::never(),
+    )
+    .await
+    .unwrap();
+    let events = events.lock().unwrap();
+    let chosen: Vec<(String, ImageSource, Option<String>)> = events
+        .iter()
+        .filter_map(|e| match e {
+            RuntimeEvent::ImageChosen {
+                image,
+                source,
+                reason,
+                ..
+            } => Some((image.clone(), *source, reason.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        chosen,
+        vec![
+            (
+                BUILTIN.to_owned(),
+                ImageSource::Builtin,
+                Some("`seldonio/rclone-storage-initializer:1.18.2` is not present and could not be pulled".to_owned())
+            ),
+            ("me/classifier:1".to_owned(), ImageSource::Upstream, None),
+            (
+                "seldonio/seldon-core-executor:1.18.2".to_owned(),
+                ImageSource::Upstream,
+                None
+            ),
+        ]
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, RuntimeEvent::Pull { status, .. } if status == "Pull complete"))
+    );
+}
+
+#[tokio::test]
+async fn upstream_fails_when_an_image_cannot_be_pulled_and_creates_nothing() {
+    let (rt, _) = runtime(everything_builtin_available());
+    let error = rt
+        .up(
+            &plan(),
+            &options("s1", ImagePolicy::Upstream, Duration::from_secs(5)),
+            &Cancel::never(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "failed to pull image `seldonio/rclone-storage-initializer:1.18.2`"
+    );
+    assert_eq!(managed(rt.api()), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn builtin_containers_get_the_operators_args_and_env() {
+    let mut plan = plan();
+    plan.pods[0].containers[1].args = vec!["--sdep".into(), "iris".into()];
+    plan.pods[0].containers[1].env = vec![crate::plan::Env {
+        name: "ENGINE_PREDICTOR".into(),
+        value: crate::plan::EnvValue::Literal("e30=".into()),
+    }];
+    let (rt, _) = runtime(everything_builtin_available());
+    rt.up(
+        &plan,
+        &options("s1", ImagePolicy::Builtin, Duration::from_secs(5)),
+        &Cancel::never(),
+    )
+    .await
+    .unwrap();
+    let engine = rt
+        .api()
+        .body("iris-default-0-classifier_seldon-container-engine")
+        .unwrap();
+    assert_eq!(
+        engine.body.entrypoint.unwrap(),
+        vec!["/seldon-local", "component", "executor"]
+    );
+    assert_eq!(engine.body.cmd.unwrap(), vec!["--sdep", "iris"]);
+    assert_eq!(engine.body.env.unwrap(), vec!["ENGINE_PREDICTOR=e30="]);
+    assert_eq!(engine.body.user.as_deref(), Some("8888"));
+}
+
+#[tokio::test]
+async fn a_local_model_is_bind_mounted_read_only_into_the_initializer() {
+    let dir = std::env::temp_dir().join(format!("seldon-local-model-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("m/1")).unwrap();
+    let mut plan = plan();
+    plan.pods[0].init_containers[0].args[0] = "file://m".into();
+    let (rt, _) = runtime(everything_builtin_available());
+    let mut opts = options("s1", ImagePolicy::Builtin, Duration::from_secs(5));
+    opts.base_dir = dir.clone();
+    rt.up(&plan, &opts, &Cancel::never()).await.unwrap();
+    let init = rt
+        .api()
+        .body("iris-default-0-classifier_iris-model-initializer")
+        .unwrap();
+    let absolute = dir.join("m").canonicalize().unwrap();
+    assert_eq!(
+        init.body.cmd.unwrap(),
+        vec![
+            format!("file://{}", absolute.display()),
+            "/mnt/models".into()
+        ]
+    );
+    let mounts = init.body.host_config.unwrap().mounts.unwrap();
+    let bind = mounts.last().unwrap();
+    assert_eq!(bind.source.as_deref(), Some(absolute.to_str().unwrap()));
+    assert_eq!(bind.target.as_deref(), Some(absolute.to_str().unwrap()));
+    assert_eq!(bind.read_only, Some(true));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_missing_local_model_fails_before_the_init_container_and_leaves_nothing() {
+    let mut plan = plan();
+    plan.pods[0].init_containers[0].args[0] = "./no-such-model".into();
+    let (rt, _) = runtime(everything_builtin_available());
+    let error = rt
+        .up(
+            &plan,
+            &options("s1", ImagePolicy::Builtin, Duration::from_secs(5)),
+            &Cancel::never(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "model path `/nonexistent/./no-such-model` (from `./no-such-model`) does not exist"
+    );
+    assert!(!rt.api().calls().iter().any(|c| c.starts_with("create_")));
+}

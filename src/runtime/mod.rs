@@ -1,0 +1,406 @@
+//! Runtimes: run a [`Plan`] on this machine.
+//!
+//! A runtime turns the plan into running processes, waits until they are ready and reports what
+//! it does as [`RuntimeEvent`]s through an [`Events`] callback: it never prints, and never
+//! touches the terminal. The types here (options, events, endpoints, errors) are shared by every
+//! runtime; [`docker`] is the Docker one. Runtimes do not read `sdep` (they get a [`Plan`]), the
+//! environment or the command line.
+
+pub mod docker;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::plan::{Plan, Role};
+
+/// Which images a runtime uses for the plan's containers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ImagePolicy {
+    /// The images the operator names (pulled when missing).
+    Upstream,
+    /// seldon-local's own image for every role it can play.
+    Builtin,
+    /// Upstream where present or pullable, builtin otherwise.
+    #[default]
+    Auto,
+}
+
+/// How `up` runs a plan.
+#[derive(Debug, Clone)]
+pub struct UpOptions {
+    /// The session id that labels everything this `up` creates.
+    pub session: String,
+    /// The image policy.
+    pub images: ImagePolicy,
+    /// Host ports chosen by the user: (container, container port) → host port. Others are free.
+    pub fixed_ports: BTreeMap<(String, u16), u16>,
+    /// How long the whole `up` (init containers and readiness) may take.
+    pub timeout: Duration,
+    /// The directory relative model paths are resolved against (the sdep file's directory).
+    pub base_dir: PathBuf,
+}
+
+/// Whether a container runs the plan's image or seldon-local's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ImageSource {
+    /// The operator's image.
+    Upstream,
+    /// seldon-local's image playing the role.
+    Builtin,
+}
+
+/// What a runtime reports while it works. Rendering is the caller's business.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RuntimeEvent {
+    /// An earlier run of the same deployment is being removed first.
+    Replacing {
+        /// The deployment.
+        deployment: String,
+    },
+    /// seldon-local's own image is being built from the running binary.
+    BuildingImage {
+        /// Its tag.
+        image: String,
+    },
+    /// The image a container will run, and why.
+    ImageChosen {
+        /// The container.
+        container: String,
+        /// The image.
+        image: String,
+        /// Upstream or builtin.
+        source: ImageSource,
+        /// Why this one, when the policy had a choice (auto).
+        reason: Option<String>,
+    },
+    /// Progress of a pull, per layer.
+    Pull {
+        /// The image.
+        image: String,
+        /// The layer, if the message is about one.
+        layer: Option<String>,
+        /// Docker's status text ("Downloading", "Pull complete", ...).
+        status: String,
+        /// Bytes done.
+        current: Option<u64>,
+        /// Bytes in all.
+        total: Option<u64>,
+    },
+    /// A resource was created.
+    Created {
+        /// `network`, `volume`, `sandbox`, `container`.
+        kind: &'static str,
+        /// Its name.
+        name: String,
+    },
+    /// An init container started.
+    InitStarted {
+        /// The container.
+        container: String,
+    },
+    /// A log line of an init container.
+    InitLog {
+        /// The container's name in its pod.
+        container: String,
+        /// The line.
+        line: String,
+    },
+    /// An init container exited 0.
+    InitDone {
+        /// The container.
+        container: String,
+    },
+    /// A container started.
+    Started {
+        /// The container.
+        container: String,
+    },
+    /// Waiting for a container's readiness probe.
+    Waiting {
+        /// The container.
+        container: String,
+        /// The probe, described.
+        probe: String,
+    },
+    /// A container's readiness probe passed.
+    Ready {
+        /// The container.
+        container: String,
+    },
+    /// Something the user should know (an unresolvable env var, an unchecked probe).
+    Warning {
+        /// The message.
+        message: String,
+    },
+    /// A resource was removed.
+    Removed {
+        /// `network`, `volume`, `container`.
+        kind: &'static str,
+        /// Its name.
+        name: String,
+    },
+}
+
+/// Where events go. Cheap to clone; calls may come from any task.
+#[derive(Clone)]
+pub struct Events(Arc<dyn Fn(RuntimeEvent) + Send + Sync>);
+
+impl Events {
+    /// Events handed to `f`.
+    pub fn new(f: impl Fn(RuntimeEvent) + Send + Sync + 'static) -> Self {
+        Self(Arc::new(f))
+    }
+
+    /// Events nobody listens to.
+    #[must_use]
+    pub fn ignore() -> Self {
+        Self::new(|_| {})
+    }
+
+    /// Reports one event.
+    pub fn emit(&self, event: RuntimeEvent) {
+        (self.0)(event);
+    }
+}
+
+impl std::fmt::Debug for Events {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Events")
+    }
+}
+
+/// One address a user can send requests to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Endpoint {
+    /// The predictor.
+    pub predictor: String,
+    /// What answers: `engine`, a unit's name, or `tensorflow-server`.
+    pub name: String,
+    /// The container behind it.
+    pub container: String,
+    /// `rest` or `grpc`.
+    pub protocol: String,
+    /// `http://127.0.0.1:PORT` for REST, `127.0.0.1:PORT` for gRPC.
+    pub address: String,
+}
+
+/// What `up` returns when the deployment is ready.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Running {
+    /// The deployment.
+    pub deployment: String,
+    /// The session id labelling its resources.
+    pub session: String,
+    /// The endpoints, predictor by predictor.
+    pub endpoints: Vec<Endpoint>,
+    /// A ready-made command that sends one prediction to the first predictor.
+    pub predict_command: Option<String>,
+}
+
+/// Why a runtime failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    /// Something did not happen in time.
+    #[error("timed out after {}s waiting for {what}{}", after.as_secs(), tail(logs))]
+    Timeout {
+        /// What was awaited.
+        what: String,
+        /// How long.
+        after: Duration,
+        /// The last log lines of the container concerned.
+        logs: Vec<String>,
+    },
+    /// An init container exited non-zero.
+    #[error("init container `{container}` exited with code {code}{}", tail(logs))]
+    InitFailed {
+        /// The container.
+        container: String,
+        /// Its exit code.
+        code: i64,
+        /// Its last log lines.
+        logs: Vec<String>,
+    },
+    /// `up` was interrupted (Ctrl-C, SIGTERM); what it created has been removed.
+    #[error("interrupted; everything created so far was removed")]
+    Interrupted,
+    /// The plan asks for something this runtime cannot do.
+    #[error("{0}")]
+    Unsupported(String),
+    /// A Docker call failed.
+    #[error(transparent)]
+    Docker(#[from] docker::DockerError),
+    /// seldon-local's own image could not be assembled.
+    #[error("failed to package `{}` into an image", path.display())]
+    PackageImage {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn tail(logs: &[String]) -> String {
+    if logs.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("; last log lines:");
+    for line in logs {
+        out.push_str("\n  ");
+        out.push_str(line);
+    }
+    out
+}
+
+/// The name of the hidden subcommand that plays a role inside seldon-local's image, if any.
+#[must_use]
+pub fn builtin_component(role: &Role) -> Option<&'static str> {
+    match role {
+        Role::Executor => Some("executor"),
+        Role::TfservingProxy => Some("tfserving-proxy"),
+        Role::TensorflowServer => Some("tensorflow-model-server"),
+        Role::StorageInitializer => Some("storage-initializer"),
+        Role::PrepackagedServer { .. }
+        | Role::Mlserver { .. }
+        | Role::Triton
+        | Role::Explainer
+        | Role::Custom => None,
+    }
+}
+
+/// The endpoints of a plan, given the host port each (container, container port) got.
+#[must_use]
+pub fn endpoints(plan: &Plan, host_ports: &BTreeMap<(String, u16), u16>) -> Vec<Endpoint> {
+    let mut out = Vec::new();
+    for predictor in &plan.predictors {
+        for pod in plan.pods.iter().filter(|p| p.predictor == predictor.name) {
+            for container in &pod.containers {
+                let name = match container.role {
+                    Role::Executor => "engine".to_owned(),
+                    Role::TensorflowServer if container.name == "tfserving" => {
+                        "tensorflow-server".to_owned()
+                    }
+                    _ => container.name.clone(),
+                };
+                let mut seen = Vec::new();
+                for port in &container.ports {
+                    let protocol = match (port.name.as_deref(), &container.role) {
+                        (Some("http"), _) => "rest",
+                        (Some("grpc"), _) => "grpc",
+                        (None, Role::TensorflowServer) if port.container_port == 2001 => "rest",
+                        (None, Role::TensorflowServer) if port.container_port == 2000 => "grpc",
+                        (None, Role::TensorflowServer) if port.container_port == 8501 => "rest",
+                        (None, Role::TensorflowServer) if port.container_port == 8500 => "grpc",
+                        _ => continue,
+                    };
+                    if seen.contains(&port.container_port) {
+                        continue;
+                    }
+                    seen.push(port.container_port);
+                    let Some(host) = host_ports.get(&(container.name.clone(), port.container_port))
+                    else {
+                        continue;
+                    };
+                    out.push(Endpoint {
+                        predictor: predictor.name.clone(),
+                        name: name.clone(),
+                        container: container.name.clone(),
+                        protocol: protocol.to_owned(),
+                        address: if protocol == "rest" {
+                            format!("http://127.0.0.1:{host}")
+                        } else {
+                            format!("127.0.0.1:{host}")
+                        },
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A `curl` command line sending one prediction to the first predictor's REST entry point.
+#[must_use]
+pub fn predict_command(plan: &Plan, endpoints: &[Endpoint]) -> Option<String> {
+    let predictor = plan.predictors.first()?;
+    let entry = endpoints
+        .iter()
+        .find(|e| e.predictor == predictor.name && e.name == "engine" && e.protocol == "rest")
+        .or_else(|| {
+            endpoints.iter().find(|e| {
+                e.predictor == predictor.name
+                    && e.name == predictor.graph_root
+                    && e.protocol == "rest"
+            })
+        })?;
+    let (path, body) = match plan.protocol.as_str() {
+        "tensorflow" => (
+            format!("/v1/models/{}:predict", predictor.graph_root),
+            r#"{"instances": [[1.0, 2.0]]}"#.to_owned(),
+        ),
+        "v2" | "kfserving" => (
+            format!("/v2/models/{}/infer", predictor.graph_root),
+            r#"{"inputs": [{"name": "input-0", "shape": [1, 2], "datatype": "FP32", "data": [1.0, 2.0]}]}"#
+                .to_owned(),
+        ),
+        _ => (
+            "/api/v1.0/predictions".to_owned(),
+            r#"{"data": {"ndarray": [[1.0, 2.0]]}}"#.to_owned(),
+        ),
+    };
+    Some(format!(
+        "curl -s -H 'Content-Type: application/json' -d '{body}' {}{path}",
+        entry.address
+    ))
+}
+
+/// Tells a running `up` to stop, roll back and return [`RuntimeError::Interrupted`].
+#[derive(Debug, Clone)]
+pub struct Cancel(tokio::sync::watch::Receiver<bool>);
+
+/// The sending side of a [`Cancel`].
+#[derive(Debug)]
+pub struct Canceller(tokio::sync::watch::Sender<bool>);
+
+impl Cancel {
+    /// A pair: cancel with the [`Canceller`].
+    #[must_use]
+    pub fn new() -> (Canceller, Self) {
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        (Canceller(tx), Self(rx))
+    }
+
+    /// A token that never fires.
+    #[must_use]
+    pub fn never() -> Self {
+        // A closed channel without `true` never reads as cancelled.
+        let (_, rx) = tokio::sync::watch::channel(false);
+        Self(rx)
+    }
+
+    /// Whether cancellation was asked for.
+    #[must_use]
+    pub fn is_cancelled(&self) -> bool {
+        *self.0.borrow()
+    }
+
+    /// Resolves when cancellation is asked for (never, if the sender is gone without asking).
+    pub async fn cancelled(&self) {
+        let mut rx = self.0.clone();
+        if rx.wait_for(|c| *c).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+impl Canceller {
+    /// Asks the `up` to stop.
+    pub fn cancel(&self) {
+        let _ = self.0.send(true);
+    }
+}
