@@ -232,7 +232,7 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
             cand executor 'The executor (`seldonio/seldon-core-executor`): serves the predictor''s API and walks the graph given in `ENGINE_PREDICTOR`'
             cand tfserving-proxy 'The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow Serving''s REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`'
             cand pause 'The pod sandbox: holds the pod''s network namespace until SIGTERM or SIGINT'
-            cand storage-initializer 'The storage initializer (`SRC DEST`, as the upstream init containers take them)'
+            cand storage-initializer 'Fetch a model URI into a directory, as the storage-initializer init container does.'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'seldon-local;component;executor'= {
@@ -323,7 +323,7 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
             cand executor 'The executor (`seldonio/seldon-core-executor`): serves the predictor''s API and walks the graph given in `ENGINE_PREDICTOR`'
             cand tfserving-proxy 'The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow Serving''s REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`'
             cand pause 'The pod sandbox: holds the pod''s network namespace until SIGTERM or SIGINT'
-            cand storage-initializer 'The storage initializer (`SRC DEST`, as the upstream init containers take them)'
+            cand storage-initializer 'Fetch a model URI into a directory, as the storage-initializer init container does.'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'seldon-local;component;help;executor'= {
@@ -374,7 +374,7 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
             cand executor 'The executor (`seldonio/seldon-core-executor`): serves the predictor''s API and walks the graph given in `ENGINE_PREDICTOR`'
             cand tfserving-proxy 'The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow Serving''s REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`'
             cand pause 'The pod sandbox: holds the pod''s network namespace until SIGTERM or SIGINT'
-            cand storage-initializer 'The storage initializer (`SRC DEST`, as the upstream init containers take them)'
+            cand storage-initializer 'Fetch a model URI into a directory, as the storage-initializer init container does.'
         }
         &'seldon-local;help;component;executor'= {
         }

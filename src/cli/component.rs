@@ -34,8 +34,21 @@ pub(crate) enum Component {
     TfservingProxy(ProxyArgs),
     /// The pod sandbox: holds the pod's network namespace until SIGTERM or SIGINT.
     Pause,
-    /// The storage initializer (`SRC DEST`, as the upstream init containers take them).
-    StorageInitializer(super::args::StorageInitializerArgs),
+    /// Fetch a model URI into a directory, as the storage-initializer init container does.
+    ///
+    /// SRC is a `modelUri`: `gs://bucket/path`, `s3://bucket/path`,
+    /// `https://<account>.blob.core.windows.net/<container>/path`, rclone `remote:bucket/path`,
+    /// `http(s)://` (archives `.tar`, `.tar.gz`, `.tgz`, `.zip` are unpacked), `file://`, a
+    /// local path or `pvc://claim/path`. Credentials come from the environment as upstream
+    /// reads them: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_ENDPOINT_URL`,
+    /// `S3_ENDPOINT`, `S3_USE_HTTPS`, `GOOGLE_APPLICATION_CREDENTIALS`, `AZ_CLIENT_ID`,
+    /// `AZ_CLIENT_SECRET`, `AZ_TENANT_ID`, `RCLONE_CONFIG_<REMOTE>_*`.
+    ///
+    /// Examples:
+    ///   seldon-local component storage-initializer gs://seldon-models/sklearn/iris /mnt/models
+    ///   seldon-local component storage-initializer --pvc models=/data pvc://models/iris ./m
+    #[command(verbatim_doc_comment)]
+    StorageInitializer(super::component_storage::StorageInitializerArgs),
 }
 
 /// The upstream executor's flags (Go flag names, so operator-made args work unchanged).
@@ -160,7 +173,7 @@ pub(crate) fn run(args: ComponentArgs, ctx: &Context) -> Result<ExitStatus> {
     match args.component {
         Component::Pause => return super::component_pause::run(),
         Component::StorageInitializer(args) => {
-            return super::block_on(super::component_storage::run(&args, ctx));
+            return runtime()?.block_on(super::component_storage::run(&args, ctx));
         }
         Component::Executor(args) => {
             let (config, addr) = executor_config(*args, ctx)?;

@@ -2,15 +2,45 @@
 //! the upstream contract (two positional arguments, credentials from the environment). Builds
 //! the [`storage::Config`] from flags and the environment and draws the fetch's progress.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use clap::Args;
 use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::args::StorageInitializerArgs;
 use super::{Context, ExitStatus};
 use crate::components::storage::{self, Config, Credentials, Event, Source};
 use crate::output::Printer;
+
+// The help text is on `component::Component::StorageInitializer`.
+#[derive(Debug, Args)]
+pub(crate) struct StorageInitializerArgs {
+    /// The model URI.
+    #[arg(value_name = "SRC")]
+    pub(crate) src: String,
+    /// The model directory to fill (created if missing).
+    #[arg(value_name = "DEST")]
+    pub(crate) dest: PathBuf,
+    /// Map a persistent volume claim to a local directory, as `CLAIM=DIR` (repeatable).
+    #[arg(long, value_name = "CLAIM=DIR", value_parser = parse_pvc)]
+    pub(crate) pvc: Vec<(String, PathBuf)>,
+    /// The directory relative local paths in SRC are resolved against.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub(crate) base_dir: PathBuf,
+    /// How many files to download at once.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub(crate) parallel: u16,
+}
+
+fn parse_pvc(value: &str) -> Result<(String, PathBuf), String> {
+    match value.split_once('=') {
+        Some((claim, dir)) if !claim.is_empty() && !dir.is_empty() => {
+            Ok((claim.to_owned(), PathBuf::from(dir)))
+        }
+        _ => Err(format!("expected `CLAIM=DIR`, got `{value}`")),
+    }
+}
 
 pub(crate) async fn run(
     args: &StorageInitializerArgs,

@@ -1,9 +1,11 @@
-//! The servers seldon-local can play in place of upstream images, each with the upstream flags,
-//! env and HTTP surface: the executor ([`executor`]) and the tfserving proxy ([`proxy`]).
+//! The servers and roles seldon-local can play in place of upstream images, each with the
+//! upstream flags, env and HTTP surface: the executor ([`executor`]), the tfserving proxy
+//! ([`proxy`]) and the storage initializer ([`storage`]).
 //!
-//! Each component exposes a `Config`, a `router(state)` and a `run(config, listener, shutdown)`.
-//! Components never read the environment or parse command lines (that is `cli`'s job), never
-//! import the SeldonDeployment schema (`sdep`), and never print.
+//! Each server exposes a `Config`, a `router(state)` and a `run(config, listener, shutdown)`;
+//! the storage initializer is a function, [`storage::fetch`]. Components never read the
+//! environment or parse command lines (that is `cli`'s job), never import the
+//! SeldonDeployment schema (`sdep`), and never print.
 
 pub mod executor;
 pub mod proxy;

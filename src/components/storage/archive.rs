@@ -5,6 +5,7 @@
 use std::fs::{self, File};
 use std::io::{self, BufReader, Read};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::error::StorageError;
 use super::fs::safe_relative;
@@ -47,16 +48,18 @@ pub(crate) fn unpack(
     archive: &Path,
     label: &str,
     root: &Path,
+    cancelled: &AtomicBool,
 ) -> Result<Unpacked, StorageError> {
     let file = File::open(archive).map_err(|e| StorageError::io("open", archive, e))?;
     let unpacked = match kind {
-        ArchiveKind::Tar => unpack_tar(BufReader::new(file), label, root)?,
+        ArchiveKind::Tar => unpack_tar(BufReader::new(file), label, root, cancelled)?,
         ArchiveKind::TarGz => unpack_tar(
             flate2::read::MultiGzDecoder::new(BufReader::new(file)),
             label,
             root,
+            cancelled,
         )?,
-        ArchiveKind::Zip => unpack_zip(file, label, root)?,
+        ArchiveKind::Zip => unpack_zip(file, label, root, cancelled)?,
     };
     if unpacked.files == 0 {
         return Err(StorageError::EmptyPrefix {
@@ -74,6 +77,13 @@ fn prepare_file(root: &Path, rel: &Path) -> Result<std::path::PathBuf, StorageEr
     Ok(path)
 }
 
+fn check_cancelled(cancelled: &AtomicBool) -> Result<(), StorageError> {
+    if cancelled.load(Ordering::Relaxed) {
+        return Err(StorageError::Cancelled);
+    }
+    Ok(())
+}
+
 fn unpack_error(label: &str, source: impl Into<super::error::BoxError>) -> StorageError {
     StorageError::Unpack {
         archive: label.to_owned(),
@@ -85,11 +95,17 @@ fn unsafe_entry(name: String, reason: &'static str) -> StorageError {
     StorageError::UnsafeEntry { name, reason }
 }
 
-fn unpack_tar(reader: impl Read, label: &str, root: &Path) -> Result<Unpacked, StorageError> {
+fn unpack_tar(
+    reader: impl Read,
+    label: &str,
+    root: &Path,
+    cancelled: &AtomicBool,
+) -> Result<Unpacked, StorageError> {
     use tar::EntryType;
     let mut archive = tar::Archive::new(reader);
     let mut unpacked = Unpacked::default();
     for entry in archive.entries().map_err(|e| unpack_error(label, e))? {
+        check_cancelled(cancelled)?;
         let mut entry = entry.map_err(|e| unpack_error(label, e))?;
         let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
         let kind = entry.header().entry_type();
@@ -122,7 +138,12 @@ fn unpack_tar(reader: impl Read, label: &str, root: &Path) -> Result<Unpacked, S
     Ok(unpacked)
 }
 
-fn unpack_zip(file: File, label: &str, root: &Path) -> Result<Unpacked, StorageError> {
+fn unpack_zip(
+    file: File,
+    label: &str,
+    root: &Path,
+    cancelled: &AtomicBool,
+) -> Result<Unpacked, StorageError> {
     const S_IFMT: u32 = 0o170_000;
     const S_IFREG: u32 = 0o100_000;
     const S_IFDIR: u32 = 0o040_000;
@@ -130,6 +151,7 @@ fn unpack_zip(file: File, label: &str, root: &Path) -> Result<Unpacked, StorageE
     let mut archive = zip::ZipArchive::new(file).map_err(|e| unpack_error(label, e))?;
     let mut unpacked = Unpacked::default();
     for index in 0..archive.len() {
+        check_cancelled(cancelled)?;
         let mut entry = archive
             .by_index(index)
             .map_err(|e| unpack_error(label, e))?;
@@ -222,7 +244,13 @@ mod tests {
         fs::write(&archive, bytes).unwrap();
         let dest = tmp.path().join("sandbox/dest");
         let staging = super::super::fs::Staging::create(&dest).unwrap();
-        let result = unpack(kind, &archive, "archive", staging.root());
+        let result = unpack(
+            kind,
+            &archive,
+            "archive",
+            staging.root(),
+            &AtomicBool::new(false),
+        );
         if result.is_ok() {
             staging.commit().unwrap();
         }

@@ -11,7 +11,7 @@ use md5::{Digest, Md5};
 use object_store::path::Path as ObjectPath;
 use object_store::{GetOptions, GetRange, ObjectStore};
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_RANGE, HeaderMap, RANGE};
+use reqwest::header::{CONTENT_RANGE, ETAG, HeaderMap, IF_RANGE, RANGE};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -26,7 +26,6 @@ pub(crate) enum Origin {
     Object {
         store: std::sync::Arc<dyn ObjectStore>,
         path: ObjectPath,
-        e_tag: Option<String>,
     },
     /// A plain URL.
     Http {
@@ -47,6 +46,8 @@ pub(crate) struct Item {
     pub(crate) tried: String,
     pub(crate) size: Option<u64>,
     pub(crate) md5: Option<[u8; 16]>,
+    /// The version the listing saw; a resumed read must continue the same version.
+    pub(crate) e_tag: Option<String>,
 }
 
 /// How a failed attempt should be treated.
@@ -83,16 +84,20 @@ struct Opened {
     from_start: bool,
     total: Option<u64>,
     md5: Option<[u8; 16]>,
+    e_tag: Option<String>,
 }
 
 impl Origin {
-    async fn open(&self, offset: u64, resume: bool) -> Result<Opened, Failure> {
+    /// Opens the bytes from `offset`; a resumed read (`offset > 0`) is tied to `version` (the
+    /// ETag seen so far): object stores answer 412 if it changed, HTTP servers send the whole
+    /// new file (`If-Range`).
+    async fn open(&self, offset: u64, version: Option<&str>) -> Result<Opened, Failure> {
+        let version = version.filter(|_| offset > 0);
         match self {
-            Self::Object { store, path, e_tag } => {
+            Self::Object { store, path } => {
                 let options = GetOptions {
                     range: (offset > 0).then_some(GetRange::Offset(offset)),
-                    // A resumed read must continue the same object version.
-                    if_match: if resume { e_tag.clone() } else { None },
+                    if_match: version.map(str::to_owned),
                     ..GetOptions::default()
                 };
                 let result = store
@@ -101,6 +106,7 @@ impl Origin {
                     .map_err(classify_store)?;
                 let total = result.meta.size;
                 let md5 = result.meta.e_tag.as_deref().and_then(md5_from_etag);
+                let e_tag = result.meta.e_tag.clone();
                 let from_start = result.range.start == 0;
                 let stream = result.into_stream().map_err(classify_store).boxed();
                 Ok(Opened {
@@ -108,12 +114,16 @@ impl Origin {
                     from_start,
                     total: Some(total),
                     md5,
+                    e_tag,
                 })
             }
             Self::Http { client, url } => {
                 let mut request = client.get(url.clone());
                 if offset > 0 {
                     request = request.header(RANGE, format!("bytes={offset}-"));
+                    if let Some(e_tag) = version.filter(|v| !v.starts_with("W/")) {
+                        request = request.header(IF_RANGE, e_tag);
+                    }
                 }
                 let response = request
                     .send()
@@ -128,9 +138,19 @@ impl Origin {
                 let total = if from_start {
                     response.content_length()
                 } else {
-                    content_range_total(headers)
+                    let (start, total) = content_range(headers);
+                    if start != Some(offset) {
+                        let err =
+                            format!("asked for bytes from {offset}, got a range from {start:?}");
+                        return Err(Failure::Changed(err.into()));
+                    }
+                    total
                 };
                 let md5 = md5_from_headers(headers);
+                let e_tag = headers
+                    .get(ETAG)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned);
                 let stream = response
                     .bytes_stream()
                     .map_err(|e| Failure::Transient(e.without_url().into()))
@@ -140,6 +160,7 @@ impl Origin {
                     from_start,
                     total,
                     md5,
+                    e_tag,
                 })
             }
         }
@@ -244,9 +265,22 @@ fn md5_from_headers(headers: &HeaderMap) -> Option<[u8; 16]> {
         .find_map(|part| part.trim().strip_prefix("md5=").and_then(from_b64))
 }
 
-fn content_range_total(headers: &HeaderMap) -> Option<u64> {
-    let value = headers.get(CONTENT_RANGE)?.to_str().ok()?;
-    value.rsplit_once('/')?.1.trim().parse().ok()
+/// `Content-Range: bytes <start>-<end>/<total>` → (start, total).
+fn content_range(headers: &HeaderMap) -> (Option<u64>, Option<u64>) {
+    let Some(value) = headers.get(CONTENT_RANGE).and_then(|v| v.to_str().ok()) else {
+        return (None, None);
+    };
+    let Some((range, total)) = value
+        .trim()
+        .strip_prefix("bytes ")
+        .and_then(|v| v.split_once('/'))
+    else {
+        return (None, None);
+    };
+    let start = range
+        .split_once('-')
+        .and_then(|(start, _)| start.trim().parse().ok());
+    (start, total.trim().parse().ok())
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -273,6 +307,7 @@ pub(crate) async fn download(
         hasher: Md5::new(),
         total: item.size,
         md5: item.md5,
+        e_tag: item.e_tag.clone(),
     };
     let mut attempt = 1;
     loop {
@@ -369,6 +404,7 @@ struct Progress {
     hasher: Md5,
     total: Option<u64>,
     md5: Option<[u8; 16]>,
+    e_tag: Option<String>,
 }
 
 enum Attempt {
@@ -395,7 +431,15 @@ async fn transfer(
     events: &UnboundedSender<Event>,
 ) -> Result<(), Attempt> {
     use tokio::io::AsyncSeekExt;
-    let opened = match item.origin.open(state.written, resume).await {
+    if resume && state.written > 0 && state.total == Some(state.written) {
+        // Everything had arrived when the connection broke; asking for more would be refused.
+        return Ok(());
+    }
+    let opened = match item
+        .origin
+        .open(state.written, state.e_tag.as_deref())
+        .await
+    {
         Err(Failure::Changed(source)) => {
             // The object changed under us: what we have is stale, start over.
             restart(file, path, state, events).await?;
@@ -411,11 +455,15 @@ async fn transfer(
             .await
             .map_err(|e| Attempt::Storage(StorageError::io("write", path, e)))?;
     }
-    if state.total.is_none() {
-        state.total = opened.total;
-    }
-    if state.md5.is_none() {
-        state.md5 = opened.md5;
+    if opened.from_start {
+        // A whole response describes exactly what we are about to receive, even if the
+        // object changed since it was listed.
+        state.total = opened.total.or(state.total);
+        state.md5 = opened.md5.or(item.md5);
+        state.e_tag = opened.e_tag.or(state.e_tag.take());
+    } else {
+        state.total = state.total.or(opened.total);
+        state.md5 = state.md5.or(opened.md5);
     }
     let mut stream = opened.stream;
     loop {
@@ -499,6 +547,16 @@ mod tests {
         );
         headers.insert("content-md5", "DMF1ucDxtqgxw5niaXcmYQ==".parse().unwrap());
         assert!(md5_from_headers(&headers).is_some());
+    }
+
+    #[test]
+    fn content_ranges_are_parsed() {
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_RANGE, "bytes 100-199/200".parse().unwrap());
+        assert_eq!(content_range(&headers), (Some(100), Some(200)));
+        headers.insert(CONTENT_RANGE, "bytes 0-9/*".parse().unwrap());
+        assert_eq!(content_range(&headers), (Some(0), None));
+        assert_eq!(content_range(&HeaderMap::new()), (None, None));
     }
 
     #[test]

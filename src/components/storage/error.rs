@@ -161,6 +161,9 @@ pub enum StorageError {
         #[source]
         source: std::io::Error,
     },
+    /// The fetch was dropped before it finished (Ctrl-C, shutdown).
+    #[error("the fetch was cancelled")]
+    Cancelled,
     /// A local file operation failed.
     #[error("failed to {op} `{path}`")]
     Io {

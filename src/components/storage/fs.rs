@@ -10,6 +10,7 @@ use std::fs;
 use std::io;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::error::StorageError;
 
@@ -200,10 +201,11 @@ pub(crate) struct Copied {
 /// Copies a local file (into `into/<name>`) or directory tree (its contents into `into`).
 /// Symlinks in the source are followed for reading (they cannot make us write elsewhere);
 /// directory cycles, devices, FIFOs and sockets are refused. `on_file` gets each file's
-/// relative name and size.
+/// relative name and size. Stops with [`StorageError::Cancelled`] once `cancelled` is set.
 pub(crate) fn copy_local(
     src: &Path,
     into: &Path,
+    cancelled: &AtomicBool,
     on_file: &mut dyn FnMut(&Path, u64),
 ) -> Result<Copied, StorageError> {
     let meta = fs::metadata(src).map_err(|e| {
@@ -216,18 +218,16 @@ pub(crate) fn copy_local(
             StorageError::io("read", src, e)
         }
     })?;
-    let mut copied = Copied::default();
+    let mut copier = Copier {
+        into,
+        cancelled,
+        on_file,
+        ancestors: HashSet::new(),
+        copied: Copied::default(),
+    };
     if meta.is_dir() {
-        let mut ancestors = HashSet::new();
-        copy_dir(
-            src,
-            into,
-            Path::new(""),
-            &mut ancestors,
-            &mut copied,
-            on_file,
-        )?;
-        if copied.files == 0 {
+        copier.dir(src, Path::new(""))?;
+        if copier.copied.files == 0 {
             return Err(StorageError::EmptyPrefix {
                 location: src.display().to_string(),
             });
@@ -236,73 +236,80 @@ pub(crate) fn copy_local(
         let name = src
             .file_name()
             .map_or_else(|| PathBuf::from("model"), PathBuf::from);
-        copy_file(src, &meta, into, &name, &mut copied, on_file)?;
+        copier.file(src, &meta, &name)?;
     }
-    Ok(copied)
+    Ok(copier.copied)
 }
 
-fn copy_dir(
-    dir: &Path,
-    into: &Path,
-    rel: &Path,
-    ancestors: &mut HashSet<(u64, u64)>,
-    copied: &mut Copied,
-    on_file: &mut dyn FnMut(&Path, u64),
-) -> Result<(), StorageError> {
-    let meta = fs::metadata(dir).map_err(|e| StorageError::io("read", dir, e))?;
-    let id = (meta.dev(), meta.ino());
-    if !ancestors.insert(id) {
-        return Err(StorageError::UnsafeEntry {
-            name: rel.display().to_string(),
-            reason: "a symbolic link makes a directory cycle",
-        });
-    }
-    fs::create_dir_all(into.join(rel))
-        .map_err(|e| StorageError::io("create directory", into.join(rel), e))?;
-    let mut entries = fs::read_dir(dir)
-        .and_then(Iterator::collect::<Result<Vec<_>, _>>)
-        .map_err(|e| StorageError::io("read directory", dir, e))?;
-    entries.sort_by_key(fs::DirEntry::file_name);
-    for entry in entries {
-        let path = entry.path();
-        let child = rel.join(entry.file_name());
-        let meta = fs::metadata(&path).map_err(|e| StorageError::io("read", &path, e))?;
-        if meta.is_dir() {
-            copy_dir(&path, into, &child, ancestors, copied, on_file)?;
-        } else {
-            copy_file(&path, &meta, into, &child, copied, on_file)?;
+struct Copier<'a> {
+    into: &'a Path,
+    cancelled: &'a AtomicBool,
+    on_file: &'a mut dyn FnMut(&Path, u64),
+    /// Directories on the current path, by (device, inode), to detect symlink cycles.
+    ancestors: HashSet<(u64, u64)>,
+    copied: Copied,
+}
+
+impl Copier<'_> {
+    fn check_cancelled(&self) -> Result<(), StorageError> {
+        if self.cancelled.load(Ordering::Relaxed) {
+            return Err(StorageError::Cancelled);
         }
+        Ok(())
     }
-    ancestors.remove(&id);
-    Ok(())
-}
 
-fn copy_file(
-    src: &Path,
-    meta: &fs::Metadata,
-    into: &Path,
-    rel: &Path,
-    copied: &mut Copied,
-    on_file: &mut dyn FnMut(&Path, u64),
-) -> Result<(), StorageError> {
-    let kind = meta.file_type();
-    if !kind.is_file() {
-        let reason = if kind.is_block_device() || kind.is_char_device() {
-            "device files are not allowed"
-        } else {
-            "only regular files and directories are copied"
-        };
-        return Err(StorageError::UnsafeEntry {
-            name: rel.display().to_string(),
-            reason,
-        });
+    fn dir(&mut self, dir: &Path, rel: &Path) -> Result<(), StorageError> {
+        self.check_cancelled()?;
+        let meta = fs::metadata(dir).map_err(|e| StorageError::io("read", dir, e))?;
+        let id = (meta.dev(), meta.ino());
+        if !self.ancestors.insert(id) {
+            return Err(StorageError::UnsafeEntry {
+                name: rel.display().to_string(),
+                reason: "a symbolic link makes a directory cycle",
+            });
+        }
+        let target = self.into.join(rel);
+        fs::create_dir_all(&target)
+            .map_err(|e| StorageError::io("create directory", &target, e))?;
+        let mut entries = fs::read_dir(dir)
+            .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+            .map_err(|e| StorageError::io("read directory", dir, e))?;
+        entries.sort_by_key(fs::DirEntry::file_name);
+        for entry in entries {
+            let path = entry.path();
+            let child = rel.join(entry.file_name());
+            let meta = fs::metadata(&path).map_err(|e| StorageError::io("read", &path, e))?;
+            if meta.is_dir() {
+                self.dir(&path, &child)?;
+            } else {
+                self.file(&path, &meta, &child)?;
+            }
+        }
+        self.ancestors.remove(&id);
+        Ok(())
     }
-    let target = into.join(rel);
-    let bytes = fs::copy(src, &target).map_err(|e| StorageError::io("copy to", &target, e))?;
-    copied.files += 1;
-    copied.bytes += bytes;
-    on_file(rel, bytes);
-    Ok(())
+
+    fn file(&mut self, src: &Path, meta: &fs::Metadata, rel: &Path) -> Result<(), StorageError> {
+        self.check_cancelled()?;
+        let kind = meta.file_type();
+        if !kind.is_file() {
+            let reason = if kind.is_block_device() || kind.is_char_device() {
+                "device files are not allowed"
+            } else {
+                "only regular files and directories are copied"
+            };
+            return Err(StorageError::UnsafeEntry {
+                name: rel.display().to_string(),
+                reason,
+            });
+        }
+        let target = self.into.join(rel);
+        let bytes = fs::copy(src, &target).map_err(|e| StorageError::io("copy to", &target, e))?;
+        self.copied.files += 1;
+        self.copied.bytes += bytes;
+        (self.on_file)(rel, bytes);
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -382,6 +389,25 @@ mod tests {
         assert_eq!(fs::read_to_string(dest.join("a/old.txt")).unwrap(), "old");
         assert_eq!(fs::read_to_string(dest.join("a/new.txt")).unwrap(), "new");
         assert_eq!(fs::read_dir(dest).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_cancelled_local_copy_stops_without_writing() {
+        let tmp = tempfile::tempdir().unwrap();
+        fs::create_dir_all(tmp.path().join("src/a")).unwrap();
+        fs::write(tmp.path().join("src/a/f"), "x").unwrap();
+        let into = tmp.path().join("into");
+        let cancelled = AtomicBool::new(true);
+        let result = copy_local(&tmp.path().join("src"), &into, &cancelled, &mut |_, _| {});
+        assert!(matches!(result, Err(StorageError::Cancelled)), "{result:?}");
+        assert!(!into.exists());
+        let copied = copy_local(
+            &tmp.path().join("src"),
+            &into,
+            &AtomicBool::new(false),
+            &mut |_, _| {},
+        );
+        assert_eq!(copied.unwrap().files, 1);
     }
 
     #[test]

@@ -162,14 +162,27 @@ async fn run(
     }
 }
 
+/// Tells blocking work (copies, unpacking) to stop when the fetch future is dropped, so it
+/// does not keep writing into a staging directory that is being removed.
+#[derive(Default)]
+struct CancelOnDrop(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 async fn copy_local(
     src: PathBuf,
     staging: &Staging,
     events: UnboundedSender<Event>,
 ) -> Result<(u64, u64), StorageError> {
     let into = staging.root().to_owned();
+    let cancel = CancelOnDrop::default();
+    let cancelled = cancel.0.clone();
     let copied = tokio::task::spawn_blocking(move || {
-        fs::copy_local(&src, &into, &mut |rel, bytes| {
+        fs::copy_local(&src, &into, &cancelled, &mut |rel, bytes| {
             let _ = events.send(Event::Bytes { bytes });
             let _ = events.send(Event::FileDone {
                 name: rel.display().to_string(),
@@ -262,10 +275,10 @@ fn object_item(bucket: &stores::Bucket, meta: object_store::ObjectMeta, rel: &Pa
         tried: bucket.tried.clone(),
         size: Some(meta.size),
         md5: None,
+        e_tag: meta.e_tag,
         origin: Origin::Object {
             store: bucket.store.clone(),
             path: meta.location,
-            e_tag: meta.e_tag,
         },
     }
 }
@@ -363,6 +376,7 @@ async fn fetch_http(
         tried,
         size: None,
         md5: None,
+        e_tag: None,
     };
     let _ = events.send(Event::Planned {
         files: 1,
@@ -380,10 +394,13 @@ async fn fetch_http(
         archive: name.clone(),
     });
     let (archive_path, root) = (scratch.path().to_owned(), staging.root().to_owned());
-    let unpacked =
-        tokio::task::spawn_blocking(move || archive::unpack(kind, &archive_path, &location, &root))
-            .await
-            .expect("unpack task does not panic")?;
+    let cancel = CancelOnDrop::default();
+    let cancelled = cancel.0.clone();
+    let unpacked = tokio::task::spawn_blocking(move || {
+        archive::unpack(kind, &archive_path, &location, &root, &cancelled)
+    })
+    .await
+    .expect("unpack task does not panic")?;
     drop(scratch);
     let _ = events.send(Event::FileDone { name });
     Ok((unpacked.files, unpacked.bytes))

@@ -173,6 +173,36 @@ async fn a_killed_run_leaves_no_model_in_dest_and_the_next_run_cleans_up() {
 }
 
 #[tokio::test]
+async fn render_shows_no_canary_from_the_environment() {
+    let example = crate::common::root().join("examples/tfserving-mnist/sdep.yaml");
+    let vars = owned(&[
+        ("AWS_SECRET_ACCESS_KEY", CANARY),
+        ("AZ_CLIENT_SECRET", CANARY),
+        ("RCLONE_CONFIG_S3_SECRET_ACCESS_KEY", CANARY),
+    ]);
+    for show in ["objects", "plan"] {
+        let args = [
+            "render",
+            "-o",
+            "yaml",
+            "--show",
+            show,
+            &example.display().to_string(),
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        let output = run(args, vars.clone()).await;
+        let (stdout, stderr) = text(&output);
+        assert_eq!(output.status.code(), Some(0), "{stderr}");
+        assert!(
+            stdout.contains("model-initializer"),
+            "the init container is rendered"
+        );
+        assert!(!stdout.contains(CANARY) && !stderr.contains(CANARY));
+    }
+}
+
+#[tokio::test]
 async fn pvc_claims_are_mapped_with_a_flag_and_unknown_schemes_are_listed() {
     let tmp = tempfile::tempdir().unwrap();
     fs::create_dir_all(tmp.path().join("claim/iris")).unwrap();

@@ -270,7 +270,9 @@ async fn a_stalled_connection_is_abandoned_after_the_idle_timeout_and_resumed() 
     let http = servers::http_files(&[("big.bin", model.clone())]).await;
     let tmp = tempfile::tempdir().unwrap();
     let mut cfg = config(&[]);
-    cfg.retry.idle_timeout = Duration::from_millis(300);
+    cfg.retry.idle_timeout = Duration::from_millis(500);
+    // Room for a spurious timeout on a loaded machine; the test is about the first stall.
+    cfg.retry.attempts = 5;
 
     let url = format!("{}/stall/big.bin", http.server.url());
     let fetched = fetch(&url, tmp.path(), &cfg).await;
@@ -279,8 +281,8 @@ async fn a_stalled_connection_is_abandoned_after_the_idle_timeout_and_resumed() 
     assert_eq!(fs::read(tmp.path().join("big.bin")).unwrap(), model);
     let ranges = http.state.ranges("/stall/big.bin");
     assert!(
-        matches!(ranges.as_slice(), [None, Some(n)] if *n > 0 && *n <= 150_000),
-        "{ranges:?}"
+        matches!(ranges.as_slice(), [None, Some(n), ..] if *n > 0 && *n <= 150_000),
+        "the stalled first response was resumed: {ranges:?}"
     );
 }
 
@@ -351,6 +353,28 @@ async fn a_connection_dropped_every_time_fails_clearly_and_leaves_no_partial_mod
         ["previous.txt"],
         "no partial file or staging directory"
     );
+}
+
+#[tokio::test]
+async fn a_file_longer_than_announced_fails_the_size_check() {
+    let http = servers::http_files(&[("m.bin", data(10_000, 15))]).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let url = format!("{}/grows/m.bin", http.server.url());
+    let err = fetch(&url, &tmp.path().join("models"), &config(&[]))
+        .await
+        .result
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StorageError::SizeMismatch {
+                expected: 10_000,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(tree(tmp.path()), Vec::<String>::new());
 }
 
 #[tokio::test]
@@ -650,6 +674,40 @@ async fn gs_public_bucket_is_fetched_anonymously_and_a_dropped_object_is_resumed
         .map(|r| r.1)
         .collect();
     assert_eq!(flaky, [None, Some(100_000)], "{reads:?}");
+}
+
+#[tokio::test]
+async fn an_object_replaced_mid_download_is_fetched_again_whole() {
+    let a = data(100_000, 14);
+    let gcs = servers::gcs(&[("live", "m/mutating.bin", a.clone())], 1).await;
+    let emulator = gcs.server.addr.to_string();
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = config(&[("STORAGE_EMULATOR_HOST", &emulator)]);
+
+    let fetched = fetch("gs://live/m", tmp.path(), &cfg).await;
+
+    fetched.result.unwrap();
+    let b: Vec<u8> = a.iter().rev().copied().collect();
+    assert_eq!(
+        fs::read(tmp.path().join("mutating.bin")).unwrap(),
+        b,
+        "the new version, whole"
+    );
+    let reads = gcs.state.reads.lock().unwrap().clone();
+    assert_eq!(
+        reads.first(),
+        Some(&("m/mutating.bin".to_owned(), None)),
+        "{reads:?}"
+    );
+    assert_eq!(
+        reads.last(),
+        Some(&("m/mutating.bin".to_owned(), None)),
+        "{reads:?}"
+    );
+    assert!(
+        reads.iter().any(|(_, range)| *range == Some(50_000)),
+        "a resume was tried: {reads:?}"
+    );
 }
 
 #[tokio::test]

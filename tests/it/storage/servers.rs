@@ -231,6 +231,7 @@ impl HttpState {
 /// - `/flaky/<name>`: the first response breaks after half the file, later ones honour `Range`;
 /// - `/no-range/<name>`: like `flaky` but always answers from byte 0;
 /// - `/broken/<name>`: every response breaks after half the file;
+/// - `/grows/<name>`: like `flaky`, but the resumed response belongs to a longer file;
 /// - `/stall/<name>`: the first response stops sending after half the file but stays open;
 /// - `/bad-md5/<name>`: announces a wrong `Content-MD5`;
 /// - `/status/<code>/<name>`: answers with that status.
@@ -281,6 +282,12 @@ fn http_file(state: &HttpState, request: &Request) -> Reply {
         "broken" => {
             let rest = data.len() - request.range_start().unwrap_or(0);
             file_reply(data, request, true, Some(rest / 2), md5)
+        }
+        // Breaks halfway; the resumed range then reports a file twice as long.
+        "grows" if previous == 0 => file_reply(data, request, true, Some(half), md5),
+        "grows" => {
+            let doubled: Bytes = [data.as_ref(), data.as_ref()].concat().into();
+            file_reply(&doubled, request, true, None, vec![])
         }
         "stall" => {
             let mut reply = file_reply(data, request, true, (previous == 0).then_some(half), md5);
@@ -370,6 +377,7 @@ pub(crate) struct Gcs {
 pub(crate) struct GcsState {
     objects: BTreeMap<String, BTreeMap<String, Bytes>>,
     flaky_served: AtomicUsize,
+    mutating_served: AtomicUsize,
     /// Object reads as (key, range start).
     pub(crate) reads: std::sync::Mutex<Vec<(String, Option<usize>)>>,
     barrier: tokio::sync::Barrier,
@@ -387,6 +395,7 @@ pub(crate) async fn gcs(objects: &[(&str, &str, Vec<u8>)], parallel_width: usize
     let state = Arc::new(GcsState {
         objects: buckets,
         flaky_served: AtomicUsize::new(0),
+        mutating_served: AtomicUsize::new(0),
         reads: std::sync::Mutex::default(),
         barrier: tokio::sync::Barrier::new(parallel_width),
         requests: AtomicUsize::new(0),
@@ -450,6 +459,9 @@ async fn gcs_request(state: &GcsState, request: &Request) -> Reply {
             return Reply::status(400, "downloads were not parallel");
         }
     }
+    if key.contains("mutating") {
+        return mutating_object(state, request, data);
+    }
     let drop_after = (key.contains("flaky")
         && state.flaky_served.fetch_add(1, Ordering::SeqCst) == 0)
         .then_some(data.len() / 2);
@@ -461,6 +473,34 @@ async fn gcs_request(state: &GcsState, request: &Request) -> Reply {
         ),
     ];
     file_reply(data, request, true, drop_after, extra)
+}
+
+/// An object that is replaced while it is being read: the first read gets version A and
+/// breaks halfway; from then on the object is version B (A reversed) and reads that name A's
+/// ETag in `If-Match` get 412, as GCS and S3 answer.
+fn mutating_object(state: &GcsState, request: &Request, a: &Bytes) -> Reply {
+    let etag = |data: &[u8]| format!("\"{}\"", md5_hex(data));
+    let headers = |data: &[u8]| {
+        vec![
+            ("etag".to_owned(), etag(data)),
+            (
+                "last-modified".to_owned(),
+                "Mon, 01 Jan 2024 00:00:00 GMT".to_owned(),
+            ),
+        ]
+    };
+    if state.mutating_served.fetch_add(1, Ordering::SeqCst) == 0 {
+        return file_reply(a, request, true, Some(a.len() / 2), headers(a));
+    }
+    let b: Bytes = a.iter().rev().copied().collect::<Vec<u8>>().into();
+    if request
+        .headers
+        .get("if-match")
+        .is_some_and(|m| *m != etag(&b))
+    {
+        return Reply::status(412, "<Error><Code>PreconditionFailed</Code></Error>");
+    }
+    file_reply(&b, request, true, None, headers(&b))
 }
 
 fn gcs_list(bucket: &str, objects: &BTreeMap<String, Bytes>, prefix: &str) -> Reply {
