@@ -225,6 +225,21 @@ pub enum RuntimeError {
         /// Its last log lines.
         logs: Vec<String>,
     },
+    /// A container keeps exiting (Kubernetes' `CrashLoopBackOff`).
+    #[error(
+        "container `{container}` keeps exiting (exit code {code}, {restarts} restarts){}",
+        tail(logs)
+    )]
+    CrashLoop {
+        /// The container.
+        container: String,
+        /// Its last exit code.
+        code: i64,
+        /// Restarts so far.
+        restarts: i64,
+        /// Its last log lines.
+        logs: Vec<String>,
+    },
     /// `up` was interrupted (Ctrl-C, SIGTERM); what it created has been removed.
     #[error("interrupted; everything created so far was removed")]
     Interrupted,

@@ -26,6 +26,7 @@ struct State {
     logs: HashMap<String, Vec<String>>,
     pullable: Vec<String>,
     block_wait: bool,
+    crashing: Vec<String>,
 }
 
 /// Records calls as `verb name` strings.
@@ -70,6 +71,15 @@ impl FakeDocker {
     /// Pulls of this image succeed.
     pub(crate) fn pullable(&self, image: &str) {
         self.state.lock().unwrap().pullable.push(image.to_owned());
+    }
+
+    /// This container keeps exiting with code 1.
+    pub(crate) fn crashing(&self, container: &str) {
+        self.state
+            .lock()
+            .unwrap()
+            .crashing
+            .push(container.to_owned());
     }
 
     /// `wait_container` never returns.
@@ -263,11 +273,13 @@ impl DockerApi for FakeDocker {
             .get(name)
             .and_then(|s| s.body.exposed_ports.clone())
             .unwrap_or_default();
+        let crashing = state.crashing.iter().any(|c| c == name);
+        let running = *running && !crashing;
         Ok(ContainerState {
-            running: *running,
-            status: if *running { "running" } else { "created" }.to_owned(),
-            exit_code: None,
-            restart_count: 0,
+            running,
+            status: if running { "running" } else { "restarting" }.to_owned(),
+            exit_code: crashing.then_some(1),
+            restart_count: if crashing { 3 } else { 0 },
             // Port 1 on 127.0.0.1: nothing listens, so probes fail fast.
             host_ports: ports
                 .iter()

@@ -535,3 +535,36 @@ async fn a_missing_local_model_fails_before_the_init_container_and_leaves_nothin
     );
     assert!(!rt.api().calls().iter().any(|c| c.starts_with("create_")));
 }
+
+#[tokio::test]
+async fn a_container_that_keeps_exiting_fails_up_before_the_deadline() {
+    let mut plan = plan();
+    plan.pods[0].containers[0].readiness = Some(Probe {
+        action: ProbeAction::Tcp { port: 9000 },
+        initial_delay_seconds: 0,
+        period_seconds: 1,
+        timeout_seconds: 1,
+        failure_threshold: 3,
+    });
+    let fake = everything_builtin_available();
+    fake.crashing("iris-default-0-classifier_classifier");
+    fake.exits(
+        "iris-default-0-classifier_classifier",
+        1,
+        &["panic: no model"],
+    );
+    let (rt, _) = runtime(fake);
+    let error = rt
+        .up(
+            &plan,
+            &options("s1", ImagePolicy::Builtin, Duration::from_mins(1)),
+            &Cancel::never(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "container `classifier` keeps exiting (exit code 1, 3 restarts); last log lines:\n  panic: no model"
+    );
+    assert_eq!(managed(rt.api()), Vec::<String>::new());
+}
