@@ -5,6 +5,7 @@
 //! `ARCHITECTURE.md` for the layering rules, which `tests/it/architecture.rs` enforces.
 
 mod cli;
+pub mod client;
 pub mod env;
 pub mod output;
 pub mod plan;

@@ -80,6 +80,30 @@ pub(crate) enum Command {
     ///   seldon-local render --show defaulted -o json sdep.yaml
     #[command(verbatim_doc_comment)]
     Render(RenderArgs),
+    /// Send a prediction, or a load of them, to a running deployment.
+    ///
+    /// The body is built for the endpoint's protocol from `--ndarray` or `--tensor`, or sent as
+    /// given with `--json` or `--file`. On a terminal the answer is pretty, coloured JSON;
+    /// otherwise it is printed raw. A non-2xx answer is shown and exits 1. With `--repeat`
+    /// or `--duration` it sends load over keep-alive connections and prints req/s, latency
+    /// percentiles and errors by status.
+    ///
+    /// Examples:
+    ///   seldon-local predict --endpoint http://127.0.0.1:8000 --ndarray '[[1.0, 2.0]]'
+    ///   seldon-local predict --endpoint http://127.0.0.1:8000 --tensor '{"shape":[1,2],"values":[1,2]}'
+    ///   seldon-local predict --endpoint http://127.0.0.1:9000 --unit mnist-model --json '{"data":{"ndarray":[[1]]}}'
+    ///   seldon-local predict --endpoint http://127.0.0.1:8000 --file request.json --repeat 10000 --concurrency 32
+    #[command(verbatim_doc_comment)]
+    Predict(PredictArgs),
+    /// Print a shell completion script, or the man page.
+    ///
+    /// Examples:
+    ///   seldon-local completions bash > ~/.local/share/bash-completion/completions/seldon-local
+    ///   seldon-local completions zsh > ~/.zfunc/_seldon-local
+    ///   seldon-local completions fish > ~/.config/fish/completions/seldon-local.fish
+    ///   seldon-local completions man > seldon-local.1
+    #[command(verbatim_doc_comment)]
+    Completions(CompletionsArgs),
     /// Run a SeldonDeployment in Docker and wait until it is ready.
     ///
     /// Creates what the operator would (one sandbox container per pod owning its network,
@@ -108,6 +132,110 @@ pub(crate) enum Command {
     /// Play one of the roles the operator gives to containers (internal entry points).
     #[command(subcommand, hide = true)]
     Component(ComponentCommand),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PredictArgs {
+    #[command(flatten)]
+    pub(crate) target: TargetArgs,
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
+    /// Feature names sent with `--ndarray` or `--tensor` (Seldon `data.names`, v2 input name).
+    #[arg(long, value_delimiter = ',', value_name = "A,B")]
+    pub(crate) names: Vec<String>,
+    /// Send N requests and report latency and throughput.
+    #[arg(long, value_name = "N")]
+    pub(crate) repeat: Option<u64>,
+    /// Send for this long (e.g. `30s`, `2m`) and report latency and throughput.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) duration: Option<std::time::Duration>,
+    /// Requests in flight at once in load mode.
+    #[arg(long, value_name = "C", default_value_t = 1)]
+    pub(crate) concurrency: usize,
+}
+
+/// Where a request goes.
+#[derive(Debug, Args)]
+pub(crate) struct TargetArgs {
+    /// Base URL of the endpoint, e.g. `http://127.0.0.1:8000`.
+    #[arg(long, value_name = "URL")]
+    pub(crate) endpoint: String,
+    /// The endpoint's protocol.
+    #[arg(long, default_value = "seldon", value_parser = ["seldon", "tensorflow", "v2", "kfserving"])]
+    pub(crate) protocol: String,
+    /// Call this unit of the graph directly (`/predict`) instead of the executor.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) unit: Option<String>,
+    /// Model name in TF Serving and v2 paths (default: the unit, else `model`).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) model: Option<String>,
+    /// Per-request timeout (e.g. `30s`).
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub(crate) timeout: std::time::Duration,
+}
+
+/// What to send.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub(crate) struct InputArgs {
+    /// Nested JSON arrays, e.g. `[[1.0, 2.0]]`.
+    #[arg(long, value_name = "JSON")]
+    pub(crate) ndarray: Option<String>,
+    /// A tensor as `{"shape": [...], "values": [...]}`.
+    #[arg(long, value_name = "JSON")]
+    pub(crate) tensor: Option<String>,
+    /// A complete request body, sent as is.
+    #[arg(long, value_name = "BODY")]
+    pub(crate) json: Option<String>,
+    /// A file holding the complete request body (`-` for stdin).
+    #[arg(long, value_name = "PATH")]
+    pub(crate) file: Option<PathBuf>,
+}
+
+/// Parses `500ms`, `30s`, `2m`, `1h` or a number of seconds.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let (number, unit) = text
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .map_or((text, "s"), |at| text.split_at(at));
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration such as `30s`"))?;
+    let seconds = match unit {
+        "ms" => value / 1000.0,
+        "s" => value,
+        "m" => value * 60.0,
+        "h" => value * 3600.0,
+        _ => {
+            return Err(format!(
+                "`{text}`: unknown unit `{unit}` (use ms, s, m or h)"
+            ));
+        }
+    };
+    Ok(std::time::Duration::from_secs_f64(seconds))
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell (or `man` for a roff man page).
+    #[arg(value_enum)]
+    pub(crate) shell: CompletionTarget,
+}
+
+/// What `completions` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum CompletionTarget {
+    /// Bash.
+    Bash,
+    /// Zsh.
+    Zsh,
+    /// Fish.
+    Fish,
+    /// PowerShell.
+    Powershell,
+    /// Elvish.
+    Elvish,
+    /// A man page (roff).
+    Man,
 }
 
 /// The roles `seldon-local component` plays.

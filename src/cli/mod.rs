@@ -3,12 +3,14 @@
 #![allow(clippy::disallowed_methods)] // the environment is read here and nowhere else
 
 mod args;
+mod completions;
 mod component_pause;
 mod docker;
 mod down;
 mod image;
 mod logs;
 mod pipeline;
+mod predict;
 mod ps;
 mod render;
 mod up;
@@ -62,6 +64,8 @@ pub(crate) fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate(args) => validate::run(&args, &ctx),
         Command::Render(args) => render::run(&args, &ctx),
+        Command::Completions(args) => completions::run(&args, &ctx),
+        Command::Predict(args) => block_on(predict::run(&args, &ctx)),
         Command::Up(args) => up::run(&args, &ctx),
         Command::Ps(args) => ps::run(&args, &ctx),
         Command::Logs(args) => logs::run(&args, &ctx),
@@ -80,6 +84,17 @@ pub(crate) fn main() -> ExitCode {
             ExitCode::from(if is_input_error(&error) { 1 } else { 2 })
         }
     }
+}
+
+/// Runs an async command on a multi-threaded tokio runtime (built here and nowhere else).
+fn block_on<F: std::future::Future<Output = anyhow::Result<ExitStatus>>>(
+    future: F,
+) -> anyhow::Result<ExitStatus> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| anyhow::anyhow!(e).context("failed to start the async runtime"))?;
+    runtime.block_on(future)
 }
 
 fn configure_colours(choice: ColorChoice) {
@@ -105,6 +120,11 @@ fn is_input_error(error: &anyhow::Error) -> bool {
             || cause.is::<crate::sdep::ConfigError>()
             || cause.is::<crate::plan::PlanError>()
             || cause.is::<pipeline::StrictFailure>()
+            || cause.is::<crate::client::ClientError>()
+                && !matches!(
+                    cause.downcast_ref(),
+                    Some(crate::client::ClientError::Send { .. })
+                )
     })
 }
 
@@ -124,6 +144,9 @@ fn hints_for(error: &anyhow::Error) -> Vec<String> {
         }
         if let Some(crate::sdep::ConfigError::UnknownVersion { .. }) = cause.downcast_ref() {
             hints.push("pass `--seldon-version 1.18.2` or `--seldon-version 1.2.1`".to_owned());
+        }
+        if let Some(crate::client::ClientError::Send { url, .. }) = cause.downcast_ref() {
+            hints.push(format!("is the deployment up? nothing answered at `{url}`"));
         }
         if let Some(error) = cause.downcast_ref::<crate::runtime::docker::DockerError>() {
             if matches!(

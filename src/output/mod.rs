@@ -5,9 +5,11 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod diagnostics;
+mod json;
 mod progress;
 
 pub use diagnostics::render_error;
+pub use json::colour as colour_json;
 pub use progress::{LayerBars, init_prefix, log_prefix};
 
 use std::fmt::Display;
@@ -65,6 +67,33 @@ impl Printer {
             let _ = out.write_all(b"\n");
         }
         let _ = out.flush();
+    }
+
+    /// Whether stdout is a terminal (pretty output) or a pipe (raw output for scripts).
+    #[must_use]
+    pub fn stdout_is_terminal(&self) -> bool {
+        std::io::stdout().is_terminal()
+    }
+
+    /// A progress bar for `total` steps (a spinner when unknown), hidden when progress is off.
+    #[must_use]
+    pub fn progress(&self, total: Option<u64>, message: &str) -> indicatif::ProgressBar {
+        if !self.shows_progress() {
+            return indicatif::ProgressBar::hidden();
+        }
+        let bar = match total {
+            Some(total) => indicatif::ProgressBar::new(total).with_style(
+                indicatif::ProgressStyle::with_template(
+                    "{msg} [{bar:30}] {pos}/{len} ({per_sec}, eta {eta})",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            ),
+            None => indicatif::ProgressBar::new_spinner(),
+        };
+        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        bar.set_message(message.to_owned());
+        bar
     }
 
     /// A warning line on stderr.

@@ -647,4 +647,50 @@ mod tests {
         let validated = check(&yaml, SeldonVersion::V1_18_2).unwrap();
         assert_eq!(validated.sdep().spec.predictors[0].component_specs.len(), 1);
     }
+
+    /// (version, spec body, expected messages): one row per webhook rule not covered above.
+    #[test]
+    fn each_webhook_rule_reports_upstreams_message() {
+        use SeldonVersion::{V1_2_1 as OLD, V1_18_2 as NEW};
+        let model = "graph: {name: m, implementation: SKLEARN_SERVER, modelUri: 'gs://x'}";
+        let cases: Vec<(SeldonVersion, String, Vec<&str>)> = vec![
+            (NEW, format!("serverType: queue\n  predictors:\n  - name: p\n    {model}"),
+                vec!["spec: Invalid value: \"queue\": Invalid serverType"]),
+            (NEW, format!("serverType: kafka\n  predictors:\n  - name: p\n    {model}"),
+                vec!["spec.predictors[0]: Invalid value: \"p\": For kafka please supply svcOrchSpec envs KAFKA_BROKER, KAFKA_INPUT_TOPIC, KAFKA_OUTPUT_TOPIC"]),
+            (NEW, format!("predictors:\n  - name: p\n    shadow: true\n    {model}"),
+                vec!["spec.predictors[0]: Invalid value: \"p\": Shadow can not exist as only predictor"]),
+            (NEW, format!("predictors:\n  - name: a\n    traffic: 50\n    annotations: {{seldon.io/svc-name: s}}\n    {model}\n  - name: b\n    traffic: 50\n    annotations: {{seldon.io/svc-name: s}}\n    {model}"),
+                vec!["spec.predictors[1]: Invalid value: \"s\": Found duplicate service name in seldon.io/svc-name with value s"]),
+            (NEW, "predictors: []".to_owned(),
+                vec!["spec: Invalid value: \"\": Graph contains no predictors"]),
+            (OLD, "predictors:\n  - name: p\n    annotations: {seldon.io/no-engine: 'false'}\n    componentSpecs: [{spec: {containers: [{name: a, image: i}, {name: b, image: i}]}}]\n    graph: {name: a, children: [{name: b}]}".to_owned(),
+                vec!["spec.predictors[0]: Invalid value: \"p\": Running without engine only valid for single element graphs"]),
+            (OLD, "predictors:\n  - name: p\n    componentSpecs: [{spec: {containers: [{name: m, image: i}]}}]\n    graph: {name: m, type: UNKNOWN_TYPE}".to_owned(),
+                vec!["spec.predictors[0].graph: Invalid value: \"m\": Predictive Unit has no implementation methods defined. Change to a known type or add what methods it defines"]),
+            (NEW, "predictors:\n  - name: p\n    graph: {name: m, implementation: SKLEARN_SERVER, modelUri: 'gs://x', logger: {url: 'http://l'}}".to_owned(),
+                vec!["spec.predictors[0].graph: Invalid value: \"m\": No logger mode specified"]),
+            (NEW, "predictors:\n  - name: p\n    graph: {name: m, implementation: SKLEARN_SERVER, modelUri: 'gs://x', endpoint: {type: GRPC}, children: [{name: n, implementation: SKLEARN_SERVER, modelUri: 'gs://x', endpoint: {type: REST}}]}".to_owned(),
+                vec!["spec: Invalid value: \"\": Multiple endpoint.types found - can only have 1 type in graph. Please use spec.transport"]),
+            (NEW, "transport: rest\n  predictors:\n  - name: p\n    graph: {name: m, implementation: SKLEARN_SERVER, modelUri: 'gs://x', endpoint: {type: GRPC}}".to_owned(),
+                vec!["spec: Invalid value: \"rest\": Mixed transport types found. Remove graph endpoint.types if transport set at deployment level"]),
+            (OLD, format!("predictors:\n  - name: p\n    traffic: 40\n    {model}"),
+                vec!["spec: Invalid value: \"p\": Traffic must sum be 100 for a single predictor when set"]),
+            (NEW, format!("predictors:\n  - name: a\n    traffic: 100\n    {model}\n  - name: b\n    shadow: true\n    traffic: 100\n    {model}\n  - name: c\n    shadow: true\n    traffic: 120\n    {model}"),
+                vec![
+                    "spec: Invalid value: \"a\": Multiple shadows are not allowed",
+                    "spec: Invalid value: \"120\": shadow traffic is illegal, the traffic number should be between [0, 100]",
+                ]),
+            (NEW, "predictors:\n  - name: p\n    graph: {name: m, implementation: HUGGINGFACE_SERVER, parameters: [{name: task, value: text-generation, type: STRING}]}".to_owned(),
+                vec![]),
+        ];
+        for (version, body, expected) in cases {
+            let yaml = format!("{HEAD}spec:\n  {body}\n");
+            let found: Vec<String> = match check(&yaml, version) {
+                Ok(_) => Vec::new(),
+                Err(v) => v.violations.iter().map(ToString::to_string).collect(),
+            };
+            assert_eq!(found, expected, "{version}: {body}");
+        }
+    }
 }

@@ -148,7 +148,7 @@ fn multi_document_files_validate_every_sdep_and_skip_other_kinds() {
 
 #[test]
 fn every_subcommand_help_has_an_example() {
-    for command in ["validate", "render"] {
+    for command in ["validate", "render", "predict", "completions"] {
         let (code, stdout, _) = run(&[command, "--help"]);
         assert_eq!(code, 0);
         assert!(
@@ -166,4 +166,26 @@ fn a_wrong_flag_is_a_usage_error() {
         stderr.contains("unexpected argument '--no-such-flag'"),
         "{stderr}"
     );
+}
+
+#[test]
+fn checked_in_completions_are_up_to_date() {
+    let files = [
+        ("bash", "seldon-local.bash"),
+        ("zsh", "_seldon-local"),
+        ("fish", "seldon-local.fish"),
+        ("powershell", "_seldon-local.ps1"),
+        ("elvish", "seldon-local.elv"),
+        ("man", "seldon-local.1"),
+    ];
+    for (shell, file) in files {
+        let (code, stdout, stderr) = run(&["completions", shell]);
+        assert_eq!(code, 0, "{stderr}");
+        let checked_in =
+            std::fs::read_to_string(crate::common::root().join("completions").join(file)).unwrap();
+        assert!(
+            stdout == checked_in,
+            "completions/{file} is out of date: run scripts/completions.sh"
+        );
+    }
 }

@@ -12,4 +12,5 @@ mod cli;
 mod common;
 mod corpus;
 mod fixtures;
+mod predict;
 mod seed;

@@ -1,0 +1,298 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[seldon-local] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'seldon-local'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'seldon-local'= {
+            cand --color 'When to use colours'
+            cand -q 'Print errors only'
+            cand --quiet 'Print errors only'
+            cand -v 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --verbose 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand validate 'Check SeldonDeployments the way the Seldon operator''s webhook does.'
+            cand render 'Print the Kubernetes objects the Seldon operator would create.'
+            cand predict 'Send a prediction, or a load of them, to a running deployment.'
+            cand completions 'Print a shell completion script, or the man page.'
+            cand up 'Run a SeldonDeployment in Docker and wait until it is ready.'
+            cand ps 'List the containers of running deployments, with state, readiness and ports'
+            cand logs 'Print the logs of a deployment''s containers, prefixed with their names'
+            cand down 'Remove a deployment: containers, sandboxes, network and volumes'
+            cand image 'Manage seldon-local''s own Docker image'
+            cand component 'Play one of the roles the operator gives to containers (internal entry points)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'seldon-local;validate'= {
+            cand --seldon-version 'The Seldon Core version whose operator behaviour is emulated'
+            cand --config 'A `seldon-config` ConfigMap (YAML or JSON) whose keys replace the embedded ones'
+            cand -n 'Namespace for resources that do not set one (the operator''s default is `default`)'
+            cand --namespace 'Namespace for resources that do not set one (the operator''s default is `default`)'
+            cand --color 'When to use colours'
+            cand --strict 'Treat warnings (unknown fields) as errors'
+            cand -q 'Print errors only'
+            cand --quiet 'Print errors only'
+            cand -v 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --verbose 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'seldon-local;render'= {
+            cand --seldon-version 'The Seldon Core version whose operator behaviour is emulated'
+            cand --config 'A `seldon-config` ConfigMap (YAML or JSON) whose keys replace the embedded ones'
+            cand -n 'Namespace for resources that do not set one (the operator''s default is `default`)'
+            cand --namespace 'Namespace for resources that do not set one (the operator''s default is `default`)'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --show 'What to print'
+            cand --color 'When to use colours'
+            cand --strict 'Treat warnings (unknown fields) as errors'
+            cand -q 'Print errors only'
+            cand --quiet 'Print errors only'
+            cand -v 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --verbose 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'seldon-local;predict'= {
+            cand --endpoint 'Base URL of the endpoint, e.g. `http://127.0.0.1:8000`'
+            cand --protocol 'The endpoint''s protocol'
+            cand --unit 'Call this unit of the graph directly (`/predict`) instead of the executor'
+            cand --model 'Model name in TF Serving and v2 paths (default: the unit, else `model`)'
+            cand --timeout 'Per-request timeout (e.g. `30s`)'
+            cand --ndarray 'Nested JSON arrays, e.g. `[[1.0, 2.0]]`'
+            cand --tensor 'A tensor as `{"shape": [...], "values": [...]}`'
+            cand --json 'A complete request body, sent as is'
+            cand --file 'A file holding the complete request body (`-` for stdin)'
+            cand --names 'Feature names sent with `--ndarray` or `--tensor` (Seldon `data.names`, v2 input name)'
+            cand --repeat 'Send N requests and report latency and throughput'
+            cand --duration 'Send for this long (e.g. `30s`, `2m`) and report latency and throughput'
+            cand --concurrency 'Requests in flight at once in load mode'
+            cand --color 'When to use colours'
+            cand -q 'Print errors only'
+            cand --quiet 'Print errors only'
+            cand -v 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --verbose 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'seldon-local;completions'= {
+            cand --color 'When to use colours'
+            cand -q 'Print errors only'
+            cand --quiet 'Print errors only'
+            cand -v 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --verbose 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'seldon-local;up'= {
+            cand --seldon-version 'The Seldon Core version whose operator behaviour is emulated'
+            cand --config 'A `seldon-config` ConfigMap (YAML or JSON) whose keys replace the embedded ones'
+            cand -n 'Namespace for resources that do not set one (the operator''s default is `default`)'
+            cand --namespace 'Namespace for resources that do not set one (the operator''s default is `default`)'
+            cand --images 'Which images to run'
+            cand -p 'Publish a container port on a fixed host port (repeatable); others get free ports'
+            cand --publish 'Publish a container port on a fixed host port (repeatable); others get free ports'
+            cand --timeout 'Seconds to wait for init containers and readiness'
+            cand -o 'Output format of the endpoints'
+            cand --output 'Output format of the endpoints'
+            cand --color 'When to use colours'
+            cand --strict 'Treat warnings (unknown fields) as errors'
+            cand -q 'Print errors only'
+            cand --quiet 'Print errors only'
+            cand -v 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --verbose 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'seldon-local;ps'= {
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --color 'When to use colours'
+            cand -q 'Print errors only'
+            cand --quiet 'Print errors only'
+            cand -v 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --verbose 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'seldon-local;logs'= {
+            cand -c 'Only this container (its name in the pod, e.g. `seldon-container-engine`)'
+            cand --container 'Only this container (its name in the pod, e.g. `seldon-container-engine`)'
+            cand --tail 'Only the last N lines of each container'
+            cand --since 'Only lines newer than this: seconds (`90`), a duration (`10m`, `2h`), or a Unix time'
+            cand --color 'When to use colours'
+            cand -f 'Keep printing new lines'
+            cand --follow 'Keep printing new lines'
+            cand -q 'Print errors only'
+            cand --quiet 'Print errors only'
+            cand -v 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --verbose 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'seldon-local;down'= {
+            cand -f 'The SeldonDeployment file the deployment was started from'
+            cand --file 'The SeldonDeployment file the deployment was started from'
+            cand --color 'When to use colours'
+            cand -q 'Print errors only'
+            cand --quiet 'Print errors only'
+            cand -v 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --verbose 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'seldon-local;image'= {
+            cand --color 'When to use colours'
+            cand -q 'Print errors only'
+            cand --quiet 'Print errors only'
+            cand -v 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --verbose 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand build 'Build seldon-local''s image from the running binary, with no registry'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'seldon-local;image;build'= {
+            cand --color 'When to use colours'
+            cand --force 'Rebuild even when an image of this binary exists'
+            cand -q 'Print errors only'
+            cand --quiet 'Print errors only'
+            cand -v 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --verbose 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'seldon-local;image;help'= {
+            cand build 'Build seldon-local''s image from the running binary, with no registry'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'seldon-local;image;help;build'= {
+        }
+        &'seldon-local;image;help;help'= {
+        }
+        &'seldon-local;component'= {
+            cand --color 'When to use colours'
+            cand -q 'Print errors only'
+            cand --quiet 'Print errors only'
+            cand -v 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --verbose 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand pause 'The pod sandbox: holds the pod''s network namespace until SIGTERM or SIGINT'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'seldon-local;component;pause'= {
+            cand --color 'When to use colours'
+            cand -q 'Print errors only'
+            cand --quiet 'Print errors only'
+            cand -v 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --verbose 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'seldon-local;component;help'= {
+            cand pause 'The pod sandbox: holds the pod''s network namespace until SIGTERM or SIGINT'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'seldon-local;component;help;pause'= {
+        }
+        &'seldon-local;component;help;help'= {
+        }
+        &'seldon-local;help'= {
+            cand validate 'Check SeldonDeployments the way the Seldon operator''s webhook does.'
+            cand render 'Print the Kubernetes objects the Seldon operator would create.'
+            cand predict 'Send a prediction, or a load of them, to a running deployment.'
+            cand completions 'Print a shell completion script, or the man page.'
+            cand up 'Run a SeldonDeployment in Docker and wait until it is ready.'
+            cand ps 'List the containers of running deployments, with state, readiness and ports'
+            cand logs 'Print the logs of a deployment''s containers, prefixed with their names'
+            cand down 'Remove a deployment: containers, sandboxes, network and volumes'
+            cand image 'Manage seldon-local''s own Docker image'
+            cand component 'Play one of the roles the operator gives to containers (internal entry points)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'seldon-local;help;validate'= {
+        }
+        &'seldon-local;help;render'= {
+        }
+        &'seldon-local;help;predict'= {
+        }
+        &'seldon-local;help;completions'= {
+        }
+        &'seldon-local;help;up'= {
+        }
+        &'seldon-local;help;ps'= {
+        }
+        &'seldon-local;help;logs'= {
+        }
+        &'seldon-local;help;down'= {
+        }
+        &'seldon-local;help;image'= {
+            cand build 'Build seldon-local''s image from the running binary, with no registry'
+        }
+        &'seldon-local;help;image;build'= {
+        }
+        &'seldon-local;help;component'= {
+            cand pause 'The pod sandbox: holds the pod''s network namespace until SIGTERM or SIGINT'
+        }
+        &'seldon-local;help;component;pause'= {
+        }
+        &'seldon-local;help;help'= {
+        }
+    ]
+    $completions[$command]
+}
