@@ -9,6 +9,7 @@
 pub mod docker;
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -339,39 +340,43 @@ pub fn endpoints(plan: &Plan, host_ports: &BTreeMap<(String, u16), u16>) -> Vec<
     out
 }
 
-/// A `curl` command line sending one prediction to the first predictor's REST entry point.
+/// A `seldon-local predict` command line sending one prediction to the first predictor's
+/// REST entry point (the engine, or the graph's root unit when there is no engine).
 #[must_use]
 pub fn predict_command(plan: &Plan, endpoints: &[Endpoint]) -> Option<String> {
     let predictor = plan.predictors.first()?;
-    let entry = endpoints
+    let engine = endpoints
         .iter()
-        .find(|e| e.predictor == predictor.name && e.name == "engine" && e.protocol == "rest")
-        .or_else(|| {
+        .find(|e| e.predictor == predictor.name && e.name == "engine" && e.protocol == "rest");
+    let (entry, unit) = match engine {
+        Some(engine) => (engine, None),
+        None => (
             endpoints.iter().find(|e| {
                 e.predictor == predictor.name
                     && e.name == predictor.graph_root
                     && e.protocol == "rest"
-            })
-        })?;
-    let (path, body) = match plan.protocol.as_str() {
-        "tensorflow" => (
-            format!("/v1/models/{}:predict", predictor.graph_root),
-            r#"{"instances": [[1.0, 2.0]]}"#.to_owned(),
-        ),
-        "v2" | "kfserving" => (
-            format!("/v2/models/{}/infer", predictor.graph_root),
-            r#"{"inputs": [{"name": "input-0", "shape": [1, 2], "datatype": "FP32", "data": [1.0, 2.0]}]}"#
-                .to_owned(),
-        ),
-        _ => (
-            "/api/v1.0/predictions".to_owned(),
-            r#"{"data": {"ndarray": [[1.0, 2.0]]}}"#.to_owned(),
+            })?,
+            Some(&predictor.graph_root),
         ),
     };
-    Some(format!(
-        "curl -s -H 'Content-Type: application/json' -d '{body}' {}{path}",
-        entry.address
-    ))
+    let protocol = match plan.protocol.as_str() {
+        "tensorflow" => "tensorflow",
+        "v2" | "kfserving" => "v2",
+        _ => "seldon",
+    };
+    let mut command = format!("seldon-local predict --endpoint {}", entry.address);
+    if protocol != "seldon" {
+        let _ = write!(
+            command,
+            " --protocol {protocol} --model {}",
+            predictor.graph_root
+        );
+    }
+    if let Some(unit) = unit {
+        let _ = write!(command, " --unit {unit}");
+    }
+    command.push_str(" --ndarray '[[1.0, 2.0]]'");
+    Some(command)
 }
 
 /// Tells a running `up` to stop, roll back and return [`RuntimeError::Interrupted`].
