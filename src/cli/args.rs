@@ -53,6 +53,8 @@ pub(crate) enum ColorChoice {
     Never,
 }
 
+// Doc comments are `--help` text: JSON examples in them are not intra-doc links.
+#[allow(rustdoc::broken_intra_doc_links)]
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Check SeldonDeployments the way the Seldon operator's webhook does.

@@ -444,7 +444,8 @@ fn the_seed_runs_with_builtin_images_and_predicts_through_the_engine() {
         "seldon-container-engine",
     ] {
         assert!(
-            logs.lines().any(|l| l.starts_with(container)),
+            logs.lines()
+                .any(|l| l.starts_with(&format!("{container} "))),
             "no lines from `{container}`:\n{logs}"
         );
     }
