@@ -7,8 +7,8 @@ use std::sync::Mutex;
 use futures_util::stream::{self, BoxStream, StreamExt as _};
 
 use super::api::{
-    ContainerState, ContainerSummary, DockerApi, DockerError, Labelled, Listing, LogLine,
-    LogOptions, PullProgress,
+    ContainerState, ContainerSummary, DockerApi, DockerError, ImageInfo, Labelled, Listing,
+    LogLine, LogOptions, PullProgress,
 };
 use super::labels::Selector;
 use super::spec::{ContainerSpec, NetworkCreateRequest, VolumeCreateRequest};
@@ -27,6 +27,8 @@ struct State {
     pullable: Vec<String>,
     block_wait: bool,
     crashing: Vec<String>,
+    image_ids: BTreeMap<String, String>,
+    serial: u32,
 }
 
 /// Records calls as `verb name` strings.
@@ -71,6 +73,15 @@ impl FakeDocker {
     /// Pulls of this image succeed.
     pub(crate) fn pullable(&self, image: &str) {
         self.state.lock().unwrap().pullable.push(image.to_owned());
+    }
+
+    /// An image with these labels.
+    pub(crate) fn image(&self, image: &str, labels: BTreeMap<String, String>) {
+        self.state
+            .lock()
+            .unwrap()
+            .images
+            .insert(image.to_owned(), labels);
     }
 
     /// This container keeps exiting with code 1.
@@ -141,12 +152,21 @@ impl DockerApi for FakeDocker {
         self.record("ping")
     }
 
-    async fn image_labels(
-        &self,
-        image: &str,
-    ) -> Result<Option<BTreeMap<String, String>>, DockerError> {
-        self.record(&format!("image_labels {image}"))?;
-        Ok(self.state.lock().unwrap().images.get(image).cloned())
+    async fn inspect_image(&self, image: &str) -> Result<Option<ImageInfo>, DockerError> {
+        self.record(&format!("inspect_image {image}"))?;
+        let state = self.state.lock().unwrap();
+        Ok(state.images.get(image).map(|labels| ImageInfo {
+            id: state
+                .image_ids
+                .get(image)
+                .cloned()
+                .unwrap_or_else(|| "sha256:0".to_owned()),
+            labels: labels.clone(),
+        }))
+    }
+
+    async fn remove_image(&self, image: &str) -> Result<(), DockerError> {
+        self.record(&format!("remove_image {image}"))
     }
 
     async fn pull_image(
@@ -189,11 +209,11 @@ impl DockerApi for FakeDocker {
         _changes: Vec<String>,
     ) -> Result<(), DockerError> {
         self.record(&format!("import_image {image}"))?;
-        self.state
-            .lock()
-            .unwrap()
-            .images
-            .insert(image.to_owned(), BTreeMap::new());
+        let mut state = self.state.lock().unwrap();
+        state.serial += 1;
+        let id = format!("sha256:{}", state.serial);
+        state.image_ids.insert(image.to_owned(), id);
+        state.images.insert(image.to_owned(), BTreeMap::new());
         Ok(())
     }
 

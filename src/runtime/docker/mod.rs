@@ -109,18 +109,18 @@ impl<A: DockerApi> DockerRuntime<A> {
     /// Returns the tag and whether it was (re)built.
     pub async fn ensure_image(&self, force: bool) -> Result<(String, bool), RuntimeError> {
         let tag = image::builtin_tag();
-        let labels = self.api.image_labels(&tag).await?;
+        let existing = self.api.inspect_image(&tag).await?;
         let Some(binary) = &self.binary else {
-            return match labels {
+            return match existing {
                 Some(_) => Ok((tag, false)),
                 None => Err(RuntimeError::Unsupported(format!(
                     "image `{tag}` is missing and there is no binary to build it from"
                 ))),
             };
         };
-        if !force && let Some(labels) = &labels {
+        if !force && let Some(existing) = &existing {
             let fingerprint = image::fingerprint(binary)?;
-            if labels.get(labels::BINARY) == Some(&fingerprint) {
+            if existing.labels.get(labels::BINARY) == Some(&fingerprint) {
                 return Ok((tag, false));
             }
         }
@@ -128,6 +128,17 @@ impl<A: DockerApi> DockerRuntime<A> {
         let rootfs = image::rootfs(binary)?;
         let changes = rootfs.changes();
         self.api.import_image(&tag, rootfs.tar, changes).await?;
+        // The image it replaces would be left dangling; containers still using it keep it.
+        let new = self.api.inspect_image(&tag).await?.map(|i| i.id);
+        if let Some(old) = existing
+            && new.as_ref() != Some(&old.id)
+            && self.api.remove_image(&old.id).await.is_ok()
+        {
+            self.emit(RuntimeEvent::Removed {
+                kind: "image",
+                name: old.id,
+            });
+        }
         Ok((tag, true))
     }
 
@@ -370,7 +381,7 @@ impl<A: DockerApi> DockerRuntime<A> {
         if available.get(image) == Some(&true) {
             return Ok(());
         }
-        if self.api.image_labels(image).await?.is_none() {
+        if self.api.inspect_image(image).await?.is_none() {
             let events = self.events.clone();
             let name = image.to_owned();
             let progress = move |p: api::PullProgress| {

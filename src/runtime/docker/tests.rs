@@ -568,3 +568,25 @@ async fn a_container_that_keeps_exiting_fails_up_before_the_deadline() {
     );
     assert_eq!(managed(rt.api()), Vec::<String>::new());
 }
+
+#[tokio::test]
+async fn a_stale_image_is_rebuilt_and_the_old_one_removed() {
+    let fake = FakeDocker::default();
+    fake.image(
+        BUILTIN,
+        BTreeMap::from([(labels::BINARY.to_owned(), "stale".to_owned())]),
+    );
+    let binary = std::env::current_exe().unwrap();
+    let rt = DockerRuntime::with_api(fake, Events::ignore(), Some(binary));
+    let (tag, built) = rt.ensure_image(false).await.unwrap();
+    assert_eq!((tag.as_str(), built), (BUILTIN, true));
+    let calls = rt.api().calls();
+    assert!(
+        calls.contains(&format!("import_image {BUILTIN}")),
+        "{calls:?}"
+    );
+    assert!(
+        calls.contains(&"remove_image sha256:0".to_owned()),
+        "{calls:?}"
+    );
+}
