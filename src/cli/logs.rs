@@ -72,3 +72,25 @@ fn parse_since(value: &str) -> Result<i64> {
         .unwrap_or_default();
     Ok(i64::try_from(now).unwrap_or(i64::MAX) - seconds)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parse_since;
+
+    #[test]
+    fn since_takes_seconds_durations_and_unix_times() {
+        let now = i64::try_from(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs(),
+        )
+        .unwrap();
+        assert!((now - 90 - parse_since("90").unwrap()).abs() <= 1);
+        assert!((now - 600 - parse_since("10m").unwrap()).abs() <= 1);
+        assert!((now - 7200 - parse_since("2h").unwrap()).abs() <= 1);
+        assert_eq!(parse_since("1700000000").unwrap(), 1_700_000_000);
+        assert!(parse_since("soon").is_err());
+        assert!(parse_since("3w").is_err());
+    }
+}

@@ -164,6 +164,16 @@ fn hints_for(error: &anyhow::Error) -> Vec<String> {
                 hints.push("without a registry, `--images builtin` (or `auto`) runs seldon-local's own image for the roles it can play".to_owned());
             }
         }
+        if let Some(
+            crate::runtime::RuntimeError::Timeout { .. }
+            | crate::runtime::RuntimeError::CrashLoop { .. },
+        ) = cause.downcast_ref()
+        {
+            hints.push(
+                "the container's last log lines are above; `--timeout SECONDS` waits longer"
+                    .to_owned(),
+            );
+        }
         if let Some(crate::runtime::RuntimeError::InitFailed { .. }) = cause.downcast_ref() {
             hints.push(
                 "check the `modelUri` and the credentials it needs (`envSecretRefName`)".to_owned(),

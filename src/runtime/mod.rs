@@ -9,6 +9,7 @@
 pub mod docker;
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -225,6 +226,21 @@ pub enum RuntimeError {
         /// Its last log lines.
         logs: Vec<String>,
     },
+    /// A container keeps exiting (Kubernetes' `CrashLoopBackOff`).
+    #[error(
+        "container `{container}` keeps exiting (exit code {code}, {restarts} restarts){}",
+        tail(logs)
+    )]
+    CrashLoop {
+        /// The container.
+        container: String,
+        /// Its last exit code.
+        code: i64,
+        /// Restarts so far.
+        restarts: i64,
+        /// Its last log lines.
+        logs: Vec<String>,
+    },
     /// `up` was interrupted (Ctrl-C, SIGTERM); what it created has been removed.
     #[error("interrupted; everything created so far was removed")]
     Interrupted,
@@ -324,39 +340,43 @@ pub fn endpoints(plan: &Plan, host_ports: &BTreeMap<(String, u16), u16>) -> Vec<
     out
 }
 
-/// A `curl` command line sending one prediction to the first predictor's REST entry point.
+/// A `seldon-local predict` command line sending one prediction to the first predictor's
+/// REST entry point (the engine, or the graph's root unit when there is no engine).
 #[must_use]
 pub fn predict_command(plan: &Plan, endpoints: &[Endpoint]) -> Option<String> {
     let predictor = plan.predictors.first()?;
-    let entry = endpoints
+    let engine = endpoints
         .iter()
-        .find(|e| e.predictor == predictor.name && e.name == "engine" && e.protocol == "rest")
-        .or_else(|| {
+        .find(|e| e.predictor == predictor.name && e.name == "engine" && e.protocol == "rest");
+    let (entry, unit) = match engine {
+        Some(engine) => (engine, None),
+        None => (
             endpoints.iter().find(|e| {
                 e.predictor == predictor.name
                     && e.name == predictor.graph_root
                     && e.protocol == "rest"
-            })
-        })?;
-    let (path, body) = match plan.protocol.as_str() {
-        "tensorflow" => (
-            format!("/v1/models/{}:predict", predictor.graph_root),
-            r#"{"instances": [[1.0, 2.0]]}"#.to_owned(),
-        ),
-        "v2" | "kfserving" => (
-            format!("/v2/models/{}/infer", predictor.graph_root),
-            r#"{"inputs": [{"name": "input-0", "shape": [1, 2], "datatype": "FP32", "data": [1.0, 2.0]}]}"#
-                .to_owned(),
-        ),
-        _ => (
-            "/api/v1.0/predictions".to_owned(),
-            r#"{"data": {"ndarray": [[1.0, 2.0]]}}"#.to_owned(),
+            })?,
+            Some(&predictor.graph_root),
         ),
     };
-    Some(format!(
-        "curl -s -H 'Content-Type: application/json' -d '{body}' {}{path}",
-        entry.address
-    ))
+    let protocol = match plan.protocol.as_str() {
+        "tensorflow" => "tensorflow",
+        "v2" | "kfserving" => "v2",
+        _ => "seldon",
+    };
+    let mut command = format!("seldon-local predict --endpoint {}", entry.address);
+    if protocol != "seldon" {
+        let _ = write!(
+            command,
+            " --protocol {protocol} --model {}",
+            predictor.graph_root
+        );
+    }
+    if let Some(unit) = unit {
+        let _ = write!(command, " --unit {unit}");
+    }
+    command.push_str(" --ndarray '[[1.0, 2.0]]'");
+    Some(command)
 }
 
 /// Tells a running `up` to stop, roll back and return [`RuntimeError::Interrupted`].
@@ -402,5 +422,153 @@ impl Canceller {
     /// Asks the `up` to stop.
     pub fn cancel(&self) {
         let _ = self.0.send(true);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Container, Pod, Port, Predictor};
+
+    fn container(name: &str, role: Role, ports: &[(Option<&str>, u16)]) -> Container {
+        Container {
+            name: name.into(),
+            role,
+            image: String::new(),
+            command: vec![],
+            args: vec![],
+            env: vec![],
+            env_from: vec![],
+            ports: ports
+                .iter()
+                .map(|(n, p)| Port {
+                    name: n.map(str::to_owned),
+                    container_port: *p,
+                })
+                .collect(),
+            mounts: vec![],
+            readiness: None,
+            liveness: None,
+            run_as_user: None,
+            working_dir: None,
+        }
+    }
+
+    fn plan(protocol: &str, with_engine: bool) -> Plan {
+        let mut containers = vec![
+            container(
+                "mnist-model",
+                Role::TfservingProxy,
+                &[
+                    (Some("http"), 9000),
+                    (Some("grpc"), 9500),
+                    (Some("metrics"), 6000),
+                ],
+            ),
+            container(
+                "tfserving",
+                Role::TensorflowServer,
+                &[(None, 2000), (None, 2001)],
+            ),
+        ];
+        if with_engine {
+            containers.push(container(
+                "seldon-container-engine",
+                Role::Executor,
+                &[
+                    (Some("http"), 8000),
+                    (Some("metrics"), 8000),
+                    (Some("grpc"), 5001),
+                ],
+            ));
+        }
+        Plan {
+            deployment: "tfserving".into(),
+            namespace: "default".into(),
+            seldon_version: "1.18.2".into(),
+            protocol: protocol.into(),
+            transport: "rest".into(),
+            predictors: vec![Predictor {
+                name: "default".into(),
+                service: "tfserving-default".into(),
+                executor_pod: None,
+                graph_root: "mnist-model".into(),
+                traffic: None,
+                shadow: false,
+            }],
+            pods: vec![Pod {
+                name: "p".into(),
+                predictor: "default".into(),
+                labels: BTreeMap::new(),
+                annotations: BTreeMap::new(),
+                init_containers: vec![],
+                containers,
+                volumes: vec![],
+            }],
+            services: vec![],
+            objects: vec![],
+        }
+    }
+
+    fn ports() -> BTreeMap<(String, u16), u16> {
+        [
+            ("mnist-model", 9000, 1),
+            ("mnist-model", 9500, 2),
+            ("mnist-model", 6000, 3),
+            ("tfserving", 2000, 4),
+            ("tfserving", 2001, 5),
+            ("seldon-container-engine", 8000, 6),
+            ("seldon-container-engine", 5001, 7),
+        ]
+        .into_iter()
+        .map(|(c, p, h)| ((c.to_owned(), p), h))
+        .collect()
+    }
+
+    #[test]
+    fn endpoints_list_the_engine_each_unit_and_the_tf_server() {
+        let endpoints = endpoints(&plan("seldon", true), &ports());
+        let rows: Vec<(&str, &str, &str)> = endpoints
+            .iter()
+            .map(|e| (e.name.as_str(), e.protocol.as_str(), e.address.as_str()))
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                ("mnist-model", "rest", "http://127.0.0.1:1"),
+                ("mnist-model", "grpc", "127.0.0.1:2"),
+                ("tensorflow-server", "grpc", "127.0.0.1:4"),
+                ("tensorflow-server", "rest", "http://127.0.0.1:5"),
+                ("engine", "rest", "http://127.0.0.1:6"),
+                ("engine", "grpc", "127.0.0.1:7"),
+            ]
+        );
+        assert_eq!(
+            predict_command(&plan("seldon", true), &endpoints).unwrap(),
+            "seldon-local predict --endpoint http://127.0.0.1:6 --ndarray '[[1.0, 2.0]]'"
+        );
+    }
+
+    #[test]
+    fn without_an_engine_the_predict_command_calls_the_root_unit() {
+        let plan = plan("tensorflow", false);
+        let endpoints = endpoints(&plan, &ports());
+        assert_eq!(
+            predict_command(&plan, &endpoints).unwrap(),
+            "seldon-local predict --endpoint http://127.0.0.1:1 --protocol tensorflow --model mnist-model --unit mnist-model --ndarray '[[1.0, 2.0]]'"
+        );
+    }
+
+    #[test]
+    fn errors_show_the_last_log_lines() {
+        let error = RuntimeError::Timeout {
+            what: "container `x` to be ready (TCP :9000)".into(),
+            after: Duration::from_secs(3),
+            logs: vec!["a".into(), "b".into()],
+        };
+        assert_eq!(
+            error.to_string(),
+            "timed out after 3s waiting for container `x` to be ready (TCP :9000); last log lines:\n  a\n  b"
+        );
     }
 }

@@ -250,6 +250,30 @@ fn a_readiness_timeout_names_the_container_and_leaves_nothing() {
     assert_nothing_left(&session);
 }
 
+#[test]
+fn a_container_that_keeps_exiting_fails_up_with_its_logs() {
+    let session = Session::new("crash");
+    let sdep = pause_sdep(&session.name, TCP_PROBE, "").replace(
+        r#"command: ["/seldon-local", "component", "pause"]"#,
+        r#"command: ["/seldon-local", "component", "no-such-role"]"#,
+    );
+    let file = session.write("sdep.yaml", &sdep);
+    let started = Instant::now();
+    let output = session.up(&file, &["--timeout", "120"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("container `classifier` keeps exiting (exit code 2"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("no-such-role"), "{stderr}");
+    assert!(
+        started.elapsed() < Duration::from_mins(1),
+        "did not wait for the deadline"
+    );
+    assert_nothing_left(&session);
+}
+
 /// Starts `up`, waits for a stderr line containing `marker`, sends `signal`, returns the exit.
 fn interrupt_when(
     session: &Session,
@@ -420,7 +444,8 @@ fn the_seed_runs_with_builtin_images_and_predicts_through_the_engine() {
         "seldon-container-engine",
     ] {
         assert!(
-            logs.lines().any(|l| l.starts_with(container)),
+            logs.lines()
+                .any(|l| l.starts_with(&format!("{container} "))),
             "no lines from `{container}`:\n{logs}"
         );
     }

@@ -9,7 +9,7 @@ use bollard::errors::Error as BollardError;
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, CreateImageOptionsBuilder, ListContainersOptionsBuilder,
     ListNetworksOptionsBuilder, ListVolumesOptionsBuilder, LogsOptionsBuilder,
-    RemoveContainerOptionsBuilder, RemoveVolumeOptions, StartContainerOptions,
+    RemoveContainerOptionsBuilder, RemoveImageOptions, RemoveVolumeOptions, StartContainerOptions,
     UploadToContainerOptionsBuilder, WaitContainerOptions,
 };
 use futures_util::stream::{BoxStream, StreamExt as _};
@@ -142,7 +142,7 @@ pub enum DockerError {
     /// Removal failed.
     #[error("failed to remove {kind} `{name}`")]
     Remove {
-        /// `container`, `network` or `volume`.
+        /// `container`, `network`, `volume` or `image`.
         kind: &'static str,
         /// The name.
         name: String,
@@ -201,6 +201,15 @@ pub struct ContainerState {
     pub restart_count: i64,
     /// Published ports: container port → host port (127.0.0.1).
     pub host_ports: BTreeMap<u16, u16>,
+}
+
+/// An image's identity.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImageInfo {
+    /// Its id (`sha256:…`).
+    pub id: String,
+    /// Its labels.
+    pub labels: BTreeMap<String, String>,
 }
 
 /// A listed container.
@@ -274,11 +283,10 @@ pub struct LogLine {
 pub trait DockerApi: Send + Sync {
     /// Checks that the daemon answers.
     async fn ping(&self) -> Result<(), DockerError>;
-    /// An image's labels, or `None` when it is not present.
-    async fn image_labels(
-        &self,
-        image: &str,
-    ) -> Result<Option<BTreeMap<String, String>>, DockerError>;
+    /// An image's id and labels, or `None` when it is not present.
+    async fn inspect_image(&self, image: &str) -> Result<Option<ImageInfo>, DockerError>;
+    /// Removes an image (by id or reference).
+    async fn remove_image(&self, image: &str) -> Result<(), DockerError>;
     /// Pulls an image, reporting progress.
     async fn pull_image(
         &self,
@@ -381,12 +389,12 @@ impl DockerApi for BollardApi {
             })
     }
 
-    async fn image_labels(
-        &self,
-        image: &str,
-    ) -> Result<Option<BTreeMap<String, String>>, DockerError> {
+    async fn inspect_image(&self, image: &str) -> Result<Option<ImageInfo>, DockerError> {
         match self.docker.inspect_image(image).await {
-            Ok(inspect) => Ok(Some(sorted(inspect.config.and_then(|c| c.labels)))),
+            Ok(inspect) => Ok(Some(ImageInfo {
+                id: inspect.id.unwrap_or_default(),
+                labels: sorted(inspect.config.and_then(|c| c.labels)),
+            })),
             Err(BollardError::DockerResponseServerError {
                 status_code: 404, ..
             }) => Ok(None),
@@ -395,6 +403,18 @@ impl DockerApi for BollardApi {
                 source,
             }),
         }
+    }
+
+    async fn remove_image(&self, image: &str) -> Result<(), DockerError> {
+        self.docker
+            .remove_image(image, None::<RemoveImageOptions>, None)
+            .await
+            .map(|_| ())
+            .map_err(|source| DockerError::Remove {
+                kind: "image",
+                name: image.to_owned(),
+                source,
+            })
     }
 
     async fn pull_image(

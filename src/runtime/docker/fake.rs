@@ -7,8 +7,8 @@ use std::sync::Mutex;
 use futures_util::stream::{self, BoxStream, StreamExt as _};
 
 use super::api::{
-    ContainerState, ContainerSummary, DockerApi, DockerError, Labelled, Listing, LogLine,
-    LogOptions, PullProgress,
+    ContainerState, ContainerSummary, DockerApi, DockerError, ImageInfo, Labelled, Listing,
+    LogLine, LogOptions, PullProgress,
 };
 use super::labels::Selector;
 use super::spec::{ContainerSpec, NetworkCreateRequest, VolumeCreateRequest};
@@ -26,6 +26,9 @@ struct State {
     logs: HashMap<String, Vec<String>>,
     pullable: Vec<String>,
     block_wait: bool,
+    crashing: Vec<String>,
+    image_ids: BTreeMap<String, String>,
+    serial: u32,
 }
 
 /// Records calls as `verb name` strings.
@@ -70,6 +73,24 @@ impl FakeDocker {
     /// Pulls of this image succeed.
     pub(crate) fn pullable(&self, image: &str) {
         self.state.lock().unwrap().pullable.push(image.to_owned());
+    }
+
+    /// An image with these labels.
+    pub(crate) fn image(&self, image: &str, labels: BTreeMap<String, String>) {
+        self.state
+            .lock()
+            .unwrap()
+            .images
+            .insert(image.to_owned(), labels);
+    }
+
+    /// This container keeps exiting with code 1.
+    pub(crate) fn crashing(&self, container: &str) {
+        self.state
+            .lock()
+            .unwrap()
+            .crashing
+            .push(container.to_owned());
     }
 
     /// `wait_container` never returns.
@@ -131,12 +152,21 @@ impl DockerApi for FakeDocker {
         self.record("ping")
     }
 
-    async fn image_labels(
-        &self,
-        image: &str,
-    ) -> Result<Option<BTreeMap<String, String>>, DockerError> {
-        self.record(&format!("image_labels {image}"))?;
-        Ok(self.state.lock().unwrap().images.get(image).cloned())
+    async fn inspect_image(&self, image: &str) -> Result<Option<ImageInfo>, DockerError> {
+        self.record(&format!("inspect_image {image}"))?;
+        let state = self.state.lock().unwrap();
+        Ok(state.images.get(image).map(|labels| ImageInfo {
+            id: state
+                .image_ids
+                .get(image)
+                .cloned()
+                .unwrap_or_else(|| "sha256:0".to_owned()),
+            labels: labels.clone(),
+        }))
+    }
+
+    async fn remove_image(&self, image: &str) -> Result<(), DockerError> {
+        self.record(&format!("remove_image {image}"))
     }
 
     async fn pull_image(
@@ -179,11 +209,11 @@ impl DockerApi for FakeDocker {
         _changes: Vec<String>,
     ) -> Result<(), DockerError> {
         self.record(&format!("import_image {image}"))?;
-        self.state
-            .lock()
-            .unwrap()
-            .images
-            .insert(image.to_owned(), BTreeMap::new());
+        let mut state = self.state.lock().unwrap();
+        state.serial += 1;
+        let id = format!("sha256:{}", state.serial);
+        state.image_ids.insert(image.to_owned(), id);
+        state.images.insert(image.to_owned(), BTreeMap::new());
         Ok(())
     }
 
@@ -263,11 +293,13 @@ impl DockerApi for FakeDocker {
             .get(name)
             .and_then(|s| s.body.exposed_ports.clone())
             .unwrap_or_default();
+        let crashing = state.crashing.iter().any(|c| c == name);
+        let running = *running && !crashing;
         Ok(ContainerState {
-            running: *running,
-            status: if *running { "running" } else { "created" }.to_owned(),
-            exit_code: None,
-            restart_count: 0,
+            running,
+            status: if running { "running" } else { "restarting" }.to_owned(),
+            exit_code: crashing.then_some(1),
+            restart_count: if crashing { 3 } else { 0 },
             // Port 1 on 127.0.0.1: nothing listens, so probes fail fast.
             host_ports: ports
                 .iter()

@@ -36,6 +36,8 @@ use spec::{Bind, Image, Kind, PodContext};
 
 /// How many log lines an error shows.
 const LOG_TAIL: usize = 20;
+/// Restarts after which a container that keeps exiting fails `up` (Kubernetes would back off).
+const CRASH_LOOP_RESTARTS: i64 = 3;
 /// How often probes are polled.
 const POLL: Duration = Duration::from_millis(250);
 
@@ -107,18 +109,18 @@ impl<A: DockerApi> DockerRuntime<A> {
     /// Returns the tag and whether it was (re)built.
     pub async fn ensure_image(&self, force: bool) -> Result<(String, bool), RuntimeError> {
         let tag = image::builtin_tag();
-        let labels = self.api.image_labels(&tag).await?;
+        let existing = self.api.inspect_image(&tag).await?;
         let Some(binary) = &self.binary else {
-            return match labels {
+            return match existing {
                 Some(_) => Ok((tag, false)),
                 None => Err(RuntimeError::Unsupported(format!(
                     "image `{tag}` is missing and there is no binary to build it from"
                 ))),
             };
         };
-        if !force && let Some(labels) = &labels {
+        if !force && let Some(existing) = &existing {
             let fingerprint = image::fingerprint(binary)?;
-            if labels.get(labels::BINARY) == Some(&fingerprint) {
+            if existing.labels.get(labels::BINARY) == Some(&fingerprint) {
                 return Ok((tag, false));
             }
         }
@@ -126,6 +128,17 @@ impl<A: DockerApi> DockerRuntime<A> {
         let rootfs = image::rootfs(binary)?;
         let changes = rootfs.changes();
         self.api.import_image(&tag, rootfs.tar, changes).await?;
+        // The image it replaces would be left dangling; containers still using it keep it.
+        let new = self.api.inspect_image(&tag).await?.map(|i| i.id);
+        if let Some(old) = existing
+            && new.as_ref() != Some(&old.id)
+            && self.api.remove_image(&old.id).await.is_ok()
+        {
+            self.emit(RuntimeEvent::Removed {
+                kind: "image",
+                name: old.id,
+            });
+        }
         Ok((tag, true))
     }
 
@@ -166,8 +179,16 @@ impl<A: DockerApi> DockerRuntime<A> {
         options: &UpOptions,
         cancel: &Cancel,
     ) -> Result<Running, RuntimeError> {
-        let (builtin, _) = self.ensure_image(false).await?;
-        let images = self.choose_images(plan, options.images, &builtin).await?;
+        // Nothing is created while images are built or pulled, so these can simply be dropped.
+        let images = tokio::select! {
+            images = async {
+                let (builtin, _) = self.ensure_image(false).await?;
+                let images = self.choose_images(plan, options.images, &builtin).await?;
+                Ok::<_, RuntimeError>((builtin, images))
+            } => images?,
+            () = cancel.cancelled() => return Err(RuntimeError::Interrupted),
+        };
+        let (builtin, images) = images;
         // Local model paths are checked before anything is created.
         for container in plan.pods.iter().flat_map(|p| &p.init_containers) {
             with_local_model(container, &options.base_dir)?;
@@ -193,52 +214,15 @@ impl<A: DockerApi> DockerRuntime<A> {
                 aliases: aliases_of(plan, &pod.name),
                 fixed_ports: &options.fixed_ports,
             };
-            for (name, body) in spec::volumes(&ctx) {
-                if created_volumes.contains(&name) {
-                    continue;
-                }
-                self.api.create_volume(&name, body).await?;
-                self.emit(RuntimeEvent::Created {
-                    kind: "volume",
-                    name: name.clone(),
-                });
-                created_volumes.push(name);
-            }
-            let sandbox = spec::sandbox(&ctx);
-            self.api.create_container(&sandbox).await?;
-            self.api.start_container(&sandbox.name).await?;
-            self.api
-                .upload(
-                    &sandbox.name,
-                    spec::VOLUMES_DIR,
-                    spec::volume_setup_tar(pod),
-                )
-                .await?;
-            self.emit(RuntimeEvent::Created {
-                kind: "sandbox",
-                name: sandbox.name.clone(),
-            });
-            for container in &pod.init_containers {
-                let (container, binds) = with_local_model(container, &options.base_dir)?;
-                let image = image_for(&images, &pod.name, &container.name);
-                let spec = spec::container(&ctx, &container, Kind::Init, image, &binds);
-                self.run_init(&container.name, &spec, deadline, options.timeout, cancel)
-                    .await?;
-            }
-            for container in &pod.containers {
-                let image = image_for(&images, &pod.name, &container.name);
-                let spec = spec::container(&ctx, container, Kind::Main, image, &[]);
-                for message in &spec.warnings {
-                    self.emit(RuntimeEvent::Warning {
-                        message: message.clone(),
-                    });
-                }
-                self.api.create_container(&spec).await?;
-                self.api.start_container(&spec.name).await?;
-                self.emit(RuntimeEvent::Started {
-                    container: spec.name.clone(),
-                });
-            }
+            self.create_pod(
+                &ctx,
+                &images,
+                options,
+                deadline,
+                cancel,
+                &mut created_volumes,
+            )
+            .await?;
         }
         let mut host_ports = BTreeMap::new();
         for pod in &plan.pods {
@@ -263,6 +247,65 @@ impl<A: DockerApi> DockerRuntime<A> {
             predict_command: super::predict_command(plan, &endpoints),
             endpoints,
         })
+    }
+
+    /// One pod: its volumes, its sandbox, its init containers to completion, its containers.
+    async fn create_pod(
+        &self,
+        ctx: &PodContext<'_>,
+        images: &HashMap<(String, String), Image>,
+        options: &UpOptions,
+        deadline: Instant,
+        cancel: &Cancel,
+        created_volumes: &mut Vec<String>,
+    ) -> Result<(), RuntimeError> {
+        for (name, body) in spec::volumes(ctx) {
+            if created_volumes.contains(&name) {
+                continue;
+            }
+            self.api.create_volume(&name, body).await?;
+            self.emit(RuntimeEvent::Created {
+                kind: "volume",
+                name: name.clone(),
+            });
+            created_volumes.push(name);
+        }
+        let sandbox = spec::sandbox(ctx);
+        self.api.create_container(&sandbox).await?;
+        self.api.start_container(&sandbox.name).await?;
+        self.api
+            .upload(
+                &sandbox.name,
+                spec::VOLUMES_DIR,
+                spec::volume_setup_tar(ctx.pod),
+            )
+            .await?;
+        self.emit(RuntimeEvent::Created {
+            kind: "sandbox",
+            name: sandbox.name.clone(),
+        });
+        for container in &ctx.pod.init_containers {
+            let (container, binds) = with_local_model(container, &options.base_dir)?;
+            let image = image_for(images, &ctx.pod.name, &container.name);
+            let spec = spec::container(ctx, &container, Kind::Init, image, &binds);
+            self.run_init(&container.name, &spec, deadline, options.timeout, cancel)
+                .await?;
+        }
+        for container in &ctx.pod.containers {
+            let image = image_for(images, &ctx.pod.name, &container.name);
+            let spec = spec::container(ctx, container, Kind::Main, image, &[]);
+            for message in &spec.warnings {
+                self.emit(RuntimeEvent::Warning {
+                    message: message.clone(),
+                });
+            }
+            self.api.create_container(&spec).await?;
+            self.api.start_container(&spec.name).await?;
+            self.emit(RuntimeEvent::Started {
+                container: spec.name.clone(),
+            });
+        }
+        Ok(())
     }
 
     async fn choose_images(
@@ -338,7 +381,7 @@ impl<A: DockerApi> DockerRuntime<A> {
         if available.get(image) == Some(&true) {
             return Ok(());
         }
-        if self.api.image_labels(image).await?.is_none() {
+        if self.api.inspect_image(image).await?.is_none() {
             let events = self.events.clone();
             let name = image.to_owned();
             let progress = move |p: api::PullProgress| {
@@ -474,12 +517,26 @@ impl<A: DockerApi> DockerRuntime<A> {
             probe: describe_probe(&probe.action),
         });
         let attempt_timeout = Duration::from_secs(u64::from(probe.timeout_seconds.clamp(1, 5)));
+        let mut attempts = 0u32;
         loop {
             if check.passes(attempt_timeout).await {
                 self.emit(RuntimeEvent::Ready {
                     container: name.clone(),
                 });
                 return Ok(());
+            }
+            attempts += 1;
+            if attempts.is_multiple_of(4) {
+                let state = self.api.inspect_container(&name).await?;
+                // Docker reports `running` during a restart back-off; the status word tells.
+                if state.status != "running" && state.restart_count >= CRASH_LOOP_RESTARTS {
+                    return Err(RuntimeError::CrashLoop {
+                        container: container.name.clone(),
+                        code: state.exit_code.unwrap_or_default(),
+                        restarts: state.restart_count,
+                        logs: self.tail(&name).await,
+                    });
+                }
             }
             tokio::select! {
                 () = tokio::time::sleep(POLL) => {}

@@ -177,7 +177,7 @@ async fn up_runs_network_volumes_sandbox_init_then_containers_in_order() {
             .predict_command
             .as_deref()
             .unwrap()
-            .contains("/api/v1.0/predictions")
+            .starts_with("seldon-local predict --endpoint http://127.0.0.1:")
     );
     let events = events.lock().unwrap();
     let chosen: Vec<_> = events
@@ -534,4 +534,59 @@ async fn a_missing_local_model_fails_before_the_init_container_and_leaves_nothin
         "model path `/nonexistent/./no-such-model` (from `./no-such-model`) does not exist"
     );
     assert!(!rt.api().calls().iter().any(|c| c.starts_with("create_")));
+}
+
+#[tokio::test]
+async fn a_container_that_keeps_exiting_fails_up_before_the_deadline() {
+    let mut plan = plan();
+    plan.pods[0].containers[0].readiness = Some(Probe {
+        action: ProbeAction::Tcp { port: 9000 },
+        initial_delay_seconds: 0,
+        period_seconds: 1,
+        timeout_seconds: 1,
+        failure_threshold: 3,
+    });
+    let fake = everything_builtin_available();
+    fake.crashing("iris-default-0-classifier_classifier");
+    fake.exits(
+        "iris-default-0-classifier_classifier",
+        1,
+        &["panic: no model"],
+    );
+    let (rt, _) = runtime(fake);
+    let error = rt
+        .up(
+            &plan,
+            &options("s1", ImagePolicy::Builtin, Duration::from_mins(1)),
+            &Cancel::never(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "container `classifier` keeps exiting (exit code 1, 3 restarts); last log lines:\n  panic: no model"
+    );
+    assert_eq!(managed(rt.api()), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn a_stale_image_is_rebuilt_and_the_old_one_removed() {
+    let fake = FakeDocker::default();
+    fake.image(
+        BUILTIN,
+        BTreeMap::from([(labels::BINARY.to_owned(), "stale".to_owned())]),
+    );
+    let binary = std::env::current_exe().unwrap();
+    let rt = DockerRuntime::with_api(fake, Events::ignore(), Some(binary));
+    let (tag, built) = rt.ensure_image(false).await.unwrap();
+    assert_eq!((tag.as_str(), built), (BUILTIN, true));
+    let calls = rt.api().calls();
+    assert!(
+        calls.contains(&format!("import_image {BUILTIN}")),
+        "{calls:?}"
+    );
+    assert!(
+        calls.contains(&"remove_image sha256:0".to_owned()),
+        "{calls:?}"
+    );
 }
