@@ -7,6 +7,7 @@
 //! environment or the command line.
 
 pub mod docker;
+pub mod embedded;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -176,7 +177,7 @@ impl std::fmt::Debug for Events {
 }
 
 /// One address a user can send requests to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Endpoint {
     /// The predictor.
     pub predictor: String,
@@ -250,6 +251,9 @@ pub enum RuntimeError {
     /// A Docker call failed.
     #[error(transparent)]
     Docker(#[from] docker::DockerError),
+    /// The embedded runtime failed.
+    #[error(transparent)]
+    Embedded(Box<embedded::EmbeddedError>),
     /// seldon-local's own image could not be assembled.
     #[error("failed to package `{}` into an image", path.display())]
     PackageImage {

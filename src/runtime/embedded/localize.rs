@@ -1,0 +1,387 @@
+//! The plan rewritten for one process on 127.0.0.1: every declared port gets a host port,
+//! every volume a directory, and the env and args the roles read are rewritten to match
+//! (`0.0.0.0:2001` in the proxy's parameters, the endpoints inside `ENGINE_PREDICTOR`, mount
+//! paths such as `/mnt/models`). Pure: the caller binds the ports and makes the directories.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::Value;
+
+use crate::plan::{Container, EnvValue, Plan, Probe, ProbeAction, Role, VolumeSource};
+
+/// Host resources assigned to a plan.
+#[derive(Debug, Clone, Default)]
+pub struct HostLayout {
+    /// (pod, container port) → host port on 127.0.0.1.
+    pub ports: BTreeMap<(String, u16), u16>,
+    /// (pod, volume) → directory.
+    pub volumes: BTreeMap<(String, String), PathBuf>,
+    /// Directory that relative model paths are resolved against (the sdep file's).
+    pub base_dir: PathBuf,
+}
+
+/// A container ready to be played in-process.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocalContainer {
+    /// The pod (Deployment) it belongs to.
+    pub pod: String,
+    /// Container name.
+    pub name: String,
+    /// The role it plays.
+    pub role: Role,
+    /// The image the operator names (for messages).
+    pub image: String,
+    /// Arguments, rewritten.
+    pub args: Vec<String>,
+    /// Environment, rewritten (literal values only).
+    pub env: BTreeMap<String, String>,
+    /// Container path → host directory.
+    pub mounts: Vec<(String, PathBuf)>,
+    /// Container port → host port.
+    pub ports: Vec<(u16, u16)>,
+    /// Readiness probe, on host ports.
+    pub readiness: Option<Probe>,
+}
+
+impl LocalContainer {
+    /// The host path of a path inside the container, through its mounts.
+    #[must_use]
+    pub fn host_path(&self, path: &str) -> Option<PathBuf> {
+        self.mounts.iter().find_map(|(mount, host)| {
+            let rest = path.strip_prefix(mount.as_str())?;
+            if rest.is_empty() {
+                Some(host.clone())
+            } else {
+                rest.strip_prefix('/').map(|r| host.join(r))
+            }
+        })
+    }
+
+    /// The host port of a container port.
+    #[must_use]
+    pub fn host_port(&self, port: u16) -> Option<u16> {
+        self.ports.iter().find(|(c, _)| *c == port).map(|(_, h)| *h)
+    }
+}
+
+/// A pod ready to be played in-process.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocalPod {
+    /// Pod name.
+    pub name: String,
+    /// Run in order to completion first.
+    pub init_containers: Vec<LocalContainer>,
+    /// Then these.
+    pub containers: Vec<LocalContainer>,
+    /// The downward-API annotations file, and where it goes.
+    pub podinfo: Option<(PathBuf, String)>,
+}
+
+/// What stops a plan from running in-process.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LocalizeError {
+    /// A container has no builtin role.
+    #[error(
+        "container `{container}` of pod `{pod}` runs `{image}`, which seldon-local cannot play \
+         in-process; run it with `--runtime docker`"
+    )]
+    NoBuiltin {
+        pod: String,
+        container: String,
+        image: String,
+    },
+    /// A volume kind that has no local equivalent.
+    #[error(
+        "volume `{volume}` of pod `{pod}` is a {kind}, which the embedded runtime cannot provide"
+    )]
+    UnsupportedVolume {
+        pod: String,
+        volume: String,
+        kind: String,
+    },
+    /// `ENGINE_PREDICTOR` is not the operator's base64 JSON.
+    #[error("`ENGINE_PREDICTOR` of pod `{pod}` is not base64 JSON")]
+    EnginePredictor { pod: String },
+}
+
+/// Rewrites the plan for in-process execution; also returns warnings (env from Secrets...).
+pub fn localize(
+    plan: &Plan,
+    layout: &HostLayout,
+) -> Result<(Vec<LocalPod>, Vec<String>), LocalizeError> {
+    let mut warnings = Vec::new();
+    let mut pods = Vec::new();
+    for pod in &plan.pods {
+        let mut volumes = BTreeMap::new();
+        let mut podinfo = None;
+        for volume in &pod.volumes {
+            let key = (pod.name.clone(), volume.name.clone());
+            let dir = layout.volumes.get(&key).cloned();
+            match (&volume.source, dir) {
+                (
+                    VolumeSource::EmptyDir
+                    | VolumeSource::Pvc { .. }
+                    | VolumeSource::HostPath { .. },
+                    Some(dir),
+                ) => {
+                    volumes.insert(volume.name.clone(), dir);
+                }
+                (VolumeSource::PodInfo, Some(dir)) => {
+                    podinfo = Some((dir.join("annotations"), pod.podinfo_annotations()));
+                    volumes.insert(volume.name.clone(), dir);
+                }
+                (source, _) => {
+                    let used = pod
+                        .all_containers()
+                        .any(|c| c.mounts.iter().any(|m| m.volume == volume.name));
+                    if used {
+                        return Err(LocalizeError::UnsupportedVolume {
+                            pod: pod.name.clone(),
+                            volume: volume.name.clone(),
+                            kind: format!("{source:?}"),
+                        });
+                    }
+                }
+            }
+        }
+        let local = |container: &Container, init: bool, warnings: &mut Vec<String>| {
+            localize_container(plan, layout, &pod.name, container, init, &volumes, warnings)
+        };
+        let init_containers = pod
+            .init_containers
+            .iter()
+            .map(|c| local(c, true, &mut warnings))
+            .collect::<Result<_, _>>()?;
+        let containers = pod
+            .containers
+            .iter()
+            .map(|c| local(c, false, &mut warnings))
+            .collect::<Result<_, _>>()?;
+        pods.push(LocalPod {
+            name: pod.name.clone(),
+            init_containers,
+            containers,
+            podinfo,
+        });
+    }
+    Ok((pods, warnings))
+}
+
+fn has_builtin(role: &Role) -> bool {
+    matches!(
+        role,
+        Role::Executor | Role::TfservingProxy | Role::TensorflowServer | Role::StorageInitializer
+    )
+}
+
+fn localize_container(
+    plan: &Plan,
+    layout: &HostLayout,
+    pod: &str,
+    container: &Container,
+    init: bool,
+    volumes: &BTreeMap<String, PathBuf>,
+    warnings: &mut Vec<String>,
+) -> Result<LocalContainer, LocalizeError> {
+    if !has_builtin(&container.role) {
+        return Err(LocalizeError::NoBuiltin {
+            pod: pod.to_owned(),
+            container: container.name.clone(),
+            image: container.image.clone(),
+        });
+    }
+    let mounts: Vec<(String, PathBuf)> = container
+        .mounts
+        .iter()
+        .filter_map(|m| {
+            volumes
+                .get(&m.volume)
+                .map(|dir| (m.path.clone(), dir.clone()))
+        })
+        .collect();
+    let ports: Vec<(u16, u16)> = container
+        .ports
+        .iter()
+        .filter_map(|p| {
+            layout
+                .ports
+                .get(&(pod.to_owned(), p.container_port))
+                .map(|h| (p.container_port, *h))
+        })
+        .collect();
+    let rewrite = |text: &str| rewrite_paths(&rewrite_addresses(text, pod, layout), &mounts);
+    let mut args: Vec<String> = container.args.iter().map(|a| rewrite(a)).collect();
+    if init
+        && container.role == Role::StorageInitializer
+        && let Some(source) = args.first_mut()
+    {
+        *source = resolve_local_source(source, &layout.base_dir);
+    }
+    let mut env = BTreeMap::new();
+    for variable in &container.env {
+        match &variable.value {
+            EnvValue::Literal(value) if variable.name == "ENGINE_PREDICTOR" => {
+                let rewritten = rewrite_engine_predictor(plan, layout, pod, value)
+                    .ok_or_else(|| LocalizeError::EnginePredictor { pod: pod.to_owned() })?;
+                env.insert(variable.name.clone(), rewritten);
+            }
+            EnvValue::Literal(value) => {
+                env.insert(variable.name.clone(), rewrite(value));
+            }
+            EnvValue::FromSource(source) => warnings.push(format!(
+                "`{}` of container `{}` comes from `{source}`, which the embedded runtime cannot read; it is left unset",
+                variable.name, container.name
+            )),
+        }
+    }
+    let readiness = container.readiness.clone().map(|mut probe| {
+        probe.action = match probe.action {
+            ProbeAction::Http { path, port, scheme } => match host_port(layout, pod, port) {
+                Some(port) => ProbeAction::Http { path, port, scheme },
+                None => ProbeAction::Unsupported {
+                    reason: format!("port {port} is not declared"),
+                },
+            },
+            ProbeAction::Tcp { port } => match host_port(layout, pod, port) {
+                Some(port) => ProbeAction::Tcp { port },
+                None => ProbeAction::Unsupported {
+                    reason: format!("port {port} is not declared"),
+                },
+            },
+            other => other,
+        };
+        probe
+    });
+    Ok(LocalContainer {
+        pod: pod.to_owned(),
+        name: container.name.clone(),
+        role: container.role.clone(),
+        image: container.image.clone(),
+        args,
+        env,
+        mounts,
+        ports,
+        readiness,
+    })
+}
+
+fn host_port(layout: &HostLayout, pod: &str, port: u16) -> Option<u16> {
+    layout.ports.get(&(pod.to_owned(), port)).copied()
+}
+
+/// `0.0.0.0:P`, `localhost:P` and `127.0.0.1:P` become `127.0.0.1:<host port of P in this pod>`.
+fn rewrite_addresses(text: &str, pod: &str, layout: &HostLayout) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    'scan: while !rest.is_empty() {
+        for host in ["0.0.0.0:", "localhost:", "127.0.0.1:"] {
+            if let Some(after) = rest.strip_prefix(host) {
+                let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+                if let Ok(port) = after[..digits].parse::<u16>()
+                    && let Some(mapped) = host_port(layout, pod, port)
+                {
+                    out.push_str("127.0.0.1:");
+                    out.push_str(&mapped.to_string());
+                    rest = &after[digits..];
+                    continue 'scan;
+                }
+            }
+        }
+        let mut chars = rest.chars();
+        if let Some(c) = chars.next() {
+            out.push(c);
+        }
+        rest = chars.as_str();
+    }
+    out
+}
+
+/// A mount path, alone or after `--flag=`, becomes its host directory.
+fn rewrite_paths(text: &str, mounts: &[(String, PathBuf)]) -> String {
+    let (prefix, value) = match text.split_once('=') {
+        Some((flag, value)) if flag.starts_with('-') => (format!("{flag}="), value),
+        _ => (String::new(), text),
+    };
+    for (mount, host) in mounts {
+        if let Some(rest) = value.strip_prefix(mount.as_str())
+            && (rest.is_empty() || rest.starts_with('/'))
+        {
+            return format!("{prefix}{}{rest}", host.display());
+        }
+    }
+    text.to_owned()
+}
+
+/// `file://` and relative paths become absolute host paths; remote URIs stay as they are.
+fn resolve_local_source(source: &str, base: &Path) -> String {
+    let path = source.strip_prefix("file://").unwrap_or(source);
+    let remote = source.contains("://") && !source.starts_with("file://");
+    let rclone = !source.contains("://") && source.contains(':');
+    if remote || rclone {
+        return source.to_owned();
+    }
+    let path = Path::new(path);
+    if path.is_absolute() {
+        path.display().to_string()
+    } else {
+        base.join(path).display().to_string()
+    }
+}
+
+/// Points every graph node of `ENGINE_PREDICTOR` at its host port on 127.0.0.1.
+fn rewrite_engine_predictor(
+    plan: &Plan,
+    layout: &HostLayout,
+    pod: &str,
+    encoded: &str,
+) -> Option<String> {
+    let bytes = STANDARD.decode(encoded).ok()?;
+    let mut predictor: Value = serde_json::from_slice(&bytes).ok()?;
+    if let Some(graph) = predictor.get_mut("graph") {
+        rewrite_node(plan, layout, pod, graph);
+    }
+    Some(STANDARD.encode(serde_json::to_vec(&predictor).ok()?))
+}
+
+fn rewrite_node(plan: &Plan, layout: &HostLayout, pod: &str, node: &mut Value) {
+    if let Some(endpoint) = node.get_mut("endpoint").and_then(Value::as_object_mut) {
+        let host = endpoint
+            .get("service_host")
+            .and_then(Value::as_str)
+            .unwrap_or("localhost")
+            .to_owned();
+        let target = target_pod(plan, pod, &host);
+        for key in ["service_port", "httpPort", "grpcPort"] {
+            let port = endpoint
+                .get(key)
+                .and_then(Value::as_u64)
+                .and_then(|p| u16::try_from(p).ok());
+            if let (Some(port), Some(target)) = (port, target.as_deref())
+                && let Some(mapped) = host_port(layout, target, port)
+            {
+                endpoint.insert(key.to_owned(), Value::from(mapped));
+            }
+        }
+        endpoint.insert("service_host".to_owned(), Value::from("127.0.0.1"));
+    }
+    if let Some(children) = node.get_mut("children").and_then(Value::as_array_mut) {
+        for child in children {
+            rewrite_node(plan, layout, pod, child);
+        }
+    }
+}
+
+/// The pod a unit host names: this pod for `localhost`, else the pod behind the Service.
+fn target_pod(plan: &Plan, pod: &str, host: &str) -> Option<String> {
+    if matches!(host, "localhost" | "127.0.0.1" | "0.0.0.0") {
+        return Some(pod.to_owned());
+    }
+    let host = host.trim_end_matches('.');
+    plan.services
+        .iter()
+        .find(|s| s.aliases.iter().any(|a| a == host))
+        .and_then(|s| s.pods.first().cloned())
+}

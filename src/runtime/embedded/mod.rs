@@ -1,0 +1,453 @@
+//! The embedded runtime: the same plan, played in this process on 127.0.0.1, with no Docker.
+//!
+//! Each container whose role has a builtin runs as a task. Its declared ports are bound on
+//! 127.0.0.1 first (free ports, so nothing can take them meanwhile) and handed to it, and the
+//! env and args it reads are rewritten to match ([`localize`]). Volumes are directories under
+//! the deployment's state directory ([`state`]). How a role is started is the caller's
+//! [`Launcher`]: this module orders, waits, stops and reports through [`Events`].
+
+pub mod localize;
+pub mod state;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::task::JoinSet;
+use tracing::Instrument as _;
+
+use self::localize::{HostLayout, LocalContainer, LocalPod, localize};
+use super::{Cancel, Canceller, Events, Running, RuntimeError, RuntimeEvent};
+use crate::plan::{Plan, Probe, ProbeAction, VolumeSource};
+
+/// A role's task: resolves when the role stops (servers) or finishes (init containers).
+pub type RoleFuture = Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
+
+/// Starts roles in-process. Implemented by the CLI, which knows each role's flags.
+pub trait Launcher: Send + Sync {
+    /// Plays `container`'s role with the listeners bound for its ports (container port →
+    /// listener) until `stop` fires; init containers run to completion.
+    fn launch(
+        &self,
+        container: LocalContainer,
+        listeners: BTreeMap<u16, TcpListener>,
+        stop: Cancel,
+    ) -> RoleFuture;
+}
+
+/// Why the embedded runtime failed.
+#[derive(Debug, thiserror::Error)]
+pub enum EmbeddedError {
+    /// The plan cannot run in-process.
+    #[error(transparent)]
+    Localize(#[from] localize::LocalizeError),
+    /// A directory or file of the deployment could not be written.
+    #[error("failed to {what} `{}`", path.display())]
+    Io {
+        /// The operation.
+        what: &'static str,
+        /// The path.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// No port could be bound on 127.0.0.1.
+    #[error("failed to bind a port on 127.0.0.1")]
+    Bind(#[source] std::io::Error),
+    /// A role stopped with an error.
+    #[error("container `{container}` failed: {message}")]
+    RoleFailed {
+        /// The container.
+        container: String,
+        /// What it said.
+        message: String,
+    },
+    /// A role stopped on its own.
+    #[error("container `{container}` stopped on its own")]
+    RoleStopped {
+        /// The container.
+        container: String,
+    },
+}
+
+/// How to run a plan in-process.
+#[derive(Debug, Clone)]
+pub struct EmbeddedOptions {
+    /// The deployment's state directory (volumes, logs, state file).
+    pub dir: PathBuf,
+    /// Directory relative model paths are resolved against (the sdep file's).
+    pub base_dir: PathBuf,
+    /// How long init containers and readiness may take in all.
+    pub timeout: Duration,
+    /// The session id.
+    pub session: String,
+}
+
+/// A deployment running in this process.
+pub struct Embedded {
+    /// What `up` reports.
+    pub running: Running,
+    /// The containers with their host ports, for `ps`.
+    pub containers: Vec<state::ContainerState>,
+    tasks: JoinSet<(String, Result<(), String>)>,
+    stop: Canceller,
+    dir: PathBuf,
+}
+
+impl std::fmt::Debug for Embedded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Embedded")
+            .field("running", &self.running)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Embedded {
+    /// Serves until `cancel` fires, or fails when a role stops on its own.
+    pub async fn serve(&mut self, cancel: &Cancel) -> Result<(), RuntimeError> {
+        tokio::select! {
+            () = cancel.cancelled() => Ok(()),
+            Some(joined) = self.tasks.join_next() => Err(role_exit(joined).into()),
+        }
+    }
+
+    /// Stops every role, waits for them (at most `grace`), and removes the volumes.
+    pub async fn down(mut self, events: &Events, grace: Duration) {
+        self.stop.cancel();
+        let deadline = tokio::time::sleep(grace);
+        tokio::pin!(deadline);
+        loop {
+            tokio::select! {
+                () = &mut deadline => {
+                    self.tasks.abort_all();
+                    break;
+                }
+                next = self.tasks.join_next() => match next {
+                    Some(Ok((container, _))) => {
+                        events.emit(RuntimeEvent::Removed { kind: "task", name: container });
+                    }
+                    Some(Err(_)) => {}
+                    None => break,
+                },
+            }
+        }
+        remove_volumes(&self.dir, events);
+    }
+}
+
+fn role_exit(
+    joined: Result<(String, Result<(), String>), tokio::task::JoinError>,
+) -> EmbeddedError {
+    match joined {
+        Ok((container, Ok(()))) => EmbeddedError::RoleStopped { container },
+        Ok((container, Err(message))) => EmbeddedError::RoleFailed { container, message },
+        Err(error) => EmbeddedError::RoleFailed {
+            container: "?".to_owned(),
+            message: error.to_string(),
+        },
+    }
+}
+
+impl From<EmbeddedError> for RuntimeError {
+    fn from(error: EmbeddedError) -> Self {
+        RuntimeError::Embedded(Box::new(error))
+    }
+}
+
+/// Removes the deployment's volume directories; failures are reported, not fatal.
+fn remove_volumes(dir: &Path, events: &Events) {
+    let volumes = dir.join("volumes");
+    if let Err(error) = std::fs::remove_dir_all(&volumes)
+        && error.kind() != std::io::ErrorKind::NotFound
+    {
+        events.emit(RuntimeEvent::Warning {
+            message: format!("failed to remove `{}`: {error}", volumes.display()),
+        });
+    }
+}
+
+/// Runs `plan` in this process and returns once every container is ready. On failure or
+/// cancellation everything started is stopped and the volumes are removed.
+pub async fn up(
+    plan: &Plan,
+    launcher: Arc<dyn Launcher>,
+    options: &EmbeddedOptions,
+    events: &Events,
+    cancel: &Cancel,
+) -> Result<Embedded, RuntimeError> {
+    remove_volumes(&options.dir, &Events::ignore());
+    let io = |what, path: &Path| {
+        let path = path.to_owned();
+        move |source| EmbeddedError::Io { what, path, source }
+    };
+    let mut layout = HostLayout {
+        base_dir: options.base_dir.clone(),
+        ..HostLayout::default()
+    };
+    for pod in &plan.pods {
+        for volume in &pod.volumes {
+            let dir = match &volume.source {
+                VolumeSource::HostPath { path } => PathBuf::from(path),
+                _ => options
+                    .dir
+                    .join("volumes")
+                    .join(&pod.name)
+                    .join(&volume.name),
+            };
+            std::fs::create_dir_all(&dir).map_err(io("create", &dir))?;
+            layout
+                .volumes
+                .insert((pod.name.clone(), volume.name.clone()), dir);
+        }
+    }
+    let mut listeners: BTreeMap<(String, u16), TcpListener> = BTreeMap::new();
+    for pod in &plan.pods {
+        for port in pod.containers.iter().flat_map(|c| &c.ports) {
+            let key = (pod.name.clone(), port.container_port);
+            if listeners.contains_key(&key) {
+                continue;
+            }
+            let listener = TcpListener::bind("127.0.0.1:0").map_err(EmbeddedError::Bind)?;
+            listener
+                .set_nonblocking(true)
+                .map_err(EmbeddedError::Bind)?;
+            let host = listener.local_addr().map_err(EmbeddedError::Bind)?.port();
+            layout.ports.insert(key.clone(), host);
+            listeners.insert(key, listener);
+        }
+    }
+    let (pods, warnings) = localize(plan, &layout).map_err(EmbeddedError::from)?;
+    for message in warnings {
+        events.emit(RuntimeEvent::Warning { message });
+    }
+    let (stop, stop_token) = Cancel::new();
+    let mut tasks = JoinSet::new();
+    let start = Start {
+        launcher: &launcher,
+        stop: &stop_token,
+        options,
+        events,
+        cancel,
+    };
+    if let Err(error) = start.run(&pods, listeners, &mut tasks).await {
+        stop.cancel();
+        while tasks.join_next().await.is_some() {}
+        remove_volumes(&options.dir, events);
+        return Err(error);
+    }
+    let mut host_ports = BTreeMap::new();
+    let mut containers = Vec::new();
+    for container in pods
+        .iter()
+        .flat_map(|p| p.init_containers.iter().chain(&p.containers))
+    {
+        for (port, host) in &container.ports {
+            host_ports.insert((container.name.clone(), *port), *host);
+        }
+        containers.push(state::ContainerState {
+            pod: container.pod.clone(),
+            name: container.name.clone(),
+            role: container.role.as_str().to_owned(),
+            init: pods
+                .iter()
+                .any(|p| p.init_containers.iter().any(|c| c.name == container.name)),
+            ports: container.ports.clone(),
+        });
+    }
+    let endpoints = super::endpoints(plan, &host_ports);
+    let predict_command = super::predict_command(plan, &endpoints);
+    Ok(Embedded {
+        running: Running {
+            deployment: plan.deployment.clone(),
+            session: options.session.clone(),
+            endpoints,
+            predict_command,
+        },
+        containers,
+        tasks,
+        stop,
+        dir: options.dir.clone(),
+    })
+}
+
+struct Start<'a> {
+    launcher: &'a Arc<dyn Launcher>,
+    stop: &'a Cancel,
+    options: &'a EmbeddedOptions,
+    events: &'a Events,
+    cancel: &'a Cancel,
+}
+
+impl Start<'_> {
+    /// Init containers in order, then every container, then readiness.
+    async fn run(
+        &self,
+        pods: &[LocalPod],
+        mut listeners: BTreeMap<(String, u16), TcpListener>,
+        tasks: &mut JoinSet<(String, Result<(), String>)>,
+    ) -> Result<(), RuntimeError> {
+        let deadline = Instant::now() + self.options.timeout;
+        for pod in pods {
+            if let Some((path, text)) = &pod.podinfo {
+                std::fs::write(path, text).map_err(|source| EmbeddedError::Io {
+                    what: "write",
+                    path: path.clone(),
+                    source,
+                })?;
+            }
+            for init in &pod.init_containers {
+                self.run_init(init, deadline).await?;
+            }
+            for container in &pod.containers {
+                let mine: BTreeMap<u16, TcpListener> = container
+                    .ports
+                    .iter()
+                    .filter_map(|(port, _)| {
+                        listeners
+                            .remove(&(pod.name.clone(), *port))
+                            .map(|l| (*port, l))
+                    })
+                    .collect();
+                let span =
+                    tracing::info_span!("container", name = %container.name, pod = %container.pod);
+                let task = self
+                    .launcher
+                    .launch(container.clone(), mine, self.stop.clone());
+                let name = container.name.clone();
+                tasks.spawn(async move { (name, task.await) }.instrument(span));
+                self.events.emit(RuntimeEvent::Started {
+                    container: container.name.clone(),
+                });
+            }
+        }
+        for container in pods.iter().flat_map(|p| &p.containers) {
+            if let Some(probe) = &container.readiness {
+                self.wait_ready(container, probe, deadline, tasks).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn run_init(&self, init: &LocalContainer, deadline: Instant) -> Result<(), RuntimeError> {
+        self.events.emit(RuntimeEvent::InitStarted {
+            container: init.name.clone(),
+        });
+        let span = tracing::info_span!("container", name = %init.name, pod = %init.pod);
+        let task = self
+            .launcher
+            .launch(init.clone(), BTreeMap::new(), self.stop.clone());
+        let outcome = tokio::select! {
+            () = self.cancel.cancelled() => return Err(RuntimeError::Interrupted),
+            () = tokio::time::sleep_until(deadline.into()) => {
+                return Err(RuntimeError::Timeout {
+                    what: format!("init container `{}`", init.name),
+                    after: self.options.timeout,
+                    logs: Vec::new(),
+                });
+            }
+            outcome = task.instrument(span) => outcome,
+        };
+        match outcome {
+            Ok(()) => {
+                self.events.emit(RuntimeEvent::InitDone {
+                    container: init.name.clone(),
+                });
+                Ok(())
+            }
+            Err(message) => Err(RuntimeError::InitFailed {
+                container: init.name.clone(),
+                code: 1,
+                logs: message.lines().map(str::to_owned).collect(),
+            }),
+        }
+    }
+
+    async fn wait_ready(
+        &self,
+        container: &LocalContainer,
+        probe: &Probe,
+        deadline: Instant,
+        tasks: &mut JoinSet<(String, Result<(), String>)>,
+    ) -> Result<(), RuntimeError> {
+        self.events.emit(RuntimeEvent::Waiting {
+            container: container.name.clone(),
+            probe: describe(probe),
+        });
+        loop {
+            if check(probe).await {
+                self.events.emit(RuntimeEvent::Ready {
+                    container: container.name.clone(),
+                });
+                return Ok(());
+            }
+            if let Some(joined) = tasks.try_join_next() {
+                return Err(role_exit(joined).into());
+            }
+            if Instant::now() >= deadline {
+                return Err(RuntimeError::Timeout {
+                    what: format!(
+                        "container `{}` to be ready ({})",
+                        container.name,
+                        describe(probe)
+                    ),
+                    after: self.options.timeout,
+                    logs: Vec::new(),
+                });
+            }
+            tokio::select! {
+                () = self.cancel.cancelled() => return Err(RuntimeError::Interrupted),
+                // Local roles come up in milliseconds; poll often.
+                () = tokio::time::sleep(Duration::from_millis(5)) => {}
+            }
+        }
+    }
+}
+
+fn describe(probe: &Probe) -> String {
+    match &probe.action {
+        ProbeAction::Http { path, port, .. } => format!("GET http://127.0.0.1:{port}{path}"),
+        ProbeAction::Tcp { port } => format!("TCP 127.0.0.1:{port}"),
+        ProbeAction::Exec { command } => format!("exec `{}`, not run", command.join(" ")),
+        ProbeAction::Unsupported { reason } => format!("not checked: {reason}"),
+    }
+}
+
+/// One readiness check. Exec and unsupported probes pass: there is nothing to run them in.
+async fn check(probe: &Probe) -> bool {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let timeout = Duration::from_secs(u64::from(probe.timeout_seconds.max(1)));
+    let attempt = async {
+        match &probe.action {
+            ProbeAction::Tcp { port } => tokio::net::TcpStream::connect(("127.0.0.1", *port))
+                .await
+                .is_ok(),
+            ProbeAction::Http { path, port, .. } => {
+                let Ok(mut stream) = tokio::net::TcpStream::connect(("127.0.0.1", *port)).await
+                else {
+                    return false;
+                };
+                let request = format!(
+                    "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+                );
+                if stream.write_all(request.as_bytes()).await.is_err() {
+                    return false;
+                }
+                let mut head = [0u8; 12];
+                if stream.read_exact(&mut head).await.is_err() {
+                    return false;
+                }
+                // `HTTP/1.1 2xx` or `3xx` is ready, as in Kubernetes.
+                matches!(head[9], b'2' | b'3')
+            }
+            ProbeAction::Exec { .. } | ProbeAction::Unsupported { .. } => true,
+        }
+    };
+    tokio::time::timeout(timeout, attempt)
+        .await
+        .unwrap_or(false)
+}

@@ -1,0 +1,208 @@
+//! What a running embedded deployment leaves on disk, so that `ps`, `logs`, `predict` and
+//! `down` from another terminal can find it: `<root>/<deployment>/state.json` (pid, session,
+//! endpoints, containers), `logs/<container>.log`, and `volumes/`.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::runtime::Endpoint;
+
+/// One container of an embedded deployment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContainerState {
+    /// Its pod.
+    pub pod: String,
+    /// Its name.
+    pub name: String,
+    /// The role it plays.
+    pub role: String,
+    /// Whether it is an init container (finished once ready).
+    pub init: bool,
+    /// Container port → host port.
+    pub ports: Vec<(u16, u16)>,
+}
+
+/// The state file of a deployment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StateFile {
+    /// The deployment.
+    pub deployment: String,
+    /// The session id.
+    pub session: String,
+    /// The process serving it.
+    pub pid: u32,
+    /// The SeldonDeployment file it was started from.
+    pub source: PathBuf,
+    /// The protocol of its predictors.
+    pub protocol: String,
+    /// Predictor → the graph's root unit, for TF and v2 paths.
+    pub graph_roots: Vec<(String, String)>,
+    /// Where requests go.
+    pub endpoints: Vec<Endpoint>,
+    /// The containers.
+    pub containers: Vec<ContainerState>,
+}
+
+/// Why state could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// The filesystem failed.
+    #[error("failed to {what} `{}`", path.display())]
+    Io {
+        /// The operation.
+        what: &'static str,
+        /// The path.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not ours or is damaged.
+    #[error("`{}` is not a seldon-local state file", path.display())]
+    Corrupt {
+        /// The path.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+/// The directory of a deployment under the state root.
+#[must_use]
+pub fn deployment_dir(root: &Path, deployment: &str) -> PathBuf {
+    root.join(deployment)
+}
+
+/// The log file of a container.
+#[must_use]
+pub fn log_path(dir: &Path, container: &str) -> PathBuf {
+    dir.join("logs").join(format!("{container}.log"))
+}
+
+fn state_path(dir: &Path) -> PathBuf {
+    dir.join("state.json")
+}
+
+/// Writes the state file atomically (a temporary name, then a rename).
+pub fn write(dir: &Path, state: &StateFile) -> Result<(), StateError> {
+    let path = state_path(dir);
+    let temporary = dir.join(".state.json.tmp");
+    let io = |what, path: &Path| {
+        let path = path.to_owned();
+        move |source| StateError::Io { what, path, source }
+    };
+    std::fs::create_dir_all(dir).map_err(io("create", dir))?;
+    let text = serde_json::to_vec_pretty(state).expect("state serialises to JSON");
+    std::fs::write(&temporary, text).map_err(io("write", &temporary))?;
+    std::fs::rename(&temporary, &path).map_err(io("rename", &path))
+}
+
+/// Reads a deployment's state file, `None` when there is none.
+pub fn read(dir: &Path) -> Result<Option<StateFile>, StateError> {
+    let path = state_path(dir);
+    match std::fs::read(&path) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|source| StateError::Corrupt { path, source }),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(StateError::Io {
+            what: "read",
+            path,
+            source,
+        }),
+    }
+}
+
+/// Removes a deployment's state file (logs stay for `logs` after `down`).
+pub fn remove(dir: &Path) -> Result<(), StateError> {
+    let path = state_path(dir);
+    match std::fs::remove_file(&path) {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(source) => Err(StateError::Io {
+            what: "remove",
+            path,
+            source,
+        }),
+    }
+}
+
+/// Every deployment with a state file under `root`, by name.
+pub fn list(root: &Path) -> Result<Vec<(PathBuf, StateFile)>, StateError> {
+    let entries = match std::fs::read_dir(root) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => {
+            return Err(StateError::Io {
+                what: "read",
+                path: root.to_owned(),
+                source,
+            });
+        }
+    };
+    let mut out = Vec::new();
+    for entry in entries.flatten() {
+        let dir = entry.path();
+        if let Some(state) = read(&dir)? {
+            out.push((dir, state));
+        }
+    }
+    out.sort_by(|a, b| a.1.deployment.cmp(&b.1.deployment));
+    Ok(out)
+}
+
+/// Whether a process with this pid exists (Linux `/proc`).
+#[must_use]
+pub fn is_alive(pid: u32) -> bool {
+    Path::new("/proc").join(pid.to_string()).exists()
+}
+
+#[cfg(test)]
+mod state_tests {
+    use super::*;
+
+    fn sample() -> StateFile {
+        StateFile {
+            deployment: "d".into(),
+            session: "s".into(),
+            pid: std::process::id(),
+            source: "x.yaml".into(),
+            protocol: "seldon".into(),
+            graph_roots: vec![("p".into(), "m".into())],
+            endpoints: Vec::new(),
+            containers: vec![ContainerState {
+                pod: "p".into(),
+                name: "c".into(),
+                role: "executor".into(),
+                init: false,
+                ports: vec![(8000, 40000)],
+            }],
+        }
+    }
+
+    #[test]
+    fn state_round_trips_and_lists_by_name() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = deployment_dir(root.path(), "d");
+        write(&dir, &sample()).unwrap();
+        assert_eq!(read(&dir).unwrap(), Some(sample()));
+        assert_eq!(list(root.path()).unwrap().len(), 1);
+        assert!(is_alive(sample().pid));
+        remove(&dir).unwrap();
+        assert_eq!(read(&dir).unwrap(), None);
+        remove(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_damaged_state_file_is_an_error_naming_it() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::write(root.path().join("state.json"), "{").unwrap();
+        let error = read(root.path()).unwrap_err().to_string();
+        assert!(
+            error.ends_with("state.json` is not a seldon-local state file"),
+            "{error}"
+        );
+    }
+}

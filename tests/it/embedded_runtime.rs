@@ -1,0 +1,283 @@
+//! The embedded runtime's orchestration against a fake launcher: order, rewritten env and
+//! args, readiness, failures, cancellation and cleanup.
+
+use std::collections::BTreeMap;
+use std::net::TcpListener;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use seldon_local::plan::{self, Plan};
+use seldon_local::runtime::embedded::localize::LocalContainer;
+use seldon_local::runtime::embedded::{EmbeddedOptions, Launcher, RoleFuture, up};
+use seldon_local::runtime::{Cancel, Events, RuntimeError};
+use seldon_local::sdep::{self, OperatorConfig, SeldonVersion};
+use tokio::task::JoinSet;
+
+const SEED: &str = include_str!("../fixtures/sdep/tfserving-seed.yaml");
+
+fn seed_plan() -> Plan {
+    let sdep = sdep::load(SEED, "seed.yaml")
+        .unwrap()
+        .documents
+        .remove(0)
+        .sdep;
+    let validated =
+        sdep::validate(sdep, &OperatorConfig::embedded(SeldonVersion::V1_18_2)).unwrap();
+    plan::build(&validated).unwrap()
+}
+
+/// Serves every listener with an HTTP 200 until stopped; init containers succeed unless named
+/// in `failing`. Records what it launched, in order.
+#[derive(Default)]
+struct FakeLauncher {
+    launched: Mutex<Vec<LocalContainer>>,
+    failing: Vec<String>,
+    silent: Vec<String>,
+}
+
+impl Launcher for FakeLauncher {
+    fn launch(
+        &self,
+        container: LocalContainer,
+        listeners: BTreeMap<u16, TcpListener>,
+        stop: Cancel,
+    ) -> RoleFuture {
+        self.launched.lock().unwrap().push(container.clone());
+        let fail = self.failing.contains(&container.name);
+        let silent = self.silent.contains(&container.name);
+        Box::pin(async move {
+            if fail {
+                return Err("model not found at `gs://nowhere`".to_owned());
+            }
+            if listeners.is_empty() {
+                return Ok(());
+            }
+            let mut servers = JoinSet::new();
+            for (_, listener) in listeners {
+                if silent {
+                    // Close the port: readiness never passes.
+                    drop(listener);
+                    continue;
+                }
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                servers.spawn(async move {
+                    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+                    while let Ok((mut stream, _)) = listener.accept().await {
+                        let mut buffer = [0u8; 1024];
+                        let _ = stream.read(&mut buffer).await;
+                        let _ = stream
+                            .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
+                            .await;
+                    }
+                });
+            }
+            stop.cancelled().await;
+            servers.abort_all();
+            Ok(())
+        })
+    }
+}
+
+fn options(dir: &Path, timeout: Duration) -> EmbeddedOptions {
+    EmbeddedOptions {
+        dir: dir.to_owned(),
+        base_dir: dir.to_owned(),
+        timeout,
+        session: "t".into(),
+    }
+}
+
+#[tokio::test]
+async fn the_seed_starts_init_first_then_every_container_and_reports_endpoints() {
+    let dir = tempfile::tempdir().unwrap();
+    let launcher = Arc::new(FakeLauncher::default());
+    let events = Events::ignore();
+    let running = up(
+        &seed_plan(),
+        launcher.clone(),
+        &options(dir.path(), Duration::from_secs(10)),
+        &events,
+        &Cancel::never(),
+    )
+    .await
+    .unwrap();
+    let names: Vec<String> = launcher
+        .launched
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|c| c.name.clone())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "tfserving-model-initializer",
+            "mnist-model",
+            "tfserving",
+            "seldon-container-engine"
+        ]
+    );
+    let engine = running
+        .running
+        .endpoints
+        .iter()
+        .find(|e| e.name == "engine" && e.protocol == "rest")
+        .unwrap();
+    assert!(
+        engine.address.starts_with("http://127.0.0.1:"),
+        "{}",
+        engine.address
+    );
+    assert!(dir.path().join("volumes").exists());
+    running.down(&events, Duration::from_secs(5)).await;
+    assert!(!dir.path().join("volumes").exists());
+}
+
+#[tokio::test]
+async fn env_and_args_point_at_the_host_ports_and_directories() {
+    let dir = tempfile::tempdir().unwrap();
+    let launcher = Arc::new(FakeLauncher::default());
+    let deployment = up(
+        &seed_plan(),
+        launcher.clone(),
+        &options(dir.path(), Duration::from_secs(10)),
+        &Events::ignore(),
+        &Cancel::never(),
+    )
+    .await
+    .unwrap();
+    let started = launcher.launched.lock().unwrap().clone();
+    let tfserving = started.iter().find(|c| c.name == "tfserving").unwrap();
+    let rest = tfserving.host_port(2001).unwrap();
+    let proxy = started.iter().find(|c| c.name == "mnist-model").unwrap();
+    assert!(proxy.env["PREDICTIVE_UNIT_PARAMETERS"].contains(&format!("http://127.0.0.1:{rest}")));
+    let models = tfserving.host_path("/mnt/models").unwrap();
+    assert!(
+        tfserving
+            .args
+            .contains(&format!("--model_base_path={}", models.display())),
+        "{:?}",
+        tfserving.args
+    );
+    let init = &started[0];
+    assert_eq!(
+        init.args,
+        [
+            "gs://seldon-models/tfserving/mnist-model".to_owned(),
+            models.display().to_string()
+        ]
+    );
+    let engine = started
+        .iter()
+        .find(|c| c.name == "seldon-container-engine")
+        .unwrap();
+    let decoded = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        &engine.env["ENGINE_PREDICTOR"],
+    )
+    .unwrap();
+    let predictor: serde_json::Value = serde_json::from_slice(&decoded).unwrap();
+    let endpoint = &predictor["graph"]["endpoint"];
+    assert_eq!(endpoint["service_host"], "127.0.0.1");
+    assert_eq!(endpoint["httpPort"], proxy.host_port(9000).unwrap());
+    let podinfo = engine.host_path("/etc/podinfo/annotations").unwrap();
+    assert!(
+        std::fs::read_to_string(podinfo)
+            .unwrap()
+            .contains("prometheus.io/scrape=\"true\"")
+    );
+    deployment
+        .down(&Events::ignore(), Duration::from_secs(5))
+        .await;
+}
+
+#[tokio::test]
+async fn a_failing_init_container_stops_up_with_its_message_and_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let launcher = Arc::new(FakeLauncher {
+        failing: vec!["tfserving-model-initializer".into()],
+        ..FakeLauncher::default()
+    });
+    let error = up(
+        &seed_plan(),
+        launcher.clone(),
+        &options(dir.path(), Duration::from_secs(10)),
+        &Events::ignore(),
+        &Cancel::never(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "init container `tfserving-model-initializer` exited with code 1; last log lines:\n  model not found at `gs://nowhere`"
+    );
+    assert_eq!(launcher.launched.lock().unwrap().len(), 1);
+    assert!(!dir.path().join("volumes").exists());
+}
+
+#[tokio::test]
+async fn a_container_that_never_gets_ready_times_out_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let launcher = Arc::new(FakeLauncher {
+        silent: vec!["mnist-model".into()],
+        ..FakeLauncher::default()
+    });
+    let error = up(
+        &seed_plan(),
+        launcher,
+        &options(dir.path(), Duration::from_millis(300)),
+        &Events::ignore(),
+        &Cancel::never(),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(error, RuntimeError::Timeout { .. }), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("container `mnist-model` to be ready"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn cancelling_during_readiness_is_interrupted_and_cleans_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let launcher = Arc::new(FakeLauncher {
+        silent: vec!["mnist-model".into()],
+        ..FakeLauncher::default()
+    });
+    let (canceller, cancel) = Cancel::new();
+    let plan = seed_plan();
+    let opts = options(dir.path(), Duration::from_secs(30));
+    let events = Events::ignore();
+    let up = up(&plan, launcher, &opts, &events, &cancel);
+    let cancel_soon = async {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        canceller.cancel();
+    };
+    let (result, ()) = tokio::join!(up, cancel_soon);
+    assert!(matches!(result, Err(RuntimeError::Interrupted)));
+    assert!(!dir.path().join("volumes").exists());
+}
+
+#[tokio::test]
+async fn a_custom_image_is_refused_with_a_pointer_to_docker() {
+    let text = "apiVersion: machinelearning.seldon.io/v1\nkind: SeldonDeployment\nmetadata: {name: custom}\n\
+        spec:\n  predictors:\n  - name: default\n    componentSpecs: [{spec: {containers: [{name: model, image: me/model:1}]}}]\n    graph: {name: model}\n";
+    let sdep = sdep::load(text, "x.yaml").unwrap().documents.remove(0).sdep;
+    let validated =
+        sdep::validate(sdep, &OperatorConfig::embedded(SeldonVersion::V1_18_2)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let error = up(
+        &plan::build(&validated).unwrap(),
+        Arc::new(FakeLauncher::default()),
+        &options(dir.path(), Duration::from_secs(5)),
+        &Events::ignore(),
+        &Cancel::never(),
+    )
+    .await
+    .unwrap_err();
+    assert!(error.to_string().contains("runs `me/model:1`, which seldon-local cannot play in-process; run it with `--runtime docker`"), "{error}");
+}
