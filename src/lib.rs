@@ -1,5 +1,6 @@
 //! seldon-local (base for parallel work; the foundation lands on main).
 
+pub mod components;
 pub mod env;
 pub mod output;
 

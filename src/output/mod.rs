@@ -36,7 +36,10 @@ impl Printer {
     /// A printer; `progress` is whether progress bars may be drawn at all.
     #[must_use]
     pub fn new(verbosity: Verbosity, progress: bool) -> Self {
-        Self { verbosity, progress: progress && std::io::stderr().is_terminal() }
+        Self {
+            verbosity,
+            progress: progress && std::io::stderr().is_terminal(),
+        }
     }
 
     /// The verbosity in force.
