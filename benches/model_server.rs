@@ -52,6 +52,7 @@ fn main() {
         .unwrap();
     let servable = Servable::load(&base.join(version.to_string())).unwrap();
     let signature = servable.signature(Some(SIGNATURE)).unwrap();
+    check_against_tensorflow(&base, &heldout, &rows, signature);
     for batch in [1usize, 32] {
         let input = Tensor {
             shape: vec![batch, 784],
@@ -84,6 +85,7 @@ fn main() {
             }],
             poll_interval: None,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            events: None,
         };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(serve(config, listener, async move {
@@ -115,6 +117,62 @@ fn main() {
         drop(stream);
         server.await.unwrap().unwrap();
     });
+}
+
+/// Accuracy on the held-out digits and max |ours - TF| over all their scores, printed next to
+/// TensorFlow's accuracy (recorded by `scripts/make-mnist-models.sh`).
+fn check_against_tensorflow(
+    base: &std::path::Path,
+    heldout: &serde_json::Value,
+    rows: &[Vec<f32>],
+    signature: &seldon_local::components::model_server::servable::Signature,
+) {
+    let name = base.file_name().unwrap().to_str().unwrap();
+    let Some(expected) = heldout["models"].get(name) else {
+        return; // not one of the shipped models: nothing to compare with
+    };
+    let input = Tensor {
+        shape: vec![rows.len(), 784],
+        values: Values::Float(rows.iter().flatten().copied().collect()),
+    };
+    let outputs = signature
+        .predict(BTreeMap::from([("images".to_owned(), input)]))
+        .unwrap();
+    let Values::Float(scores) = &outputs[0].1.values else {
+        panic!("scores are not float")
+    };
+    let tf: Vec<f64> = expected["scores"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r.as_array().unwrap().iter().map(|v| v.as_f64().unwrap()))
+        .collect();
+    let max_abs_diff = scores
+        .iter()
+        .zip(&tf)
+        .map(|(a, b)| (f64::from(*a) - b).abs())
+        .fold(0.0, f64::max);
+    let labels = heldout["labels"].as_array().unwrap();
+    let correct = scores
+        .chunks(10)
+        .zip(labels)
+        .filter(|(row, label)| {
+            let best = (0..10).max_by(|&i, &j| row[i].total_cmp(&row[j])).unwrap();
+            best as u64 == label.as_u64().unwrap()
+        })
+        .count();
+    println!(
+        "{}",
+        serde_json::json!({
+            "runtime": "seldon-local",
+            "mode": "accuracy",
+            "model": name,
+            "heldout": labels.len(),
+            "accuracy": correct as f64 / labels.len() as f64,
+            "tensorflow_accuracy": expected["accuracy"],
+            "max_abs_diff": max_abs_diff,
+        })
+    );
 }
 
 /// Reads one HTTP/1.1 response with a content-length body; returns the status.

@@ -15,11 +15,17 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-cargo bench --quiet --bench model_server -- "$base" "$seconds" >"$out/ours.jsonl"
+# `--profile dev` reuses the test build: dependencies (tract, hyper, serde_json) are built at
+# opt-level 2 there (see Cargo.toml). Set PROFILE=bench for a full release build.
+cargo bench --quiet --profile "${PROFILE:-dev}" --bench model_server -- "$base" "$seconds" >"$out/ours.jsonl"
 "$venv/bin/python" scripts/bench_tf.py "$base/1" "$seconds" >"$out/tf.jsonl"
 "$venv/bin/python" - "$out/ours.jsonl" "$out/tf.jsonl" "$model" <<'PY'
 import json, sys
-ours = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+for a in (r for r in rows if r["mode"] == "accuracy"):
+    print(f"accuracy on {a['heldout']} held-out digits: seldon-local {a['accuracy']:.4f}, "
+          f"TensorFlow {a['tensorflow_accuracy']:.4f}; max |ours - TF| = {a['max_abs_diff']:.2e}")
+ours = [r for r in rows if r["mode"] != "accuracy"]
 tf = {r["batch"]: r for r in (json.loads(l) for l in open(sys.argv[2]) if l.startswith("{"))}
 print(f"model: {sys.argv[3]}   baseline: {next(iter(tf.values()))['runtime']} (Python, in-process signature call)")
 print(f"{'runtime':<28}{'batch':>6}{'req/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'x TF req/s':>12}")

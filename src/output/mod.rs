@@ -5,8 +5,10 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod diagnostics;
+mod json;
 
 pub use diagnostics::render_error;
+pub use json::colour as colour_json;
 
 use std::fmt::Display;
 use std::io::{IsTerminal, Write};
@@ -65,6 +67,33 @@ impl Printer {
         let _ = out.flush();
     }
 
+    /// Whether stdout is a terminal (pretty output) or a pipe (raw output for scripts).
+    #[must_use]
+    pub fn stdout_is_terminal(&self) -> bool {
+        std::io::stdout().is_terminal()
+    }
+
+    /// A progress bar for `total` steps (a spinner when unknown), hidden when progress is off.
+    #[must_use]
+    pub fn progress(&self, total: Option<u64>, message: &str) -> indicatif::ProgressBar {
+        if !self.shows_progress() {
+            return indicatif::ProgressBar::hidden();
+        }
+        let bar = match total {
+            Some(total) => indicatif::ProgressBar::new(total).with_style(
+                indicatif::ProgressStyle::with_template(
+                    "{msg} [{bar:30}] {pos}/{len} ({per_sec}, eta {eta})",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            ),
+            None => indicatif::ProgressBar::new_spinner(),
+        };
+        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        bar.set_message(message.to_owned());
+        bar
+    }
+
     /// A warning line on stderr.
     pub fn warning(&self, message: impl Display) {
         if self.verbosity != Verbosity::Quiet {
@@ -89,6 +118,11 @@ impl Printer {
         if self.verbosity != Verbosity::Quiet {
             eprintln!("{} {message}", style(label).green().bold());
         }
+    }
+
+    /// Text on stderr as it is (an error already rendered).
+    pub fn raw_stderr(&self, text: &str) {
+        eprint!("{text}");
     }
 
     /// A hint line on stderr.

@@ -1,1 +1,16 @@
-//! Integration tests.
+//! The default integration test binary: CLI, fixtures, architecture and conformance.
+// Tests read the environment and print summaries; the layering lints are for `src/`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::disallowed_methods,
+    clippy::print_stdout
+)]
+
+mod architecture;
+mod cli;
+mod common;
+mod corpus;
+mod fixtures;
+mod predict;
+mod seed;

@@ -38,6 +38,8 @@ pub struct Config {
     /// `--file_system_poll_wait_seconds=0`).
     pub poll_interval: Option<Duration>,
     pub max_body_bytes: usize,
+    /// Where to report loads, unloads and failures (also logged with `tracing`).
+    pub events: Option<tokio::sync::mpsc::UnboundedSender<Event>>,
 }
 
 /// Why the server could not start or stopped.
@@ -65,7 +67,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     let manager = Arc::new(Manager::new(config.models));
-    let events = poll(&manager).await?;
+    let sink = config.events;
+    let events = poll(&manager, sink.as_ref()).await?;
     if let Some(Event::LoadFailed { model, version, error }) = events
         .iter()
         .find(|e| matches!(e, Event::LoadFailed { model, .. } if manager.servable(model, &Selector::Latest).is_err()))
@@ -76,7 +79,7 @@ pub async fn serve(
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let poller = config.poll_interval.map(|interval| {
         let manager = Arc::clone(&manager);
-        tokio::spawn(poll_loop(manager, interval, stop_rx))
+        tokio::spawn(poll_loop(manager, interval, stop_rx, sink))
     });
     let app = router(Arc::clone(&manager), config.max_body_bytes);
     let served = axum::serve(listener, app)
@@ -92,13 +95,20 @@ pub async fn serve(
     served
 }
 
-async fn poll(manager: &Arc<Manager>) -> Result<Vec<Event>, ServeError> {
+async fn poll(
+    manager: &Arc<Manager>,
+    sink: Option<&tokio::sync::mpsc::UnboundedSender<Event>>,
+) -> Result<Vec<Event>, ServeError> {
     let m = Arc::clone(manager);
     let events = tokio::task::spawn_blocking(move || m.poll())
         .await
         .map_err(ServeError::Poller)?;
     for event in &events {
         log(event);
+        if let Some(sink) = sink {
+            // A closed receiver only means nobody listens any more.
+            let _ = sink.send(event.clone());
+        }
     }
     Ok(events)
 }
@@ -107,13 +117,14 @@ async fn poll_loop(
     manager: Arc<Manager>,
     interval: Duration,
     mut stop: tokio::sync::watch::Receiver<bool>,
+    sink: Option<tokio::sync::mpsc::UnboundedSender<Event>>,
 ) {
     loop {
         tokio::select! {
             () = tokio::time::sleep(interval) => {}
             _ = stop.changed() => return,
         }
-        if let Err(e) = poll(&manager).await {
+        if let Err(e) = poll(&manager, sink.as_ref()).await {
             tracing::error!(error = %e, "version poll failed");
         }
     }

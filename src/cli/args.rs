@@ -1,0 +1,295 @@
+//! Command-line arguments: data only, no behaviour. Doc comments are the help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::env;
+use crate::sdep::SeldonVersion;
+
+/// Run a Seldon Core v1 SeldonDeployment on one machine, without Kubernetes.
+///
+/// seldon-local reads the same YAML you would `kubectl apply`, applies the Seldon operator's
+/// own defaulting and validation, and runs what the operator would have created.
+#[derive(Debug, Parser)]
+#[command(
+    name = "seldon-local",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+    #[command(flatten)]
+    pub(crate) global: GlobalArgs,
+}
+
+/// Options every subcommand takes.
+#[derive(Debug, Args)]
+pub(crate) struct GlobalArgs {
+    /// Print errors only.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub(crate) quiet: bool,
+    /// Also print notes (fields carried but not honoured) and debug detail.
+    #[arg(short, long, global = true)]
+    pub(crate) verbose: bool,
+    /// When to use colours.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub(crate) color: ColorChoice,
+    /// Never draw progress bars.
+    #[arg(long, global = true, env = env::SELDON_LOCAL_NO_PROGRESS, value_parser = clap::builder::FalseyValueParser::new())]
+    pub(crate) no_progress: bool,
+}
+
+/// When to colour output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ColorChoice {
+    /// Colour when writing to a terminal and `NO_COLOR` is unset.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Check SeldonDeployments the way the Seldon operator's webhook does.
+    ///
+    /// Loads every SeldonDeployment in FILE, applies the operator's defaulting and runs every
+    /// validation rule of the chosen Seldon Core version. All violations are reported at once,
+    /// each with its field path. Exits 1 when anything is rejected.
+    ///
+    /// Examples:
+    ///   seldon-local validate examples/tfserving-mnist/sdep.yaml
+    ///   seldon-local validate --seldon-version 1.2.1 --strict sdep.yaml
+    ///   kubectl get sdep mymodel -o yaml | seldon-local validate -
+    #[command(verbatim_doc_comment)]
+    Validate(ValidateArgs),
+    /// Print the Kubernetes objects the Seldon operator would create.
+    ///
+    /// Prints one `apps/v1` Deployment per componentSpec and the `v1` Services, exactly as the
+    /// chosen operator version builds them: containers, init containers, env, ports, probes,
+    /// labels. `--show defaulted` prints the SeldonDeployment after defaulting instead, and
+    /// `--show plan` the plan the local runtimes execute.
+    ///
+    /// Examples:
+    ///   seldon-local render examples/tfserving-mnist/sdep.yaml
+    ///   seldon-local render --seldon-version 1.2.1 --namespace kubeflow sdep.yaml
+    ///   seldon-local render --show defaulted -o json sdep.yaml
+    #[command(verbatim_doc_comment)]
+    Render(RenderArgs),
+    /// Send a prediction, or a load of them, to a running deployment.
+    ///
+    /// The body is built for the endpoint's protocol from `--ndarray` or `--tensor`, or sent as
+    /// given with `--json` or `--file`. On a terminal the answer is pretty, coloured JSON;
+    /// otherwise it is printed raw. A non-2xx answer is shown and exits 1. With `--repeat`
+    /// or `--duration` it sends load over keep-alive connections and prints req/s, latency
+    /// percentiles and errors by status.
+    ///
+    /// Examples:
+    ///   seldon-local predict --endpoint http://127.0.0.1:8000 --ndarray '[[1.0, 2.0]]'
+    ///   seldon-local predict --endpoint http://127.0.0.1:8000 --tensor '{"shape":[1,2],"values":[1,2]}'
+    ///   seldon-local predict --endpoint http://127.0.0.1:9000 --unit mnist-model --json '{"data":{"ndarray":[[1]]}}'
+    ///   seldon-local predict --endpoint http://127.0.0.1:8000 --file request.json --repeat 10000 --concurrency 32
+    #[command(verbatim_doc_comment)]
+    Predict(PredictArgs),
+    /// Print a shell completion script, or the man page.
+    ///
+    /// Examples:
+    ///   seldon-local completions bash > ~/.local/share/bash-completion/completions/seldon-local
+    ///   seldon-local completions zsh > ~/.zfunc/_seldon-local
+    ///   seldon-local completions fish > ~/.config/fish/completions/seldon-local.fish
+    ///   seldon-local completions man > seldon-local.1
+    #[command(verbatim_doc_comment)]
+    Completions(CompletionsArgs),
+    /// Run one of the components a SeldonDeployment's pods run (internal entrypoints).
+    #[command(hide = true, subcommand)]
+    Component(ComponentCommand),
+}
+
+/// The roles seldon-local can play itself, with the upstream images' flags.
+#[derive(Debug, Subcommand)]
+pub(crate) enum ComponentCommand {
+    /// A TensorFlow-Serving-compatible model server (no TensorFlow needed).
+    ///
+    /// Takes `tensorflow_model_server`'s flags: `--rest_api_port`, `--model_name`,
+    /// `--model_base_path`, `--model_config_file`, `--file_system_poll_wait_seconds`; `--port`
+    /// (gRPC) and other flags are accepted with a warning.
+    TensorflowModelServer(TfServingArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TfServingArgs {
+    /// `tensorflow_model_server` flags, as `--flag=value`, `-flag=value` or `--flag value`.
+    #[arg(
+        value_name = "FLAG",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub(crate) flags: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PredictArgs {
+    #[command(flatten)]
+    pub(crate) target: TargetArgs,
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
+    /// Feature names sent with `--ndarray` or `--tensor` (Seldon `data.names`, v2 input name).
+    #[arg(long, value_delimiter = ',', value_name = "A,B")]
+    pub(crate) names: Vec<String>,
+    /// Send N requests and report latency and throughput.
+    #[arg(long, value_name = "N")]
+    pub(crate) repeat: Option<u64>,
+    /// Send for this long (e.g. `30s`, `2m`) and report latency and throughput.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) duration: Option<std::time::Duration>,
+    /// Requests in flight at once in load mode.
+    #[arg(long, value_name = "C", default_value_t = 1)]
+    pub(crate) concurrency: usize,
+}
+
+/// Where a request goes.
+#[derive(Debug, Args)]
+pub(crate) struct TargetArgs {
+    /// Base URL of the endpoint, e.g. `http://127.0.0.1:8000`.
+    #[arg(long, value_name = "URL")]
+    pub(crate) endpoint: String,
+    /// The endpoint's protocol.
+    #[arg(long, default_value = "seldon", value_parser = ["seldon", "tensorflow", "v2", "kfserving"])]
+    pub(crate) protocol: String,
+    /// Call this unit of the graph directly (`/predict`) instead of the executor.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) unit: Option<String>,
+    /// Model name in TF Serving and v2 paths (default: the unit, else `model`).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) model: Option<String>,
+    /// Per-request timeout (e.g. `30s`).
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub(crate) timeout: std::time::Duration,
+}
+
+/// What to send.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub(crate) struct InputArgs {
+    /// Nested JSON arrays, e.g. `[[1.0, 2.0]]`.
+    #[arg(long, value_name = "JSON")]
+    pub(crate) ndarray: Option<String>,
+    /// A tensor as `{"shape": [...], "values": [...]}`.
+    #[arg(long, value_name = "JSON")]
+    pub(crate) tensor: Option<String>,
+    /// A complete request body, sent as is.
+    #[arg(long, value_name = "BODY")]
+    pub(crate) json: Option<String>,
+    /// A file holding the complete request body (`-` for stdin).
+    #[arg(long, value_name = "PATH")]
+    pub(crate) file: Option<PathBuf>,
+}
+
+/// Parses `500ms`, `30s`, `2m`, `1h` or a number of seconds.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let (number, unit) = text
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .map_or((text, "s"), |at| text.split_at(at));
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration such as `30s`"))?;
+    let seconds = match unit {
+        "ms" => value / 1000.0,
+        "s" => value,
+        "m" => value * 60.0,
+        "h" => value * 3600.0,
+        _ => {
+            return Err(format!(
+                "`{text}`: unknown unit `{unit}` (use ms, s, m or h)"
+            ));
+        }
+    };
+    Ok(std::time::Duration::from_secs_f64(seconds))
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell (or `man` for a roff man page).
+    #[arg(value_enum)]
+    pub(crate) shell: CompletionTarget,
+}
+
+/// What `completions` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum CompletionTarget {
+    /// Bash.
+    Bash,
+    /// Zsh.
+    Zsh,
+    /// Fish.
+    Fish,
+    /// PowerShell.
+    Powershell,
+    /// Elvish.
+    Elvish,
+    /// A man page (roff).
+    Man,
+}
+
+/// Where the SeldonDeployment comes from and how the operator is emulated.
+#[derive(Debug, Args)]
+pub(crate) struct SdepArgs {
+    /// A YAML or JSON file with one or more SeldonDeployments, or `-` for stdin.
+    #[arg(value_name = "FILE")]
+    pub(crate) file: PathBuf,
+    /// The Seldon Core version whose operator behaviour is emulated.
+    #[arg(long, value_name = "VERSION", default_value = "1.18.2", env = env::SELDON_LOCAL_SELDON_VERSION,
+          value_parser = |s: &str| s.parse::<SeldonVersion>())]
+    pub(crate) seldon_version: SeldonVersion,
+    /// A `seldon-config` ConfigMap (YAML or JSON) whose keys replace the embedded ones.
+    #[arg(long, value_name = "FILE", env = env::SELDON_LOCAL_CONFIG)]
+    pub(crate) config: Option<PathBuf>,
+    /// Namespace for resources that do not set one (the operator's default is `default`).
+    #[arg(short, long)]
+    pub(crate) namespace: Option<String>,
+    /// Treat warnings (unknown fields) as errors.
+    #[arg(long)]
+    pub(crate) strict: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ValidateArgs {
+    #[command(flatten)]
+    pub(crate) sdep: SdepArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RenderArgs {
+    #[command(flatten)]
+    pub(crate) sdep: SdepArgs,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = Format::Yaml)]
+    pub(crate) output: Format,
+    /// What to print.
+    #[arg(long, value_enum, default_value_t = Show::Objects)]
+    pub(crate) show: Show,
+}
+
+/// Data formats for stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Format {
+    /// YAML, documents separated by `---`.
+    Yaml,
+    /// JSON; several objects become a `v1` List.
+    Json,
+}
+
+/// What `render` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Show {
+    /// The Kubernetes Deployments and Services.
+    Objects,
+    /// The SeldonDeployment after the operator's defaulting.
+    Defaulted,
+    /// The plan the local runtimes execute (pods, containers, services, graph).
+    Plan,
+}

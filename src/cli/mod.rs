@@ -1,0 +1,144 @@
+//! The command line: parses arguments, reads the environment and the filesystem, runs the
+//! pipeline and maps errors to exit codes. The only layer that uses `anyhow`.
+#![allow(clippy::disallowed_methods)] // the environment is read here and nowhere else
+
+mod args;
+mod completions;
+mod component_tfserving;
+mod pipeline;
+mod predict;
+mod render;
+mod validate;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::env;
+use crate::output::{Printer, Verbosity, render_error};
+use args::{Cli, ColorChoice, Command, ComponentCommand};
+
+/// What a finished command reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ExitStatus {
+    /// Everything worked.
+    Success,
+    /// The input was rejected (invalid resource, violations, prediction refused).
+    Failure,
+}
+
+/// Settings every command receives.
+#[derive(Debug, Clone)]
+pub(crate) struct Context {
+    pub(crate) printer: Printer,
+}
+
+/// Parses the command line, runs the command and returns the exit code.
+pub(crate) fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2));
+        }
+    };
+    configure_colours(cli.global.color);
+    let verbosity = if cli.global.quiet {
+        Verbosity::Quiet
+    } else if cli.global.verbose {
+        Verbosity::Verbose
+    } else {
+        Verbosity::Normal
+    };
+    let ctx = Context {
+        printer: Printer::new(verbosity, !cli.global.no_progress),
+    };
+    let result = match cli.command {
+        Command::Validate(args) => validate::run(&args, &ctx),
+        Command::Render(args) => render::run(&args, &ctx),
+        Command::Completions(args) => completions::run(&args, &ctx),
+        Command::Predict(args) => block_on(predict::run(&args, &ctx)),
+        Command::Component(ComponentCommand::TensorflowModelServer(args)) => {
+            component_tfserving::run(&args, &ctx)
+        }
+    };
+    match result {
+        Ok(ExitStatus::Success) => ExitCode::SUCCESS,
+        Ok(ExitStatus::Failure) => ExitCode::from(1),
+        Err(error) => {
+            let chain: Vec<String> = error.chain().map(ToString::to_string).collect();
+            ctx.printer
+                .raw_stderr(&render_error(&chain, &hints_for(&error)));
+            ExitCode::from(if is_input_error(&error) { 1 } else { 2 })
+        }
+    }
+}
+
+/// Runs an async command on a multi-threaded tokio runtime (built here and nowhere else).
+fn block_on<F: std::future::Future<Output = anyhow::Result<ExitStatus>>>(
+    future: F,
+) -> anyhow::Result<ExitStatus> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| anyhow::anyhow!(e).context("failed to start the async runtime"))?;
+    runtime.block_on(future)
+}
+
+fn configure_colours(choice: ColorChoice) {
+    let enabled = match choice {
+        ColorChoice::Always => Some(true),
+        ColorChoice::Never => Some(false),
+        // console follows CLICOLOR but not NO_COLOR, so check it here.
+        ColorChoice::Auto => std::env::var_os(env::NO_COLOR)
+            .is_some_and(|v| !v.is_empty())
+            .then_some(false),
+    };
+    if let Some(enabled) = enabled {
+        console::set_colors_enabled(enabled);
+        console::set_colors_enabled_stderr(enabled);
+    }
+}
+
+/// Input problems exit 1; everything else (IO, internal) exits 2.
+fn is_input_error(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause.is::<crate::sdep::LoadError>()
+            || cause.is::<crate::sdep::Violations>()
+            || cause.is::<crate::sdep::ConfigError>()
+            || cause.is::<crate::plan::PlanError>()
+            || cause.is::<pipeline::StrictFailure>()
+            || cause.is::<crate::client::ClientError>()
+                && !matches!(
+                    cause.downcast_ref(),
+                    Some(crate::client::ClientError::Send { .. })
+                )
+    })
+}
+
+/// Hints are computed from the error types in the chain, not baked into messages.
+fn hints_for(error: &anyhow::Error) -> Vec<String> {
+    let mut hints = Vec::new();
+    for cause in error.chain() {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::NotFound
+        {
+            hints.push("check the path; use `-` to read from stdin".to_owned());
+        }
+        if let Some(crate::sdep::LoadError::Syntax { .. }) = cause.downcast_ref() {
+            hints.push(
+                "the file must be YAML or JSON, as you would give to `kubectl apply -f`".to_owned(),
+            );
+        }
+        if let Some(crate::sdep::ConfigError::UnknownVersion { .. }) = cause.downcast_ref() {
+            hints.push("pass `--seldon-version 1.18.2` or `--seldon-version 1.2.1`".to_owned());
+        }
+        if let Some(crate::client::ClientError::Send { url, .. }) = cause.downcast_ref() {
+            hints.push(format!("is the deployment up? nothing answered at `{url}`"));
+        }
+        if let Some(pipeline::StrictFailure { .. }) = cause.downcast_ref() {
+            hints.push("fix the fields named in the warnings, or drop `--strict`".to_owned());
+        }
+    }
+    hints
+}

@@ -1,0 +1,125 @@
+//! `seldon-local predict`: one prediction, or load.
+
+use std::sync::Arc;
+
+use anyhow::{Context as _, Result};
+use bytes::Bytes;
+
+use super::args::{InputArgs, PredictArgs};
+use super::{Context, ExitStatus};
+use crate::client::{self, Client, Input, LoadSettings, Protocol, Request};
+use crate::output::colour_json;
+
+pub(crate) async fn run(args: &PredictArgs, ctx: &Context) -> Result<ExitStatus> {
+    let target = &args.target;
+    let protocol: Protocol = target.protocol.parse()?;
+    let input = read_input(&args.input)?;
+    let body = client::predict_body(&input, &args.names, protocol)?;
+    let model = target
+        .model
+        .as_deref()
+        .or(target.unit.as_deref())
+        .unwrap_or("model");
+    let request = Request {
+        path: client::predict_path(protocol, model, target.unit.is_some()),
+        body: Some(body),
+    };
+    let connections = args.concurrency.max(1);
+    let client = Client::new(&target.endpoint, target.timeout, connections)?;
+    if args.repeat.is_some() || args.duration.is_some() {
+        return load(&client, &request, args, ctx).await;
+    }
+    let response = client.send(&request).await?;
+    show_response(ctx, &response.body);
+    if response.is_success() {
+        Ok(ExitStatus::Success)
+    } else {
+        ctx.printer.error(format!(
+            "`{}` answered {} in {:.1} ms",
+            client.url(&request.path),
+            response.status,
+            response.elapsed.as_secs_f64() * 1e3
+        ));
+        Ok(ExitStatus::Failure)
+    }
+}
+
+fn read_input(input: &InputArgs) -> Result<Input> {
+    if let Some(text) = &input.ndarray {
+        return Ok(Input::ndarray(text)?);
+    }
+    if let Some(text) = &input.tensor {
+        return Ok(Input::tensor(text)?);
+    }
+    if let Some(text) = &input.json {
+        return Ok(Input::Raw(Bytes::from(text.clone())));
+    }
+    let path = input
+        .file
+        .as_ref()
+        .context("one of --ndarray, --tensor, --json, --file is needed")?;
+    let (text, _) = super::pipeline::read_input(path)?;
+    Ok(Input::Raw(Bytes::from(text)))
+}
+
+/// Pretty, coloured JSON on a terminal; the raw bytes for scripts.
+fn show_response(ctx: &Context, body: &[u8]) {
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(value) if ctx.printer.stdout_is_terminal() => ctx.printer.data(&colour_json(&value)),
+        _ => ctx.printer.data(&String::from_utf8_lossy(body)),
+    }
+}
+
+async fn load(
+    client: &Client,
+    request: &Request,
+    args: &PredictArgs,
+    ctx: &Context,
+) -> Result<ExitStatus> {
+    let settings = LoadSettings {
+        requests: args.repeat,
+        duration: args.duration,
+        concurrency: args.concurrency.max(1),
+    };
+    let bar = ctx.printer.progress(args.repeat, "predict");
+    let ticker = bar.clone();
+    let report = client::run_load(
+        client,
+        request,
+        settings,
+        Arc::new(move |n| ticker.set_position(n)),
+    )
+    .await;
+    bar.finish_and_clear();
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+    let mut text = format!(
+        "requests: {} sent, {} succeeded, {} failed in {:.2} s at concurrency {}\n\
+         throughput: {:.1} req/s\n\
+         latency: p50 {:.3} ms, p90 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
+        report.sent,
+        report.succeeded,
+        report.sent - report.succeeded,
+        report.elapsed.as_secs_f64(),
+        settings.concurrency,
+        report.requests_per_second(),
+        ms(report.p50),
+        ms(report.p90),
+        ms(report.p99),
+        ms(report.max),
+    );
+    if !report.errors.is_empty() {
+        let errors: Vec<String> = report
+            .errors
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect();
+        text.push_str("\nerrors: ");
+        text.push_str(&errors.join(", "));
+    }
+    ctx.printer.data(&text);
+    Ok(if report.errors.is_empty() {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Failure
+    })
+}
