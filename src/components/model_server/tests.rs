@@ -622,3 +622,24 @@ async fn new_versions_are_swapped_in_under_load_and_broken_ones_are_reported() {
     stop.send(()).unwrap();
     server.await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn start_up_fails_when_a_model_has_no_loadable_version() {
+    let base = tempfile::tempdir().unwrap();
+    publish(base.path(), 1, |d| saved_model_with_op(d, "Cumprod"));
+    let config = Config {
+        models: vec![model("broken", base.path().to_path_buf())],
+        poll_interval: None,
+        max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        events: None,
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let error = serve(config, listener, std::future::pending())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "failed to load model `broken` version 1: failed to load signature `serving_default`: \
+         unsupported op `Cumprod` in node `y`"
+    );
+}
