@@ -137,7 +137,9 @@ fn decode_row(
     }
     for item in items {
         let Json::Object(object) = item else {
-            unreachable_named()
+            return Err(ApiError::invalid(
+                "Expecting every instance to be an object",
+            ));
         };
         if object.len() != dtypes.len() || dtypes.iter().any(|(a, _)| !object.contains_key(*a)) {
             let mut keys: Vec<&str> = object.keys().map(String::as_str).collect();
@@ -153,11 +155,6 @@ fn decode_row(
         result.insert((*alias).to_owned(), stack(values, *dtype, alias)?);
     }
     Ok(result)
-}
-
-#[allow(clippy::panic)]
-fn unreachable_named() -> ! {
-    panic!("every instance was checked to be an object")
 }
 
 /// Stacks per-instance values into one tensor with a leading batch dimension.
