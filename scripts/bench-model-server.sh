@@ -15,9 +15,9 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-# `--profile dev` reuses the test build: dependencies (tract, hyper, serde_json) are built at
-# opt-level 2 there (see Cargo.toml). Set PROFILE=bench for a full release build.
-cargo bench --quiet --profile "${PROFILE:-dev}" --bench model_server -- "$base" "$seconds" >"$out/ours.jsonl"
+# A release build (the first one takes a while: tract is large). PROFILE=dev reuses the test
+# build instead, with dependencies at opt-level 2 but seldon-local's own code unoptimised.
+cargo bench --quiet --profile "${PROFILE:-bench}" --bench model_server -- "$base" "$seconds" >"$out/ours.jsonl"
 "$venv/bin/python" scripts/bench_tf.py "$base/1" "$seconds" >"$out/tf.jsonl"
 "$venv/bin/python" - "$out/ours.jsonl" "$out/tf.jsonl" "$model" <<'PY'
 import json, sys
