@@ -84,8 +84,9 @@ Register-ArgumentCompleter -Native -CommandName 'seldon-local' -ScriptBlock {
             break
         }
         'seldon-local;predict' {
-            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Base URL of the endpoint, e.g. `http://127.0.0.1:8000`')
-            [CompletionResult]::new('--protocol', '--protocol', [CompletionResultType]::ParameterName, 'The endpoint''s protocol')
+            [CompletionResult]::new('--predictor', '--predictor', [CompletionResultType]::ParameterName, 'The predictor (the first one when omitted)')
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Base URL to call instead of a deployment''s, e.g. `http://127.0.0.1:8000`')
+            [CompletionResult]::new('--protocol', '--protocol', [CompletionResultType]::ParameterName, 'The endpoint''s protocol (default: the deployment''s, else `seldon`)')
             [CompletionResult]::new('--unit', '--unit', [CompletionResultType]::ParameterName, 'Call this unit of the graph directly (`/predict`) instead of the executor')
             [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Model name in TF Serving and v2 paths (default: the unit, else `model`)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Per-request timeout (e.g. `30s`)')
@@ -133,8 +134,12 @@ Register-ArgumentCompleter -Native -CommandName 'seldon-local' -ScriptBlock {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for init containers and readiness')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of the endpoints')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of the endpoints')
+            [CompletionResult]::new('--runtime', '--runtime', [CompletionResultType]::ParameterName, 'Where to run: Docker, in this process (no Docker at all), or Docker when a daemon answers and in-process otherwise')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Treat warnings (unknown fields) as errors')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Embedded runtime: return once ready and keep serving in a background process')
+            [CompletionResult]::new('--detach', '--detach', [CompletionResultType]::ParameterName, 'Embedded runtime: return once ready and keep serving in a background process')
+            [CompletionResult]::new('--detached-child', '--detached-child', [CompletionResultType]::ParameterName, 'Internal: this process is the background half of `up -d`')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print errors only')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print errors only')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Also print notes (fields carried but not honoured) and debug detail')
@@ -250,6 +255,7 @@ Register-ArgumentCompleter -Native -CommandName 'seldon-local' -ScriptBlock {
             [CompletionResult]::new('tfserving-proxy', 'tfserving-proxy', [CompletionResultType]::ParameterValue, 'The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow Serving''s REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`')
             [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'The pod sandbox: holds the pod''s network namespace until SIGTERM or SIGINT')
             [CompletionResult]::new('storage-initializer', 'storage-initializer', [CompletionResultType]::ParameterValue, 'Fetch a model URI into a directory, as the storage-initializer init container does.')
+            [CompletionResult]::new('tensorflow-model-server', 'tensorflow-model-server', [CompletionResultType]::ParameterValue, 'The TF-Serving-compatible model server (`tensorflow/serving`), with `tensorflow_model_server`''s flags (`--rest_api_port=8501 --model_name=m --model_base_path=/mnt/models`, or `--model_config_file`)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -341,11 +347,25 @@ Register-ArgumentCompleter -Native -CommandName 'seldon-local' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'seldon-local;component;tensorflow-model-server' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print errors only')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print errors only')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Also print notes (fields carried but not honoured) and debug detail')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Also print notes (fields carried but not honoured) and debug detail')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'seldon-local;component;help' {
             [CompletionResult]::new('executor', 'executor', [CompletionResultType]::ParameterValue, 'The executor (`seldonio/seldon-core-executor`): serves the predictor''s API and walks the graph given in `ENGINE_PREDICTOR`')
             [CompletionResult]::new('tfserving-proxy', 'tfserving-proxy', [CompletionResultType]::ParameterValue, 'The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow Serving''s REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`')
             [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'The pod sandbox: holds the pod''s network namespace until SIGTERM or SIGINT')
             [CompletionResult]::new('storage-initializer', 'storage-initializer', [CompletionResultType]::ParameterValue, 'Fetch a model URI into a directory, as the storage-initializer init container does.')
+            [CompletionResult]::new('tensorflow-model-server', 'tensorflow-model-server', [CompletionResultType]::ParameterValue, 'The TF-Serving-compatible model server (`tensorflow/serving`), with `tensorflow_model_server`''s flags (`--rest_api_port=8501 --model_name=m --model_base_path=/mnt/models`, or `--model_config_file`)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -359,6 +379,9 @@ Register-ArgumentCompleter -Native -CommandName 'seldon-local' -ScriptBlock {
             break
         }
         'seldon-local;component;help;storage-initializer' {
+            break
+        }
+        'seldon-local;component;help;tensorflow-model-server' {
             break
         }
         'seldon-local;component;help;help' {
@@ -414,6 +437,7 @@ Register-ArgumentCompleter -Native -CommandName 'seldon-local' -ScriptBlock {
             [CompletionResult]::new('tfserving-proxy', 'tfserving-proxy', [CompletionResultType]::ParameterValue, 'The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow Serving''s REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`')
             [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'The pod sandbox: holds the pod''s network namespace until SIGTERM or SIGINT')
             [CompletionResult]::new('storage-initializer', 'storage-initializer', [CompletionResultType]::ParameterValue, 'Fetch a model URI into a directory, as the storage-initializer init container does.')
+            [CompletionResult]::new('tensorflow-model-server', 'tensorflow-model-server', [CompletionResultType]::ParameterValue, 'The TF-Serving-compatible model server (`tensorflow/serving`), with `tensorflow_model_server`''s flags (`--rest_api_port=8501 --model_name=m --model_base_path=/mnt/models`, or `--model_config_file`)')
             break
         }
         'seldon-local;help;component;executor' {
@@ -426,6 +450,9 @@ Register-ArgumentCompleter -Native -CommandName 'seldon-local' -ScriptBlock {
             break
         }
         'seldon-local;help;component;storage-initializer' {
+            break
+        }
+        'seldon-local;help;component;tensorflow-model-server' {
             break
         }
         'seldon-local;help;help' {

@@ -78,8 +78,9 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
             cand --version 'Print version'
         }
         &'seldon-local;predict'= {
-            cand --endpoint 'Base URL of the endpoint, e.g. `http://127.0.0.1:8000`'
-            cand --protocol 'The endpoint''s protocol'
+            cand --predictor 'The predictor (the first one when omitted)'
+            cand --endpoint 'Base URL to call instead of a deployment''s, e.g. `http://127.0.0.1:8000`'
+            cand --protocol 'The endpoint''s protocol (default: the deployment''s, else `seldon`)'
             cand --unit 'Call this unit of the graph directly (`/predict`) instead of the executor'
             cand --model 'Model name in TF Serving and v2 paths (default: the unit, else `model`)'
             cand --timeout 'Per-request timeout (e.g. `30s`)'
@@ -125,8 +126,12 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
             cand --timeout 'Seconds to wait for init containers and readiness'
             cand -o 'Output format of the endpoints'
             cand --output 'Output format of the endpoints'
+            cand --runtime 'Where to run: Docker, in this process (no Docker at all), or Docker when a daemon answers and in-process otherwise'
             cand --color 'When to use colours'
             cand --strict 'Treat warnings (unknown fields) as errors'
+            cand -d 'Embedded runtime: return once ready and keep serving in a background process'
+            cand --detach 'Embedded runtime: return once ready and keep serving in a background process'
+            cand --detached-child 'Internal: this process is the background half of `up -d`'
             cand -q 'Print errors only'
             cand --quiet 'Print errors only'
             cand -v 'Also print notes (fields carried but not honoured) and debug detail'
@@ -233,6 +238,7 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
             cand tfserving-proxy 'The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow Serving''s REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`'
             cand pause 'The pod sandbox: holds the pod''s network namespace until SIGTERM or SIGINT'
             cand storage-initializer 'Fetch a model URI into a directory, as the storage-initializer init container does.'
+            cand tensorflow-model-server 'The TF-Serving-compatible model server (`tensorflow/serving`), with `tensorflow_model_server`''s flags (`--rest_api_port=8501 --model_name=m --model_base_path=/mnt/models`, or `--model_config_file`)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'seldon-local;component;executor'= {
@@ -319,11 +325,24 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'seldon-local;component;tensorflow-model-server'= {
+            cand --color 'When to use colours'
+            cand -q 'Print errors only'
+            cand --quiet 'Print errors only'
+            cand -v 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --verbose 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'seldon-local;component;help'= {
             cand executor 'The executor (`seldonio/seldon-core-executor`): serves the predictor''s API and walks the graph given in `ENGINE_PREDICTOR`'
             cand tfserving-proxy 'The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow Serving''s REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`'
             cand pause 'The pod sandbox: holds the pod''s network namespace until SIGTERM or SIGINT'
             cand storage-initializer 'Fetch a model URI into a directory, as the storage-initializer init container does.'
+            cand tensorflow-model-server 'The TF-Serving-compatible model server (`tensorflow/serving`), with `tensorflow_model_server`''s flags (`--rest_api_port=8501 --model_name=m --model_base_path=/mnt/models`, or `--model_config_file`)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'seldon-local;component;help;executor'= {
@@ -333,6 +352,8 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
         &'seldon-local;component;help;pause'= {
         }
         &'seldon-local;component;help;storage-initializer'= {
+        }
+        &'seldon-local;component;help;tensorflow-model-server'= {
         }
         &'seldon-local;component;help;help'= {
         }
@@ -375,6 +396,7 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
             cand tfserving-proxy 'The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow Serving''s REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`'
             cand pause 'The pod sandbox: holds the pod''s network namespace until SIGTERM or SIGINT'
             cand storage-initializer 'Fetch a model URI into a directory, as the storage-initializer init container does.'
+            cand tensorflow-model-server 'The TF-Serving-compatible model server (`tensorflow/serving`), with `tensorflow_model_server`''s flags (`--rest_api_port=8501 --model_name=m --model_base_path=/mnt/models`, or `--model_config_file`)'
         }
         &'seldon-local;help;component;executor'= {
         }
@@ -383,6 +405,8 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
         &'seldon-local;help;component;pause'= {
         }
         &'seldon-local;help;component;storage-initializer'= {
+        }
+        &'seldon-local;help;component;tensorflow-model-server'= {
         }
         &'seldon-local;help;help'= {
         }

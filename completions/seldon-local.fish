@@ -72,8 +72,9 @@ complete -c seldon-local -n "__fish_seldon_local_using_subcommand render" -s v -
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand render" -l no-progress -d 'Never draw progress bars'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand render" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand render" -s V -l version -d 'Print version'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand predict" -l endpoint -d 'Base URL of the endpoint, e.g. `http://127.0.0.1:8000`' -r
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand predict" -l protocol -d 'The endpoint\'s protocol' -r -f -a "seldon\t''
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand predict" -l predictor -d 'The predictor (the first one when omitted)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand predict" -l endpoint -d 'Base URL to call instead of a deployment\'s, e.g. `http://127.0.0.1:8000`' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand predict" -l protocol -d 'The endpoint\'s protocol (default: the deployment\'s, else `seldon`)' -r -f -a "seldon\t''
 tensorflow\t''
 v2\t''
 kfserving\t''"
@@ -114,10 +115,15 @@ complete -c seldon-local -n "__fish_seldon_local_using_subcommand up" -s p -l pu
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand up" -l timeout -d 'Seconds to wait for init containers and readiness' -r
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand up" -s o -l output -d 'Output format of the endpoints' -r -f -a "table\t'A table'
 json\t'JSON'"
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand up" -l runtime -d 'Where to run: Docker, in this process (no Docker at all), or Docker when a daemon answers and in-process otherwise' -r -f -a "auto\t'Docker when a daemon answers, else embedded'
+docker\t'Docker containers, pods emulated'
+embedded\t'In this process, on 127.0.0.1, with the builtin roles'"
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand up" -l color -d 'When to use colours' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour'
 never\t'Never colour'"
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand up" -l strict -d 'Treat warnings (unknown fields) as errors'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand up" -s d -l detach -d 'Embedded runtime: return once ready and keep serving in a background process'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand up" -l detached-child -d 'Internal: this process is the background half of `up -d`'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand up" -s q -l quiet -d 'Print errors only'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand up" -s v -l verbose -d 'Also print notes (fields carried but not honoured) and debug detail'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand up" -l no-progress -d 'Never draw progress bars'
@@ -175,19 +181,20 @@ complete -c seldon-local -n "__fish_seldon_local_using_subcommand image; and __f
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand image; and __fish_seen_subcommand_from build" -s V -l version -d 'Print version'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand image; and __fish_seen_subcommand_from help" -f -a "build" -d 'Build seldon-local\'s image from the running binary, with no registry'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand image; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy pause storage-initializer help" -l color -d 'When to use colours' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy pause storage-initializer tensorflow-model-server help" -l color -d 'When to use colours' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour'
 never\t'Never colour'"
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy pause storage-initializer help" -s q -l quiet -d 'Print errors only'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy pause storage-initializer help" -s v -l verbose -d 'Also print notes (fields carried but not honoured) and debug detail'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy pause storage-initializer help" -l no-progress -d 'Never draw progress bars'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy pause storage-initializer help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy pause storage-initializer help" -s V -l version -d 'Print version'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy pause storage-initializer help" -f -a "executor" -d 'The executor (`seldonio/seldon-core-executor`): serves the predictor\'s API and walks the graph given in `ENGINE_PREDICTOR`'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy pause storage-initializer help" -f -a "tfserving-proxy" -d 'The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow Serving\'s REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy pause storage-initializer help" -f -a "pause" -d 'The pod sandbox: holds the pod\'s network namespace until SIGTERM or SIGINT'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy pause storage-initializer help" -f -a "storage-initializer" -d 'Fetch a model URI into a directory, as the storage-initializer init container does.'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy pause storage-initializer help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy pause storage-initializer tensorflow-model-server help" -s q -l quiet -d 'Print errors only'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy pause storage-initializer tensorflow-model-server help" -s v -l verbose -d 'Also print notes (fields carried but not honoured) and debug detail'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy pause storage-initializer tensorflow-model-server help" -l no-progress -d 'Never draw progress bars'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy pause storage-initializer tensorflow-model-server help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy pause storage-initializer tensorflow-model-server help" -s V -l version -d 'Print version'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy pause storage-initializer tensorflow-model-server help" -f -a "executor" -d 'The executor (`seldonio/seldon-core-executor`): serves the predictor\'s API and walks the graph given in `ENGINE_PREDICTOR`'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy pause storage-initializer tensorflow-model-server help" -f -a "tfserving-proxy" -d 'The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow Serving\'s REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy pause storage-initializer tensorflow-model-server help" -f -a "pause" -d 'The pod sandbox: holds the pod\'s network namespace until SIGTERM or SIGINT'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy pause storage-initializer tensorflow-model-server help" -f -a "storage-initializer" -d 'Fetch a model URI into a directory, as the storage-initializer init container does.'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy pause storage-initializer tensorflow-model-server help" -f -a "tensorflow-model-server" -d 'The TF-Serving-compatible model server (`tensorflow/serving`), with `tensorflow_model_server`\'s flags (`--rest_api_port=8501 --model_name=m --model_base_path=/mnt/models`, or `--model_config_file`)'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and not __fish_seen_subcommand_from executor tfserving-proxy pause storage-initializer tensorflow-model-server help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l sdep -d 'SeldonDeployment name' -r
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l namespace -d 'Namespace' -r
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from executor" -l predictor -d 'Predictor name' -r
@@ -257,10 +264,19 @@ complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from storage-initializer" -l no-progress -d 'Never draw progress bars'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from storage-initializer" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from storage-initializer" -s V -l version -d 'Print version'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tensorflow-model-server" -l color -d 'When to use colours' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tensorflow-model-server" -s q -l quiet -d 'Print errors only'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tensorflow-model-server" -s v -l verbose -d 'Also print notes (fields carried but not honoured) and debug detail'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tensorflow-model-server" -l no-progress -d 'Never draw progress bars'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tensorflow-model-server" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from tensorflow-model-server" -s V -l version -d 'Print version'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from help" -f -a "executor" -d 'The executor (`seldonio/seldon-core-executor`): serves the predictor\'s API and walks the graph given in `ENGINE_PREDICTOR`'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from help" -f -a "tfserving-proxy" -d 'The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow Serving\'s REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from help" -f -a "pause" -d 'The pod sandbox: holds the pod\'s network namespace until SIGTERM or SIGINT'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from help" -f -a "storage-initializer" -d 'Fetch a model URI into a directory, as the storage-initializer init container does.'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from help" -f -a "tensorflow-model-server" -d 'The TF-Serving-compatible model server (`tensorflow/serving`), with `tensorflow_model_server`\'s flags (`--rest_api_port=8501 --model_name=m --model_base_path=/mnt/models`, or `--model_config_file`)'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict completions up ps logs down image component help" -f -a "validate" -d 'Check SeldonDeployments the way the Seldon operator\'s webhook does.'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict completions up ps logs down image component help" -f -a "render" -d 'Print the Kubernetes objects the Seldon operator would create.'
@@ -278,3 +294,4 @@ complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and __fi
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and __fish_seen_subcommand_from component" -f -a "tfserving-proxy" -d 'The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow Serving\'s REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and __fish_seen_subcommand_from component" -f -a "pause" -d 'The pod sandbox: holds the pod\'s network namespace until SIGTERM or SIGINT'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and __fish_seen_subcommand_from component" -f -a "storage-initializer" -d 'Fetch a model URI into a directory, as the storage-initializer init container does.'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and __fish_seen_subcommand_from component" -f -a "tensorflow-model-server" -d 'The TF-Serving-compatible model server (`tensorflow/serving`), with `tensorflow_model_server`\'s flags (`--rest_api_port=8501 --model_name=m --model_base_path=/mnt/models`, or `--model_config_file`)'

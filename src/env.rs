@@ -6,6 +6,10 @@ pub const SELDON_LOCAL_NO_PROGRESS: &str = "SELDON_LOCAL_NO_PROGRESS";
 pub const SELDON_LOCAL_SELDON_VERSION: &str = "SELDON_LOCAL_SELDON_VERSION";
 /// A `seldon-config` `ConfigMap` (JSON or YAML) that replaces the embedded one.
 pub const SELDON_LOCAL_CONFIG: &str = "SELDON_LOCAL_CONFIG";
+/// Where the embedded runtime keeps its deployments' state (default: the user's state dir).
+pub const SELDON_LOCAL_STATE_DIR: &str = "SELDON_LOCAL_STATE_DIR";
+/// The default `--runtime` of `up` (`auto`, `docker` or `embedded`).
+pub const SELDON_LOCAL_RUNTIME: &str = "SELDON_LOCAL_RUNTIME";
 /// The standard switch that turns colours off (<https://no-color.org>).
 pub const NO_COLOR: &str = "NO_COLOR";
 /// The Docker daemon to use (`unix:///var/run/docker.sock` when unset), as the docker CLI reads it.

@@ -91,6 +91,7 @@ pub(crate) enum Command {
     /// percentiles and errors by status.
     ///
     /// Examples:
+    ///   seldon-local predict tfserving --ndarray '[[1.0, 2.0]]'
     ///   seldon-local predict --endpoint http://127.0.0.1:8000 --ndarray '[[1.0, 2.0]]'
     ///   seldon-local predict --endpoint http://127.0.0.1:8000 --tensor '{"shape":[1,2],"values":[1,2]}'
     ///   seldon-local predict --endpoint http://127.0.0.1:9000 --unit mnist-model --json '{"data":{"ndarray":[[1]]}}'
@@ -137,6 +138,17 @@ pub(crate) enum Command {
 }
 
 #[derive(Debug, Args)]
+pub(crate) struct TfServingArgs {
+    /// `tensorflow_model_server` flags, as `--flag=value`, `-flag=value` or `--flag value`.
+    #[arg(
+        value_name = "FLAG",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub(crate) flags: Vec<String>,
+}
+
+#[derive(Debug, Args)]
 pub(crate) struct PredictArgs {
     #[command(flatten)]
     pub(crate) target: TargetArgs,
@@ -159,12 +171,18 @@ pub(crate) struct PredictArgs {
 /// Where a request goes.
 #[derive(Debug, Args)]
 pub(crate) struct TargetArgs {
-    /// Base URL of the endpoint, e.g. `http://127.0.0.1:8000`.
+    /// The deployment (the only one running when omitted).
+    #[arg(value_name = "NAME", conflicts_with = "endpoint")]
+    pub(crate) name: Option<String>,
+    /// The predictor (the first one when omitted).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) predictor: Option<String>,
+    /// Base URL to call instead of a deployment's, e.g. `http://127.0.0.1:8000`.
     #[arg(long, value_name = "URL")]
-    pub(crate) endpoint: String,
-    /// The endpoint's protocol.
-    #[arg(long, default_value = "seldon", value_parser = ["seldon", "tensorflow", "v2", "kfserving"])]
-    pub(crate) protocol: String,
+    pub(crate) endpoint: Option<String>,
+    /// The endpoint's protocol (default: the deployment's, else `seldon`).
+    #[arg(long, value_parser = ["seldon", "tensorflow", "v2", "kfserving"])]
+    pub(crate) protocol: Option<String>,
     /// Call this unit of the graph directly (`/predict`) instead of the executor.
     #[arg(long, value_name = "NAME")]
     pub(crate) unit: Option<String>,
@@ -293,6 +311,27 @@ pub(crate) struct UpArgs {
     /// Output format of the endpoints.
     #[arg(short, long, value_enum, default_value_t = TableFormat::Table)]
     pub(crate) output: TableFormat,
+    /// Where to run: Docker, in this process (no Docker at all), or Docker when a daemon
+    /// answers and in-process otherwise.
+    #[arg(long, value_enum, default_value_t = RuntimeArg::Auto, env = env::SELDON_LOCAL_RUNTIME)]
+    pub(crate) runtime: RuntimeArg,
+    /// Embedded runtime: return once ready and keep serving in a background process.
+    #[arg(short, long)]
+    pub(crate) detach: bool,
+    /// Internal: this process is the background half of `up -d`.
+    #[arg(long, hide = true)]
+    pub(crate) detached_child: bool,
+}
+
+/// Which runtime `up` uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum RuntimeArg {
+    /// Docker when a daemon answers, else embedded.
+    Auto,
+    /// Docker containers, pods emulated.
+    Docker,
+    /// In this process, on 127.0.0.1, with the builtin roles.
+    Embedded,
 }
 
 fn parse_publish(value: &str) -> Result<(String, u16, u16), String> {

@@ -49,6 +49,11 @@ pub(crate) enum Component {
     ///   seldon-local component storage-initializer --pvc models=/data pvc://models/iris ./m
     #[command(verbatim_doc_comment)]
     StorageInitializer(super::component_storage::StorageInitializerArgs),
+    /// The TF-Serving-compatible model server (`tensorflow/serving`), with
+    /// `tensorflow_model_server`'s flags (`--rest_api_port=8501 --model_name=m
+    /// --model_base_path=/mnt/models`, or `--model_config_file`).
+    #[command(name = "tensorflow-model-server")]
+    TensorflowModelServer(super::args::TfServingArgs),
 }
 
 /// The upstream executor's flags (Go flag names, so operator-made args work unchanged).
@@ -113,7 +118,7 @@ pub(crate) struct ExecutorArgs {
     log_level: Option<String>,
     /// The pod's downward-API annotations file (`seldon.io/rest-timeout` is read from it).
     #[arg(long, value_name = "FILE", default_value = executor::annotations::DEFAULT_PATH)]
-    annotations: PathBuf,
+    pub(crate) annotations: PathBuf,
     /// Address to listen on (upstream listens on every interface; containers need `0.0.0.0`).
     #[arg(long, env = env::SELDON_LOCAL_BIND, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
     bind: IpAddr,
@@ -172,6 +177,9 @@ pub(crate) fn run(args: ComponentArgs, ctx: &Context) -> Result<ExitStatus> {
     };
     match args.component {
         Component::Pause => return super::component_pause::run(),
+        Component::TensorflowModelServer(args) => {
+            return super::component_tfserving::run(&args, ctx);
+        }
         Component::StorageInitializer(args) => {
             return runtime()?.block_on(super::component_storage::run(&args, ctx));
         }
@@ -197,7 +205,10 @@ pub(crate) fn run(args: ComponentArgs, ctx: &Context) -> Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
-fn executor_config(args: ExecutorArgs, ctx: &Context) -> Result<(executor::Config, SocketAddr)> {
+pub(crate) fn executor_config(
+    args: ExecutorArgs,
+    ctx: &Context,
+) -> Result<(executor::Config, SocketAddr)> {
     if args.transport != "rest" {
         bail!(
             "transport `{}` is not supported by the built-in executor; use `rest`",
@@ -262,7 +273,7 @@ fn executor_config(args: ExecutorArgs, ctx: &Context) -> Result<(executor::Confi
     Ok((config, SocketAddr::new(args.bind, port)))
 }
 
-fn proxy_config(args: ProxyArgs) -> Result<(proxy::Config, SocketAddr)> {
+pub(crate) fn proxy_config(args: ProxyArgs) -> Result<(proxy::Config, SocketAddr)> {
     let port = proxy::http_port(
         args.http_service_port.as_deref(),
         args.service_port.as_deref(),

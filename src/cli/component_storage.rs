@@ -73,7 +73,7 @@ pub(crate) async fn run(
 
 /// The environment as UTF-8 pairs; variables that are not UTF-8 cannot be credentials we
 /// read, so they are skipped rather than panicking as `std::env::vars` would.
-fn utf8_env() -> impl Iterator<Item = (String, String)> {
+pub(crate) fn utf8_env() -> impl Iterator<Item = (String, String)> {
     std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
 }
 

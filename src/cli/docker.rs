@@ -34,6 +34,19 @@ pub(crate) fn docker_host() -> String {
         .unwrap_or_else(|| DEFAULT_DOCKER_HOST.to_owned())
 }
 
+/// Whether a Docker daemon answers within two seconds (for `--runtime auto`).
+pub(crate) fn daemon_answers() -> bool {
+    block_on(async {
+        let host = docker_host();
+        let connect = BollardApi::connect(&host);
+        Ok(matches!(
+            tokio::time::timeout(std::time::Duration::from_secs(2), connect).await,
+            Ok(Ok(_))
+        ))
+    })
+    .unwrap_or(false)
+}
+
 /// A Docker runtime whose events are rendered on stderr.
 pub(crate) async fn connect(ctx: &Context) -> Result<DockerRuntime<BollardApi>> {
     let api = BollardApi::connect(&docker_host()).await?;

@@ -24,11 +24,31 @@ pub(crate) fn run(args: &DownArgs, ctx: &Context) -> Result<ExitStatus> {
                 .map_or(Selector::All, Selector::Deployment),
         ]
     };
+    let mut embedded = Vec::new();
+    for selector in &selectors {
+        let name = match selector {
+            Selector::Deployment(name) => Some(name.as_str()),
+            _ => None,
+        };
+        embedded.extend(super::embedded::down(name, ctx)?);
+    }
+    if !super::docker::daemon_answers() {
+        if embedded.is_empty() {
+            ctx.printer.status(
+                "nothing",
+                "to remove (no embedded deployment; no Docker daemon answers)",
+            );
+        }
+        return Ok(ExitStatus::Success);
+    }
     block_on(async {
         let runtime = connect(ctx).await?;
         for selector in &selectors {
             let removed = runtime.down(selector).await?;
             if removed.containers + removed.networks + removed.volumes == 0 {
+                if !embedded.is_empty() {
+                    continue;
+                }
                 let what = match selector {
                     Selector::Deployment(name) => format!("for `{name}`"),
                     _ => "at all".to_owned(),

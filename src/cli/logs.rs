@@ -16,6 +16,11 @@ pub(crate) fn run(args: &LogsArgs, ctx: &Context) -> Result<ExitStatus> {
         .name
         .clone()
         .map_or(Selector::All, Selector::Deployment);
+    if let Some(name) = &args.name
+        && super::embedded::logs(name, args.container.as_deref(), args.tail, args.follow, ctx)?
+    {
+        return Ok(ExitStatus::Success);
+    }
     let since = args.since.as_deref().map(parse_since).transpose()?;
     let options = LogOptions {
         follow: args.follow,

@@ -7,14 +7,18 @@ mod completions;
 mod component;
 mod component_pause;
 mod component_storage;
+mod component_tfserving;
 mod docker;
 mod down;
+mod embedded;
 mod image;
+mod launch;
 mod logs;
 mod pipeline;
 mod predict;
 mod ps;
 mod render;
+mod target;
 mod up;
 mod validate;
 
@@ -67,7 +71,7 @@ pub(crate) fn main() -> ExitCode {
         Command::Validate(args) => validate::run(&args, &ctx),
         Command::Render(args) => render::run(&args, &ctx),
         Command::Completions(args) => completions::run(&args, &ctx),
-        Command::Predict(args) => block_on(predict::run(&args, &ctx)),
+        Command::Predict(args) => predict::run(&args, &ctx),
         Command::Up(args) => up::run(&args, &ctx),
         Command::Ps(args) => ps::run(&args, &ctx),
         Command::Logs(args) => logs::run(&args, &ctx),
@@ -122,6 +126,7 @@ fn is_input_error(error: &anyhow::Error) -> bool {
             || cause.is::<crate::sdep::ConfigError>()
             || cause.is::<crate::plan::PlanError>()
             || cause.is::<pipeline::StrictFailure>()
+            || cause.is::<target::NotRunning>()
             || cause.is::<crate::client::ClientError>()
                 && !matches!(
                     cause.downcast_ref(),
@@ -177,6 +182,12 @@ fn hints_for(error: &anyhow::Error) -> Vec<String> {
         if let Some(crate::runtime::RuntimeError::InitFailed { .. }) = cause.downcast_ref() {
             hints.push(
                 "check the `modelUri` and the credentials it needs (`envSecretRefName`)".to_owned(),
+            );
+        }
+        if let Some(target::NotRunning { .. }) = cause.downcast_ref() {
+            hints.push(
+                "start it with `seldon-local up FILE`, or pass `--endpoint URL`; `seldon-local ps` lists what runs"
+                    .to_owned(),
             );
         }
         if let Some(pipeline::StrictFailure { .. }) = cause.downcast_ref() {

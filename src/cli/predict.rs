@@ -10,22 +10,27 @@ use super::{Context, ExitStatus};
 use crate::client::{self, Client, Input, LoadSettings, Protocol, Request};
 use crate::output::colour_json;
 
-pub(crate) async fn run(args: &PredictArgs, ctx: &Context) -> Result<ExitStatus> {
+pub(crate) fn run(args: &PredictArgs, ctx: &Context) -> Result<ExitStatus> {
+    // Finding the deployment may ask Docker on a runtime of its own: do it before ours starts.
+    let resolved = super::target::resolve(&args.target)?;
+    super::block_on(send(args, ctx, resolved))
+}
+
+async fn send(
+    args: &PredictArgs,
+    ctx: &Context,
+    resolved: super::target::Resolved,
+) -> Result<ExitStatus> {
     let target = &args.target;
-    let protocol: Protocol = target.protocol.parse()?;
+    let protocol: Protocol = resolved.protocol.parse()?;
     let input = read_input(&args.input)?;
     let body = client::predict_body(&input, &args.names, protocol)?;
-    let model = target
-        .model
-        .as_deref()
-        .or(target.unit.as_deref())
-        .unwrap_or("model");
     let request = Request {
-        path: client::predict_path(protocol, model, target.unit.is_some()),
+        path: client::predict_path(protocol, &resolved.model, target.unit.is_some()),
         body: Some(body),
     };
     let connections = args.concurrency.max(1);
-    let client = Client::new(&target.endpoint, target.timeout, connections)?;
+    let client = Client::new(&resolved.base, target.timeout, connections)?;
     if args.repeat.is_some() || args.duration.is_some() {
         return load(&client, &request, args, ctx).await;
     }

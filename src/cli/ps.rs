@@ -13,10 +13,14 @@ pub(crate) fn run(args: &PsArgs, ctx: &Context) -> Result<ExitStatus> {
         .name
         .clone()
         .map_or(Selector::All, Selector::Deployment);
-    let rows = block_on(async {
-        let runtime = connect(ctx).await?;
-        Ok(runtime.ps(&selector).await?)
-    })?;
+    let mut rows = super::embedded::ps_rows(args.name.as_deref())?;
+    // Without a daemon there is nothing of Docker's to list; that is not an error.
+    if super::docker::daemon_answers() {
+        rows.extend(block_on(async {
+            let runtime = connect(ctx).await?;
+            Ok(runtime.ps(&selector).await?)
+        })?);
+    }
     match args.output {
         TableFormat::Json => ctx.printer.data(&serde_json::to_string_pretty(&rows)?),
         TableFormat::Table => {

@@ -9,13 +9,14 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, Result, bail};
 use tokio::signal::unix::{SignalKind, signal};
 
-use super::args::{ImagesArg, TableFormat, UpArgs};
+use super::args::{ImagesArg, RuntimeArg, TableFormat, UpArgs};
 use super::docker::{block_on, connect, session_id};
 use super::pipeline::check;
 use super::{Context, ExitStatus};
 use crate::plan;
 use crate::runtime::{Cancel, ImagePolicy, Running, RuntimeError, UpOptions};
 
+#[allow(clippy::too_many_lines)] // plan, choose the runtime, start, report
 pub(crate) fn run(args: &UpArgs, ctx: &Context) -> Result<ExitStatus> {
     let mut plans = Vec::new();
     for checked in check(&args.sdep, ctx)? {
@@ -35,6 +36,29 @@ pub(crate) fn run(args: &UpArgs, ctx: &Context) -> Result<ExitStatus> {
         bail!("`{}` holds no SeldonDeployment", args.sdep.file.display());
     }
     let base_dir = base_dir(&args.sdep.file)?;
+    let embedded = match args.runtime {
+        RuntimeArg::Embedded => true,
+        RuntimeArg::Docker => false,
+        RuntimeArg::Auto => {
+            let docker = super::docker::daemon_answers();
+            ctx.printer.status(
+                "runtime",
+                if docker {
+                    "docker (a daemon answers; `--runtime embedded` runs in-process)"
+                } else {
+                    "embedded (no Docker daemon answers)"
+                },
+            );
+            !docker
+        }
+    };
+    if embedded {
+        return super::embedded::up(args, &plans, &base_dir, ctx);
+    }
+    if args.detach {
+        ctx.printer
+            .warning("`-d` changes nothing on Docker: `up` returns once ready");
+    }
     let fixed_ports: BTreeMap<(String, u16), u16> = args
         .publish
         .iter()

@@ -1,6 +1,7 @@
 //! The servers and roles seldon-local can play in place of upstream images, each with the
 //! upstream flags, env and HTTP surface: the executor ([`executor`]), the tfserving proxy
-//! ([`proxy`]) and the storage initializer ([`storage`]).
+//! ([`proxy`]), the TF-Serving-compatible model server ([`model_server`]) and the storage
+//! initializer ([`storage`]).
 //!
 //! Each server exposes a `Config`, a `router(state)` and a `run(config, listener, shutdown)`;
 //! the storage initializer is a function, [`storage::fetch`]. Components never read the
@@ -8,5 +9,6 @@
 //! SeldonDeployment schema (`sdep`), and never print.
 
 pub mod executor;
+pub mod model_server;
 pub mod proxy;
 pub mod storage;

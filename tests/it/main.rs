@@ -12,6 +12,7 @@ mod cli;
 mod common;
 mod component_cli;
 mod corpus;
+mod embedded_e2e;
 mod embedded_runtime;
 mod executor;
 mod fixtures;

@@ -40,6 +40,8 @@ pub struct StateFile {
     pub graph_roots: Vec<(String, String)>,
     /// Where requests go.
     pub endpoints: Vec<Endpoint>,
+    /// A ready-made `predict` command line.
+    pub predict_command: Option<String>,
     /// The containers.
     pub containers: Vec<ContainerState>,
 }
@@ -172,6 +174,7 @@ mod state_tests {
             protocol: "seldon".into(),
             graph_roots: vec![("p".into(), "m".into())],
             endpoints: Vec::new(),
+            predict_command: None,
             containers: vec![ContainerState {
                 pod: "p".into(),
                 name: "c".into(),

@@ -1,0 +1,604 @@
+//! The embedded runtime's commands: `up --runtime embedded` in the foreground or detached
+//! (`-d`), and its side of `ps`, `logs` and `down`. State lives under the user's state
+//! directory (`SELDON_LOCAL_STATE_DIR`, else `$XDG_STATE_HOME/seldon-local/embedded`, else
+//! `~/.local/state/seldon-local/embedded`): one directory per deployment with `state.json`,
+//! `logs/<container>.log` and the volumes.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::Write as _;
+use std::os::unix::process::CommandExt as _;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result, bail};
+use tokio::signal::unix::{SignalKind, signal};
+use tracing::field::{Field, Visit};
+use tracing_subscriber::layer::{Context as LayerContext, SubscriberExt as _};
+use tracing_subscriber::registry::LookupSpan;
+
+use super::args::{TableFormat, UpArgs};
+use super::launch::InProcess;
+use super::{Context, ExitStatus};
+use crate::env;
+use crate::output::log_prefix;
+use crate::plan::Plan;
+use crate::runtime::docker::PsRow;
+use crate::runtime::embedded::state::{self, StateFile};
+use crate::runtime::embedded::{self, EmbeddedOptions};
+use crate::runtime::{Cancel, Events, Running, RuntimeError, RuntimeEvent};
+
+/// Where embedded deployments keep their state.
+pub(crate) fn state_root() -> PathBuf {
+    if let Some(dir) = std::env::var_os(env::SELDON_LOCAL_STATE_DIR).filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
+        .unwrap_or_else(std::env::temp_dir);
+    base.join("seldon-local").join("embedded")
+}
+
+/// `up --runtime embedded`: detached, or serving in the foreground until Ctrl-C.
+#[allow(clippy::too_many_lines)] // start, report, serve, stop: one sequence
+pub(crate) fn up(
+    args: &UpArgs,
+    plans: &[Plan],
+    base_dir: &Path,
+    ctx: &Context,
+) -> Result<ExitStatus> {
+    if args.detach && !args.detached_child {
+        return detach(args, plans, ctx);
+    }
+    let root = state_root();
+    let logs = FileLogs::new(if args.detached_child {
+        None
+    } else {
+        Some(ctx.clone())
+    });
+    let subscriber = tracing_subscriber::registry().with(logs.clone());
+    // A second `up` in one process (tests) keeps the first subscriber; logs still reach files
+    // through the layer it holds only if it is ours, so say nothing when it fails.
+    let _ = tracing::subscriber::set_global_default(subscriber);
+    super::block_on(async {
+        let mut terminate =
+            signal(SignalKind::terminate()).context("failed to listen for SIGTERM")?;
+        let mut interrupt =
+            signal(SignalKind::interrupt()).context("failed to listen for SIGINT")?;
+        let (canceller, cancel) = Cancel::new();
+        let events = renderer(ctx);
+        let launcher: Arc<dyn embedded::Launcher> = Arc::new(InProcess { ctx: ctx.clone() });
+        let mut running = Vec::new();
+        let mut deployments: Vec<(embedded::Embedded, PathBuf)> = Vec::new();
+        for plan in plans {
+            let dir = state::deployment_dir(&root, &plan.deployment);
+            stop_existing(&dir, ctx)?;
+            logs.open(&dir, plan)?;
+            let options = EmbeddedOptions {
+                dir: dir.clone(),
+                base_dir: base_dir.to_owned(),
+                timeout: Duration::from_secs(args.timeout),
+                session: super::docker::session_id(),
+            };
+            let started = Instant::now();
+            let up = embedded::up(plan, Arc::clone(&launcher), &options, &events, &cancel);
+            tokio::pin!(up);
+            let mut signalled = None;
+            let result = loop {
+                tokio::select! {
+                    result = &mut up => break result,
+                    _ = interrupt.recv() => { signalled.get_or_insert(130); canceller.cancel(); }
+                    _ = terminate.recv() => { signalled.get_or_insert(143); canceller.cancel(); }
+                }
+            };
+            let deployment = match result {
+                Ok(deployment) => deployment,
+                Err(RuntimeError::Interrupted) => {
+                    for (deployment, dir) in deployments {
+                        stop(deployment, &dir, &events).await;
+                    }
+                    ctx.printer
+                        .status("interrupted", format!("`{}` was stopped", plan.deployment));
+                    return Ok(ExitStatus::Signal(signalled.unwrap_or(130)));
+                }
+                Err(error) => {
+                    for (deployment, dir) in deployments {
+                        stop(deployment, &dir, &events).await;
+                    }
+                    return Err(anyhow::Error::new(error)
+                        .context(format!("failed to start deployment `{}`", plan.deployment)));
+                }
+            };
+            ctx.printer.status(
+                "ready",
+                format!(
+                    "`{}` in {:.3}s (embedded)",
+                    plan.deployment,
+                    started.elapsed().as_secs_f64()
+                ),
+            );
+            state::write(&dir, &state_of(plan, &deployment, &args.sdep.file))?;
+            running.push(deployment.running.clone());
+            deployments.push((deployment, dir));
+        }
+        match args.output {
+            TableFormat::Json => ctx.printer.data(&serde_json::to_string_pretty(&running)?),
+            TableFormat::Table => ctx.printer.data(&super::up::table(&running)),
+        }
+        if !args.detached_child {
+            ctx.printer
+                .status("serving", "in the foreground; Ctrl-C stops it");
+        }
+        let (stop_all, stopped) = Cancel::new();
+        let mut failure = None;
+        {
+            let serve_all = async {
+                let mut serving = Vec::new();
+                for (deployment, _) in &mut deployments {
+                    serving.push(deployment.serve(&stopped));
+                }
+                futures_util::future::select_all(serving.into_iter().map(Box::pin))
+                    .await
+                    .0
+            };
+            tokio::pin!(serve_all);
+            tokio::select! {
+                result = &mut serve_all => failure = result.err(),
+                _ = interrupt.recv() => stop_all.cancel(),
+                _ = terminate.recv() => stop_all.cancel(),
+            }
+        }
+        for (deployment, dir) in deployments {
+            stop(deployment, &dir, &events).await;
+        }
+        if let Some(error) = failure {
+            return Err(anyhow::Error::new(error).context("a deployment stopped"));
+        }
+        ctx.printer
+            .status("stopped", "every container of the deployment");
+        Ok(ExitStatus::Success)
+    })
+}
+
+async fn stop(deployment: embedded::Embedded, dir: &Path, events: &Events) {
+    deployment.down(events, Duration::from_secs(10)).await;
+    if let Err(error) = state::remove(dir) {
+        events.emit(RuntimeEvent::Warning {
+            message: format!("{error:#}"),
+        });
+    }
+}
+
+fn state_of(plan: &Plan, deployment: &embedded::Embedded, source: &Path) -> StateFile {
+    StateFile {
+        deployment: plan.deployment.clone(),
+        session: deployment.running.session.clone(),
+        pid: std::process::id(),
+        source: std::path::absolute(source).unwrap_or_else(|_| source.to_owned()),
+        protocol: plan.protocol.clone(),
+        graph_roots: plan
+            .predictors
+            .iter()
+            .map(|p| (p.name.clone(), p.graph_root.clone()))
+            .collect(),
+        endpoints: deployment.running.endpoints.clone(),
+        predict_command: deployment.running.predict_command.clone(),
+        containers: deployment.containers.clone(),
+    }
+}
+
+/// Stops the process serving an earlier `up` of the same deployment (`up` replaces).
+fn stop_existing(dir: &Path, ctx: &Context) -> Result<()> {
+    let Some(existing) = state::read(dir)? else {
+        return Ok(());
+    };
+    if existing.pid != std::process::id() && state::is_alive(existing.pid) {
+        ctx.printer.status(
+            "replacing",
+            format!("`{}` (pid {})", existing.deployment, existing.pid),
+        );
+        terminate(existing.pid, Duration::from_secs(15))?;
+    }
+    state::remove(dir)?;
+    Ok(())
+}
+
+/// SIGTERM, then SIGKILL after `grace`; returns once the process is gone.
+fn terminate(pid: u32, grace: Duration) -> Result<()> {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    let pid_t = i32::try_from(pid).context("pid out of range")?;
+    let _ = kill(Pid::from_raw(pid_t), Signal::SIGTERM);
+    let deadline = Instant::now() + grace;
+    while state::is_alive(pid) {
+        if Instant::now() >= deadline {
+            let _ = kill(Pid::from_raw(pid_t), Signal::SIGKILL);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Ok(())
+}
+
+/// `up -d`: the same command in a background process of ours; returns when it is ready.
+fn detach(args: &UpArgs, plans: &[Plan], ctx: &Context) -> Result<ExitStatus> {
+    let root = state_root();
+    let first = plans.first().context("no deployment to start")?;
+    let dir = state::deployment_dir(&root, &first.deployment);
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("failed to create `{}`", dir.display()))?;
+    let log_path = dir.join("up.log");
+    let log = File::create(&log_path)
+        .with_context(|| format!("failed to create `{}`", log_path.display()))?;
+    let exe = std::env::current_exe().context("failed to find this executable")?;
+    let mut child_args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "-d" && a != "--detach")
+        .collect();
+    child_args.push("--detached-child".to_owned());
+    let mut child = std::process::Command::new(exe)
+        .args(&child_args)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().context("failed to share the log file")?)
+        .stderr(log)
+        .env(env::SELDON_LOCAL_NO_PROGRESS, "1")
+        .process_group(0)
+        .spawn()
+        .context("failed to start the background process")?;
+    let deadline = Instant::now() + Duration::from_secs(args.timeout + 5);
+    let bar = ctx.printer.progress(None, "starting in the background");
+    loop {
+        bar.tick();
+        if let Some(status) = child
+            .try_wait()
+            .context("failed to watch the background process")?
+        {
+            bar.finish_and_clear();
+            let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+            let tail: Vec<&str> = log
+                .lines()
+                .rev()
+                .take(20)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            bail!(
+                "the background `up` exited ({status}) before it was ready; its last lines:\n{}",
+                tail.join("\n")
+            );
+        }
+        let ready: Vec<StateFile> = plans
+            .iter()
+            .filter_map(|p| {
+                state::read(&state::deployment_dir(&root, &p.deployment))
+                    .ok()
+                    .flatten()
+            })
+            .filter(|s| s.pid == child.id())
+            .collect();
+        if ready.len() == plans.len() {
+            bar.finish_and_clear();
+            let running: Vec<Running> = ready
+                .iter()
+                .map(|s| Running {
+                    deployment: s.deployment.clone(),
+                    session: s.session.clone(),
+                    endpoints: s.endpoints.clone(),
+                    predict_command: s.predict_command.clone(),
+                })
+                .collect();
+            ctx.printer.status(
+                "ready",
+                format!(
+                    "in the background (pid {}); `seldon-local down` stops it",
+                    child.id()
+                ),
+            );
+            match args.output {
+                TableFormat::Json => ctx.printer.data(&serde_json::to_string_pretty(&running)?),
+                TableFormat::Table => ctx.printer.data(&super::up::table(&running)),
+            }
+            return Ok(ExitStatus::Success);
+        }
+        if Instant::now() >= deadline {
+            bar.finish_and_clear();
+            terminate(child.id(), Duration::from_secs(5))?;
+            bail!(
+                "the background `up` was not ready after {}s; see `{}`",
+                args.timeout,
+                log_path.display()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Embedded deployments, optionally only one.
+pub(crate) fn list(name: Option<&str>) -> Result<Vec<(PathBuf, StateFile)>> {
+    Ok(state::list(&state_root())?
+        .into_iter()
+        .filter(|(_, s)| name.is_none_or(|n| s.deployment == n))
+        .collect())
+}
+
+/// `ps` rows of embedded deployments.
+pub(crate) fn ps_rows(name: Option<&str>) -> Result<Vec<PsRow>> {
+    let mut rows = Vec::new();
+    for (_, state) in list(name)? {
+        let alive = state::is_alive(state.pid);
+        for container in &state.containers {
+            let (state_word, health) = match (alive, container.init) {
+                (false, _) => ("exited", "-"),
+                (true, true) => ("completed", "-"),
+                (true, false) => ("running", "ready"),
+            };
+            rows.push(PsRow {
+                deployment: state.deployment.clone(),
+                pod: container.pod.clone(),
+                container: container.name.clone(),
+                kind: if container.init { "init" } else { "container" }.to_owned(),
+                role: container.role.clone(),
+                state: state_word.to_owned(),
+                status: if alive {
+                    format!("embedded, pid {}", state.pid)
+                } else {
+                    format!("embedded, pid {} gone", state.pid)
+                },
+                health: health.to_owned(),
+                ports: container.ports.clone(),
+            });
+        }
+    }
+    Ok(rows)
+}
+
+/// `down` of embedded deployments; returns the names stopped.
+pub(crate) fn down(name: Option<&str>, ctx: &Context) -> Result<Vec<String>> {
+    let mut stopped = Vec::new();
+    for (dir, state) in list(name)? {
+        if state.pid != std::process::id() && state::is_alive(state.pid) {
+            terminate(state.pid, Duration::from_secs(15))?;
+        }
+        // A process killed hard leaves its volumes and state behind; remove them here.
+        let volumes = dir.join("volumes");
+        if volumes.exists() {
+            std::fs::remove_dir_all(&volumes)
+                .with_context(|| format!("failed to remove `{}`", volumes.display()))?;
+        }
+        state::remove(&dir)?;
+        ctx.printer
+            .status("removed", format!("`{}` (embedded)", state.deployment));
+        stopped.push(state.deployment);
+    }
+    Ok(stopped)
+}
+
+/// `logs` of an embedded deployment: each container's file, prefixed, optionally followed.
+pub(crate) fn logs(
+    name: &str,
+    container: Option<&str>,
+    tail: Option<u64>,
+    follow: bool,
+    ctx: &Context,
+) -> Result<bool> {
+    let dir = state::deployment_dir(&state_root(), name);
+    let logs = dir.join("logs");
+    if !logs.is_dir() {
+        return Ok(false);
+    }
+    let mut files: Vec<(String, PathBuf)> = std::fs::read_dir(&logs)
+        .with_context(|| format!("failed to read `{}`", logs.display()))?
+        .flatten()
+        .filter_map(|e| {
+            let path = e.path();
+            let stem = path.file_stem()?.to_str()?.to_owned();
+            (path.extension()? == "log").then_some((stem, path))
+        })
+        .filter(|(c, _)| container.is_none_or(|want| want == c))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        bail!(
+            "no logs for container `{}` of `{name}`",
+            container.unwrap_or("?")
+        );
+    }
+    let width = files.iter().map(|(c, _)| c.len()).max().unwrap_or(0);
+    let mut offsets = BTreeMap::new();
+    for (index, (name, path)) in files.iter().enumerate() {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        let skip = tail.map_or(0, |n| {
+            lines
+                .len()
+                .saturating_sub(usize::try_from(n).unwrap_or(usize::MAX))
+        });
+        let mut out = String::new();
+        for line in &lines[skip..] {
+            let _ = writeln!(out, "{}{line}", log_prefix(name, index, width));
+        }
+        if !out.is_empty() {
+            ctx.printer.data(&out);
+        }
+        offsets.insert(path.clone(), text.len());
+    }
+    while follow && state::read(&dir)?.is_some_and(|s| state::is_alive(s.pid)) {
+        std::thread::sleep(Duration::from_millis(200));
+        for (index, (name, path)) in files.iter().enumerate() {
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            let offset = offsets.entry(path.clone()).or_insert(0);
+            if text.len() > *offset {
+                let mut out = String::new();
+                for line in text[*offset..].lines() {
+                    let _ = writeln!(out, "{}{line}", log_prefix(name, index, width));
+                }
+                ctx.printer.data(&out);
+                *offset = text.len();
+            }
+        }
+    }
+    Ok(true)
+}
+
+/// Renders runtime events on stderr.
+fn renderer(ctx: &Context) -> Events {
+    let printer = ctx.printer;
+    Events::new(move |event| match event {
+        RuntimeEvent::InitStarted { container } => printer.status("init", format!("`{container}`")),
+        RuntimeEvent::InitDone { container } => printer.status("done", format!("`{container}`")),
+        RuntimeEvent::Started { container } => printer.note(format!("started `{container}`")),
+        RuntimeEvent::Ready { container } => printer.note(format!("`{container}` is ready")),
+        RuntimeEvent::Warning { message } => printer.warning(message),
+        _ => {}
+    })
+}
+
+/// Routes the log events of each container's span to its file, and echoes them (prefixed) on
+/// stderr in the foreground. Events outside a container go to stderr as they are.
+#[derive(Clone)]
+struct FileLogs(Arc<LogFiles>);
+
+struct LogFiles {
+    echo: Option<Context>,
+    files: Mutex<BTreeMap<String, (File, usize)>>,
+    width: Mutex<usize>,
+}
+
+impl std::ops::Deref for FileLogs {
+    type Target = LogFiles;
+
+    fn deref(&self) -> &LogFiles {
+        &self.0
+    }
+}
+
+impl FileLogs {
+    fn new(echo: Option<Context>) -> Self {
+        Self(Arc::new(LogFiles {
+            echo,
+            files: Mutex::default(),
+            width: Mutex::new(0),
+        }))
+    }
+
+    /// Opens (truncates) one log file per container of the plan.
+    fn open(&self, dir: &Path, plan: &Plan) -> Result<()> {
+        let logs = dir.join("logs");
+        std::fs::create_dir_all(&logs)
+            .with_context(|| format!("failed to create `{}`", logs.display()))?;
+        let mut files = self
+            .files
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut width = self
+            .width
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for container in plan.pods.iter().flat_map(crate::plan::Pod::all_containers) {
+            let path = state::log_path(dir, &container.name);
+            let file = File::create(&path)
+                .with_context(|| format!("failed to create `{}`", path.display()))?;
+            let index = files.len();
+            files.insert(container.name.clone(), (file, index));
+            *width = (*width).max(container.name.len());
+        }
+        Ok(())
+    }
+}
+
+/// The container name recorded on a `container` span.
+struct ContainerName(String);
+
+#[derive(Default)]
+struct Fields {
+    name: Option<String>,
+    message: String,
+}
+
+impl Visit for Fields {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "message" {
+            self.message.push_str(value);
+        } else {
+            let _ = write!(self.message, " {}={value}", field.name());
+        }
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        match field.name() {
+            "message" => {
+                let _ = write!(self.message, "{value:?}");
+            }
+            "name" => self.name = Some(format!("{value:?}")),
+            other => {
+                let _ = write!(self.message, " {other}={value:?}");
+            }
+        }
+    }
+}
+
+impl<S> tracing_subscriber::Layer<S> for FileLogs
+where
+    S: tracing::Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn on_new_span(
+        &self,
+        attrs: &tracing::span::Attributes<'_>,
+        id: &tracing::span::Id,
+        ctx: LayerContext<'_, S>,
+    ) {
+        if attrs.metadata().name() != "container" {
+            return;
+        }
+        let mut fields = Fields::default();
+        attrs.record(&mut fields);
+        if let (Some(name), Some(span)) = (fields.name, ctx.span(id)) {
+            span.extensions_mut().insert(ContainerName(name));
+        }
+    }
+
+    fn on_event(&self, event: &tracing::Event<'_>, ctx: LayerContext<'_, S>) {
+        let mut fields = Fields::default();
+        event.record(&mut fields);
+        let level = event.metadata().level();
+        let container = ctx.event_scope(event).and_then(|scope| {
+            scope.from_root().find_map(|span| {
+                span.extensions()
+                    .get::<ContainerName>()
+                    .map(|c| c.0.clone())
+            })
+        });
+        let line = format!("{level} {}", fields.message.trim_start());
+        let Some(container) = container else {
+            if *level <= tracing::Level::INFO {
+                let _ = writeln!(std::io::stderr(), "{line}");
+            }
+            return;
+        };
+        let mut files = self
+            .files
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((file, index)) = files.get_mut(&container) {
+            let _ = writeln!(file, "{line}");
+            if let Some(ctx) = &self.echo
+                && *level <= tracing::Level::INFO
+            {
+                let width = *self
+                    .width
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                ctx.printer.raw_stderr(&format!(
+                    "{}{line}\n",
+                    log_prefix(&container, *index, width)
+                ));
+            }
+        }
+    }
+}

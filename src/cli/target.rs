@@ -1,0 +1,165 @@
+//! Where `predict` sends: an explicit `--endpoint`, or a running deployment found by name in
+//! the embedded state or through Docker's labels.
+
+use anyhow::{Result, bail};
+
+use super::args::TargetArgs;
+use crate::runtime::docker::{PsRow, Selector};
+
+/// A resolved target.
+pub(crate) struct Resolved {
+    /// Base URL.
+    pub(crate) base: String,
+    /// The protocol to speak.
+    pub(crate) protocol: String,
+    /// The model name in TF and v2 paths.
+    pub(crate) model: String,
+}
+
+pub(crate) fn resolve(target: &TargetArgs) -> Result<Resolved> {
+    let explicit_model = target.model.clone().or_else(|| target.unit.clone());
+    if let Some(base) = &target.endpoint {
+        return Ok(Resolved {
+            base: base.clone(),
+            protocol: target
+                .protocol
+                .clone()
+                .unwrap_or_else(|| "seldon".to_owned()),
+            model: explicit_model.unwrap_or_else(|| "model".to_owned()),
+        });
+    }
+    if let Some(resolved) = from_embedded(target, explicit_model.as_deref())? {
+        return Ok(resolved);
+    }
+    if super::docker::daemon_answers()
+        && let Some(resolved) = from_docker(target, explicit_model.as_deref())?
+    {
+        return Ok(resolved);
+    }
+    match &target.name {
+        Some(name) => bail!(NotRunning { name: name.clone() }),
+        None => bail!(NotRunning {
+            name: String::new()
+        }),
+    }
+}
+
+/// No deployment of that name is running.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", if name.is_empty() { "no deployment is running".to_owned() } else { format!("no deployment `{name}` is running") })]
+pub(crate) struct NotRunning {
+    pub(crate) name: String,
+}
+
+fn from_embedded(target: &TargetArgs, model: Option<&str>) -> Result<Option<Resolved>> {
+    let mut running: Vec<_> = super::embedded::list(target.name.as_deref())?
+        .into_iter()
+        .filter(|(_, s)| crate::runtime::embedded::state::is_alive(s.pid))
+        .collect();
+    if target.name.is_none() && running.len() > 1 {
+        let names: Vec<String> = running
+            .iter()
+            .map(|(_, s)| format!("`{}`", s.deployment))
+            .collect();
+        bail!(
+            "several deployments are running ({}); name one",
+            names.join(", ")
+        );
+    }
+    let Some((_, state)) = running.pop() else {
+        return Ok(None);
+    };
+    let predictor = match &target.predictor {
+        Some(p) => p.clone(),
+        None => state
+            .graph_roots
+            .first()
+            .map(|(p, _)| p.clone())
+            .unwrap_or_default(),
+    };
+    let root = state
+        .graph_roots
+        .iter()
+        .find(|(p, _)| *p == predictor)
+        .map(|(_, r)| r.clone());
+    let Some(root) = root else {
+        bail!("`{}` has no predictor `{predictor}`", state.deployment);
+    };
+    let wanted = target.unit.clone().unwrap_or_else(|| "engine".to_owned());
+    let endpoint = state
+        .endpoints
+        .iter()
+        .filter(|e| e.predictor == predictor && e.protocol == "rest")
+        .find(|e| e.name == wanted)
+        .or_else(|| {
+            // No executor (`seldon.io/no-engine`): the graph's root unit answers.
+            target.unit.is_none().then(|| {
+                state
+                    .endpoints
+                    .iter()
+                    .find(|e| e.predictor == predictor && e.name == root && e.protocol == "rest")
+            })?
+        });
+    let Some(endpoint) = endpoint else {
+        bail!(
+            "`{}` has no REST endpoint `{wanted}` in predictor `{predictor}`",
+            state.deployment
+        );
+    };
+    Ok(Some(Resolved {
+        base: endpoint.address.clone(),
+        protocol: target
+            .protocol
+            .clone()
+            .unwrap_or_else(|| state.protocol.clone()),
+        model: model.map_or(root, str::to_owned),
+    }))
+}
+
+fn from_docker(target: &TargetArgs, model: Option<&str>) -> Result<Option<Resolved>> {
+    let selector = target
+        .name
+        .clone()
+        .map_or(Selector::All, Selector::Deployment);
+    let rows: Vec<PsRow> = super::docker::block_on(async {
+        let printer = crate::output::Printer::default();
+        let runtime = super::docker::connect(&super::Context { printer }).await?;
+        Ok(runtime.ps(&selector).await?)
+    })?;
+    let prefix = target.predictor.as_ref().map(|p| format!("-{p}-"));
+    let wanted = target
+        .unit
+        .as_deref()
+        .unwrap_or(crate::sdep::consts::ENGINE_CONTAINER_NAME);
+    let row = rows.iter().find(|r| {
+        r.container == wanted
+            && prefix.as_ref().is_none_or(|p| {
+                r.pod
+                    .strip_prefix(&r.deployment)
+                    .is_some_and(|rest| rest.starts_with(p))
+            })
+    });
+    let Some(row) = row else { return Ok(None) };
+    // The executor's REST port is 8000; a unit's is its first port in the unit range.
+    let host = row
+        .ports
+        .iter()
+        .find(|(port, _)| {
+            if target.unit.is_none() {
+                *port == 8000
+            } else {
+                (9000..9500).contains(port)
+            }
+        })
+        .or_else(|| row.ports.first())
+        .map(|(_, host)| *host);
+    let Some(host) = host else { return Ok(None) };
+    Ok(Some(Resolved {
+        base: format!("http://127.0.0.1:{host}"),
+        protocol: target
+            .protocol
+            .clone()
+            .unwrap_or_else(|| "seldon".to_owned()),
+        model: model.unwrap_or("model").to_owned(),
+    }))
+}

@@ -1,0 +1,134 @@
+//! End to end on the embedded runtime, through the binary as a user runs it: `up -d` of the
+//! shipped MNIST example, `predict` by name against TensorFlow's own scores, `ps`, `logs`,
+//! `down`. No Docker involved.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::common::{root, seldon_local};
+
+fn heldout() -> Value {
+    let text =
+        std::fs::read_to_string(root().join("examples/tfserving-mnist/heldout.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn run(state: &Path, args: &[&str]) -> (i32, String, String) {
+    let output = seldon_local()
+        .env("SELDON_LOCAL_STATE_DIR", state)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+/// Stops the deployment even when an assertion fails, so no background process is left.
+struct Down<'a>(&'a Path);
+
+impl Drop for Down<'_> {
+    fn drop(&mut self) {
+        let _ = run(self.0, &["down", "tfserving"]);
+    }
+}
+
+#[test]
+fn the_mnist_example_runs_embedded_and_answers_with_tensorflows_scores() {
+    let state = tempfile::tempdir().unwrap();
+    let guard = Down(state.path());
+    let (code, stdout, stderr) = run(
+        state.path(),
+        &[
+            "up",
+            "--runtime",
+            "embedded",
+            "-d",
+            "-o",
+            "json",
+            "examples/tfserving-mnist/sdep.yaml",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let running: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(running[0]["deployment"], "tfserving");
+
+    let heldout = heldout();
+    let expected = &heldout["models"]["tf1"]["scores"];
+    for i in [0usize, 1, 7] {
+        let input = serde_json::to_string(&vec![&heldout["inputs"][i]]).unwrap();
+        let (code, stdout, stderr) =
+            run(state.path(), &["predict", "tfserving", "--ndarray", &input]);
+        assert_eq!(code, 0, "{stderr}");
+        let answer: Value = serde_json::from_str(&stdout).unwrap();
+        let names: Vec<String> = (0..10).map(|k| format!("t:{k}")).collect();
+        assert_eq!(answer["data"]["names"], serde_json::json!(names));
+        let scores = answer["data"]["ndarray"][0].as_array().unwrap();
+        for (got, want) in scores.iter().zip(expected[i].as_array().unwrap()) {
+            let (got, want) = (got.as_f64().unwrap(), want.as_f64().unwrap());
+            assert!(
+                (got - want).abs() <= 1e-5,
+                "input {i}: {got} vs TensorFlow's {want}"
+            );
+        }
+    }
+
+    let values: Vec<f64> = heldout["inputs"][0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    let tensor = serde_json::json!({"shape": [1, 784], "values": values}).to_string();
+    let (code, stdout, stderr) = run(state.path(), &["predict", "tfserving", "--tensor", &tensor]);
+    assert_eq!(code, 0, "{stderr}");
+    let answer: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        answer["data"]["tensor"]["shape"],
+        serde_json::json!([1, 10]),
+        "{answer}"
+    );
+
+    let (code, stdout, _) = run(state.path(), &["ps", "tfserving"]);
+    assert_eq!(code, 0);
+    for container in [
+        "tfserving-model-initializer",
+        "mnist-model",
+        "tfserving",
+        "seldon-container-engine",
+    ] {
+        assert!(stdout.contains(container), "{stdout}");
+    }
+
+    let (code, stdout, stderr) = run(
+        state.path(),
+        &["logs", "tfserving", "-c", "seldon-container-engine"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("executor serving"), "{stdout}");
+
+    drop(guard);
+    let (code, stdout, _) = run(state.path(), &["ps", "tfserving"]);
+    assert_eq!(code, 0);
+    assert!(!stdout.contains("mnist-model"), "{stdout}");
+    assert!(!state.path().join("tfserving/state.json").exists());
+    assert!(!state.path().join("tfserving/volumes").exists());
+}
+
+#[test]
+fn a_deployment_that_is_not_running_gets_a_one_line_error_with_a_hint() {
+    let state = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = run(state.path(), &["predict", "nosuch", "--ndarray", "[[1]]"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.starts_with("error: no deployment `nosuch` is running\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("hint: start it with `seldon-local up FILE`"),
+        "{stderr}"
+    );
+}
