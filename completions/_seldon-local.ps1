@@ -250,6 +250,7 @@ Register-ArgumentCompleter -Native -CommandName 'seldon-local' -ScriptBlock {
             [CompletionResult]::new('tfserving-proxy', 'tfserving-proxy', [CompletionResultType]::ParameterValue, 'The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow Serving''s REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`')
             [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'The pod sandbox: holds the pod''s network namespace until SIGTERM or SIGINT')
             [CompletionResult]::new('storage-initializer', 'storage-initializer', [CompletionResultType]::ParameterValue, 'Fetch a model URI into a directory, as the storage-initializer init container does.')
+            [CompletionResult]::new('tensorflow-model-server', 'tensorflow-model-server', [CompletionResultType]::ParameterValue, 'A TensorFlow-Serving-compatible model server (no TensorFlow needed)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -341,11 +342,25 @@ Register-ArgumentCompleter -Native -CommandName 'seldon-local' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'seldon-local;component;tensorflow-model-server' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print errors only')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print errors only')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Also print notes (fields carried but not honoured) and debug detail')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Also print notes (fields carried but not honoured) and debug detail')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'seldon-local;component;help' {
             [CompletionResult]::new('executor', 'executor', [CompletionResultType]::ParameterValue, 'The executor (`seldonio/seldon-core-executor`): serves the predictor''s API and walks the graph given in `ENGINE_PREDICTOR`')
             [CompletionResult]::new('tfserving-proxy', 'tfserving-proxy', [CompletionResultType]::ParameterValue, 'The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow Serving''s REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`')
             [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'The pod sandbox: holds the pod''s network namespace until SIGTERM or SIGINT')
             [CompletionResult]::new('storage-initializer', 'storage-initializer', [CompletionResultType]::ParameterValue, 'Fetch a model URI into a directory, as the storage-initializer init container does.')
+            [CompletionResult]::new('tensorflow-model-server', 'tensorflow-model-server', [CompletionResultType]::ParameterValue, 'A TensorFlow-Serving-compatible model server (no TensorFlow needed)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -359,6 +374,9 @@ Register-ArgumentCompleter -Native -CommandName 'seldon-local' -ScriptBlock {
             break
         }
         'seldon-local;component;help;storage-initializer' {
+            break
+        }
+        'seldon-local;component;help;tensorflow-model-server' {
             break
         }
         'seldon-local;component;help;help' {
@@ -414,6 +432,7 @@ Register-ArgumentCompleter -Native -CommandName 'seldon-local' -ScriptBlock {
             [CompletionResult]::new('tfserving-proxy', 'tfserving-proxy', [CompletionResultType]::ParameterValue, 'The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow Serving''s REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`')
             [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'The pod sandbox: holds the pod''s network namespace until SIGTERM or SIGINT')
             [CompletionResult]::new('storage-initializer', 'storage-initializer', [CompletionResultType]::ParameterValue, 'Fetch a model URI into a directory, as the storage-initializer init container does.')
+            [CompletionResult]::new('tensorflow-model-server', 'tensorflow-model-server', [CompletionResultType]::ParameterValue, 'A TensorFlow-Serving-compatible model server (no TensorFlow needed)')
             break
         }
         'seldon-local;help;component;executor' {
@@ -426,6 +445,9 @@ Register-ArgumentCompleter -Native -CommandName 'seldon-local' -ScriptBlock {
             break
         }
         'seldon-local;help;component;storage-initializer' {
+            break
+        }
+        'seldon-local;help;component;tensorflow-model-server' {
             break
         }
         'seldon-local;help;help' {

@@ -61,6 +61,9 @@ _seldon__local() {
             seldon__local__subcmd__component,storage-initializer)
                 cmd="seldon__local__subcmd__component__subcmd__storage__subcmd__initializer"
                 ;;
+            seldon__local__subcmd__component,tensorflow-model-server)
+                cmd="seldon__local__subcmd__component__subcmd__tensorflow__subcmd__model__subcmd__server"
+                ;;
             seldon__local__subcmd__component,tfserving-proxy)
                 cmd="seldon__local__subcmd__component__subcmd__tfserving__subcmd__proxy"
                 ;;
@@ -75,6 +78,9 @@ _seldon__local() {
                 ;;
             seldon__local__subcmd__component__subcmd__help,storage-initializer)
                 cmd="seldon__local__subcmd__component__subcmd__help__subcmd__storage__subcmd__initializer"
+                ;;
+            seldon__local__subcmd__component__subcmd__help,tensorflow-model-server)
+                cmd="seldon__local__subcmd__component__subcmd__help__subcmd__tensorflow__subcmd__model__subcmd__server"
                 ;;
             seldon__local__subcmd__component__subcmd__help,tfserving-proxy)
                 cmd="seldon__local__subcmd__component__subcmd__help__subcmd__tfserving__subcmd__proxy"
@@ -120,6 +126,9 @@ _seldon__local() {
                 ;;
             seldon__local__subcmd__help__subcmd__component,storage-initializer)
                 cmd="seldon__local__subcmd__help__subcmd__component__subcmd__storage__subcmd__initializer"
+                ;;
+            seldon__local__subcmd__help__subcmd__component,tensorflow-model-server)
+                cmd="seldon__local__subcmd__help__subcmd__component__subcmd__tensorflow__subcmd__model__subcmd__server"
                 ;;
             seldon__local__subcmd__help__subcmd__component,tfserving-proxy)
                 cmd="seldon__local__subcmd__help__subcmd__component__subcmd__tfserving__subcmd__proxy"
@@ -182,7 +191,7 @@ _seldon__local() {
             return 0
             ;;
         seldon__subcmd__local__subcmd__component)
-            opts="-q -v -h -V --quiet --verbose --color --no-progress --help --version executor tfserving-proxy pause storage-initializer help"
+            opts="-q -v -h -V --quiet --verbose --color --no-progress --help --version executor tfserving-proxy pause storage-initializer tensorflow-model-server help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -322,7 +331,7 @@ _seldon__local() {
             return 0
             ;;
         seldon__subcmd__local__subcmd__component__subcmd__help)
-            opts="executor tfserving-proxy pause storage-initializer help"
+            opts="executor tfserving-proxy pause storage-initializer tensorflow-model-server help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -391,6 +400,20 @@ _seldon__local() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        seldon__subcmd__local__subcmd__component__subcmd__help__subcmd__tensorflow__subcmd__model__subcmd__server)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         seldon__subcmd__local__subcmd__component__subcmd__help__subcmd__tfserving__subcmd__proxy)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -442,6 +465,24 @@ _seldon__local() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        seldon__subcmd__local__subcmd__component__subcmd__tensorflow__subcmd__model__subcmd__server)
+            opts="-q -v -h -V --quiet --verbose --color --no-progress --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -554,7 +595,7 @@ _seldon__local() {
             return 0
             ;;
         seldon__subcmd__local__subcmd__help__subcmd__component)
-            opts="executor tfserving-proxy pause storage-initializer"
+            opts="executor tfserving-proxy pause storage-initializer tensorflow-model-server"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -596,6 +637,20 @@ _seldon__local() {
             return 0
             ;;
         seldon__subcmd__local__subcmd__help__subcmd__component__subcmd__storage__subcmd__initializer)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        seldon__subcmd__local__subcmd__help__subcmd__component__subcmd__tensorflow__subcmd__model__subcmd__server)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -233,6 +233,7 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
             cand tfserving-proxy 'The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow Serving''s REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`'
             cand pause 'The pod sandbox: holds the pod''s network namespace until SIGTERM or SIGINT'
             cand storage-initializer 'Fetch a model URI into a directory, as the storage-initializer init container does.'
+            cand tensorflow-model-server 'A TensorFlow-Serving-compatible model server (no TensorFlow needed)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'seldon-local;component;executor'= {
@@ -319,11 +320,24 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'seldon-local;component;tensorflow-model-server'= {
+            cand --color 'When to use colours'
+            cand -q 'Print errors only'
+            cand --quiet 'Print errors only'
+            cand -v 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --verbose 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'seldon-local;component;help'= {
             cand executor 'The executor (`seldonio/seldon-core-executor`): serves the predictor''s API and walks the graph given in `ENGINE_PREDICTOR`'
             cand tfserving-proxy 'The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow Serving''s REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`'
             cand pause 'The pod sandbox: holds the pod''s network namespace until SIGTERM or SIGINT'
             cand storage-initializer 'Fetch a model URI into a directory, as the storage-initializer init container does.'
+            cand tensorflow-model-server 'A TensorFlow-Serving-compatible model server (no TensorFlow needed)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'seldon-local;component;help;executor'= {
@@ -333,6 +347,8 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
         &'seldon-local;component;help;pause'= {
         }
         &'seldon-local;component;help;storage-initializer'= {
+        }
+        &'seldon-local;component;help;tensorflow-model-server'= {
         }
         &'seldon-local;component;help;help'= {
         }
@@ -375,6 +391,7 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
             cand tfserving-proxy 'The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow Serving''s REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`'
             cand pause 'The pod sandbox: holds the pod''s network namespace until SIGTERM or SIGINT'
             cand storage-initializer 'Fetch a model URI into a directory, as the storage-initializer init container does.'
+            cand tensorflow-model-server 'A TensorFlow-Serving-compatible model server (no TensorFlow needed)'
         }
         &'seldon-local;help;component;executor'= {
         }
@@ -383,6 +400,8 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
         &'seldon-local;help;component;pause'= {
         }
         &'seldon-local;help;component;storage-initializer'= {
+        }
+        &'seldon-local;help;component;tensorflow-model-server'= {
         }
         &'seldon-local;help;help'= {
         }

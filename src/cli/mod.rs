@@ -7,6 +7,7 @@ mod completions;
 mod component;
 mod component_pause;
 mod component_storage;
+mod component_tfserving;
 mod docker;
 mod down;
 mod image;

@@ -1,0 +1,162 @@
+//! A TensorFlow-Serving-compatible model server that needs no TensorFlow: SavedModels are
+//! frozen and compiled with tract, versions are polled and swapped like TF Serving does, and the
+//! REST API of `tensorflow_model_server` is served.
+//!
+//! Pipeline: `bundle` (checkpoint reader) and `freeze` (SavedModel → frozen graph per
+//! signature) feed `servable` (compiled signatures), which `manager` loads per version; `rest`
+//! converts JSON to and from tensors; `api` is the axum router. Nothing here prints, reads the
+//! environment or builds a runtime; events are logged with `tracing`.
+
+mod api;
+mod bundle;
+pub mod config;
+mod freeze;
+pub mod manager;
+mod ops;
+pub mod rest;
+pub mod servable;
+pub mod status;
+pub mod tensor;
+#[cfg(test)]
+mod tests;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use api::router;
+pub use manager::{Event, Manager, ModelConfig, Selector, VersionPolicy};
+
+/// Default request body cap: 64 MiB, plenty for batches of images as JSON.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+
+/// What to serve and how.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub models: Vec<ModelConfig>,
+    /// How often to look for new versions; `None` loads once (TF Serving's
+    /// `--file_system_poll_wait_seconds=0`).
+    pub poll_interval: Option<Duration>,
+    pub max_body_bytes: usize,
+    /// Where to report loads, unloads and failures (also logged with `tracing`).
+    pub events: Option<tokio::sync::mpsc::UnboundedSender<Event>>,
+}
+
+/// Why the server could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("failed to load model `{model}` version {version}: {error}")]
+    Load {
+        model: String,
+        version: i64,
+        error: String,
+    },
+    #[error("the model-server poller stopped unexpectedly")]
+    Poller(#[source] tokio::task::JoinError),
+    #[error("the model-server HTTP server failed")]
+    Http(#[source] std::io::Error),
+}
+
+/// Loads the models, then serves REST on `listener` until `shutdown` completes.
+///
+/// Start-up fails if a model's only candidate versions fail to load, like
+/// `tensorflow_model_server` does; later failures are logged and the old version keeps serving.
+pub async fn serve(
+    config: Config,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let manager = Arc::new(Manager::new(config.models));
+    let sink = config.events;
+    let events = poll(&manager, sink.as_ref()).await?;
+    if let Some(Event::LoadFailed { model, version, error }) = events
+        .iter()
+        .find(|e| matches!(e, Event::LoadFailed { model, .. } if manager.servable(model, &Selector::Latest).is_err()))
+        .cloned()
+    {
+        return Err(ServeError::Load { model, version, error });
+    }
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let poller = config.poll_interval.map(|interval| {
+        let manager = Arc::clone(&manager);
+        tokio::spawn(poll_loop(manager, interval, stop_rx, sink))
+    });
+    let app = router(Arc::clone(&manager), config.max_body_bytes);
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+        })
+        .await
+        .map_err(ServeError::Http);
+    if let Some(poller) = poller {
+        poller.abort();
+    }
+    served
+}
+
+async fn poll(
+    manager: &Arc<Manager>,
+    sink: Option<&tokio::sync::mpsc::UnboundedSender<Event>>,
+) -> Result<Vec<Event>, ServeError> {
+    let m = Arc::clone(manager);
+    let events = tokio::task::spawn_blocking(move || m.poll())
+        .await
+        .map_err(ServeError::Poller)?;
+    for event in &events {
+        log(event);
+        if let Some(sink) = sink {
+            // A closed receiver only means nobody listens any more.
+            let _ = sink.send(event.clone());
+        }
+    }
+    Ok(events)
+}
+
+async fn poll_loop(
+    manager: Arc<Manager>,
+    interval: Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+    sink: Option<tokio::sync::mpsc::UnboundedSender<Event>>,
+) {
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(interval) => {}
+            _ = stop.changed() => return,
+        }
+        if let Err(e) = poll(&manager, sink.as_ref()).await {
+            tracing::error!(error = %e, "version poll failed");
+        }
+    }
+}
+
+fn log(event: &Event) {
+    match event {
+        Event::Loaded { model, version } => tracing::info!(%model, version, "loaded model version"),
+        Event::Unloaded { model, version } => {
+            tracing::info!(%model, version, "unloaded model version");
+        }
+        Event::LoadFailed {
+            model,
+            version,
+            error,
+        } => {
+            tracing::error!(%model, version, %error, "failed to load model version; older versions keep serving");
+        }
+        Event::ListFailed { model, error } => {
+            tracing::warn!(%model, %error, "failed to look for model versions");
+        }
+    }
+}
+
+/// `error: cause: cause` on one line, for status messages and events.
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}

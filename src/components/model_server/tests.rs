@@ -1,0 +1,645 @@
+//! End-to-end tests of the model server on real TensorFlow SavedModels, against the outputs
+//! TensorFlow itself computed (`scripts/make-mnist-models.sh` made both).
+#![allow(clippy::too_many_lines, clippy::cast_precision_loss)] // scenario tests; small counts
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use serde_json::{Value as Json, json};
+use tower::ServiceExt as _;
+
+use super::*;
+
+const TOLERANCE: f64 = 1e-5;
+const BODY_CAP: usize = 8 << 20;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn mnist_models() -> PathBuf {
+    root().join("examples/tfserving-mnist/models")
+}
+
+fn model(name: &str, base_path: PathBuf) -> ModelConfig {
+    ModelConfig {
+        name: name.to_owned(),
+        base_path,
+        version_policy: VersionPolicy::default(),
+        version_labels: BTreeMap::new(),
+    }
+}
+
+fn loaded(configs: Vec<ModelConfig>) -> Arc<Manager> {
+    let manager = Manager::new(configs);
+    for event in manager.poll() {
+        assert!(matches!(event, Event::Loaded { .. }), "{event:?}");
+    }
+    Arc::new(manager)
+}
+
+async fn call(
+    manager: &Arc<Manager>,
+    method: &str,
+    path: &str,
+    body: impl Into<Body>,
+) -> (StatusCode, Json) {
+    let request = Request::builder()
+        .method(method)
+        .uri(path)
+        .body(body.into())
+        .unwrap();
+    let response = router(Arc::clone(manager), BODY_CAP)
+        .oneshot(request)
+        .await
+        .unwrap();
+    let status = response.status();
+    assert_eq!(response.headers()["content-type"], "application/json");
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    let json = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&bytes)));
+    (status, json)
+}
+
+fn flat(json: &Json) -> Vec<f64> {
+    match json {
+        Json::Array(items) => items.iter().flat_map(flat).collect(),
+        Json::Number(n) => vec![n.as_f64().unwrap()],
+        other => panic!("not a number: {other}"),
+    }
+}
+
+fn max_abs_diff(a: &Json, b: &Json) -> f64 {
+    let (a, b) = (flat(a), flat(b));
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(&b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f64::max)
+}
+
+fn argmax(row: &Json) -> usize {
+    let row = flat(row);
+    (0..row.len())
+        .max_by(|&i, &j| row[i].total_cmp(&row[j]))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn shipped_mnist_models_match_tensorflow_on_every_heldout_digit() {
+    let heldout: Json = serde_json::from_slice(
+        &std::fs::read(root().join("examples/tfserving-mnist/heldout.json")).unwrap(),
+    )
+    .unwrap();
+    let labels: Vec<usize> = heldout["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_u64().unwrap() as usize)
+        .collect();
+    let inputs = &heldout["inputs"];
+    let manager = loaded(vec![
+        model("tf1", mnist_models().join("tf1")),
+        model("keras", mnist_models().join("keras")),
+    ]);
+    for name in ["tf1", "keras"] {
+        let expected = &heldout["models"][name];
+        // The whole held-out set as one batch, row format.
+        let body = json!({"signature_name": "predict_images", "instances": inputs}).to_string();
+        let (status, answer) = call(
+            &manager,
+            "POST",
+            &format!("/v1/models/{name}:predict"),
+            body,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        let scores = &answer["predictions"];
+        let diff = max_abs_diff(scores, &expected["scores"]);
+        assert!(diff <= TOLERANCE, "{name}: max abs diff {diff}");
+        let rows = scores.as_array().unwrap();
+        let correct = rows
+            .iter()
+            .zip(&labels)
+            .filter(|(row, l)| argmax(row) == **l)
+            .count();
+        let accuracy = correct as f64 / labels.len() as f64;
+        let tf_accuracy = expected["accuracy"].as_f64().unwrap();
+        assert!(
+            (accuracy - tf_accuracy).abs() < 1e-9,
+            "{name}: {accuracy} vs TF {tf_accuracy}"
+        );
+        // Batch of one, columnar format, default signature: same numbers.
+        let first = json!({"inputs": [inputs[0]]}).to_string();
+        let (status, answer) = call(
+            &manager,
+            "POST",
+            &format!("/v1/models/{name}/versions/1:predict"),
+            first,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        let diff = max_abs_diff(&answer["outputs"], &json!([expected["scores"][0]]));
+        assert!(diff <= TOLERANCE, "{name}: batch of one differs by {diff}");
+    }
+}
+
+#[tokio::test]
+async fn op_zoo_matches_tensorflow_with_several_outputs() {
+    let fixture = root().join("tests/fixtures/savedmodel/zoo");
+    let expected: Json =
+        serde_json::from_slice(&std::fs::read(fixture.join("expected.json")).unwrap()).unwrap();
+    let manager = loaded(vec![model("zoo", fixture)]);
+    let body = json!({"inputs": expected["inputs"]}).to_string();
+    let (status, answer) = call(&manager, "POST", "/v1/models/zoo:predict", body).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    for output in ["attention", "dense"] {
+        let diff = max_abs_diff(&answer["outputs"][output], &expected["outputs"][output]);
+        assert!(diff <= TOLERANCE, "{output}: max abs diff {diff}");
+    }
+    // Row format with two inputs and two outputs: one object per batch item.
+    let inputs = &expected["inputs"];
+    let instances: Vec<Json> = (0..3)
+        .map(|i| json!({"image": inputs["image"][i], "seq": inputs["seq"][i]}))
+        .collect();
+    let body = json!({"instances": instances}).to_string();
+    let (status, answer) = call(&manager, "POST", "/v1/models/zoo:predict", body).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let second = &answer["predictions"][1];
+    let diff = max_abs_diff(&second["dense"], &expected["outputs"]["dense"][1]);
+    assert!(diff <= TOLERANCE, "row dense: {diff}");
+}
+
+#[tokio::test]
+async fn string_signature_round_trips_b64_bytes() {
+    let manager = loaded(vec![model(
+        "zoo",
+        root().join("tests/fixtures/savedmodel/zoo"),
+    )]);
+    let body =
+        json!({"signature_name": "echo", "instances": [{"b64": "AAEC/w=="}, "text"]}).to_string();
+    let (status, answer) = call(&manager, "POST", "/v1/models/zoo:predict", body).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(
+        answer,
+        json!({"predictions": [{"b64": "AAEC/w=="}, {"b64": "dGV4dA=="}]})
+    );
+}
+
+#[tokio::test]
+async fn status_and_metadata_describe_the_loaded_version() {
+    let manager = loaded(vec![model("mnist", mnist_models().join("tf1"))]);
+    let (status, answer) = call(&manager, "GET", "/v1/models/mnist", Body::empty()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        answer,
+        json!({"model_version_status": [
+            {"version": "1", "state": "AVAILABLE", "status": {"error_code": "OK", "error_message": ""}}
+        ]})
+    );
+    let (status, answer) = call(
+        &manager,
+        "GET",
+        "/v1/models/mnist/versions/1/metadata",
+        Body::empty(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        answer["model_spec"],
+        json!({"name": "mnist", "signature_name": "", "version": "1"})
+    );
+    let signature = &answer["metadata"]["signature_def"]["signature_def"]["predict_images"];
+    assert_eq!(signature["method_name"], "tensorflow/serving/predict");
+    assert_eq!(
+        signature["inputs"]["images"],
+        json!({"dtype": "DT_FLOAT", "name": "images:0", "tensor_shape": {
+            "dim": [{"size": "-1", "name": ""}, {"size": "784", "name": ""}], "unknown_rank": false}})
+    );
+    let (status, answer) = call(
+        &manager,
+        "GET",
+        "/v1/models/mnist/versions/7",
+        Body::empty(),
+    )
+    .await;
+    assert_eq!(
+        (status, answer),
+        (
+            StatusCode::NOT_FOUND,
+            json!({"error": "Could not find version 7 of model mnist"})
+        )
+    );
+}
+
+#[tokio::test]
+async fn bad_requests_get_4xx_json_errors() {
+    let manager = loaded(vec![model("mnist", mnist_models().join("tf1"))]);
+    let row = |n: usize| json!({"instances": [vec![0.5; n]]}).to_string();
+    let deep = format!(
+        "{{\"instances\": {}{}}}",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    let cases: Vec<(&str, &str, String, u16, &str)> = vec![
+        (
+            "POST",
+            "/v1/models/mnist:predict",
+            row(783),
+            400,
+            "input `images` has shape [1, 783], the signature expects [-1, 784]",
+        ),
+        (
+            "POST",
+            "/v1/models/mnist:predict",
+            json!({"instances": [vec!["x"; 784]]}).to_string(),
+            400,
+            "JSON Value: \"x\" is not of expected type: float",
+        ),
+        (
+            "POST",
+            "/v1/models/mnist:predict",
+            json!({"signature_name": "nope", "inputs": [[1]]}).to_string(),
+            400,
+            "Serving signature name: \"nope\" not found in signature def",
+        ),
+        (
+            "POST",
+            "/v1/models/other:predict",
+            row(784),
+            404,
+            "Servable not found for request: Latest(other)",
+        ),
+        (
+            "POST",
+            "/v1/models/mnist/versions/9:predict",
+            row(784),
+            404,
+            "Servable not found for request: Specific(mnist, 9)",
+        ),
+        (
+            "POST",
+            "/v1/models/mnist/labels/stable:predict",
+            row(784),
+            400,
+            "Unrecognized servable version label: stable for model mnist",
+        ),
+        (
+            "POST",
+            "/v1/models/mnist:predict",
+            "{\"instances\": [[1,".to_owned(),
+            400,
+            "JSON Parse error: ",
+        ),
+        (
+            "POST",
+            "/v1/models/mnist:predict",
+            deep,
+            400,
+            "JSON Parse error: recursion limit exceeded",
+        ),
+        (
+            "POST",
+            "/v1/models/mnist:predict",
+            "x".repeat(BODY_CAP + 1),
+            413,
+            "request body is over the size limit",
+        ),
+        (
+            "GET",
+            "/v1/models/other",
+            String::new(),
+            404,
+            "Could not find any versions of model other",
+        ),
+        (
+            "POST",
+            "/v1/models/mnist/metadata",
+            String::new(),
+            400,
+            "Malformed request: POST /v1/models/mnist/metadata",
+        ),
+        (
+            "POST",
+            "/v1/models/mnist:classify",
+            String::new(),
+            501,
+            "classify is not supported by the builtin model server",
+        ),
+    ];
+    for (method, path, body, code, message) in cases {
+        let (status, answer) = call(&manager, method, path, body).await;
+        assert_eq!(status.as_u16(), code, "{path}: {answer}");
+        let error = answer["error"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no error in {answer}"));
+        assert!(
+            error.starts_with(message),
+            "{path}: {error:?} does not start with {message:?}"
+        );
+    }
+}
+
+/// A SavedModel built by hand whose graph uses an op the server does not support.
+fn saved_model_with_op(dir: &Path, op: &str) {
+    use prost::Message as _;
+    use tract_tensorflow::tfpb::tensorflow::{
+        AttrValue, GraphDef, MetaGraphDef, NodeDef, SavedModel, SignatureDef, TensorInfo,
+        TensorShapeProto, attr_value, meta_graph_def::MetaInfoDef, tensor_info, tensor_shape_proto,
+    };
+    let float = AttrValue {
+        value: Some(attr_value::Value::Type(1)),
+    };
+    let node = |name: &str, op: &str, inputs: &[&str]| NodeDef {
+        name: name.to_owned(),
+        op: op.to_owned(),
+        input: inputs.iter().map(|s| (*s).to_owned()).collect(),
+        attr: [
+            ("dtype".to_owned(), float.clone()),
+            ("T".to_owned(), float.clone()),
+        ]
+        .into(),
+        ..NodeDef::default()
+    };
+    let info = |name: &str| TensorInfo {
+        dtype: 1,
+        tensor_shape: Some(TensorShapeProto {
+            dim: vec![tensor_shape_proto::Dim {
+                size: -1,
+                name: String::new(),
+            }],
+            unknown_rank: false,
+        }),
+        encoding: Some(tensor_info::Encoding::Name(name.to_owned())),
+    };
+    let signature = SignatureDef {
+        inputs: [("x".to_owned(), info("x:0"))].into(),
+        outputs: [("y".to_owned(), info("y:0"))].into(),
+        method_name: "tensorflow/serving/predict".to_owned(),
+    };
+    let meta = MetaGraphDef {
+        meta_info_def: Some(MetaInfoDef {
+            tags: vec!["serve".to_owned()],
+            ..MetaInfoDef::default()
+        }),
+        graph_def: Some(GraphDef {
+            node: vec![
+                node("x", "Placeholder", &[]),
+                node("mid", "Relu", &["x"]),
+                node("y", op, &["mid"]),
+            ],
+            ..GraphDef::default()
+        }),
+        signature_def: [("serving_default".to_owned(), signature)].into(),
+        ..MetaGraphDef::default()
+    };
+    let saved = SavedModel {
+        saved_model_schema_version: 1,
+        meta_graphs: vec![meta],
+    };
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("saved_model.pb"), saved.encode_to_vec()).unwrap();
+}
+
+#[test]
+fn unsupported_op_is_a_load_error_naming_op_and_node() {
+    let dir = tempfile::tempdir().unwrap();
+    saved_model_with_op(dir.path(), "Cumprod");
+    let error = servable::Servable::load(dir.path()).unwrap_err();
+    assert_eq!(
+        error_chain(&error),
+        "failed to load signature `serving_default`: unsupported op `Cumprod` in node `y`"
+    );
+    // The same graph with a supported op loads and runs.
+    saved_model_with_op(dir.path(), "Tanh");
+    let servable = servable::Servable::load(dir.path()).unwrap();
+    let x = tensor::Tensor {
+        shape: vec![2],
+        values: tensor::Values::Float(vec![-1.0, 0.5]),
+    };
+    let out = servable
+        .signature(None)
+        .unwrap()
+        .predict([("x".to_owned(), x)].into())
+        .unwrap();
+    assert_eq!(
+        out[0].1.values,
+        tensor::Values::Float(vec![0.0, 0.5f32.tanh()])
+    );
+}
+
+// ---- a real server on a socket: version reload under load ----
+
+/// One HTTP/1.1 request on a fresh connection; returns status and body.
+async fn http(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    body: &str,
+) -> std::io::Result<(u16, String)> {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut stream = tokio::net::TcpStream::connect(addr).await?;
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nhost: test\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await?;
+    let text = String::from_utf8_lossy(&response);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    Ok((status, body.to_owned()))
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// Publishes a version atomically, as a deployment tool should: write aside, then rename.
+fn publish(base: &Path, version: i64, from: impl FnOnce(&Path)) {
+    let staging = base.join(format!(".staging-{version}"));
+    from(&staging);
+    std::fs::rename(&staging, base.join(version.to_string())).unwrap();
+}
+
+async fn wait_for(what: &str, deadline: Duration, mut check: impl AsyncFnMut() -> bool) {
+    let start = Instant::now();
+    while !check().await {
+        assert!(start.elapsed() < deadline, "timed out waiting for {what}");
+        tokio::task::yield_now().await;
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_versions_are_swapped_in_under_load_and_broken_ones_are_reported() {
+    let heldout: Json = serde_json::from_slice(
+        &std::fs::read(root().join("examples/tfserving-mnist/heldout.json")).unwrap(),
+    )
+    .unwrap();
+    let request = json!({"signature_name": "predict_images", "instances": [heldout["inputs"][0]]})
+        .to_string();
+    let tf1_scores = json!([heldout["models"]["tf1"]["scores"][0]]);
+    let keras_scores = json!([heldout["models"]["keras"]["scores"][0]]);
+    let base = tempfile::tempdir().unwrap();
+    publish(base.path(), 1, |d| {
+        copy_dir(&mnist_models().join("tf1/1"), d);
+    });
+
+    let poll = Duration::from_millis(200);
+    let config = Config {
+        models: vec![model("mnist", base.path().to_path_buf())],
+        poll_interval: Some(poll),
+        max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        events: None,
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve(config, listener, async move {
+        let _ = stopped.await;
+    }));
+
+    // Clients: predict continuously; every answer must be a 200 from v1 or v2.
+    let running = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let seen_v2 = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut clients = Vec::new();
+    for _ in 0..3 {
+        let (running, seen_v2, request) =
+            (Arc::clone(&running), Arc::clone(&seen_v2), request.clone());
+        let (tf1, keras) = (tf1_scores.clone(), keras_scores.clone());
+        clients.push(tokio::spawn(async move {
+            let mut count = 0u32;
+            while running.load(std::sync::atomic::Ordering::Relaxed) {
+                let (status, body) = http(addr, "POST", "/v1/models/mnist:predict", &request)
+                    .await
+                    .unwrap();
+                assert_eq!(status, 200, "request failed during reload: {body}");
+                let scores = &serde_json::from_str::<Json>(&body).unwrap()["predictions"];
+                if max_abs_diff(scores, &keras) <= TOLERANCE {
+                    seen_v2.store(true, std::sync::atomic::Ordering::Relaxed);
+                } else {
+                    assert!(
+                        max_abs_diff(scores, &tf1) <= TOLERANCE,
+                        "answer from neither version: {body}"
+                    );
+                }
+                count += 1;
+            }
+            count
+        }));
+    }
+    wait_for("version 1", Duration::from_secs(30), async || {
+        matches!(
+            http(addr, "GET", "/v1/models/mnist", "").await,
+            Ok((200, _))
+        )
+    })
+    .await;
+
+    let published = Instant::now();
+    publish(base.path(), 2, |d| {
+        copy_dir(&mnist_models().join("keras/1"), d);
+    });
+    wait_for(
+        "answers from version 2",
+        Duration::from_secs(30),
+        async || seen_v2.load(std::sync::atomic::Ordering::Relaxed),
+    )
+    .await;
+    let swap = published.elapsed();
+    // One poll interval plus the load itself (the Keras model compiles in well under a second).
+    assert!(
+        swap < poll + Duration::from_secs(3),
+        "v2 served only after {swap:?}"
+    );
+
+    // A corrupt version 3: reported, and version 2 keeps serving.
+    publish(base.path(), 3, |d| {
+        std::fs::create_dir_all(d).unwrap();
+        std::fs::write(d.join("saved_model.pb"), b"this is not a protobuf").unwrap();
+    });
+    wait_for(
+        "version 3 to be reported",
+        Duration::from_secs(30),
+        async || {
+            let Ok((200, body)) = http(addr, "GET", "/v1/models/mnist/versions/3", "").await else {
+                return false;
+            };
+            let status: Json = serde_json::from_str(&body).unwrap();
+            status["model_version_status"][0]["state"] == "END"
+        },
+    )
+    .await;
+    let (_, body) = http(addr, "GET", "/v1/models/mnist", "").await.unwrap();
+    let status: Json = serde_json::from_str(&body).unwrap();
+    let versions = status["model_version_status"].as_array().unwrap();
+    assert_eq!(versions[0]["version"], "3");
+    assert!(
+        versions[0]["status"]["error_message"]
+            .as_str()
+            .unwrap()
+            .contains("is not a SavedModel"),
+        "{body}"
+    );
+    assert_eq!(versions[1]["state"], "AVAILABLE", "{body}");
+    let (code, body) = http(addr, "POST", "/v1/models/mnist:predict", &request)
+        .await
+        .unwrap();
+    assert_eq!(code, 200);
+    let scores = &serde_json::from_str::<Json>(&body).unwrap()["predictions"];
+    assert!(
+        max_abs_diff(scores, &keras_scores) <= TOLERANCE,
+        "after v3 failed: {body}"
+    );
+
+    running.store(false, std::sync::atomic::Ordering::Relaxed);
+    let mut total = 0;
+    for client in clients {
+        total += client.await.unwrap();
+    }
+    assert!(total > 10, "only {total} requests were made");
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn start_up_fails_when_a_model_has_no_loadable_version() {
+    let base = tempfile::tempdir().unwrap();
+    publish(base.path(), 1, |d| saved_model_with_op(d, "Cumprod"));
+    let config = Config {
+        models: vec![model("broken", base.path().to_path_buf())],
+        poll_interval: None,
+        max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        events: None,
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let error = serve(config, listener, std::future::pending())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "failed to load model `broken` version 1: failed to load signature `serving_default`: \
+         unsupported op `Cumprod` in node `y`"
+    );
+}
