@@ -255,7 +255,7 @@ Register-ArgumentCompleter -Native -CommandName 'seldon-local' -ScriptBlock {
             [CompletionResult]::new('tfserving-proxy', 'tfserving-proxy', [CompletionResultType]::ParameterValue, 'The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow Serving''s REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`')
             [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'The pod sandbox: holds the pod''s network namespace until SIGTERM or SIGINT')
             [CompletionResult]::new('storage-initializer', 'storage-initializer', [CompletionResultType]::ParameterValue, 'Fetch a model URI into a directory, as the storage-initializer init container does.')
-            [CompletionResult]::new('tensorflow-model-server', 'tensorflow-model-server', [CompletionResultType]::ParameterValue, 'The TF-Serving-compatible model server (`tensorflow/serving`), with `tensorflow_model_server`''s flags (`--rest_api_port=8501 --model_name=m --model_base_path=/mnt/models`, or `--model_config_file`)')
+            [CompletionResult]::new('tensorflow-model-server', 'tensorflow-model-server', [CompletionResultType]::ParameterValue, 'A TensorFlow-Serving-compatible model server (no TensorFlow needed)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -365,7 +365,7 @@ Register-ArgumentCompleter -Native -CommandName 'seldon-local' -ScriptBlock {
             [CompletionResult]::new('tfserving-proxy', 'tfserving-proxy', [CompletionResultType]::ParameterValue, 'The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow Serving''s REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`')
             [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'The pod sandbox: holds the pod''s network namespace until SIGTERM or SIGINT')
             [CompletionResult]::new('storage-initializer', 'storage-initializer', [CompletionResultType]::ParameterValue, 'Fetch a model URI into a directory, as the storage-initializer init container does.')
-            [CompletionResult]::new('tensorflow-model-server', 'tensorflow-model-server', [CompletionResultType]::ParameterValue, 'The TF-Serving-compatible model server (`tensorflow/serving`), with `tensorflow_model_server`''s flags (`--rest_api_port=8501 --model_name=m --model_base_path=/mnt/models`, or `--model_config_file`)')
+            [CompletionResult]::new('tensorflow-model-server', 'tensorflow-model-server', [CompletionResultType]::ParameterValue, 'A TensorFlow-Serving-compatible model server (no TensorFlow needed)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -437,7 +437,7 @@ Register-ArgumentCompleter -Native -CommandName 'seldon-local' -ScriptBlock {
             [CompletionResult]::new('tfserving-proxy', 'tfserving-proxy', [CompletionResultType]::ParameterValue, 'The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow Serving''s REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`')
             [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'The pod sandbox: holds the pod''s network namespace until SIGTERM or SIGINT')
             [CompletionResult]::new('storage-initializer', 'storage-initializer', [CompletionResultType]::ParameterValue, 'Fetch a model URI into a directory, as the storage-initializer init container does.')
-            [CompletionResult]::new('tensorflow-model-server', 'tensorflow-model-server', [CompletionResultType]::ParameterValue, 'The TF-Serving-compatible model server (`tensorflow/serving`), with `tensorflow_model_server`''s flags (`--rest_api_port=8501 --model_name=m --model_base_path=/mnt/models`, or `--model_config_file`)')
+            [CompletionResult]::new('tensorflow-model-server', 'tensorflow-model-server', [CompletionResultType]::ParameterValue, 'A TensorFlow-Serving-compatible model server (no TensorFlow needed)')
             break
         }
         'seldon-local;help;component;executor' {

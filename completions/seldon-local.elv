@@ -238,7 +238,7 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
             cand tfserving-proxy 'The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow Serving''s REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`'
             cand pause 'The pod sandbox: holds the pod''s network namespace until SIGTERM or SIGINT'
             cand storage-initializer 'Fetch a model URI into a directory, as the storage-initializer init container does.'
-            cand tensorflow-model-server 'The TF-Serving-compatible model server (`tensorflow/serving`), with `tensorflow_model_server`''s flags (`--rest_api_port=8501 --model_name=m --model_base_path=/mnt/models`, or `--model_config_file`)'
+            cand tensorflow-model-server 'A TensorFlow-Serving-compatible model server (no TensorFlow needed)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'seldon-local;component;executor'= {
@@ -342,7 +342,7 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
             cand tfserving-proxy 'The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow Serving''s REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`'
             cand pause 'The pod sandbox: holds the pod''s network namespace until SIGTERM or SIGINT'
             cand storage-initializer 'Fetch a model URI into a directory, as the storage-initializer init container does.'
-            cand tensorflow-model-server 'The TF-Serving-compatible model server (`tensorflow/serving`), with `tensorflow_model_server`''s flags (`--rest_api_port=8501 --model_name=m --model_base_path=/mnt/models`, or `--model_config_file`)'
+            cand tensorflow-model-server 'A TensorFlow-Serving-compatible model server (no TensorFlow needed)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'seldon-local;component;help;executor'= {
@@ -396,7 +396,7 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
             cand tfserving-proxy 'The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow Serving''s REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`'
             cand pause 'The pod sandbox: holds the pod''s network namespace until SIGTERM or SIGINT'
             cand storage-initializer 'Fetch a model URI into a directory, as the storage-initializer init container does.'
-            cand tensorflow-model-server 'The TF-Serving-compatible model server (`tensorflow/serving`), with `tensorflow_model_server`''s flags (`--rest_api_port=8501 --model_name=m --model_base_path=/mnt/models`, or `--model_config_file`)'
+            cand tensorflow-model-server 'A TensorFlow-Serving-compatible model server (no TensorFlow needed)'
         }
         &'seldon-local;help;component;executor'= {
         }

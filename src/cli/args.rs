@@ -138,17 +138,6 @@ pub(crate) enum Command {
 }
 
 #[derive(Debug, Args)]
-pub(crate) struct TfServingArgs {
-    /// `tensorflow_model_server` flags, as `--flag=value`, `-flag=value` or `--flag value`.
-    #[arg(
-        value_name = "FLAG",
-        trailing_var_arg = true,
-        allow_hyphen_values = true
-    )]
-    pub(crate) flags: Vec<String>,
-}
-
-#[derive(Debug, Args)]
 pub(crate) struct PredictArgs {
     #[command(flatten)]
     pub(crate) target: TargetArgs,

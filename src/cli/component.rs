@@ -49,11 +49,12 @@ pub(crate) enum Component {
     ///   seldon-local component storage-initializer --pvc models=/data pvc://models/iris ./m
     #[command(verbatim_doc_comment)]
     StorageInitializer(super::component_storage::StorageInitializerArgs),
-    /// The TF-Serving-compatible model server (`tensorflow/serving`), with
-    /// `tensorflow_model_server`'s flags (`--rest_api_port=8501 --model_name=m
-    /// --model_base_path=/mnt/models`, or `--model_config_file`).
-    #[command(name = "tensorflow-model-server")]
-    TensorflowModelServer(super::args::TfServingArgs),
+    /// A TensorFlow-Serving-compatible model server (no TensorFlow needed).
+    ///
+    /// Takes `tensorflow_model_server`'s flags: `--rest_api_port`, `--model_name`,
+    /// `--model_base_path`, `--model_config_file`, `--file_system_poll_wait_seconds`; `--port`
+    /// (gRPC) and other flags are accepted with a warning.
+    TensorflowModelServer(super::component_tfserving::TfServingArgs),
 }
 
 /// The upstream executor's flags (Go flag names, so operator-made args work unchanged).
@@ -187,6 +188,8 @@ pub(crate) fn run(args: ComponentArgs, ctx: &Context) -> Result<ExitStatus> {
             let (config, addr) = executor_config(*args, ctx)?;
             runtime()?.block_on(async move {
                 let listener = bind(addr).await?;
+                ctx.printer
+                    .status("Serving", format!("the executor's REST API on `{addr}`"));
                 executor::run(config, listener, shutdown_signal())
                     .await
                     .context("executor failed")
@@ -196,6 +199,10 @@ pub(crate) fn run(args: ComponentArgs, ctx: &Context) -> Result<ExitStatus> {
             let (config, addr) = proxy_config(args)?;
             runtime()?.block_on(async move {
                 let listener = bind(addr).await?;
+                ctx.printer.status(
+                    "Serving",
+                    format!("the tfserving proxy's REST API on `{addr}`"),
+                );
                 proxy::run(config, listener, shutdown_signal())
                     .await
                     .context("tfserving proxy failed")

@@ -14,8 +14,18 @@ use crate::components::model_server::{
     self, Config, DEFAULT_MAX_BODY_BYTES, Event, ModelConfig, VersionPolicy,
 };
 
-use super::args::TfServingArgs;
 use super::{Context, ExitStatus, block_on};
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct TfServingArgs {
+    /// `tensorflow_model_server` flags, as `--flag=value`, `-flag=value` or `--flag value`.
+    #[arg(
+        value_name = "FLAG",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub(crate) flags: Vec<String>,
+}
 
 /// `tensorflow_model_server`'s flags that the builtin server honours.
 #[derive(Debug, Default, PartialEq, Eq)]

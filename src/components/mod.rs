@@ -3,10 +3,10 @@
 //! ([`proxy`]), the TF-Serving-compatible model server ([`model_server`]) and the storage
 //! initializer ([`storage`]).
 //!
-//! Each server exposes a `Config`, a `router(state)` and a `run(config, listener, shutdown)`;
-//! the storage initializer is a function, [`storage::fetch`]. Components never read the
-//! environment or parse command lines (that is `cli`'s job), never import the
-//! SeldonDeployment schema (`sdep`), and never print.
+//! Each server exposes a `Config`, a `router(state)` and a `run(config, listener, shutdown)`
+//! (or an async `serve`); the storage initializer is a function, [`storage::fetch`]. Components
+//! never build a tokio runtime, read the environment or parse command lines (that is `cli`'s
+//! job), never import the SeldonDeployment schema (`sdep`), and never print.
 
 pub mod executor;
 pub mod model_server;

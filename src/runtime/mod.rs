@@ -316,6 +316,9 @@ pub fn endpoints(plan: &Plan, host_ports: &BTreeMap<(String, u16), u16>) -> Vec<
                         (None, Role::TensorflowServer) if port.container_port == 2000 => "grpc",
                         (None, Role::TensorflowServer) if port.container_port == 8501 => "rest",
                         (None, Role::TensorflowServer) if port.container_port == 8500 => "grpc",
+                        // 1.2.1's executor has one unnamed port, serving the deployment's
+                        // transport.
+                        (None, Role::Executor) if plan.transport != "grpc" => "rest",
                         _ => continue,
                     };
                     if seen.contains(&port.container_port) {
@@ -551,6 +554,29 @@ mod tests {
             predict_command(&plan("seldon", true), &endpoints).unwrap(),
             "seldon-local predict --endpoint http://127.0.0.1:6 --ndarray '[[1.0, 2.0]]'"
         );
+    }
+
+    #[test]
+    fn the_1_2_1_engine_port_is_unnamed_and_serves_the_transport() {
+        let mut plan = plan("seldon", true);
+        plan.pods[0].containers[2] = container(
+            "seldon-container-engine",
+            Role::Executor,
+            &[(None, 8000), (Some("metrics"), 8000)],
+        );
+        let engine = |plan: &Plan| -> Vec<(String, String)> {
+            endpoints(plan, &ports())
+                .into_iter()
+                .filter(|e| e.name == "engine")
+                .map(|e| (e.protocol, e.address))
+                .collect()
+        };
+        assert_eq!(
+            engine(&plan),
+            vec![("rest".to_owned(), "http://127.0.0.1:6".to_owned())]
+        );
+        plan.transport = "grpc".into();
+        assert_eq!(engine(&plan), vec![]);
     }
 
     #[test]

@@ -359,23 +359,21 @@ fn down_of_nothing_succeeds() {
 }
 
 /// The seed end to end: storage initializer, TF server, tfserving proxy and executor, all
-/// played by seldon-local's image, predicting through the engine.
-///
-/// Needs the roles of issues 3 (executor, tfserving-proxy), 4 (tensorflow-model-server and the
-/// MNIST SavedModel under `examples/tfserving-mnist/models`) and 5 (storage-initializer):
-/// remove the `ignore` when they are merged.
-#[test]
-#[ignore = "needs the executor, proxy, TF server and storage-initializer roles (issues 3, 4, 5)"]
-fn the_seed_runs_with_builtin_images_and_predicts_through_the_engine() {
-    let session = Session::new("seed");
+/// played by seldon-local's image from the operator's exact args and env, predicting through
+/// the engine what TensorFlow computed. The example's `modelUri` is the article's bucket; the
+/// test points it at the shipped SavedModel (`examples/tfserving-mnist/models/tf1`).
+#[allow(clippy::too_many_lines)] // one end-to-end story, read top to bottom
+fn the_seed_runs_with_builtin_images(seldon_version: &str) {
+    let session = Session::new(&format!("seed{}", seldon_version.replace('.', "")));
     let root = support::root();
-    let model = root.join("examples/tfserving-mnist/models/tf1");
+    let model = root
+        .join("examples/tfserving-mnist/models/tf1")
+        .canonicalize()
+        .expect("the shipped MNIST SavedModel");
     let heldout: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(root.join("examples/tfserving-mnist/heldout.json"))
-            .expect("examples/tfserving-mnist/heldout.json (issue 4)"),
+        &std::fs::read_to_string(root.join("examples/tfserving-mnist/heldout.json")).unwrap(),
     )
     .unwrap();
-    assert!(model.is_dir(), "missing {} (issue 4)", model.display());
     let sdep = std::fs::read_to_string(root.join("examples/tfserving-mnist/sdep.yaml"))
         .unwrap()
         .replace("name: tfserving", &format!("name: {}", session.name))
@@ -384,9 +382,13 @@ fn the_seed_runs_with_builtin_images_and_predicts_through_the_engine() {
             &format!("file://{}", model.display()),
         );
     let file = session.write("sdep.yaml", &sdep);
+    let version = ["--seldon-version", seldon_version];
     let started = Instant::now();
     let output = session
-        .up(&file, &["--images", "builtin", "-o", "json"])
+        .up(
+            &file,
+            &[&version[..], &["--images", "builtin", "-o", "json"]].concat(),
+        )
         .output()
         .unwrap();
     assert!(
@@ -394,43 +396,142 @@ fn the_seed_runs_with_builtin_images_and_predicts_through_the_engine() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    println!(
-        "seed: up to ready in {:.1}s",
-        started.elapsed().as_secs_f64()
-    );
+    let up_to_ready = started.elapsed();
     let running: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let engine = running["endpoints"]
+    let endpoint = |name: &str| {
+        running["endpoints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["name"] == name && e["protocol"] == "rest")
+            .unwrap_or_else(|| panic!("no `{name}` REST endpoint: {running}"))["address"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (engine, tf_server) = (endpoint("engine"), endpoint("tensorflow-server"));
+
+    // Every container plays its role from the operator's args and env, exactly (inspected
+    // through Docker): our image adds only `component <role>` and the listen address.
+    let plan = seldon_local()
+        .args(["render", "--show", "plan", "-o", "json"])
+        .args(version)
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(plan.status.success());
+    let plan: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
+    let pod = &plan["pods"][0];
+    let pod_name = pod["name"].as_str().unwrap();
+    let containers: Vec<&serde_json::Value> = pod["init_containers"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|e| e["name"] == "engine" && e["protocol"] == "rest")
-        .expect("an engine REST endpoint")["address"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-
-    // The operator's contract, inspected through Docker.
-    let pod = format!("{}-default-0-mnist-model", session.name);
-    let proxy = session.inspect(&format!("{pod}_mnist-model"))["Config"]["Env"].to_string();
-    assert!(proxy.contains("PREDICTIVE_UNIT_PARAMETERS="), "{proxy}");
-    let executor = session.inspect(&format!("{pod}_seldon-container-engine"))["Config"].clone();
-    assert!(executor["Env"].to_string().contains("ENGINE_PREDICTOR="));
-    assert_eq!(executor["Entrypoint"][2], "executor");
-    let server = session.inspect(&format!("{pod}_tfserving"))["Config"]["Cmd"].to_string();
-    assert!(server.contains("--model_base_path=/mnt/models"), "{server}");
-
-    let input = &heldout["inputs"][0];
-    let expected = heldout["models"]["tf1"]["scores"][0].as_array().unwrap();
-    let body = serde_json::json!({"data": {"ndarray": [input]}}).to_string();
-    let response = support::post(&format!("{engine}/api/v1.0/predictions"), &body);
-    let scores = response["data"]["ndarray"][0]
-        .as_array()
-        .unwrap_or_else(|| panic!("{response}"));
-    assert_eq!(scores.len(), expected.len());
-    for (got, want) in scores.iter().zip(expected) {
-        let (got, want) = (got.as_f64().unwrap(), want.as_f64().unwrap());
-        assert!((got - want).abs() <= 1e-5, "{got} vs {want}: {response}");
+        .chain(pod["containers"].as_array().unwrap())
+        .collect();
+    let mut roles = Vec::new();
+    for container in containers {
+        let name = container["name"].as_str().unwrap();
+        let config = session.inspect(&format!("{pod_name}_{name}"))["Config"].clone();
+        let role = match container["role"]["kind"].as_str().unwrap() {
+            "tensorflow-server" => "tensorflow-model-server",
+            role => role,
+        };
+        roles.push(role.to_owned());
+        assert_eq!(
+            config["Entrypoint"],
+            serde_json::json!(["/seldon-local", "component", role]),
+            "{name}"
+        );
+        let strings = |v: &serde_json::Value| -> Vec<String> {
+            v.as_array().map_or_else(Vec::new, |a| {
+                a.iter().map(|s| s.as_str().unwrap().to_owned()).collect()
+            })
+        };
+        let args: Vec<String> =
+            [strings(&container["command"]), strings(&container["args"])].concat();
+        assert_eq!(strings(&config["Cmd"]), args, "{name}: the operator's args");
+        let mut env: Vec<String> = container["env"].as_array().map_or_else(Vec::new, |env| {
+            env.iter()
+                .map(|e| {
+                    format!(
+                        "{}={}",
+                        e["name"].as_str().unwrap(),
+                        e["value"]["literal"].as_str().unwrap()
+                    )
+                })
+                .collect()
+        });
+        env.push("SELDON_LOCAL_BIND=0.0.0.0".to_owned());
+        let actual: Vec<String> = strings(&config["Env"])
+            .into_iter()
+            .filter(|e| !e.starts_with("PATH="))
+            .collect();
+        assert_eq!(actual, env, "{name}: the operator's env");
     }
+    roles.sort();
+    assert_eq!(
+        roles,
+        [
+            "executor",
+            "storage-initializer",
+            "tensorflow-model-server",
+            "tfserving-proxy"
+        ]
+    );
+    let proxy = session.inspect(&format!("{pod_name}_mnist-model"))["Config"]["Env"].to_string();
+    assert!(proxy.contains("PREDICTIVE_UNIT_PARAMETERS="), "{proxy}");
+    let executor = session.inspect(&format!("{pod_name}_seldon-container-engine"))["Config"]["Env"]
+        .to_string();
+    assert!(executor.contains("ENGINE_PREDICTOR="), "{executor}");
+
+    // Nothing in the operator's pod makes readiness wait for the model (the proxy's probe is a
+    // TCP connect), so wait for TF Serving's own status as a client would.
+    let deadline = Instant::now() + Duration::from_mins(1);
+    let status = format!("{tf_server}/v1/models/mnist-model");
+    while !support::get(&status)
+        .is_some_and(|(code, body)| code == 200 && body.contains("AVAILABLE"))
+    {
+        assert!(Instant::now() < deadline, "model never became available");
+        std::thread::sleep(Duration::from_millis(100)); // poll interval
+    }
+
+    // One digit with `predict --ndarray`, then every held-out digit in one request.
+    let inputs = heldout["inputs"].as_array().unwrap();
+    let expected = heldout["models"]["tf1"]["scores"].as_array().unwrap();
+    let predict = seldon_local()
+        .args(["predict", "--endpoint", &engine, "--ndarray"])
+        .arg(serde_json::json!([inputs[0]]).to_string())
+        .output()
+        .unwrap();
+    assert!(
+        predict.status.success(),
+        "{}",
+        String::from_utf8_lossy(&predict.stderr)
+    );
+    let one: serde_json::Value = serde_json::from_slice(&predict.stdout).unwrap();
+    let body = serde_json::json!({"data": {"ndarray": inputs}}).to_string();
+    let all = support::post(&format!("{engine}/api/v1.0/predictions"), &body);
+    let mut max_diff = 0.0_f64;
+    for (response, rows) in [(&one, &expected[..1]), (&all, &expected[..])] {
+        let scores = response["data"]["ndarray"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{response}"));
+        assert_eq!(scores.len(), rows.len());
+        for (got, want) in scores.iter().zip(rows) {
+            let (got, want) = (got.as_array().unwrap(), want.as_array().unwrap());
+            assert_eq!(got.len(), want.len());
+            for (g, w) in got.iter().zip(want) {
+                max_diff = max_diff.max((g.as_f64().unwrap() - w.as_f64().unwrap()).abs());
+            }
+        }
+    }
+    println!(
+        "seed {seldon_version}: up to ready in {:.1}s; {} held-out digits, max |score - TensorFlow's| = {max_diff:.2e}",
+        up_to_ready.as_secs_f64(),
+        inputs.len()
+    );
+    assert!(max_diff <= 1e-5, "max abs diff {max_diff}");
 
     let logs = seldon_local()
         .args(["logs", &session.name])
@@ -454,4 +555,14 @@ fn the_seed_runs_with_builtin_images_and_predicts_through_the_engine() {
         .assert()
         .success();
     assert_nothing_left(&session);
+}
+
+#[test]
+fn the_seed_runs_with_builtin_images_and_predicts_through_the_engine() {
+    the_seed_runs_with_builtin_images("1.18.2");
+}
+
+#[test]
+fn the_seed_runs_with_builtin_images_as_seldon_1_2_1_made_it() {
+    the_seed_runs_with_builtin_images("1.2.1");
 }

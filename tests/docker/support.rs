@@ -269,6 +269,23 @@ pub(crate) fn assert_nothing_left(session: &Session) {
     );
 }
 
+/// GETs `http://127.0.0.1:PORT/path`: (status, body), or `None` when the connection fails.
+pub(crate) fn get(url: &str) -> Option<(u16, String)> {
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_once('/').unwrap();
+    let mut stream = std::net::TcpStream::connect(host).ok()?;
+    write!(
+        stream,
+        "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let (head, body) = response.split_once("\r\n\r\n")?;
+    let code = head.split_whitespace().nth(1)?.parse().ok()?;
+    Some((code, body.to_owned()))
+}
+
 /// POSTs JSON to `http://127.0.0.1:PORT/path` and parses the JSON response.
 pub(crate) fn post(url: &str, body: &str) -> serde_json::Value {
     let rest = url.strip_prefix("http://").unwrap();

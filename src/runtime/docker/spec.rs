@@ -17,6 +17,8 @@ use bollard::models::{
 };
 
 use super::labels;
+use crate::components::storage::Source;
+use crate::env::SELDON_LOCAL_BIND;
 use crate::plan::{self, EnvValue, VolumeSource};
 
 /// Where the sandbox mounts the pod's volumes, one directory per volume name.
@@ -381,7 +383,15 @@ pub fn container(
             (!container.args.is_empty()).then(|| container.args.clone()),
         ),
     };
-    let env = env_of(container, &mut warnings);
+    let mut env = env_of(container, &mut warnings);
+    if let Image::Builtin { .. } = image {
+        // Upstream's servers listen on every interface; ours default to loopback, which
+        // neither published ports nor other pods can reach.
+        let ours = format!("{SELDON_LOCAL_BIND}=");
+        if !env.iter().any(|e| e.starts_with(&ours)) {
+            env.push(format!("{ours}0.0.0.0"));
+        }
+    }
     let mounts = mounts_of(ctx, container, binds, &mut warnings);
     let restart = match kind {
         Kind::Init => RestartPolicyNameEnum::NO,
@@ -549,23 +559,20 @@ pub(crate) fn append_file(
     let _ = builder.append_data(&mut header, path, content);
 }
 
-/// A local model location in a storage initializer's source argument: `file://PATH`, an
-/// absolute path, or a relative one (resolved against `base`). Remote URIs give `None`.
+/// A local model location in a storage initializer's source argument, as the storage
+/// initializer itself reads it ([`Source::parse`]): `file:///abs`, an absolute path, or a
+/// relative one (resolved against `base`). Remote URIs (`gs://…`, rclone's `remote:bucket/…`,
+/// `pvc://…`) and unparsable ones give `None`.
 #[must_use]
 pub fn local_model_path(uri: &str, base: &Path) -> Option<PathBuf> {
-    let path = if let Some(rest) = uri.strip_prefix("file://") {
-        rest
-    } else if uri.contains("://") || uri.is_empty() {
-        return None;
-    } else {
-        uri
-    };
-    let path = Path::new(path);
-    Some(if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        base.join(path)
-    })
+    match Source::parse(uri) {
+        Ok(Source::Local { path }) => Some(if path.is_absolute() {
+            path
+        } else {
+            base.join(path)
+        }),
+        _ => None,
+    }
 }
 
 /// The source argument rewritten to point at the bind-mounted absolute path.
@@ -773,6 +780,37 @@ mod tests {
     }
 
     #[test]
+    fn builtin_containers_listen_on_every_interface_and_keep_the_operators_env() {
+        let mut pod = seed_pod();
+        let fixed = BTreeMap::new();
+        let builtin = Image::Builtin {
+            image: "seldon-local:0.1.0".into(),
+            component: "tfserving-proxy",
+        };
+        let env = |pod: &Pod, image: &Image| {
+            let c = ctx(pod, &fixed);
+            container(&c, &pod.containers[0], Kind::Main, image, &[])
+                .body
+                .env
+                .unwrap()
+        };
+        let upstream = env(&pod, &Image::Upstream(pod.containers[0].image.clone()));
+        assert!(!upstream.iter().any(|e| e.starts_with("SELDON_LOCAL_BIND=")));
+        let mut expected = upstream.clone();
+        expected.push("SELDON_LOCAL_BIND=0.0.0.0".to_owned());
+        assert_eq!(env(&pod, &builtin), expected);
+
+        // An address the operator's env already gives is kept.
+        pod.containers[0].env.push(Env {
+            name: "SELDON_LOCAL_BIND".into(),
+            value: EnvValue::Literal("127.0.0.1".into()),
+        });
+        let mut expected = upstream;
+        expected.push("SELDON_LOCAL_BIND=127.0.0.1".to_owned());
+        assert_eq!(env(&pod, &builtin), expected);
+    }
+
+    #[test]
     fn init_containers_do_not_restart_and_get_local_models_read_only() {
         let pod = seed_pod();
         let fixed = BTreeMap::new();
@@ -844,22 +882,41 @@ mod tests {
     fn local_model_paths_are_recognised() {
         let base = Path::new("/work/ex");
         assert_eq!(
-            local_model_path("file://models/m", base),
-            Some(PathBuf::from("/work/ex/models/m"))
+            local_model_path("file:///abs/m", base),
+            Some(PathBuf::from("/abs/m"))
         );
         assert_eq!(
-            local_model_path("file:///abs/m", base),
+            local_model_path("/abs/m", base),
             Some(PathBuf::from("/abs/m"))
         );
         assert_eq!(
             local_model_path("./m", base),
             Some(PathBuf::from("/work/ex/./m"))
         );
-        assert_eq!(local_model_path("gs://b/m", base), None);
-        assert_eq!(local_model_path("s3://b/m", base), None);
         assert_eq!(
-            rewrite_model_uri("file://models/m", Path::new("/work/ex/models/m")),
-            "file:///work/ex/models/m"
+            local_model_path("models/m", base),
+            Some(PathBuf::from("/work/ex/models/m"))
+        );
+        // What the storage initializer fetches from elsewhere, or refuses, is not bind-mounted.
+        for remote in [
+            "gs://b/m",
+            "s3://b/m",
+            "gs:bucket/x",
+            "s3remote:bucket/m",
+            "pvc://claim/m",
+            "https://example.com/m.tar.gz",
+            "file://host/m",
+            "",
+        ] {
+            assert_eq!(local_model_path(remote, base), None, "{remote}");
+        }
+        assert_eq!(
+            rewrite_model_uri("file:///abs/m", Path::new("/abs/m")),
+            "file:///abs/m"
+        );
+        assert_eq!(
+            rewrite_model_uri("./m", Path::new("/work/ex/m")),
+            "/work/ex/m"
         );
     }
 }

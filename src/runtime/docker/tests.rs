@@ -482,7 +482,10 @@ async fn builtin_containers_get_the_operators_args_and_env() {
         vec!["/seldon-local", "component", "executor"]
     );
     assert_eq!(engine.body.cmd.unwrap(), vec!["--sdep", "iris"]);
-    assert_eq!(engine.body.env.unwrap(), vec!["ENGINE_PREDICTOR=e30="]);
+    assert_eq!(
+        engine.body.env.unwrap(),
+        vec!["ENGINE_PREDICTOR=e30=", "SELDON_LOCAL_BIND=0.0.0.0"]
+    );
     assert_eq!(engine.body.user.as_deref(), Some("8888"));
 }
 
@@ -491,7 +494,8 @@ async fn a_local_model_is_bind_mounted_read_only_into_the_initializer() {
     let dir = std::env::temp_dir().join(format!("seldon-local-model-{}", std::process::id()));
     std::fs::create_dir_all(dir.join("m/1")).unwrap();
     let mut plan = plan();
-    plan.pods[0].init_containers[0].args[0] = "file://m".into();
+    // Relative to the sdep file (`file://m` would name a host, which the initializer refuses).
+    plan.pods[0].init_containers[0].args[0] = "m".into();
     let (rt, _) = runtime(everything_builtin_available());
     let mut opts = options("s1", ImagePolicy::Builtin, Duration::from_secs(5));
     opts.base_dir = dir.clone();
@@ -503,10 +507,7 @@ async fn a_local_model_is_bind_mounted_read_only_into_the_initializer() {
     let absolute = dir.join("m").canonicalize().unwrap();
     assert_eq!(
         init.body.cmd.unwrap(),
-        vec![
-            format!("file://{}", absolute.display()),
-            "/mnt/models".into()
-        ]
+        vec![absolute.display().to_string(), "/mnt/models".into()]
     );
     let mounts = init.body.host_config.unwrap().mounts.unwrap();
     let bind = mounts.last().unwrap();
