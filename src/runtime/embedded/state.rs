@@ -147,6 +147,9 @@ pub fn list(root: &Path) -> Result<Vec<(PathBuf, StateFile)>, StateError> {
     let mut out = Vec::new();
     for entry in entries.flatten() {
         let dir = entry.path();
+        if !dir.is_dir() {
+            continue;
+        }
         if let Some(state) = read(&dir)? {
             out.push((dir, state));
         }
@@ -191,6 +194,7 @@ mod state_tests {
         let dir = deployment_dir(root.path(), "d");
         write(&dir, &sample()).unwrap();
         assert_eq!(read(&dir).unwrap(), Some(sample()));
+        std::fs::write(root.path().join("notes.txt"), "not a deployment").unwrap();
         assert_eq!(list(root.path()).unwrap().len(), 1);
         assert!(is_alive(sample().pid));
         remove(&dir).unwrap();
