@@ -2,7 +2,7 @@
 //!
 //! Each container whose role has a builtin runs as a task. Its declared ports are bound on
 //! 127.0.0.1 first (free ports, so nothing can take them meanwhile) and handed to it, and the
-//! env and args it reads are rewritten to match ([`localize`]). Volumes are directories under
+//! env and args it reads are rewritten to match ([`mod@localize`]). Volumes are directories under
 //! the deployment's state directory ([`state`]). How a role is started is the caller's
 //! [`Launcher`]: this module orders, waits, stops and reports through [`Events`].
 
