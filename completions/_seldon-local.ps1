@@ -34,6 +34,8 @@ Register-ArgumentCompleter -Native -CommandName 'seldon-local' -ScriptBlock {
             [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Check SeldonDeployments the way the Seldon operator''s webhook does.')
             [CompletionResult]::new('render', 'render', [CompletionResultType]::ParameterValue, 'Print the Kubernetes objects the Seldon operator would create.')
             [CompletionResult]::new('predict', 'predict', [CompletionResultType]::ParameterValue, 'Send a prediction, or a load of them, to a running deployment.')
+            [CompletionResult]::new('feedback', 'feedback', [CompletionResultType]::ParameterValue, 'Send feedback (a reward, and optionally the truth) for a prediction.')
+            [CompletionResult]::new('metadata', 'metadata', [CompletionResultType]::ParameterValue, 'Print a deployment''s metadata (the graph''s, or one unit''s with `--unit`).')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script, or the man page.')
             [CompletionResult]::new('up', 'up', [CompletionResultType]::ParameterValue, 'Run a SeldonDeployment in Docker and wait until it is ready.')
             [CompletionResult]::new('ps', 'ps', [CompletionResultType]::ParameterValue, 'List the containers of running deployments, with state, readiness and ports')
@@ -98,6 +100,46 @@ Register-ArgumentCompleter -Native -CommandName 'seldon-local' -ScriptBlock {
             [CompletionResult]::new('--repeat', '--repeat', [CompletionResultType]::ParameterName, 'Send N requests and report latency and throughput')
             [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Send for this long (e.g. `30s`, `2m`) and report latency and throughput')
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Requests in flight at once in load mode')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print errors only')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print errors only')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Also print notes (fields carried but not honoured) and debug detail')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Also print notes (fields carried but not honoured) and debug detail')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'seldon-local;feedback' {
+            [CompletionResult]::new('--predictor', '--predictor', [CompletionResultType]::ParameterName, 'The predictor (the first one when omitted)')
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Base URL to call instead of a deployment''s, e.g. `http://127.0.0.1:8000`')
+            [CompletionResult]::new('--protocol', '--protocol', [CompletionResultType]::ParameterName, 'The endpoint''s protocol (default: the deployment''s, else `seldon`)')
+            [CompletionResult]::new('--unit', '--unit', [CompletionResultType]::ParameterName, 'Call this unit of the graph directly (`/predict`) instead of the executor')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Model name in TF Serving and v2 paths (default: the unit, else `model`)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Per-request timeout (e.g. `30s`)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'The feedback body')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'A file holding the feedback body (`-` for stdin)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print errors only')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print errors only')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Also print notes (fields carried but not honoured) and debug detail')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Also print notes (fields carried but not honoured) and debug detail')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'seldon-local;metadata' {
+            [CompletionResult]::new('--predictor', '--predictor', [CompletionResultType]::ParameterName, 'The predictor (the first one when omitted)')
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Base URL to call instead of a deployment''s, e.g. `http://127.0.0.1:8000`')
+            [CompletionResult]::new('--protocol', '--protocol', [CompletionResultType]::ParameterName, 'The endpoint''s protocol (default: the deployment''s, else `seldon`)')
+            [CompletionResult]::new('--unit', '--unit', [CompletionResultType]::ParameterName, 'Call this unit of the graph directly (`/predict`) instead of the executor')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Model name in TF Serving and v2 paths (default: the unit, else `model`)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Per-request timeout (e.g. `30s`)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print errors only')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print errors only')
@@ -391,6 +433,8 @@ Register-ArgumentCompleter -Native -CommandName 'seldon-local' -ScriptBlock {
             [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Check SeldonDeployments the way the Seldon operator''s webhook does.')
             [CompletionResult]::new('render', 'render', [CompletionResultType]::ParameterValue, 'Print the Kubernetes objects the Seldon operator would create.')
             [CompletionResult]::new('predict', 'predict', [CompletionResultType]::ParameterValue, 'Send a prediction, or a load of them, to a running deployment.')
+            [CompletionResult]::new('feedback', 'feedback', [CompletionResultType]::ParameterValue, 'Send feedback (a reward, and optionally the truth) for a prediction.')
+            [CompletionResult]::new('metadata', 'metadata', [CompletionResultType]::ParameterValue, 'Print a deployment''s metadata (the graph''s, or one unit''s with `--unit`).')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script, or the man page.')
             [CompletionResult]::new('up', 'up', [CompletionResultType]::ParameterValue, 'Run a SeldonDeployment in Docker and wait until it is ready.')
             [CompletionResult]::new('ps', 'ps', [CompletionResultType]::ParameterValue, 'List the containers of running deployments, with state, readiness and ports')
@@ -408,6 +452,12 @@ Register-ArgumentCompleter -Native -CommandName 'seldon-local' -ScriptBlock {
             break
         }
         'seldon-local;help;predict' {
+            break
+        }
+        'seldon-local;help;feedback' {
+            break
+        }
+        'seldon-local;help;metadata' {
             break
         }
         'seldon-local;help;completions' {

@@ -25,6 +25,9 @@ _seldon__local() {
             seldon__local,down)
                 cmd="seldon__local__subcmd__down"
                 ;;
+            seldon__local,feedback)
+                cmd="seldon__local__subcmd__feedback"
+                ;;
             seldon__local,help)
                 cmd="seldon__local__subcmd__help"
                 ;;
@@ -33,6 +36,9 @@ _seldon__local() {
                 ;;
             seldon__local,logs)
                 cmd="seldon__local__subcmd__logs"
+                ;;
+            seldon__local,metadata)
+                cmd="seldon__local__subcmd__metadata"
                 ;;
             seldon__local,predict)
                 cmd="seldon__local__subcmd__predict"
@@ -94,6 +100,9 @@ _seldon__local() {
             seldon__local__subcmd__help,down)
                 cmd="seldon__local__subcmd__help__subcmd__down"
                 ;;
+            seldon__local__subcmd__help,feedback)
+                cmd="seldon__local__subcmd__help__subcmd__feedback"
+                ;;
             seldon__local__subcmd__help,help)
                 cmd="seldon__local__subcmd__help__subcmd__help"
                 ;;
@@ -102,6 +111,9 @@ _seldon__local() {
                 ;;
             seldon__local__subcmd__help,logs)
                 cmd="seldon__local__subcmd__help__subcmd__logs"
+                ;;
+            seldon__local__subcmd__help,metadata)
+                cmd="seldon__local__subcmd__help__subcmd__metadata"
                 ;;
             seldon__local__subcmd__help,predict)
                 cmd="seldon__local__subcmd__help__subcmd__predict"
@@ -155,7 +167,7 @@ _seldon__local() {
 
     case "${cmd}" in
         seldon__local)
-            opts="-q -v -h -V --quiet --verbose --color --no-progress --help --version validate render predict completions up ps logs down image component help"
+            opts="-q -v -h -V --quiet --verbose --color --no-progress --help --version validate render predict feedback metadata completions up ps logs down image component help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -566,8 +578,58 @@ _seldon__local() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        seldon__subcmd__local__subcmd__feedback)
+            opts="-q -v -h -V --predictor --endpoint --protocol --unit --model --timeout --json --file --quiet --verbose --color --no-progress --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --predictor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --protocol)
+                    COMPREPLY=($(compgen -W "seldon tensorflow v2 kfserving" -- "${cur}"))
+                    return 0
+                    ;;
+                --unit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --model)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --json)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         seldon__subcmd__local__subcmd__help)
-            opts="validate render predict completions up ps logs down image component help"
+            opts="validate render predict feedback metadata completions up ps logs down image component help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -692,6 +754,20 @@ _seldon__local() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        seldon__subcmd__local__subcmd__help__subcmd__feedback)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         seldon__subcmd__local__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -735,6 +811,20 @@ _seldon__local() {
             return 0
             ;;
         seldon__subcmd__local__subcmd__help__subcmd__logs)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        seldon__subcmd__local__subcmd__help__subcmd__metadata)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -916,6 +1006,48 @@ _seldon__local() {
                     return 0
                     ;;
                 --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        seldon__subcmd__local__subcmd__metadata)
+            opts="-q -v -h -V --predictor --endpoint --protocol --unit --model --timeout --quiet --verbose --color --no-progress --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --predictor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --protocol)
+                    COMPREPLY=($(compgen -W "seldon tensorflow v2 kfserving" -- "${cur}"))
+                    return 0
+                    ;;
+                --unit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --model)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

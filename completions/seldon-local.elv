@@ -31,6 +31,8 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
             cand validate 'Check SeldonDeployments the way the Seldon operator''s webhook does.'
             cand render 'Print the Kubernetes objects the Seldon operator would create.'
             cand predict 'Send a prediction, or a load of them, to a running deployment.'
+            cand feedback 'Send feedback (a reward, and optionally the truth) for a prediction.'
+            cand metadata 'Print a deployment''s metadata (the graph''s, or one unit''s with `--unit`).'
             cand completions 'Print a shell completion script, or the man page.'
             cand up 'Run a SeldonDeployment in Docker and wait until it is ready.'
             cand ps 'List the containers of running deployments, with state, readiness and ports'
@@ -92,6 +94,44 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
             cand --repeat 'Send N requests and report latency and throughput'
             cand --duration 'Send for this long (e.g. `30s`, `2m`) and report latency and throughput'
             cand --concurrency 'Requests in flight at once in load mode'
+            cand --color 'When to use colours'
+            cand -q 'Print errors only'
+            cand --quiet 'Print errors only'
+            cand -v 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --verbose 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'seldon-local;feedback'= {
+            cand --predictor 'The predictor (the first one when omitted)'
+            cand --endpoint 'Base URL to call instead of a deployment''s, e.g. `http://127.0.0.1:8000`'
+            cand --protocol 'The endpoint''s protocol (default: the deployment''s, else `seldon`)'
+            cand --unit 'Call this unit of the graph directly (`/predict`) instead of the executor'
+            cand --model 'Model name in TF Serving and v2 paths (default: the unit, else `model`)'
+            cand --timeout 'Per-request timeout (e.g. `30s`)'
+            cand --json 'The feedback body'
+            cand --file 'A file holding the feedback body (`-` for stdin)'
+            cand --color 'When to use colours'
+            cand -q 'Print errors only'
+            cand --quiet 'Print errors only'
+            cand -v 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --verbose 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'seldon-local;metadata'= {
+            cand --predictor 'The predictor (the first one when omitted)'
+            cand --endpoint 'Base URL to call instead of a deployment''s, e.g. `http://127.0.0.1:8000`'
+            cand --protocol 'The endpoint''s protocol (default: the deployment''s, else `seldon`)'
+            cand --unit 'Call this unit of the graph directly (`/predict`) instead of the executor'
+            cand --model 'Model name in TF Serving and v2 paths (default: the unit, else `model`)'
+            cand --timeout 'Per-request timeout (e.g. `30s`)'
             cand --color 'When to use colours'
             cand -q 'Print errors only'
             cand --quiet 'Print errors only'
@@ -361,6 +401,8 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
             cand validate 'Check SeldonDeployments the way the Seldon operator''s webhook does.'
             cand render 'Print the Kubernetes objects the Seldon operator would create.'
             cand predict 'Send a prediction, or a load of them, to a running deployment.'
+            cand feedback 'Send feedback (a reward, and optionally the truth) for a prediction.'
+            cand metadata 'Print a deployment''s metadata (the graph''s, or one unit''s with `--unit`).'
             cand completions 'Print a shell completion script, or the man page.'
             cand up 'Run a SeldonDeployment in Docker and wait until it is ready.'
             cand ps 'List the containers of running deployments, with state, readiness and ports'
@@ -375,6 +417,10 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
         &'seldon-local;help;render'= {
         }
         &'seldon-local;help;predict'= {
+        }
+        &'seldon-local;help;feedback'= {
+        }
+        &'seldon-local;help;metadata'= {
         }
         &'seldon-local;help;completions'= {
         }

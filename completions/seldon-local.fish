@@ -35,6 +35,8 @@ complete -c seldon-local -n "__fish_seldon_local_needs_command" -s V -l version 
 complete -c seldon-local -n "__fish_seldon_local_needs_command" -f -a "validate" -d 'Check SeldonDeployments the way the Seldon operator\'s webhook does.'
 complete -c seldon-local -n "__fish_seldon_local_needs_command" -f -a "render" -d 'Print the Kubernetes objects the Seldon operator would create.'
 complete -c seldon-local -n "__fish_seldon_local_needs_command" -f -a "predict" -d 'Send a prediction, or a load of them, to a running deployment.'
+complete -c seldon-local -n "__fish_seldon_local_needs_command" -f -a "feedback" -d 'Send feedback (a reward, and optionally the truth) for a prediction.'
+complete -c seldon-local -n "__fish_seldon_local_needs_command" -f -a "metadata" -d 'Print a deployment\'s metadata (the graph\'s, or one unit\'s with `--unit`).'
 complete -c seldon-local -n "__fish_seldon_local_needs_command" -f -a "completions" -d 'Print a shell completion script, or the man page.'
 complete -c seldon-local -n "__fish_seldon_local_needs_command" -f -a "up" -d 'Run a SeldonDeployment in Docker and wait until it is ready.'
 complete -c seldon-local -n "__fish_seldon_local_needs_command" -f -a "ps" -d 'List the containers of running deployments, with state, readiness and ports'
@@ -97,6 +99,42 @@ complete -c seldon-local -n "__fish_seldon_local_using_subcommand predict" -s v 
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand predict" -l no-progress -d 'Never draw progress bars'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand predict" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand predict" -s V -l version -d 'Print version'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand feedback" -l predictor -d 'The predictor (the first one when omitted)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand feedback" -l endpoint -d 'Base URL to call instead of a deployment\'s, e.g. `http://127.0.0.1:8000`' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand feedback" -l protocol -d 'The endpoint\'s protocol (default: the deployment\'s, else `seldon`)' -r -f -a "seldon\t''
+tensorflow\t''
+v2\t''
+kfserving\t''"
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand feedback" -l unit -d 'Call this unit of the graph directly (`/predict`) instead of the executor' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand feedback" -l model -d 'Model name in TF Serving and v2 paths (default: the unit, else `model`)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand feedback" -l timeout -d 'Per-request timeout (e.g. `30s`)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand feedback" -l json -d 'The feedback body' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand feedback" -l file -d 'A file holding the feedback body (`-` for stdin)' -r -F
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand feedback" -l color -d 'When to use colours' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand feedback" -s q -l quiet -d 'Print errors only'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand feedback" -s v -l verbose -d 'Also print notes (fields carried but not honoured) and debug detail'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand feedback" -l no-progress -d 'Never draw progress bars'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand feedback" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand feedback" -s V -l version -d 'Print version'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand metadata" -l predictor -d 'The predictor (the first one when omitted)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand metadata" -l endpoint -d 'Base URL to call instead of a deployment\'s, e.g. `http://127.0.0.1:8000`' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand metadata" -l protocol -d 'The endpoint\'s protocol (default: the deployment\'s, else `seldon`)' -r -f -a "seldon\t''
+tensorflow\t''
+v2\t''
+kfserving\t''"
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand metadata" -l unit -d 'Call this unit of the graph directly (`/predict`) instead of the executor' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand metadata" -l model -d 'Model name in TF Serving and v2 paths (default: the unit, else `model`)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand metadata" -l timeout -d 'Per-request timeout (e.g. `30s`)' -r
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand metadata" -l color -d 'When to use colours' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand metadata" -s q -l quiet -d 'Print errors only'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand metadata" -s v -l verbose -d 'Also print notes (fields carried but not honoured) and debug detail'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand metadata" -l no-progress -d 'Never draw progress bars'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand metadata" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand metadata" -s V -l version -d 'Print version'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand completions" -l color -d 'When to use colours' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour'
 never\t'Never colour'"
@@ -278,17 +316,19 @@ complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from help" -f -a "storage-initializer" -d 'Fetch a model URI into a directory, as the storage-initializer init container does.'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from help" -f -a "tensorflow-model-server" -d 'A TensorFlow-Serving-compatible model server (no TensorFlow needed)'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand component; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict completions up ps logs down image component help" -f -a "validate" -d 'Check SeldonDeployments the way the Seldon operator\'s webhook does.'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict completions up ps logs down image component help" -f -a "render" -d 'Print the Kubernetes objects the Seldon operator would create.'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict completions up ps logs down image component help" -f -a "predict" -d 'Send a prediction, or a load of them, to a running deployment.'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict completions up ps logs down image component help" -f -a "completions" -d 'Print a shell completion script, or the man page.'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict completions up ps logs down image component help" -f -a "up" -d 'Run a SeldonDeployment in Docker and wait until it is ready.'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict completions up ps logs down image component help" -f -a "ps" -d 'List the containers of running deployments, with state, readiness and ports'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict completions up ps logs down image component help" -f -a "logs" -d 'Print the logs of a deployment\'s containers, prefixed with their names'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict completions up ps logs down image component help" -f -a "down" -d 'Remove a deployment: containers, sandboxes, network and volumes'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict completions up ps logs down image component help" -f -a "image" -d 'Manage seldon-local\'s own Docker image'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict completions up ps logs down image component help" -f -a "component" -d 'Play one of the roles the operator gives to containers (internal entry points)'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict completions up ps logs down image component help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict feedback metadata completions up ps logs down image component help" -f -a "validate" -d 'Check SeldonDeployments the way the Seldon operator\'s webhook does.'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict feedback metadata completions up ps logs down image component help" -f -a "render" -d 'Print the Kubernetes objects the Seldon operator would create.'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict feedback metadata completions up ps logs down image component help" -f -a "predict" -d 'Send a prediction, or a load of them, to a running deployment.'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict feedback metadata completions up ps logs down image component help" -f -a "feedback" -d 'Send feedback (a reward, and optionally the truth) for a prediction.'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict feedback metadata completions up ps logs down image component help" -f -a "metadata" -d 'Print a deployment\'s metadata (the graph\'s, or one unit\'s with `--unit`).'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict feedback metadata completions up ps logs down image component help" -f -a "completions" -d 'Print a shell completion script, or the man page.'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict feedback metadata completions up ps logs down image component help" -f -a "up" -d 'Run a SeldonDeployment in Docker and wait until it is ready.'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict feedback metadata completions up ps logs down image component help" -f -a "ps" -d 'List the containers of running deployments, with state, readiness and ports'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict feedback metadata completions up ps logs down image component help" -f -a "logs" -d 'Print the logs of a deployment\'s containers, prefixed with their names'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict feedback metadata completions up ps logs down image component help" -f -a "down" -d 'Remove a deployment: containers, sandboxes, network and volumes'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict feedback metadata completions up ps logs down image component help" -f -a "image" -d 'Manage seldon-local\'s own Docker image'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict feedback metadata completions up ps logs down image component help" -f -a "component" -d 'Play one of the roles the operator gives to containers (internal entry points)'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict feedback metadata completions up ps logs down image component help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and __fish_seen_subcommand_from image" -f -a "build" -d 'Build seldon-local\'s image from the running binary, with no registry'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and __fish_seen_subcommand_from component" -f -a "executor" -d 'The executor (`seldonio/seldon-core-executor`): serves the predictor\'s API and walks the graph given in `ENGINE_PREDICTOR`'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and __fish_seen_subcommand_from component" -f -a "tfserving-proxy" -d 'The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow Serving\'s REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`'

@@ -98,6 +98,23 @@ pub(crate) enum Command {
     ///   seldon-local predict --endpoint http://127.0.0.1:8000 --file request.json --repeat 10000 --concurrency 32
     #[command(verbatim_doc_comment)]
     Predict(PredictArgs),
+    /// Send feedback (a reward, and optionally the truth) for a prediction.
+    ///
+    /// The body is a Seldon `Feedback` message: `request`, `response`, `reward`, `truth`. The
+    /// executor walks it down the graph to the units that took part, as upstream does.
+    ///
+    /// Examples:
+    ///   seldon-local feedback tfserving --json '{"request": {"data": {"ndarray": [[1]]}}, "reward": 1.0}'
+    ///   seldon-local feedback tfserving --file feedback.json
+    #[command(verbatim_doc_comment)]
+    Feedback(FeedbackArgs),
+    /// Print a deployment's metadata (the graph's, or one unit's with `--unit`).
+    ///
+    /// Examples:
+    ///   seldon-local metadata tfserving
+    ///   seldon-local metadata tfserving --unit mnist-model
+    #[command(verbatim_doc_comment)]
+    Metadata(MetadataArgs),
     /// Print a shell completion script, or the man page.
     ///
     /// Examples:
@@ -155,6 +172,29 @@ pub(crate) struct PredictArgs {
     /// Requests in flight at once in load mode.
     #[arg(long, value_name = "C", default_value_t = 1)]
     pub(crate) concurrency: usize,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct FeedbackArgs {
+    #[command(flatten)]
+    pub(crate) target: TargetArgs,
+    /// The feedback body.
+    #[arg(
+        long,
+        value_name = "BODY",
+        required_unless_present = "file",
+        conflicts_with = "file"
+    )]
+    pub(crate) json: Option<String>,
+    /// A file holding the feedback body (`-` for stdin).
+    #[arg(long, value_name = "PATH")]
+    pub(crate) file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct MetadataArgs {
+    #[command(flatten)]
+    pub(crate) target: TargetArgs,
 }
 
 /// Where a request goes.

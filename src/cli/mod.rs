@@ -72,6 +72,8 @@ pub(crate) fn main() -> ExitCode {
         Command::Render(args) => render::run(&args, &ctx),
         Command::Completions(args) => completions::run(&args, &ctx),
         Command::Predict(args) => predict::run(&args, &ctx),
+        Command::Feedback(args) => predict::feedback(&args, &ctx),
+        Command::Metadata(args) => predict::metadata(&args, &ctx),
         Command::Up(args) => up::run(&args, &ctx),
         Command::Ps(args) => ps::run(&args, &ctx),
         Command::Logs(args) => logs::run(&args, &ctx),

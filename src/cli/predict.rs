@@ -5,7 +5,7 @@ use std::sync::Arc;
 use anyhow::{Context as _, Result};
 use bytes::Bytes;
 
-use super::args::{InputArgs, PredictArgs};
+use super::args::{FeedbackArgs, InputArgs, MetadataArgs, PredictArgs};
 use super::{Context, ExitStatus};
 use crate::client::{self, Client, Input, LoadSettings, Protocol, Request};
 use crate::output::colour_json;
@@ -47,6 +47,52 @@ async fn send(
         ));
         Ok(ExitStatus::Failure)
     }
+}
+
+/// `seldon-local feedback`: one Feedback message to the executor (or a unit).
+pub(crate) fn feedback(args: &FeedbackArgs, ctx: &Context) -> Result<ExitStatus> {
+    let resolved = super::target::resolve(&args.target)?;
+    let body = match (&args.json, &args.file) {
+        (Some(text), _) => text.clone(),
+        (None, Some(path)) => super::pipeline::read_input(path)?.0,
+        (None, None) => anyhow::bail!("pass `--json BODY` or `--file PATH`"),
+    };
+    let request = Request {
+        path: client::feedback_path(args.target.unit.is_some()),
+        body: Some(Bytes::from(body)),
+    };
+    super::block_on(send_once(ctx, &resolved.base, args.target.timeout, request))
+}
+
+/// `seldon-local metadata`: the graph's or a unit's metadata.
+pub(crate) fn metadata(args: &MetadataArgs, ctx: &Context) -> Result<ExitStatus> {
+    let resolved = super::target::resolve(&args.target)?;
+    let protocol: Protocol = resolved.protocol.parse()?;
+    let request = Request {
+        path: client::metadata_path(protocol, &resolved.model, args.target.unit.is_some()),
+        body: None,
+    };
+    super::block_on(send_once(ctx, &resolved.base, args.target.timeout, request))
+}
+
+async fn send_once(
+    ctx: &Context,
+    base: &str,
+    timeout: std::time::Duration,
+    request: Request,
+) -> Result<ExitStatus> {
+    let client = Client::new(base, timeout, 1)?;
+    let response = client.send(&request).await?;
+    show_response(ctx, &response.body);
+    if response.is_success() {
+        return Ok(ExitStatus::Success);
+    }
+    ctx.printer.error(format!(
+        "`{}` answered {}",
+        client.url(&request.path),
+        response.status
+    ));
+    Ok(ExitStatus::Failure)
 }
 
 fn read_input(input: &InputArgs) -> Result<Input> {

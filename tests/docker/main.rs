@@ -217,8 +217,8 @@ fn a_storage_initializer_failing_on_a_bad_model_uri_names_it() {
         .unwrap()
         .replace("name: tfserving", &format!("name: {}", session.name))
         .replace(
-            "gs://seldon-models/tfserving/mnist-model",
-            "gs://seldon-local-no-such-bucket/model",
+            "modelUri: models/tf1",
+            "modelUri: gs://seldon-local-no-such-bucket/model",
         );
     let file = session.write("sdep.yaml", &sdep);
     let output = session
@@ -360,8 +360,8 @@ fn down_of_nothing_succeeds() {
 
 /// The seed end to end: storage initializer, TF server, tfserving proxy and executor, all
 /// played by seldon-local's image from the operator's exact args and env, predicting through
-/// the engine what TensorFlow computed. The example's `modelUri` is the article's bucket; the
-/// test points it at the shipped SavedModel (`examples/tfserving-mnist/models/tf1`).
+/// the engine what TensorFlow computed. The example's `modelUri` is the shipped SavedModel,
+/// relative to the example; the test's copy lives elsewhere, so it names it absolutely.
 #[allow(clippy::too_many_lines)] // one end-to-end story, read top to bottom
 fn the_seed_runs_with_builtin_images(seldon_version: &str) {
     let session = Session::new(&format!("seed{}", seldon_version.replace('.', "")));
@@ -378,8 +378,8 @@ fn the_seed_runs_with_builtin_images(seldon_version: &str) {
         .unwrap()
         .replace("name: tfserving", &format!("name: {}", session.name))
         .replace(
-            "gs://seldon-models/tfserving/mnist-model",
-            &format!("file://{}", model.display()),
+            "modelUri: models/tf1",
+            &format!("modelUri: file://{}", model.display()),
         );
     let file = session.write("sdep.yaml", &sdep);
     let version = ["--seldon-version", seldon_version];

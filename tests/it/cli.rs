@@ -148,7 +148,15 @@ fn multi_document_files_validate_every_sdep_and_skip_other_kinds() {
 
 #[test]
 fn every_subcommand_help_has_an_example() {
-    for command in ["validate", "render", "predict", "completions"] {
+    for command in [
+        "validate",
+        "render",
+        "up",
+        "predict",
+        "feedback",
+        "metadata",
+        "completions",
+    ] {
         let (code, stdout, _) = run(&[command, "--help"]);
         assert_eq!(code, 0);
         assert!(

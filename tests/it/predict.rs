@@ -210,3 +210,49 @@ fn bad_input_is_refused_before_sending() {
         "{stderr}"
     );
 }
+
+#[test]
+fn feedback_and_metadata_go_to_their_paths() {
+    let (url, seen) = serve(200, r#"{"meta":{}}"#);
+    let output = seldon_local()
+        .args([
+            "feedback",
+            "--endpoint",
+            &url,
+            "--json",
+            r#"{"reward":1.0}"#,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let output = seldon_local()
+        .args([
+            "metadata",
+            "--endpoint",
+            &url,
+            "--protocol",
+            "v2",
+            "--model",
+            "m",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let seen = seen.lock().unwrap();
+    assert_eq!(
+        seen[0],
+        (
+            "/api/v1.0/feedback".to_owned(),
+            r#"{"reward":1.0}"#.to_owned()
+        )
+    );
+    assert_eq!(seen[1], ("/v2/models/m".to_owned(), String::new()));
+}
