@@ -38,9 +38,9 @@ Register-ArgumentCompleter -Native -CommandName 'seldon-local' -ScriptBlock {
             [CompletionResult]::new('metadata', 'metadata', [CompletionResultType]::ParameterValue, 'Print a deployment''s metadata (the graph''s, or one unit''s with `--unit`).')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script, or the man page.')
             [CompletionResult]::new('up', 'up', [CompletionResultType]::ParameterValue, 'Run a SeldonDeployment in Docker and wait until it is ready.')
-            [CompletionResult]::new('ps', 'ps', [CompletionResultType]::ParameterValue, 'List the containers of running deployments, with state, readiness and ports')
-            [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Print the logs of a deployment''s containers, prefixed with their names')
-            [CompletionResult]::new('down', 'down', [CompletionResultType]::ParameterValue, 'Remove a deployment: containers, sandboxes, network and volumes')
+            [CompletionResult]::new('ps', 'ps', [CompletionResultType]::ParameterValue, 'List the containers of running deployments, with state, readiness and ports.')
+            [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Print the logs of a deployment''s containers, prefixed with their names.')
+            [CompletionResult]::new('down', 'down', [CompletionResultType]::ParameterValue, 'Remove a deployment: containers, sandboxes, network and volumes (or, embedded, its process and volumes).')
             [CompletionResult]::new('image', 'image', [CompletionResultType]::ParameterValue, 'Manage seldon-local''s own Docker image')
             [CompletionResult]::new('component', 'component', [CompletionResultType]::ParameterValue, 'Play one of the roles the operator gives to containers (internal entry points)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -253,7 +253,7 @@ Register-ArgumentCompleter -Native -CommandName 'seldon-local' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('build', 'build', [CompletionResultType]::ParameterValue, 'Build seldon-local''s image from the running binary, with no registry')
+            [CompletionResult]::new('build', 'build', [CompletionResultType]::ParameterValue, 'Build seldon-local''s image from the running binary, with no registry.')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -272,7 +272,7 @@ Register-ArgumentCompleter -Native -CommandName 'seldon-local' -ScriptBlock {
             break
         }
         'seldon-local;image;help' {
-            [CompletionResult]::new('build', 'build', [CompletionResultType]::ParameterValue, 'Build seldon-local''s image from the running binary, with no registry')
+            [CompletionResult]::new('build', 'build', [CompletionResultType]::ParameterValue, 'Build seldon-local''s image from the running binary, with no registry.')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -437,9 +437,9 @@ Register-ArgumentCompleter -Native -CommandName 'seldon-local' -ScriptBlock {
             [CompletionResult]::new('metadata', 'metadata', [CompletionResultType]::ParameterValue, 'Print a deployment''s metadata (the graph''s, or one unit''s with `--unit`).')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script, or the man page.')
             [CompletionResult]::new('up', 'up', [CompletionResultType]::ParameterValue, 'Run a SeldonDeployment in Docker and wait until it is ready.')
-            [CompletionResult]::new('ps', 'ps', [CompletionResultType]::ParameterValue, 'List the containers of running deployments, with state, readiness and ports')
-            [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Print the logs of a deployment''s containers, prefixed with their names')
-            [CompletionResult]::new('down', 'down', [CompletionResultType]::ParameterValue, 'Remove a deployment: containers, sandboxes, network and volumes')
+            [CompletionResult]::new('ps', 'ps', [CompletionResultType]::ParameterValue, 'List the containers of running deployments, with state, readiness and ports.')
+            [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Print the logs of a deployment''s containers, prefixed with their names.')
+            [CompletionResult]::new('down', 'down', [CompletionResultType]::ParameterValue, 'Remove a deployment: containers, sandboxes, network and volumes (or, embedded, its process and volumes).')
             [CompletionResult]::new('image', 'image', [CompletionResultType]::ParameterValue, 'Manage seldon-local''s own Docker image')
             [CompletionResult]::new('component', 'component', [CompletionResultType]::ParameterValue, 'Play one of the roles the operator gives to containers (internal entry points)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -476,7 +476,7 @@ Register-ArgumentCompleter -Native -CommandName 'seldon-local' -ScriptBlock {
             break
         }
         'seldon-local;help;image' {
-            [CompletionResult]::new('build', 'build', [CompletionResultType]::ParameterValue, 'Build seldon-local''s image from the running binary, with no registry')
+            [CompletionResult]::new('build', 'build', [CompletionResultType]::ParameterValue, 'Build seldon-local''s image from the running binary, with no registry.')
             break
         }
         'seldon-local;help;image;build' {

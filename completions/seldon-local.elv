@@ -35,9 +35,9 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
             cand metadata 'Print a deployment''s metadata (the graph''s, or one unit''s with `--unit`).'
             cand completions 'Print a shell completion script, or the man page.'
             cand up 'Run a SeldonDeployment in Docker and wait until it is ready.'
-            cand ps 'List the containers of running deployments, with state, readiness and ports'
-            cand logs 'Print the logs of a deployment''s containers, prefixed with their names'
-            cand down 'Remove a deployment: containers, sandboxes, network and volumes'
+            cand ps 'List the containers of running deployments, with state, readiness and ports.'
+            cand logs 'Print the logs of a deployment''s containers, prefixed with their names.'
+            cand down 'Remove a deployment: containers, sandboxes, network and volumes (or, embedded, its process and volumes).'
             cand image 'Manage seldon-local''s own Docker image'
             cand component 'Play one of the roles the operator gives to containers (internal entry points)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -239,7 +239,7 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
-            cand build 'Build seldon-local''s image from the running binary, with no registry'
+            cand build 'Build seldon-local''s image from the running binary, with no registry.'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'seldon-local;image;build'= {
@@ -256,7 +256,7 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
             cand --version 'Print version'
         }
         &'seldon-local;image;help'= {
-            cand build 'Build seldon-local''s image from the running binary, with no registry'
+            cand build 'Build seldon-local''s image from the running binary, with no registry.'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'seldon-local;image;help;build'= {
@@ -405,9 +405,9 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
             cand metadata 'Print a deployment''s metadata (the graph''s, or one unit''s with `--unit`).'
             cand completions 'Print a shell completion script, or the man page.'
             cand up 'Run a SeldonDeployment in Docker and wait until it is ready.'
-            cand ps 'List the containers of running deployments, with state, readiness and ports'
-            cand logs 'Print the logs of a deployment''s containers, prefixed with their names'
-            cand down 'Remove a deployment: containers, sandboxes, network and volumes'
+            cand ps 'List the containers of running deployments, with state, readiness and ports.'
+            cand logs 'Print the logs of a deployment''s containers, prefixed with their names.'
+            cand down 'Remove a deployment: containers, sandboxes, network and volumes (or, embedded, its process and volumes).'
             cand image 'Manage seldon-local''s own Docker image'
             cand component 'Play one of the roles the operator gives to containers (internal entry points)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -433,7 +433,7 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
         &'seldon-local;help;down'= {
         }
         &'seldon-local;help;image'= {
-            cand build 'Build seldon-local''s image from the running binary, with no registry'
+            cand build 'Build seldon-local''s image from the running binary, with no registry.'
         }
         &'seldon-local;help;image;build'= {
         }

@@ -11,7 +11,7 @@ runs=${1:-5}
 profile=${PROFILE:-release}
 cargo build --quiet --profile "$profile" --bin seldon-local
 dir=$([ "$profile" = dev ] && echo debug || echo "$profile")
-bin=target/$dir/seldon-local
+bin=${CARGO_TARGET_DIR:-target}/$dir/seldon-local
 export SELDON_LOCAL_STATE_DIR
 SELDON_LOCAL_STATE_DIR=$(mktemp -d)
 trap '"$bin" down tfserving >/dev/null 2>&1 || true; rm -rf "$SELDON_LOCAL_STATE_DIR"' EXIT

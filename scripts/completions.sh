@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --quiet --bin seldon-local
-bin=target/debug/seldon-local
+bin=${CARGO_TARGET_DIR:-target}/debug/seldon-local
 mkdir -p completions
 "$bin" completions bash > completions/seldon-local.bash
 "$bin" completions zsh > completions/_seldon-local

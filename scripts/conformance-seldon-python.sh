@@ -20,7 +20,7 @@ if [[ ! -x "$venv/bin/seldon-core-microservice" ]]; then
 fi
 
 cargo build --quiet --manifest-path "$root/Cargo.toml" --bin seldon-local
-binary="$root/target/debug/seldon-local"
+binary="${CARGO_TARGET_DIR:-$root/target}/debug/seldon-local"
 
 status=0
 "$venv/bin/python" "$root/scripts/conformance/driver.py" "$binary" "$root/scripts/conformance" || status=$?

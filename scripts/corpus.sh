@@ -21,7 +21,7 @@ done
 [ ${#versions[@]} -gt 0 ] || versions=(1.18.2 1.2.1)
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-bin=${SELDON_LOCAL_BIN:-$root/target/debug/seldon-local}
+bin=${SELDON_LOCAL_BIN:-${CARGO_TARGET_DIR:-$root/target}/debug/seldon-local}
 if [ -z "${SELDON_LOCAL_BIN:-}" ]; then
   cargo build --quiet --manifest-path "$root/Cargo.toml" --bin seldon-local || exit 2
 fi

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runtime=${1:-auto}
 cargo build --quiet --bin seldon-local
-bin=target/debug/seldon-local
+bin=${CARGO_TARGET_DIR:-target}/debug/seldon-local
 "$bin" up --runtime "$runtime" --detach --images builtin examples/tfserving-mnist/sdep.yaml
 trap '"$bin" down tfserving' EXIT
 "$bin" predict tfserving --file examples/tfserving-mnist/request.json

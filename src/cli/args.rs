@@ -138,13 +138,33 @@ pub(crate) enum Command {
     #[command(verbatim_doc_comment)]
     Up(UpArgs),
     /// List the containers of running deployments, with state, readiness and ports.
+    ///
+    /// Both runtimes: Docker containers found by label, embedded deployments by their state.
+    ///
+    /// Examples:
+    ///   seldon-local ps
+    ///   seldon-local ps tfserving -o json
+    #[command(verbatim_doc_comment)]
     Ps(PsArgs),
     /// Print the logs of a deployment's containers, prefixed with their names.
+    ///
+    /// Examples:
+    ///   seldon-local logs tfserving
+    ///   seldon-local logs tfserving -c seldon-container-engine -f
+    ///   seldon-local logs tfserving --tail 20 --since 10m
+    #[command(verbatim_doc_comment)]
     Logs(LogsArgs),
-    /// Remove a deployment: containers, sandboxes, network and volumes.
+    /// Remove a deployment: containers, sandboxes, network and volumes (or, embedded, its
+    /// process and volumes).
     ///
     /// Without NAME or FILE, removes every deployment seldon-local runs. Exits 0 when there
     /// is nothing to remove.
+    ///
+    /// Examples:
+    ///   seldon-local down tfserving
+    ///   seldon-local down -f examples/tfserving-mnist/sdep.yaml
+    ///   seldon-local down
+    #[command(verbatim_doc_comment)]
     Down(DownArgs),
     /// Manage seldon-local's own Docker image.
     #[command(subcommand)]
@@ -294,6 +314,11 @@ pub(crate) enum ImageCommand {
     ///
     /// The image (`seldon-local:<version>`) holds this binary, plus its ELF interpreter and
     /// shared libraries when it is not static. `up` builds it on demand.
+    ///
+    /// Examples:
+    ///   seldon-local image build
+    ///   seldon-local image build --force
+    #[command(verbatim_doc_comment)]
     Build(ImageBuildArgs),
 }
 

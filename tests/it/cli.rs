@@ -155,6 +155,9 @@ fn every_subcommand_help_has_an_example() {
         "predict",
         "feedback",
         "metadata",
+        "ps",
+        "logs",
+        "down",
         "completions",
     ] {
         let (code, stdout, _) = run(&[command, "--help"]);
@@ -196,4 +199,14 @@ fn checked_in_completions_are_up_to_date() {
             "completions/{file} is out of date: run scripts/completions.sh"
         );
     }
+}
+
+#[test]
+fn image_build_help_has_an_example() {
+    let (code, stdout, _) = run(&["image", "build", "--help"]);
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains("Examples:\n  seldon-local image build"),
+        "{stdout}"
+    );
 }
