@@ -293,7 +293,8 @@ pub fn builtin_component(role: &Role) -> Option<&'static str> {
     }
 }
 
-/// The endpoints of a plan, given the host port each (container, container port) got.
+/// The endpoints of a plan, given the host port each (pod, container port) got. Keyed by pod,
+/// not container: two predictors may hold containers of the same name.
 #[must_use]
 pub fn endpoints(plan: &Plan, host_ports: &BTreeMap<(String, u16), u16>) -> Vec<Endpoint> {
     let mut out = Vec::new();
@@ -325,7 +326,7 @@ pub fn endpoints(plan: &Plan, host_ports: &BTreeMap<(String, u16), u16>) -> Vec<
                         continue;
                     }
                     seen.push(port.container_port);
-                    let Some(host) = host_ports.get(&(container.name.clone(), port.container_port))
+                    let Some(host) = host_ports.get(&(pod.name.clone(), port.container_port))
                     else {
                         continue;
                     };
@@ -528,8 +529,35 @@ mod tests {
             ("seldon-container-engine", 5001, 7),
         ]
         .into_iter()
-        .map(|(c, p, h)| ((c.to_owned(), p), h))
+        // One pod, `p`: a port number is unique in a pod, whichever container declares it.
+        .map(|(_container, p, h)| (("p".to_owned(), p), h))
         .collect()
+    }
+
+    #[test]
+    fn two_predictors_with_a_container_of_the_same_name_keep_their_own_ports() {
+        let mut plan = plan("seldon", false);
+        let mut canary_pod = plan.pods[0].clone();
+        canary_pod.name = "q".into();
+        canary_pod.predictor = "canary".into();
+        plan.pods.push(canary_pod);
+        let mut canary = plan.predictors[0].clone();
+        canary.name = "canary".into();
+        plan.predictors.push(canary);
+        let mut ports = ports();
+        ports.insert(("q".to_owned(), 9000), 42);
+        let addresses: Vec<(String, String)> = endpoints(&plan, &ports)
+            .into_iter()
+            .filter(|e| e.name == "mnist-model" && e.protocol == "rest")
+            .map(|e| (e.predictor, e.address))
+            .collect();
+        assert_eq!(
+            addresses,
+            [
+                ("default".to_owned(), "http://127.0.0.1:1".to_owned()),
+                ("canary".to_owned(), "http://127.0.0.1:42".to_owned()),
+            ]
+        );
     }
 
     #[test]

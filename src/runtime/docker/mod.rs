@@ -230,9 +230,9 @@ impl<A: DockerApi> DockerRuntime<A> {
                 .api
                 .inspect_container(&spec::sandbox_name(&pod.name))
                 .await?;
-            for (container, port) in spec::published_ports(pod) {
+            for (_container, port) in spec::published_ports(pod) {
                 if let Some(host) = state.host_ports.get(&port) {
-                    host_ports.insert((container, port), *host);
+                    host_ports.insert((pod.name.clone(), port), *host);
                 }
             }
             for container in &pod.containers {

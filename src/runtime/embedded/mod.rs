@@ -247,7 +247,7 @@ pub async fn up(
         .flat_map(|p| p.init_containers.iter().chain(&p.containers))
     {
         for (port, host) in &container.ports {
-            host_ports.insert((container.name.clone(), *port), *host);
+            host_ports.insert((container.pod.clone(), *port), *host);
         }
         containers.push(state::ContainerState {
             pod: container.pod.clone(),
