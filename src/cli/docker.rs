@@ -1,11 +1,10 @@
 //! What the Docker commands share: the tokio runtime, the connection, the session id and the
 //! rendering of runtime events.
 
-use std::future::Future;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 
 use super::Context;
 use crate::env;
@@ -16,15 +15,7 @@ use crate::runtime::{Events, ImageSource, RuntimeEvent};
 /// The default Docker host.
 const DEFAULT_DOCKER_HOST: &str = "unix:///var/run/docker.sock";
 
-/// Runs a future on a fresh multi-threaded tokio runtime (the only place one is built for
-/// the Docker commands).
-pub(crate) fn block_on<T>(future: impl Future<Output = Result<T>>) -> Result<T> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("failed to start the async runtime")?
-        .block_on(future)
-}
+pub(crate) use super::block_on;
 
 /// `DOCKER_HOST`, or the local socket.
 pub(crate) fn docker_host() -> String {

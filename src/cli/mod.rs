@@ -95,9 +95,9 @@ pub(crate) fn main() -> ExitCode {
 }
 
 /// Runs an async command on a multi-threaded tokio runtime (built here and nowhere else).
-fn block_on<F: std::future::Future<Output = anyhow::Result<ExitStatus>>>(
-    future: F,
-) -> anyhow::Result<ExitStatus> {
+pub(crate) fn block_on<T>(
+    future: impl std::future::Future<Output = anyhow::Result<T>>,
+) -> anyhow::Result<T> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
