@@ -1209,7 +1209,7 @@ _seldon__local() {
             return 0
             ;;
         seldon__subcmd__local__subcmd__up)
-            opts="-n -p -o -d -q -v -h -V --seldon-version --config --namespace --strict --images --publish --timeout --output --runtime --detach --detached-child --quiet --verbose --color --no-progress --help --version"
+            opts="-n -p -o -d -q -v -h -V --seldon-version --config --namespace --strict --images --publish --timeout --output --runtime --detach --exec --detached-child --quiet --verbose --color --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1257,6 +1257,10 @@ _seldon__local() {
                     ;;
                 --runtime)
                     COMPREPLY=($(compgen -W "auto docker embedded" -- "${cur}"))
+                    return 0
+                    ;;
+                --exec)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --color)

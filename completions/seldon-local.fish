@@ -38,7 +38,7 @@ complete -c seldon-local -n "__fish_seldon_local_needs_command" -f -a "predict" 
 complete -c seldon-local -n "__fish_seldon_local_needs_command" -f -a "feedback" -d 'Send feedback (a reward, and optionally the truth) for a prediction.'
 complete -c seldon-local -n "__fish_seldon_local_needs_command" -f -a "metadata" -d 'Print a deployment\'s metadata (the graph\'s, or one unit\'s with `--unit`).'
 complete -c seldon-local -n "__fish_seldon_local_needs_command" -f -a "completions" -d 'Print a shell completion script, or the man page.'
-complete -c seldon-local -n "__fish_seldon_local_needs_command" -f -a "up" -d 'Run a SeldonDeployment in Docker and wait until it is ready.'
+complete -c seldon-local -n "__fish_seldon_local_needs_command" -f -a "up" -d 'Run a SeldonDeployment, in Docker or in this process, and wait until it is ready.'
 complete -c seldon-local -n "__fish_seldon_local_needs_command" -f -a "ps" -d 'List the containers of running deployments, with state, readiness and ports.'
 complete -c seldon-local -n "__fish_seldon_local_needs_command" -f -a "logs" -d 'Print the logs of a deployment\'s containers, prefixed with their names.'
 complete -c seldon-local -n "__fish_seldon_local_needs_command" -f -a "down" -d 'Remove a deployment: containers, sandboxes, network and volumes (or, embedded, its process and volumes).'
@@ -156,6 +156,7 @@ json\t'JSON'"
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand up" -l runtime -d 'Where to run: Docker, in this process (no Docker at all), or Docker when a daemon answers and in-process otherwise' -r -f -a "auto\t'Docker when a daemon answers, else embedded'
 docker\t'Docker containers, pods emulated'
 embedded\t'In this process, on 127.0.0.1, with the builtin roles'"
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand up" -l exec -d 'Embedded runtime: play CONTAINER by a local command instead of its image (repeatable). Implies `--runtime embedded`. The command runs under `sh -c` in the sdep file\'s directory, with the container\'s env (`PREDICTIVE_UNIT_HTTP_SERVICE_PORT`... set to its host ports) and args; e.g. `--exec my-model=\'seldon-core-microservice MyModel\'`' -r
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand up" -l color -d 'When to use colours' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour'
 never\t'Never colour'"
@@ -322,7 +323,7 @@ complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not 
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict feedback metadata completions up ps logs down image component help" -f -a "feedback" -d 'Send feedback (a reward, and optionally the truth) for a prediction.'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict feedback metadata completions up ps logs down image component help" -f -a "metadata" -d 'Print a deployment\'s metadata (the graph\'s, or one unit\'s with `--unit`).'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict feedback metadata completions up ps logs down image component help" -f -a "completions" -d 'Print a shell completion script, or the man page.'
-complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict feedback metadata completions up ps logs down image component help" -f -a "up" -d 'Run a SeldonDeployment in Docker and wait until it is ready.'
+complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict feedback metadata completions up ps logs down image component help" -f -a "up" -d 'Run a SeldonDeployment, in Docker or in this process, and wait until it is ready.'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict feedback metadata completions up ps logs down image component help" -f -a "ps" -d 'List the containers of running deployments, with state, readiness and ports.'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict feedback metadata completions up ps logs down image component help" -f -a "logs" -d 'Print the logs of a deployment\'s containers, prefixed with their names.'
 complete -c seldon-local -n "__fish_seldon_local_using_subcommand help; and not __fish_seen_subcommand_from validate render predict feedback metadata completions up ps logs down image component help" -f -a "down" -d 'Remove a deployment: containers, sandboxes, network and volumes (or, embedded, its process and volumes).'

@@ -18,6 +18,9 @@ pub const DOCKER_HOST: &str = "DOCKER_HOST";
 pub const SELDON_LOCAL_IMAGES: &str = "SELDON_LOCAL_IMAGES";
 /// The session id `up` labels its resources with (a fresh one when unset); tests set it.
 pub const SELDON_LOCAL_SESSION: &str = "SELDON_LOCAL_SESSION";
+/// Set (not read) by the embedded runtime in the env of each `--exec` command, to the
+/// deployment's session: `down` signals a recorded pid only while it still carries it.
+pub const SELDON_LOCAL_EMBEDDED_SESSION: &str = "SELDON_LOCAL_EMBEDDED_SESSION";
 
 /// Address the built-in components (`seldon-local component …`) listen on, `127.0.0.1` when
 /// unset; an image that runs them in containers sets `0.0.0.0`.

@@ -159,6 +159,55 @@ def check_equal(name, got, want):
     check(name, got == want, f"got {json.dumps(got)}, want {json.dumps(want)}")
 
 
+def check_graph_example_with_the_real_wrapper(work_dir):
+    root = os.path.dirname(os.path.dirname(UNITS_DIR))
+    state = os.path.join(work_dir, "state")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SELDON_LOCAL_")}
+    env["SELDON_LOCAL_STATE_DIR"] = state
+    env["NO_COLOR"] = "1"
+
+    def seldon_local(*args):
+        return subprocess.run([BINARY, *args], cwd=root, env=env, capture_output=True, text=True, timeout=300)
+
+    def unit(interface, kind):
+        return f"cd {UNITS_DIR} && exec {MICROSERVICE} {interface} --service-type {kind} --single-threaded 1"
+
+    up = seldon_local(
+        "up", "--runtime", "embedded", "-d", "examples/mnist-graph/sdep.yaml",
+        "--exec", "scale=" + unit("Scale", "TRANSFORMER"),
+        "--exec", "mean=" + unit("Mean", "COMBINER"),
+    )
+    check_equal("graph example: up with the wrapper's units", up.returncode, 0)
+    if up.returncode != 0:
+        print(up.stderr)
+        return
+    try:
+        with open(os.path.join(root, "examples/tfserving-mnist/heldout.json")) as f:
+            heldout = json.load(f)
+        raw = [[v * 255.0 for v in heldout["inputs"][5]]]
+        predict = seldon_local("predict", "mnist-graph", "--ndarray", json.dumps(raw))
+        check_equal("graph example: predict exits 0", predict.returncode, 0)
+        answer = json.loads(predict.stdout or "{}")
+        want = [(a + b) / 2 for a, b in zip(heldout["models"]["tf1"]["scores"][5], heldout["models"]["keras"]["scores"][5])]
+        got = (answer.get("data") or {}).get("ndarray", [[]])[0]
+        check(
+            "graph example: the mean of both models' TensorFlow scores",
+            len(got) == 10 and all(abs(g - w) <= 1e-5 for g, w in zip(got, want)),
+            f"got {got}, want {want}",
+        )
+        meta = answer.get("meta", {})
+        check_equal("graph example: tags of both units", meta.get("tags"), {"scaled_by": 255.0, "combiner": "mean"})
+        check_equal(
+            "graph example: requestPath of every unit",
+            sorted(meta.get("requestPath", {})),
+            ["keras", "mean", "scale", "tf1"],
+        )
+        check_equal("graph example: the wrapper's image id", meta.get("requestPath", {}).get("scale"), "seldon-local-examples/scale:0.1")
+    finally:
+        down = seldon_local("down", "mnist-graph")
+        check_equal("graph example: down", down.returncode, 0)
+
+
 def main():
     started = time.monotonic()
     feedback_dir = tempfile.mkdtemp(prefix="seldon-local-conformance-")
@@ -287,6 +336,11 @@ def main():
         r = ex.post("/api/v1.0/predictions", REQUEST)
         check_equal("unit down: 500 FAILURE", (r.status_code, r.json()["status"]["status"]), (500, "FAILURE"))
         check_equal("unit down: /ready is 503", requests.get(ex.base + "/ready", timeout=10).status_code, 503)
+
+    # 10. The mnist-graph example on the embedded runtime, its own units played by the real
+    # wrapper through `--exec`: they read the ports, parameters and ids the operator's env gives
+    # them, rewritten to host ports.
+    check_graph_example_with_the_real_wrapper(feedback_dir)
 
     passed = sum(RESULTS)
     failed = len(RESULTS) - passed

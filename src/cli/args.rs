@@ -124,15 +124,21 @@ pub(crate) enum Command {
     ///   seldon-local completions man > seldon-local.1
     #[command(verbatim_doc_comment)]
     Completions(CompletionsArgs),
-    /// Run a SeldonDeployment in Docker and wait until it is ready.
+    /// Run a SeldonDeployment, in Docker or in this process, and wait until it is ready.
     ///
-    /// Creates what the operator would (one sandbox container per pod owning its network,
-    /// the storage initializer, the model servers, the executor) on a Docker network of its
-    /// own, waits for the readiness probes, prints the endpoints and exits. Running it again
-    /// replaces the deployment. Ctrl-C removes everything created so far.
+    /// Runs what the operator would create: the storage initializer, the model servers, the
+    /// proxies and the executor. On Docker, one sandbox container per pod owns its network,
+    /// on a Docker network of the deployment's own; `up` prints the endpoints and exits. On
+    /// the embedded runtime the roles run in-process on 127.0.0.1 and `up` serves until
+    /// Ctrl-C (or `-d` detaches). Your own images have no builtin: give each a local command
+    /// with `--exec CONTAINER=COMMAND` (it runs in the sdep file's directory, with the env the
+    /// operator gives the container, ports rewritten), or use Docker. Running `up` again
+    /// replaces the deployment; Ctrl-C removes everything created so far.
     ///
     /// Examples:
     ///   seldon-local up examples/tfserving-mnist/sdep.yaml
+    ///   seldon-local up --runtime embedded -d examples/tfserving-mnist/sdep.yaml
+    ///   seldon-local up examples/mnist-graph/sdep.yaml --exec scale='python3 units/scale.py' --exec mean='python3 units/mean.py'
     ///   seldon-local up --images builtin -o json sdep.yaml
     ///   seldon-local up -p seldon-container-engine:8000=9000 sdep.yaml
     #[command(verbatim_doc_comment)]
@@ -288,6 +294,10 @@ pub(crate) struct CompletionsArgs {
     /// The shell (or `man` for a roff man page).
     #[arg(value_enum)]
     pub(crate) shell: CompletionTarget,
+    /// With `man`: the page of this subcommand (`seldon-local-up(1)`...) instead of the
+    /// top-level page.
+    #[arg(value_name = "SUBCOMMAND")]
+    pub(crate) subcommand: Option<String>,
 }
 
 /// What `completions` prints.
@@ -372,6 +382,12 @@ pub(crate) struct UpArgs {
     /// Embedded runtime: return once ready and keep serving in a background process.
     #[arg(short, long)]
     pub(crate) detach: bool,
+    /// Embedded runtime: play CONTAINER by a local command instead of its image (repeatable).
+    /// Implies `--runtime embedded`. The command runs under `sh -c` in the sdep file's
+    /// directory, with the container's env (`PREDICTIVE_UNIT_HTTP_SERVICE_PORT`... set to its
+    /// host ports) and args; e.g. `--exec my-model='seldon-core-microservice MyModel'`.
+    #[arg(long, value_name = "CONTAINER=COMMAND", value_parser = parse_exec)]
+    pub(crate) exec: Vec<(String, String)>,
     /// Internal: this process is the background half of `up -d`.
     #[arg(long, hide = true)]
     pub(crate) detached_child: bool,
@@ -386,6 +402,17 @@ pub(crate) enum RuntimeArg {
     Docker,
     /// In this process, on 127.0.0.1, with the builtin roles.
     Embedded,
+}
+
+fn parse_exec(value: &str) -> Result<(String, String), String> {
+    match value.split_once('=') {
+        Some((container, command)) if !container.is_empty() && !command.trim().is_empty() => {
+            Ok((container.to_owned(), command.to_owned()))
+        }
+        _ => Err(format!(
+            "expected CONTAINER=COMMAND, e.g. `my-model=python3 serve.py`, got `{value}`"
+        )),
+    }
 }
 
 fn parse_publish(value: &str) -> Result<(String, u16, u16), String> {

@@ -15,13 +15,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail};
-use tokio::signal::unix::{SignalKind, signal};
 use tracing::field::{Field, Visit};
+use tracing_subscriber::Layer as _;
 use tracing_subscriber::layer::{Context as LayerContext, SubscriberExt as _};
 use tracing_subscriber::registry::LookupSpan;
 
 use super::args::{TableFormat, UpArgs};
 use super::launch::InProcess;
+use super::signals::Signals;
 use super::{Context, ExitStatus};
 use crate::env;
 use crate::output::log_prefix;
@@ -52,6 +53,7 @@ pub(crate) fn up(
     base_dir: &Path,
     ctx: &Context,
 ) -> Result<ExitStatus> {
+    let exec = exec_commands(args, plans)?;
     if args.detach && !args.detached_child {
         return detach(args, plans, ctx);
     }
@@ -61,15 +63,16 @@ pub(crate) fn up(
     } else {
         Some(ctx.clone())
     });
-    let subscriber = tracing_subscriber::registry().with(logs.clone());
+    // Per-connection traces would grow the files by a line per request: debug and above.
+    let subscriber = tracing_subscriber::registry().with(
+        logs.clone()
+            .with_filter(tracing_subscriber::filter::LevelFilter::DEBUG),
+    );
     // A second `up` in one process (tests) keeps the first subscriber; logs still reach files
     // through the layer it holds only if it is ours, so say nothing when it fails.
     let _ = tracing::subscriber::set_global_default(subscriber);
     super::block_on(async {
-        let mut terminate =
-            signal(SignalKind::terminate()).context("failed to listen for SIGTERM")?;
-        let mut interrupt =
-            signal(SignalKind::interrupt()).context("failed to listen for SIGINT")?;
+        let mut signals = Signals::listen()?;
         let (canceller, cancel) = Cancel::new();
         let events = renderer(ctx);
         let launcher: Arc<dyn embedded::Launcher> = Arc::new(InProcess { ctx: ctx.clone() });
@@ -84,18 +87,11 @@ pub(crate) fn up(
                 base_dir: base_dir.to_owned(),
                 timeout: Duration::from_secs(args.timeout),
                 session: super::docker::session_id(),
+                exec: exec.clone(),
             };
             let started = Instant::now();
             let up = embedded::up(plan, Arc::clone(&launcher), &options, &events, &cancel);
-            tokio::pin!(up);
-            let mut signalled = None;
-            let result = loop {
-                tokio::select! {
-                    result = &mut up => break result,
-                    _ = interrupt.recv() => { signalled.get_or_insert(130); canceller.cancel(); }
-                    _ = terminate.recv() => { signalled.get_or_insert(143); canceller.cancel(); }
-                }
-            };
+            let result = signals.cancelling(up, &canceller).await;
             let deployment = match result {
                 Ok(deployment) => deployment,
                 Err(RuntimeError::Interrupted) => {
@@ -104,7 +100,7 @@ pub(crate) fn up(
                     }
                     ctx.printer
                         .status("interrupted", format!("`{}` was stopped", plan.deployment));
-                    return Ok(ExitStatus::Signal(signalled.unwrap_or(130)));
+                    return Ok(ExitStatus::Signal(signals.exit_code()));
                 }
                 Err(error) => {
                     for (deployment, dir) in deployments {
@@ -149,8 +145,7 @@ pub(crate) fn up(
             tokio::pin!(serve_all);
             tokio::select! {
                 result = &mut serve_all => failure = result.err(),
-                _ = interrupt.recv() => stop_all.cancel(),
-                _ = terminate.recv() => stop_all.cancel(),
+                () = signals.next() => stop_all.cancel(),
             }
         }
         for (deployment, dir) in deployments {
@@ -188,7 +183,45 @@ fn state_of(plan: &Plan, deployment: &embedded::Embedded, source: &Path) -> Stat
             .collect(),
         endpoints: deployment.running.endpoints.clone(),
         predict_command: deployment.running.predict_command.clone(),
-        containers: deployment.containers.clone(),
+        containers: deployment.container_states(),
+    }
+}
+
+/// `--exec` as a map, each name checked against the containers of the plans.
+fn exec_commands(args: &UpArgs, plans: &[Plan]) -> Result<BTreeMap<String, String>> {
+    let mut exec = BTreeMap::new();
+    for (container, command) in &args.exec {
+        let known = plans
+            .iter()
+            .flat_map(|p| &p.pods)
+            .flat_map(crate::plan::Pod::all_containers)
+            .any(|c| &c.name == container);
+        if !known {
+            let names: Vec<String> = plans
+                .iter()
+                .flat_map(|p| &p.pods)
+                .flat_map(crate::plan::Pod::all_containers)
+                .map(|c| format!("`{}`", c.name))
+                .collect();
+            bail!(
+                "`--exec {container}=...`: no container `{container}` in `{}`; its containers \
+                 are {}",
+                args.sdep.file.display(),
+                names.join(", ")
+            );
+        }
+        if exec.insert(container.clone(), command.clone()).is_some() {
+            bail!("`--exec {container}=...` is given twice");
+        }
+    }
+    Ok(exec)
+}
+
+/// Stops the local commands a deployment's serving process left behind when it was killed.
+fn stop_orphans(state: &StateFile) {
+    let pids: Vec<u32> = state.containers.iter().filter_map(|c| c.pid).collect();
+    if !pids.is_empty() {
+        embedded::process::stop_orphans(&pids, &state.session, Duration::from_secs(5));
     }
 }
 
@@ -204,6 +237,7 @@ fn stop_existing(dir: &Path, ctx: &Context) -> Result<()> {
         );
         terminate(existing.pid, Duration::from_secs(15))?;
     }
+    stop_orphans(&existing);
     state::remove(dir)?;
     Ok(())
 }
@@ -345,10 +379,10 @@ pub(crate) fn ps_rows(name: Option<&str>) -> Result<Vec<PsRow>> {
                 kind: if container.init { "init" } else { "container" }.to_owned(),
                 role: container.role.clone(),
                 state: state_word.to_owned(),
-                status: if alive {
-                    format!("embedded, pid {}", state.pid)
-                } else {
-                    format!("embedded, pid {} gone", state.pid)
+                status: match (alive, container.pid) {
+                    (true, Some(pid)) => format!("embedded, local command, pid {pid}"),
+                    (true, None) => format!("embedded, pid {}", state.pid),
+                    (false, _) => format!("embedded, pid {} gone", state.pid),
                 },
                 health: health.to_owned(),
                 ports: container.ports.clone(),
@@ -365,6 +399,7 @@ pub(crate) fn down(name: Option<&str>, ctx: &Context) -> Result<Vec<String>> {
         if state.pid != std::process::id() && state::is_alive(state.pid) {
             terminate(state.pid, Duration::from_secs(15))?;
         }
+        stop_orphans(&state);
         // A process killed hard leaves its volumes and state behind; remove them here.
         let volumes = dir.join("volumes");
         if volumes.exists() {
@@ -400,7 +435,7 @@ pub(crate) fn logs(
             let stem = path.file_stem()?.to_str()?.to_owned();
             (path.extension()? == "log").then_some((stem, path))
         })
-        .filter(|(c, _)| container.is_none_or(|want| want == c))
+        .filter(|(stem, _)| container.is_none_or(|want| state::stem_is_container(stem, want)))
         .collect();
     files.sort();
     if files.is_empty() {
@@ -467,6 +502,8 @@ struct FileLogs(Arc<LogFiles>);
 struct LogFiles {
     echo: Option<Context>,
     files: Mutex<BTreeMap<String, (File, usize)>>,
+    /// (pod, container) → the stem of its log file.
+    stems: Mutex<BTreeMap<(String, String), String>>,
     width: Mutex<usize>,
 }
 
@@ -483,6 +520,7 @@ impl FileLogs {
         Self(Arc::new(LogFiles {
             echo,
             files: Mutex::default(),
+            stems: Mutex::default(),
             width: Mutex::new(0),
         }))
     }
@@ -500,24 +538,34 @@ impl FileLogs {
             .width
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        for container in plan.pods.iter().flat_map(crate::plan::Pod::all_containers) {
-            let path = state::log_path(dir, &container.name);
+        for (pod, container) in plan
+            .pods
+            .iter()
+            .flat_map(|p| p.all_containers().map(move |c| (&p.name, &c.name)))
+        {
+            let stem = state::log_stem(plan, pod, container);
+            let path = state::log_path(dir, &stem);
             let file = File::create(&path)
                 .with_context(|| format!("failed to create `{}`", path.display()))?;
             let index = files.len();
-            files.insert(container.name.clone(), (file, index));
-            *width = (*width).max(container.name.len());
+            *width = (*width).max(stem.len());
+            self.stems
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .insert((pod.clone(), container.clone()), stem.clone());
+            files.insert(stem, (file, index));
         }
         Ok(())
     }
 }
 
-/// The container name recorded on a `container` span.
+/// The log stem of the container a `container` span plays.
 struct ContainerName(String);
 
 #[derive(Default)]
 struct Fields {
     name: Option<String>,
+    pod: Option<String>,
     message: String,
 }
 
@@ -536,6 +584,7 @@ impl Visit for Fields {
                 let _ = write!(self.message, "{value:?}");
             }
             "name" => self.name = Some(format!("{value:?}")),
+            "pod" => self.pod = Some(format!("{value:?}")),
             other => {
                 let _ = write!(self.message, " {other}={value:?}");
             }
@@ -559,7 +608,14 @@ where
         let mut fields = Fields::default();
         attrs.record(&mut fields);
         if let (Some(name), Some(span)) = (fields.name, ctx.span(id)) {
-            span.extensions_mut().insert(ContainerName(name));
+            let stem = self
+                .stems
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .get(&(fields.pod.unwrap_or_default(), name.clone()))
+                .cloned()
+                .unwrap_or(name);
+            span.extensions_mut().insert(ContainerName(stem));
         }
     }
 

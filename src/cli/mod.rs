@@ -18,6 +18,7 @@ mod pipeline;
 mod predict;
 mod ps;
 mod render;
+mod signals;
 mod target;
 mod up;
 mod validate;

@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail};
-use tokio::signal::unix::{SignalKind, signal};
 
 use super::args::{ImagesArg, RuntimeArg, TableFormat, UpArgs};
 use super::docker::{block_on, connect, session_id};
 use super::pipeline::check;
+use super::signals::Signals;
 use super::{Context, ExitStatus};
 use crate::plan;
 use crate::runtime::{Cancel, ImagePolicy, Running, RuntimeError, UpOptions};
@@ -38,7 +38,16 @@ pub(crate) fn run(args: &UpArgs, ctx: &Context) -> Result<ExitStatus> {
     let base_dir = base_dir(&args.sdep.file)?;
     let embedded = match args.runtime {
         RuntimeArg::Embedded => true,
+        RuntimeArg::Docker if !args.exec.is_empty() => bail!(
+            "`--exec` plays a container by a local command, which only the embedded runtime \
+             does; drop `--runtime docker` or `--exec`"
+        ),
         RuntimeArg::Docker => false,
+        RuntimeArg::Auto if !args.exec.is_empty() => {
+            ctx.printer
+                .status("runtime", "embedded (`--exec` runs local commands)");
+            true
+        }
         RuntimeArg::Auto => {
             let docker = super::docker::daemon_answers();
             ctx.printer.status(
@@ -80,24 +89,13 @@ pub(crate) fn run(args: &UpArgs, ctx: &Context) -> Result<ExitStatus> {
     };
     block_on(async {
         let runtime = connect(ctx).await?;
-        let mut terminate =
-            signal(SignalKind::terminate()).context("failed to listen for SIGTERM")?;
-        let mut interrupt =
-            signal(SignalKind::interrupt()).context("failed to listen for SIGINT")?;
+        let mut signals = Signals::listen()?;
         let mut all = Vec::new();
         for plan in &plans {
             let started = Instant::now();
             let (canceller, cancel) = Cancel::new();
-            let up = runtime.up(plan, &options, &cancel);
-            tokio::pin!(up);
-            let mut signalled = None;
-            let result = loop {
-                tokio::select! {
-                    result = &mut up => break result,
-                    _ = interrupt.recv() => { signalled.get_or_insert(130); canceller.cancel(); }
-                    _ = terminate.recv() => { signalled.get_or_insert(143); canceller.cancel(); }
-                }
-            };
+            let up = Box::pin(runtime.up(plan, &options, &cancel));
+            let result = signals.cancelling(up, &canceller).await;
             match result {
                 Ok(running) => {
                     ctx.printer.status(
@@ -115,7 +113,7 @@ pub(crate) fn run(args: &UpArgs, ctx: &Context) -> Result<ExitStatus> {
                         "interrupted",
                         format!("everything `{}` had created was removed", plan.deployment),
                     );
-                    return Ok(ExitStatus::Signal(signalled.unwrap_or(130)));
+                    return Ok(ExitStatus::Signal(signals.exit_code()));
                 }
                 Err(error) => {
                     return Err(anyhow::Error::new(error)

@@ -299,12 +299,31 @@ pub fn builtin_component(role: &Role) -> Option<&'static str> {
 pub fn endpoints(plan: &Plan, host_ports: &BTreeMap<(String, u16), u16>) -> Vec<Endpoint> {
     let mut out = Vec::new();
     for predictor in &plan.predictors {
-        for pod in plan.pods.iter().filter(|p| p.predictor == predictor.name) {
+        let pods: Vec<&crate::plan::Pod> = plan
+            .pods
+            .iter()
+            .filter(|p| p.predictor == predictor.name)
+            .collect();
+        // Each TF unit in a pod of its own brings a `tfserving`: name them by their unit.
+        let servers = pods
+            .iter()
+            .flat_map(|p| &p.containers)
+            .filter(|c| c.role == Role::TensorflowServer && c.name == "tfserving")
+            .count();
+        for pod in pods {
             for container in &pod.containers {
                 let name = match container.role {
                     Role::Executor => "engine".to_owned(),
                     Role::TensorflowServer if container.name == "tfserving" => {
-                        "tensorflow-server".to_owned()
+                        let unit = pod
+                            .containers
+                            .iter()
+                            .find(|c| c.role == Role::TfservingProxy)
+                            .map(|c| c.name.as_str());
+                        match unit {
+                            Some(unit) if servers > 1 => format!("tensorflow-server:{unit}"),
+                            _ => "tensorflow-server".to_owned(),
+                        }
                     }
                     _ => container.name.clone(),
                 };

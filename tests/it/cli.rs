@@ -179,26 +179,76 @@ fn a_wrong_flag_is_a_usage_error() {
     );
 }
 
+/// The subcommands `--help` lists, but `help`.
+fn listed_subcommands() -> Vec<String> {
+    let (_, stdout, _) = run(&["--help"]);
+    stdout
+        .lines()
+        .skip_while(|l| *l != "Commands:")
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .map(str::to_owned)
+        .collect()
+}
+
 #[test]
-fn checked_in_completions_are_up_to_date() {
-    let files = [
+fn checked_in_completions_and_man_pages_are_up_to_date() {
+    let mut files: Vec<(Vec<String>, String)> = [
         ("bash", "seldon-local.bash"),
         ("zsh", "_seldon-local"),
         ("fish", "seldon-local.fish"),
         ("powershell", "_seldon-local.ps1"),
         ("elvish", "seldon-local.elv"),
-        ("man", "seldon-local.1"),
-    ];
-    for (shell, file) in files {
-        let (code, stdout, stderr) = run(&["completions", shell]);
+        ("man", "man/seldon-local.1"),
+    ]
+    .into_iter()
+    .map(|(shell, file)| {
+        (
+            vec!["completions".to_owned(), shell.to_owned()],
+            file.to_owned(),
+        )
+    })
+    .collect();
+    let subcommands = listed_subcommands();
+    assert!(subcommands.contains(&"up".to_owned()), "{subcommands:?}");
+    for sub in &subcommands {
+        files.push((
+            vec!["completions".into(), "man".into(), sub.clone()],
+            format!("man/seldon-local-{sub}.1"),
+        ));
+    }
+    for (args, file) in &files {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, stdout, stderr) = run(&args);
         assert_eq!(code, 0, "{stderr}");
-        let checked_in =
-            std::fs::read_to_string(crate::common::root().join("completions").join(file)).unwrap();
+        let path = crate::common::root().join("completions").join(file);
+        let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
         assert!(
             stdout == checked_in,
             "completions/{file} is out of date: run scripts/completions.sh"
         );
     }
+    let pages = std::fs::read_dir(crate::common::root().join("completions/man"))
+        .unwrap()
+        .count();
+    assert_eq!(pages, subcommands.len() + 1, "a page without a subcommand");
+}
+
+#[test]
+fn the_man_page_of_a_subcommand_is_titled_after_it() {
+    let (code, stdout, _) = run(&["completions", "man", "up"]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains(".TH seldon-local-up 1"), "{stdout}");
+    assert!(stdout.contains("\\-\\-exec"), "{stdout}");
+    let (code, _, stderr) = run(&["completions", "man", "nosuch"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("no subcommand `nosuch`; pages exist for"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use seldon_local::plan::{self, Plan};
-use seldon_local::runtime::embedded::localize::LocalContainer;
+use seldon_local::runtime::embedded::localize::{HostLayout, LocalContainer, localize};
 use seldon_local::runtime::embedded::{EmbeddedOptions, Launcher, RoleFuture, up};
 use seldon_local::runtime::{Cancel, Events, RuntimeError};
 use seldon_local::sdep::{self, OperatorConfig, SeldonVersion};
@@ -85,6 +85,7 @@ fn options(dir: &Path, timeout: Duration) -> EmbeddedOptions {
         base_dir: dir.to_owned(),
         timeout,
         session: "t".into(),
+        exec: BTreeMap::new(),
     }
 }
 
@@ -263,7 +264,7 @@ async fn cancelling_during_readiness_is_interrupted_and_cleans_up() {
 }
 
 #[tokio::test]
-async fn a_custom_image_is_refused_with_a_pointer_to_docker() {
+async fn a_custom_image_is_refused_with_a_pointer_to_exec_and_docker() {
     let text = "apiVersion: machinelearning.seldon.io/v1\nkind: SeldonDeployment\nmetadata: {name: custom}\n\
         spec:\n  predictors:\n  - name: default\n    componentSpecs: [{spec: {containers: [{name: model, image: me/model:1}]}}]\n    graph: {name: model}\n";
     let sdep = sdep::load(text, "x.yaml").unwrap().documents.remove(0).sdep;
@@ -279,5 +280,61 @@ async fn a_custom_image_is_refused_with_a_pointer_to_docker() {
     )
     .await
     .unwrap_err();
-    assert!(error.to_string().contains("runs `me/model:1`, which seldon-local cannot play in-process; run it with `--runtime docker`"), "{error}");
+    assert!(
+        error.to_string().contains(
+            "runs `me/model:1`, which seldon-local cannot play in-process; give it a local \
+             command with `--exec model=COMMAND`, or run it with `--runtime docker`"
+        ),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_container_played_by_a_local_command_reads_host_ports_in_its_env() {
+    let text = "apiVersion: machinelearning.seldon.io/v1\nkind: SeldonDeployment\nmetadata: {name: custom}\n\
+        spec:\n  predictors:\n  - name: default\n    componentSpecs: [{spec: {containers: [{name: model, image: me/model:1}]}}]\n    graph: {name: model}\n";
+    let sdep = sdep::load(text, "x.yaml").unwrap().documents.remove(0).sdep;
+    let validated =
+        sdep::validate(sdep, &OperatorConfig::embedded(SeldonVersion::V1_18_2)).unwrap();
+    let plan = plan::build(&validated).unwrap();
+    let pod = plan.pods[0].name.clone();
+    let mut layout = HostLayout::default();
+    for (port, host) in [
+        (9000, 41000),
+        (9500, 41500),
+        (6000, 46000),
+        (8000, 48000),
+        (5001, 45001),
+    ] {
+        layout.ports.insert((pod.clone(), port), host);
+    }
+    for volume in &plan.pods[0].volumes {
+        layout.volumes.insert(
+            (pod.clone(), volume.name.clone()),
+            format!("/tmp/{}", volume.name).into(),
+        );
+    }
+    layout
+        .exec
+        .insert("model".into(), "python3 serve.py".into());
+    let (pods, _) = localize(&plan, &layout).unwrap();
+    let model = pods[0]
+        .containers
+        .iter()
+        .find(|c| c.name == "model")
+        .unwrap();
+    assert_eq!(model.exec.as_deref(), Some("python3 serve.py"));
+    assert_eq!(model.env["PREDICTIVE_UNIT_HTTP_SERVICE_PORT"], "41000");
+    assert_eq!(model.env["PREDICTIVE_UNIT_GRPC_SERVICE_PORT"], "41500");
+    assert_eq!(model.env["PREDICTIVE_UNIT_METRICS_SERVICE_PORT"], "46000");
+    assert_eq!(model.env["PREDICTIVE_UNIT_ID"], "model");
+    assert_eq!(model.ports, [(6000, 46000), (9000, 41000), (9500, 41500)]);
+    // A builtin role is handed listeners by container port: its env keeps them.
+    let engine = pods[0]
+        .containers
+        .iter()
+        .find(|c| c.name == "seldon-container-engine")
+        .unwrap();
+    assert_eq!(engine.exec, None);
+    assert_eq!(engine.ports, [(8000, 48000), (5001, 45001)]);
 }

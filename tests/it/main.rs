@@ -13,6 +13,7 @@ mod common;
 mod component_cli;
 mod corpus;
 mod embedded_e2e;
+mod embedded_graph;
 mod embedded_runtime;
 mod executor;
 mod fixtures;

@@ -428,10 +428,13 @@ fn unsupported_op_is_a_load_error_naming_op_and_node() {
         .unwrap()
         .predict([("x".to_owned(), x)].into())
         .unwrap();
-    assert_eq!(
-        out[0].1.values,
-        tensor::Values::Float(vec![0.0, 0.5f32.tanh()])
-    );
+    // tract's tanh is an approximation whose last bits depend on the CPU's kernels.
+    let tensor::Values::Float(values) = &out[0].1.values else {
+        panic!("expected floats, got {:?}", out[0].1.values);
+    };
+    assert_eq!(values.len(), 2);
+    assert!(values[0].abs() < 1e-6, "{values:?}");
+    assert!((values[1] - 0.5f32.tanh()).abs() < 1e-6, "{values:?}");
 }
 
 // ---- a real server on a socket: version reload under load ----

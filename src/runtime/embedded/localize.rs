@@ -21,6 +21,8 @@ pub struct HostLayout {
     pub volumes: BTreeMap<(String, String), PathBuf>,
     /// Directory that relative model paths are resolved against (the sdep file's).
     pub base_dir: PathBuf,
+    /// Container name → a local command that plays it instead of its image (`--exec`).
+    pub exec: BTreeMap<String, String>,
 }
 
 /// A container ready to be played in-process.
@@ -44,6 +46,9 @@ pub struct LocalContainer {
     pub ports: Vec<(u16, u16)>,
     /// Readiness probe, on host ports.
     pub readiness: Option<Probe>,
+    /// A local command that plays this container instead of its image (`--exec`). Its env
+    /// port numbers (`PREDICTIVE_UNIT_HTTP_SERVICE_PORT`...) are host ports.
+    pub exec: Option<String>,
 }
 
 impl LocalContainer {
@@ -83,10 +88,11 @@ pub struct LocalPod {
 /// What stops a plan from running in-process.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LocalizeError {
-    /// A container has no builtin role.
+    /// A container has no builtin role and no local command.
     #[error(
         "container `{container}` of pod `{pod}` runs `{image}`, which seldon-local cannot play \
-         in-process; run it with `--runtime docker`"
+         in-process; give it a local command with `--exec {container}=COMMAND`, or run it with \
+         `--runtime docker`"
     )]
     NoBuiltin {
         pod: String,
@@ -186,7 +192,8 @@ fn localize_container(
     volumes: &BTreeMap<String, PathBuf>,
     warnings: &mut Vec<String>,
 ) -> Result<LocalContainer, LocalizeError> {
-    if !has_builtin(&container.role) {
+    let exec = layout.exec.get(&container.name).cloned();
+    if exec.is_none() && !has_builtin(&container.role) {
         return Err(LocalizeError::NoBuiltin {
             pod: pod.to_owned(),
             container: container.name.clone(),
@@ -202,16 +209,15 @@ fn localize_container(
                 .map(|dir| (m.path.clone(), dir.clone()))
         })
         .collect();
-    let ports: Vec<(u16, u16)> = container
-        .ports
-        .iter()
-        .filter_map(|p| {
-            layout
-                .ports
-                .get(&(pod.to_owned(), p.container_port))
-                .map(|h| (p.container_port, *h))
-        })
-        .collect();
+    let mut ports: Vec<(u16, u16)> = Vec::new();
+    for port in &container.ports {
+        // 1.18.2's executor declares 8000 twice (`http` and `metrics`): one listener.
+        if let Some(host) = layout.ports.get(&(pod.to_owned(), port.container_port))
+            && !ports.iter().any(|(c, _)| *c == port.container_port)
+        {
+            ports.push((port.container_port, *host));
+        }
+    }
     let rewrite = |text: &str| rewrite_paths(&rewrite_addresses(text, pod, layout), &mounts);
     let mut args: Vec<String> = container.args.iter().map(|a| rewrite(a)).collect();
     if init
@@ -227,6 +233,16 @@ fn localize_container(
                 let rewritten = rewrite_engine_predictor(plan, layout, pod, value)
                     .ok_or_else(|| LocalizeError::EnginePredictor { pod: pod.to_owned() })?;
                 env.insert(variable.name.clone(), rewritten);
+            }
+            // A local command binds what its env says, so its port numbers are host ports;
+            // builtin roles are handed listeners keyed by container port instead.
+            EnvValue::Literal(value) if exec.is_some() && variable.name.ends_with("_PORT") => {
+                let mapped = value
+                    .parse::<u16>()
+                    .ok()
+                    .and_then(|port| host_port(layout, pod, port))
+                    .map_or_else(|| value.clone(), |port| port.to_string());
+                env.insert(variable.name.clone(), mapped);
             }
             EnvValue::Literal(value) => {
                 env.insert(variable.name.clone(), rewrite(value));
@@ -265,6 +281,7 @@ fn localize_container(
         mounts,
         ports,
         readiness,
+        exec,
     })
 }
 

@@ -4,9 +4,11 @@
 //! 127.0.0.1 first (free ports, so nothing can take them meanwhile) and handed to it, and the
 //! env and args it reads are rewritten to match ([`mod@localize`]). Volumes are directories under
 //! the deployment's state directory ([`state`]). How a role is started is the caller's
-//! [`Launcher`]: this module orders, waits, stops and reports through [`Events`].
+//! [`Launcher`]; a container given a local command (`--exec`) runs as a child process
+//! ([`process`]). This module orders, waits, stops and reports through [`Events`].
 
 pub mod localize;
+pub mod process;
 pub mod state;
 
 use std::collections::BTreeMap;
@@ -86,6 +88,8 @@ pub struct EmbeddedOptions {
     pub timeout: Duration,
     /// The session id.
     pub session: String,
+    /// Container name → a local command that plays it instead of its image (`--exec`).
+    pub exec: BTreeMap<String, String>,
 }
 
 /// A deployment running in this process.
@@ -97,6 +101,7 @@ pub struct Embedded {
     tasks: JoinSet<(String, Result<(), String>)>,
     stop: Canceller,
     dir: PathBuf,
+    pids: process::Pids,
 }
 
 impl std::fmt::Debug for Embedded {
@@ -108,6 +113,23 @@ impl std::fmt::Debug for Embedded {
 }
 
 impl Embedded {
+    /// The containers, with the pids of those played by a local command.
+    #[must_use]
+    pub fn container_states(&self) -> Vec<state::ContainerState> {
+        let pids = self
+            .pids
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.containers
+            .iter()
+            .cloned()
+            .map(|mut c| {
+                c.pid = pids.get(&c.name).copied();
+                c
+            })
+            .collect()
+    }
+
     /// Serves until `cancel` fires, or fails when a role stops on its own.
     pub async fn serve(&mut self, cancel: &Cancel) -> Result<(), RuntimeError> {
         tokio::select! {
@@ -171,6 +193,31 @@ fn remove_volumes(dir: &Path, events: &Events) {
     }
 }
 
+/// Binds a free port on 127.0.0.1 for every port the plan's pods declare, first, so that
+/// nothing can take them before the roles start; records them in `layout`.
+fn bind_ports(
+    plan: &Plan,
+    layout: &mut HostLayout,
+) -> Result<BTreeMap<(String, u16), TcpListener>, EmbeddedError> {
+    let mut listeners: BTreeMap<(String, u16), TcpListener> = BTreeMap::new();
+    for pod in &plan.pods {
+        for port in pod.containers.iter().flat_map(|c| &c.ports) {
+            let key = (pod.name.clone(), port.container_port);
+            if listeners.contains_key(&key) {
+                continue;
+            }
+            let listener = TcpListener::bind("127.0.0.1:0").map_err(EmbeddedError::Bind)?;
+            listener
+                .set_nonblocking(true)
+                .map_err(EmbeddedError::Bind)?;
+            let host = listener.local_addr().map_err(EmbeddedError::Bind)?.port();
+            layout.ports.insert(key.clone(), host);
+            listeners.insert(key, listener);
+        }
+    }
+    Ok(listeners)
+}
+
 /// Runs `plan` in this process and returns once every container is ready. On failure or
 /// cancellation everything started is stopped and the volumes are removed.
 pub async fn up(
@@ -187,6 +234,7 @@ pub async fn up(
     };
     let mut layout = HostLayout {
         base_dir: options.base_dir.clone(),
+        exec: options.exec.clone(),
         ..HostLayout::default()
     };
     for pod in &plan.pods {
@@ -205,30 +253,17 @@ pub async fn up(
                 .insert((pod.name.clone(), volume.name.clone()), dir);
         }
     }
-    let mut listeners: BTreeMap<(String, u16), TcpListener> = BTreeMap::new();
-    for pod in &plan.pods {
-        for port in pod.containers.iter().flat_map(|c| &c.ports) {
-            let key = (pod.name.clone(), port.container_port);
-            if listeners.contains_key(&key) {
-                continue;
-            }
-            let listener = TcpListener::bind("127.0.0.1:0").map_err(EmbeddedError::Bind)?;
-            listener
-                .set_nonblocking(true)
-                .map_err(EmbeddedError::Bind)?;
-            let host = listener.local_addr().map_err(EmbeddedError::Bind)?.port();
-            layout.ports.insert(key.clone(), host);
-            listeners.insert(key, listener);
-        }
-    }
+    let listeners = bind_ports(plan, &mut layout)?;
     let (pods, warnings) = localize(plan, &layout).map_err(EmbeddedError::from)?;
     for message in warnings {
         events.emit(RuntimeEvent::Warning { message });
     }
     let (stop, stop_token) = Cancel::new();
     let mut tasks = JoinSet::new();
+    let command_pids = process::Pids::default();
     let start = Start {
         launcher: &launcher,
+        pids: &command_pids,
         stop: &stop_token,
         options,
         events,
@@ -257,6 +292,8 @@ pub async fn up(
                 .iter()
                 .any(|p| p.init_containers.iter().any(|c| c.name == container.name)),
             ports: container.ports.clone(),
+            exec: container.exec.clone(),
+            pid: None,
         });
     }
     let endpoints = super::endpoints(plan, &host_ports);
@@ -272,11 +309,13 @@ pub async fn up(
         tasks,
         stop,
         dir: options.dir.clone(),
+        pids: command_pids,
     })
 }
 
 struct Start<'a> {
     launcher: &'a Arc<dyn Launcher>,
+    pids: &'a process::Pids,
     stop: &'a Cancel,
     options: &'a EmbeddedOptions,
     events: &'a Events,
@@ -284,6 +323,26 @@ struct Start<'a> {
 }
 
 impl Start<'_> {
+    /// Plays `container` by its local command when it has one, else by the launcher.
+    fn launch(
+        &self,
+        container: &LocalContainer,
+        listeners: BTreeMap<u16, TcpListener>,
+    ) -> RoleFuture {
+        if container.exec.is_some() {
+            drop(listeners);
+            return process::launch(
+                container.clone(),
+                self.options.base_dir.clone(),
+                self.options.session.clone(),
+                Arc::clone(self.pids),
+                self.stop.clone(),
+            );
+        }
+        self.launcher
+            .launch(container.clone(), listeners, self.stop.clone())
+    }
+
     /// Init containers in order, then every container, then readiness.
     async fn run(
         &self,
@@ -315,9 +374,9 @@ impl Start<'_> {
                     .collect();
                 let span =
                     tracing::info_span!("container", name = %container.name, pod = %container.pod);
-                let task = self
-                    .launcher
-                    .launch(container.clone(), mine, self.stop.clone());
+                // A local command binds its ports itself: they are released just before it
+                // starts.
+                let task = self.launch(container, mine);
                 let name = container.name.clone();
                 tasks.spawn(async move { (name, task.await) }.instrument(span));
                 self.events.emit(RuntimeEvent::Started {
@@ -338,9 +397,7 @@ impl Start<'_> {
             container: init.name.clone(),
         });
         let span = tracing::info_span!("container", name = %init.name, pod = %init.pod);
-        let task = self
-            .launcher
-            .launch(init.clone(), BTreeMap::new(), self.stop.clone());
+        let task = self.launch(init, BTreeMap::new());
         let outcome = tokio::select! {
             () = self.cancel.cancelled() => return Err(RuntimeError::Interrupted),
             () = tokio::time::sleep_until(deadline.into()) => {

@@ -1,11 +1,12 @@
 //! What a running embedded deployment leaves on disk, so that `ps`, `logs`, `predict` and
 //! `down` from another terminal can find it: `<root>/<deployment>/state.json` (pid, session,
-//! endpoints, containers), `logs/<container>.log`, and `volumes/`.
+//! endpoints, containers), `logs/<container>.log` (`<container>@<pod>.log` when pods share a name), and `volumes/`.
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::plan::Plan;
 use crate::runtime::Endpoint;
 
 /// One container of an embedded deployment.
@@ -21,6 +22,12 @@ pub struct ContainerState {
     pub init: bool,
     /// Container port → host port.
     pub ports: Vec<(u16, u16)>,
+    /// The local command playing it (`--exec`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exec: Option<String>,
+    /// That command's pid, which is also its process group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid: Option<u32>,
 }
 
 /// The state file of a deployment.
@@ -77,10 +84,32 @@ pub fn deployment_dir(root: &Path, deployment: &str) -> PathBuf {
     root.join(deployment)
 }
 
-/// The log file of a container.
+/// The log file of a container, by its [`log_stem`].
 #[must_use]
-pub fn log_path(dir: &Path, container: &str) -> PathBuf {
-    dir.join("logs").join(format!("{container}.log"))
+pub fn log_path(dir: &Path, stem: &str) -> PathBuf {
+    dir.join("logs").join(format!("{stem}.log"))
+}
+
+/// The name of a container's log file: the container's name, or `<container>@<pod>` when
+/// another pod of the plan has a container of that name (each TF unit's `tfserving`).
+#[must_use]
+pub fn log_stem(plan: &Plan, pod: &str, container: &str) -> String {
+    let pods = plan
+        .pods
+        .iter()
+        .filter(|p| p.all_containers().any(|c| c.name == container))
+        .count();
+    if pods > 1 {
+        format!("{container}@{pod}")
+    } else {
+        container.to_owned()
+    }
+}
+
+/// Whether a log stem is container `container`'s (in any pod).
+#[must_use]
+pub fn stem_is_container(stem: &str, container: &str) -> bool {
+    stem.split_once('@').map_or(stem, |(name, _)| name) == container
 }
 
 fn state_path(dir: &Path) -> PathBuf {
@@ -184,6 +213,8 @@ mod state_tests {
                 role: "executor".into(),
                 init: false,
                 ports: vec![(8000, 40000)],
+                exec: None,
+                pid: None,
             }],
         }
     }
