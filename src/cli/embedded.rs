@@ -386,6 +386,19 @@ pub(crate) fn ps_rows(name: Option<&str>) -> Result<Vec<PsRow>> {
                 },
                 health: health.to_owned(),
                 ports: container.ports.clone(),
+                protocol: state.protocol.clone(),
+                graph_root: state
+                    .graph_roots
+                    .iter()
+                    .find(|(predictor, _)| {
+                        container
+                            .pod
+                            .strip_prefix(&state.deployment)
+                            .is_some_and(|rest| rest.starts_with(&format!("-{predictor}-")))
+                    })
+                    .or_else(|| state.graph_roots.first())
+                    .map(|(_, root)| root.clone())
+                    .unwrap_or_default(),
             });
         }
     }

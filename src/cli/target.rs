@@ -154,12 +154,20 @@ fn from_docker(target: &TargetArgs, model: Option<&str>) -> Result<Option<Resolv
         .or_else(|| row.ports.first())
         .map(|(_, host)| *host);
     let Some(host) = host else { return Ok(None) };
+    // Labels of an older `up` may lack the protocol and root: Seldon's defaults then.
+    let labelled = |value: &str, default: &str| {
+        if value.is_empty() {
+            default.to_owned()
+        } else {
+            value.to_owned()
+        }
+    };
     Ok(Some(Resolved {
         base: format!("http://127.0.0.1:{host}"),
         protocol: target
             .protocol
             .clone()
-            .unwrap_or_else(|| "seldon".to_owned()),
-        model: model.unwrap_or("model").to_owned(),
+            .unwrap_or_else(|| labelled(&row.protocol, "seldon")),
+        model: model.map_or_else(|| labelled(&row.graph_root, "model"), str::to_owned),
     }))
 }

@@ -566,3 +566,72 @@ fn the_seed_runs_with_builtin_images_and_predicts_through_the_engine() {
 fn the_seed_runs_with_builtin_images_as_seldon_1_2_1_made_it() {
     the_seed_runs_with_builtin_images("1.2.1");
 }
+
+/// `predict NAME` reads the protocol and the graph's root from the labels: a deployment that
+/// speaks the tensorflow protocol is called on `/v1/models/<root>:predict` with no
+/// `--protocol` or `--model`.
+#[test]
+fn a_tensorflow_protocol_deployment_is_predicted_by_name_in_its_protocol() {
+    let session = Session::new("tfproto");
+    let root = support::root();
+    let model = root
+        .join("examples/tfserving-mnist/models/tf1")
+        .canonicalize()
+        .expect("the shipped MNIST SavedModel");
+    let sdep = std::fs::read_to_string(root.join("tests/fixtures/sdep/tensorflow-protocol.yaml"))
+        .unwrap()
+        .replace("name: tfserving", &format!("name: {}", session.name))
+        .replace(
+            "modelUri: gs://seldon-models/tfserving/mnist-model",
+            &format!("modelUri: file://{}", model.display()),
+        );
+    let file = session.write("sdep.yaml", &sdep);
+    let output = session
+        .up(&file, &["--images", "builtin"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let heldout: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("examples/tfserving-mnist/heldout.json")).unwrap(),
+    )
+    .unwrap();
+    let body = serde_json::json!({
+        "signature_name": "predict_images",
+        "instances": [heldout["inputs"][0]],
+    })
+    .to_string();
+    // Readiness does not wait for the model to load (no probe does): retry until it answers.
+    let deadline = Instant::now() + Duration::from_mins(1);
+    let answer = loop {
+        let predict = seldon_local()
+            .args(["predict", &session.name, "--json", &body])
+            .output()
+            .unwrap();
+        if predict.status.success() {
+            break serde_json::from_slice::<serde_json::Value>(&predict.stdout).unwrap();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{}{}",
+            String::from_utf8_lossy(&predict.stdout),
+            String::from_utf8_lossy(&predict.stderr)
+        );
+        std::thread::sleep(Duration::from_millis(100)); // poll interval
+    };
+    let scores = answer["predictions"][0]
+        .as_array()
+        .unwrap_or_else(|| panic!("not a TF Serving answer: {answer}"));
+    let expected = heldout["models"]["tf1"]["scores"][0].as_array().unwrap();
+    for (got, want) in scores.iter().zip(expected) {
+        assert!((got.as_f64().unwrap() - want.as_f64().unwrap()).abs() <= 1e-5);
+    }
+    seldon_local()
+        .args(["down", &session.name])
+        .assert()
+        .success();
+    assert_nothing_left(&session);
+}

@@ -13,6 +13,10 @@ pub const DEPLOYMENT: &str = "seldon-local/deployment";
 pub const NAMESPACE: &str = "seldon-local/namespace";
 /// The predictor.
 pub const PREDICTOR: &str = "seldon-local/predictor";
+/// The deployment's protocol (`seldon`, `tensorflow`, `v2`...), for `predict NAME`.
+pub const PROTOCOL: &str = "seldon-local/protocol";
+/// The root unit of the predictor's graph (the model name in TF and v2 paths).
+pub const GRAPH_ROOT: &str = "seldon-local/graph-root";
 /// The pod (the generated Deployment's name).
 pub const POD: &str = "seldon-local/pod";
 /// The container's name in the pod (`sandbox` for the pod's sandbox).

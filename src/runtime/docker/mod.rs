@@ -84,6 +84,10 @@ pub struct PsRow {
     pub health: String,
     /// Published ports: container port → 127.0.0.1 host port.
     pub ports: Vec<(u16, u16)>,
+    /// The deployment's protocol.
+    pub protocol: String,
+    /// The root unit of the predictor's graph.
+    pub graph_root: String,
 }
 
 impl<A: DockerApi> DockerRuntime<A> {
@@ -210,6 +214,12 @@ impl<A: DockerApi> DockerRuntime<A> {
                 namespace: &plan.namespace,
                 session: &options.session,
                 builtin_image: &builtin,
+                protocol: &plan.protocol,
+                graph_root: plan
+                    .predictors
+                    .iter()
+                    .find(|p| p.name == pod.predictor)
+                    .map_or("", |p| p.graph_root.as_str()),
                 pod,
                 aliases: aliases_of(plan, &pod.name),
                 fixed_ports: &options.fixed_ports,
@@ -725,6 +735,8 @@ impl<A: DockerApi> DockerRuntime<A> {
                 status: container.status.clone(),
                 health: health.to_owned(),
                 ports,
+                protocol: label(labels::PROTOCOL),
+                graph_root: label(labels::GRAPH_ROOT),
             });
         }
         rows.sort_by(|a, b| {

@@ -63,6 +63,10 @@ pub struct PodContext<'a> {
     pub session: &'a str,
     /// seldon-local's image (the sandbox runs it).
     pub builtin_image: &'a str,
+    /// The deployment's protocol.
+    pub protocol: &'a str,
+    /// The root unit of the pod's predictor's graph.
+    pub graph_root: &'a str,
     /// The pod.
     pub pod: &'a plan::Pod,
     /// DNS names of the Services selecting the pod.
@@ -186,6 +190,8 @@ fn pod_labels(ctx: &PodContext<'_>) -> BTreeMap<String, String> {
     ));
     out.insert(labels::PREDICTOR.to_owned(), ctx.pod.predictor.clone());
     out.insert(labels::POD.to_owned(), ctx.pod.name.clone());
+    out.insert(labels::PROTOCOL.to_owned(), ctx.protocol.to_owned());
+    out.insert(labels::GRAPH_ROOT.to_owned(), ctx.graph_root.to_owned());
     out
 }
 
@@ -717,6 +723,8 @@ mod tests {
             namespace: "default",
             session: "s-1",
             builtin_image: "seldon-local:0.1.0",
+            protocol: "seldon",
+            graph_root: "mnist-model",
             pod,
             aliases: vec![
                 "tfserving-default".into(),
