@@ -365,23 +365,8 @@ fn down_of_nothing_succeeds() {
 #[allow(clippy::too_many_lines)] // one end-to-end story, read top to bottom
 fn the_seed_runs_with_builtin_images(seldon_version: &str) {
     let session = Session::new(&format!("seed{}", seldon_version.replace('.', "")));
-    let root = support::root();
-    let model = root
-        .join("examples/tfserving-mnist/models/tf1")
-        .canonicalize()
-        .expect("the shipped MNIST SavedModel");
-    let heldout: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(root.join("examples/tfserving-mnist/heldout.json")).unwrap(),
-    )
-    .unwrap();
-    let sdep = std::fs::read_to_string(root.join("examples/tfserving-mnist/sdep.yaml"))
-        .unwrap()
-        .replace("name: tfserving", &format!("name: {}", session.name))
-        .replace(
-            "modelUri: models/tf1",
-            &format!("modelUri: file://{}", model.display()),
-        );
-    let file = session.write("sdep.yaml", &sdep);
+    let heldout = heldout();
+    let file = with_the_shipped_model(&session, "examples/tfserving-mnist/sdep.yaml", "models/tf1");
     let version = ["--seldon-version", seldon_version];
     let started = Instant::now();
     let output = session
@@ -567,25 +552,42 @@ fn the_seed_runs_with_builtin_images_as_seldon_1_2_1_made_it() {
     the_seed_runs_with_builtin_images("1.2.1");
 }
 
+/// The held-out digits and TensorFlow's scores for them.
+fn heldout() -> serde_json::Value {
+    let path = support::root().join("examples/tfserving-mnist/heldout.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Writes `source` (an sdep named `tfserving`) into the session, renamed after it, with
+/// `model_uri` pointing at the shipped MNIST SavedModel by its absolute path (the copy lives
+/// elsewhere than the original, so a relative path would not find it).
+fn with_the_shipped_model(session: &Session, source: &str, model_uri: &str) -> std::path::PathBuf {
+    let root = support::root();
+    let model = root
+        .join("examples/tfserving-mnist/models/tf1")
+        .canonicalize()
+        .expect("the shipped MNIST SavedModel");
+    let sdep = std::fs::read_to_string(root.join(source))
+        .unwrap()
+        .replace("name: tfserving", &format!("name: {}", session.name))
+        .replace(
+            &format!("modelUri: {model_uri}"),
+            &format!("modelUri: file://{}", model.display()),
+        );
+    session.write("sdep.yaml", &sdep)
+}
+
 /// `predict NAME` reads the protocol and the graph's root from the labels: a deployment that
 /// speaks the tensorflow protocol is called on `/v1/models/<root>:predict` with no
 /// `--protocol` or `--model`.
 #[test]
 fn a_tensorflow_protocol_deployment_is_predicted_by_name_in_its_protocol() {
     let session = Session::new("tfproto");
-    let root = support::root();
-    let model = root
-        .join("examples/tfserving-mnist/models/tf1")
-        .canonicalize()
-        .expect("the shipped MNIST SavedModel");
-    let sdep = std::fs::read_to_string(root.join("tests/fixtures/sdep/tensorflow-protocol.yaml"))
-        .unwrap()
-        .replace("name: tfserving", &format!("name: {}", session.name))
-        .replace(
-            "modelUri: gs://seldon-models/tfserving/mnist-model",
-            &format!("modelUri: file://{}", model.display()),
-        );
-    let file = session.write("sdep.yaml", &sdep);
+    let file = with_the_shipped_model(
+        &session,
+        "tests/fixtures/sdep/tensorflow-protocol.yaml",
+        "gs://seldon-models/tfserving/mnist-model",
+    );
     let output = session
         .up(&file, &["--images", "builtin"])
         .output()
@@ -595,10 +597,7 @@ fn a_tensorflow_protocol_deployment_is_predicted_by_name_in_its_protocol() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let heldout: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(root.join("examples/tfserving-mnist/heldout.json")).unwrap(),
-    )
-    .unwrap();
+    let heldout = heldout();
     let body = serde_json::json!({
         "signature_name": "predict_images",
         "instances": [heldout["inputs"][0]],

@@ -24,6 +24,30 @@ pub(crate) fn seldon_local() -> assert_cmd::Command {
     command
 }
 
+/// Runs `seldon-local` with its embedded state under `state`: (exit code, stdout, stderr).
+pub(crate) fn run_embedded(state: &Path, args: &[&str]) -> (i32, String, String) {
+    let output = seldon_local()
+        .env("SELDON_LOCAL_STATE_DIR", state)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+/// Stops an embedded deployment when dropped, even when an assertion failed, so that no
+/// background process is left: (state directory, deployment).
+pub(crate) struct DownOnDrop<'a>(pub(crate) &'a Path, pub(crate) &'a str);
+
+impl Drop for DownOnDrop<'_> {
+    fn drop(&mut self) {
+        let _ = run_embedded(self.0, &["down", self.1]);
+    }
+}
+
 /// Loads the first document of a file, panicking with the error if it does not load.
 pub(crate) fn load_first(path: &Path) -> sdep::SeldonDeployment {
     let text = std::fs::read_to_string(path).unwrap();

@@ -2,11 +2,9 @@
 //! shipped MNIST example, `predict` by name against TensorFlow's own scores, `ps`, `logs`,
 //! `down`. No Docker involved.
 
-use std::path::Path;
-
 use serde_json::Value;
 
-use crate::common::{root, seldon_local};
+use crate::common::{DownOnDrop, root, run_embedded as run};
 
 fn heldout() -> Value {
     let text =
@@ -14,32 +12,10 @@ fn heldout() -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
-fn run(state: &Path, args: &[&str]) -> (i32, String, String) {
-    let output = seldon_local()
-        .env("SELDON_LOCAL_STATE_DIR", state)
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
-}
-
-/// Stops the deployment even when an assertion fails, so no background process is left.
-struct Down<'a>(&'a Path);
-
-impl Drop for Down<'_> {
-    fn drop(&mut self) {
-        let _ = run(self.0, &["down", "tfserving"]);
-    }
-}
-
 #[test]
 fn the_mnist_example_runs_embedded_and_answers_with_tensorflows_scores() {
     let state = tempfile::tempdir().unwrap();
-    let guard = Down(state.path());
+    let guard = DownOnDrop(state.path(), "tfserving");
     let (code, stdout, stderr) = run(
         state.path(),
         &[

@@ -9,33 +9,11 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::common::{root, seldon_local};
+use crate::common::{DownOnDrop, root, run_embedded as run};
 
 const SDEP: &str = "examples/mnist-graph/sdep.yaml";
 const SCALE: &str = "scale=python3 units/scale.py";
 const MEAN: &str = "mean=python3 units/mean.py";
-
-fn run(state: &Path, args: &[&str]) -> (i32, String, String) {
-    let output = seldon_local()
-        .env("SELDON_LOCAL_STATE_DIR", state)
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
-}
-
-/// Stops the deployment even when an assertion fails, so no process is left behind.
-struct Down<'a>(&'a Path);
-
-impl Drop for Down<'_> {
-    fn drop(&mut self) {
-        let _ = run(self.0, &["down", "mnist-graph"]);
-    }
-}
 
 fn heldout() -> Value {
     let text =
@@ -102,7 +80,7 @@ fn assert_mean_of_both_models(answer: &Value, heldout: &Value, digits: &[usize])
 #[test]
 fn the_graph_example_answers_with_the_mean_of_both_models_and_every_units_meta() {
     let state = tempfile::tempdir().unwrap();
-    let guard = Down(state.path());
+    let guard = DownOnDrop(state.path(), "mnist-graph");
     let (code, stdout, stderr) = run(
         state.path(),
         &[
@@ -211,7 +189,7 @@ fn the_graph_example_answers_with_the_mean_of_both_models_and_every_units_meta()
 #[test]
 fn units_outlive_a_killed_serving_process_only_until_down() {
     let state = tempfile::tempdir().unwrap();
-    let guard = Down(state.path());
+    let guard = DownOnDrop(state.path(), "mnist-graph");
     let (code, _, stderr) = run(
         state.path(),
         &["up", "-d", SDEP, "--exec", SCALE, "--exec", MEAN],
@@ -296,7 +274,7 @@ fn a_unit_that_exits_fails_up_with_its_last_lines_and_leaves_nothing() {
 fn sigterm_in_the_foreground_stops_every_unit_and_removes_the_state() {
     use std::io::BufRead as _;
     let state = tempfile::tempdir().unwrap();
-    let guard = Down(state.path());
+    let guard = DownOnDrop(state.path(), "mnist-graph");
     let mut up = std::process::Command::new(assert_cmd::cargo::cargo_bin("seldon-local"))
         .current_dir(root())
         .env_remove("SELDON_LOCAL_RUNTIME")
