@@ -138,7 +138,8 @@ pub(crate) enum Command {
     /// Examples:
     ///   seldon-local up examples/tfserving-mnist/sdep.yaml
     ///   seldon-local up --runtime embedded -d examples/tfserving-mnist/sdep.yaml
-    ///   seldon-local up examples/mnist-graph/sdep.yaml --exec scale='python3 units/scale.py' --exec mean='python3 units/mean.py'
+    ///   seldon-local up examples/mnist-graph/sdep.yaml \
+    ///     --exec scale='python3 units/scale.py' --exec mean='python3 units/mean.py'
     ///   seldon-local up --images builtin -o json sdep.yaml
     ///   seldon-local up -p seldon-container-engine:8000=9000 sdep.yaml
     #[command(verbatim_doc_comment)]
