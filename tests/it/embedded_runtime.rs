@@ -337,4 +337,55 @@ fn a_container_played_by_a_local_command_reads_host_ports_in_its_env() {
         .unwrap();
     assert_eq!(engine.exec, None);
     assert_eq!(engine.ports, [(8000, 48000), (5001, 45001)]);
+    // ...and so do its flags.
+    assert!(
+        engine.args.windows(2).any(|w| w == ["--http_port", "8000"]),
+        "{:?}",
+        engine.args
+    );
+}
+
+#[test]
+fn a_builtin_role_played_by_a_local_command_gets_host_ports_in_its_flags() {
+    let plan = seed_plan();
+    let pod = plan.pods[0].name.clone();
+    let mut layout = HostLayout::default();
+    for (port, host) in [(2000, 42000), (2001, 42001), (9000, 49000), (8000, 48000)] {
+        layout.ports.insert((pod.clone(), port), host);
+    }
+    for volume in &plan.pods[0].volumes {
+        layout.volumes.insert(
+            (pod.clone(), volume.name.clone()),
+            format!("/tmp/state/{}", volume.name).into(),
+        );
+    }
+    layout
+        .exec
+        .insert("tfserving".into(), "tensorflow_model_server".into());
+    let (pods, _) = localize(&plan, &layout).unwrap();
+    let tfserving = pods[0]
+        .containers
+        .iter()
+        .find(|c| c.name == "tfserving")
+        .unwrap();
+    assert_eq!(
+        tfserving.args,
+        [
+            "--port=42000",
+            "--rest_api_port=42001",
+            "--model_name=mnist-model",
+            "--model_base_path=/tmp/state/tfserving-provision-location",
+        ]
+    );
+    // The proxy in front of it is told the same host port.
+    let proxy = pods[0]
+        .containers
+        .iter()
+        .find(|c| c.name == "mnist-model")
+        .unwrap();
+    assert!(
+        proxy.env["PREDICTIVE_UNIT_PARAMETERS"].contains("http://127.0.0.1:42001"),
+        "{}",
+        proxy.env["PREDICTIVE_UNIT_PARAMETERS"]
+    );
 }

@@ -220,6 +220,13 @@ fn localize_container(
     }
     let rewrite = |text: &str| rewrite_paths(&rewrite_addresses(text, pod, layout), &mounts);
     let mut args: Vec<String> = container.args.iter().map(|a| rewrite(a)).collect();
+    if exec.is_some() {
+        // A local command binds what its flags say (`--rest_api_port=2001`): host ports.
+        args = args
+            .iter()
+            .map(|a| rewrite_port_flag(a, pod, layout))
+            .collect();
+    }
     if init
         && container.role == Role::StorageInitializer
         && let Some(source) = args.first_mut()
@@ -314,6 +321,21 @@ fn rewrite_addresses(text: &str, pod: &str, layout: &HostLayout) -> String {
         rest = chars.as_str();
     }
     out
+}
+
+/// `--<anything>port=N`, N a declared port of the pod, becomes `--...port=<host port>`.
+fn rewrite_port_flag(arg: &str, pod: &str, layout: &HostLayout) -> String {
+    if let Some((flag, value)) = arg.split_once('=')
+        && flag.starts_with('-')
+        && flag.to_ascii_lowercase().ends_with("port")
+        && let Some(mapped) = value
+            .parse::<u16>()
+            .ok()
+            .and_then(|port| host_port(layout, pod, port))
+    {
+        return format!("{flag}={mapped}");
+    }
+    arg.to_owned()
 }
 
 /// A mount path, alone or after `--flag=`, becomes its host directory.
