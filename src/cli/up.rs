@@ -65,8 +65,10 @@ pub(crate) fn run(args: &UpArgs, ctx: &Context) -> Result<ExitStatus> {
         return super::embedded::up(args, &plans, &base_dir, ctx);
     }
     if args.detach {
+        // Docker's `up` already returns once ready, with the containers running on: `-d` is
+        // what it does anyway, so scripts may pass it whatever the runtime.
         ctx.printer
-            .warning("`-d` changes nothing on Docker: `up` returns once ready");
+            .note("`-d` is how `up` works on Docker: it returns once ready");
     }
     let fixed_ports: BTreeMap<(String, u16), u16> = args
         .publish
