@@ -728,15 +728,12 @@ fn tensorflow_with_proxy(
     );
 
     let image = context.config.tf_serving_image();
-    let mut args = vec![
-        format!("--port={TFSERVING_GRPC_PORT}"),
-        format!("--rest_api_port={TFSERVING_REST_PORT}"),
-        format!("--model_name={}", unit.name),
-        format!("--model_base_path={MODELS_PATH}"),
-    ];
-    if context.old {
-        args.insert(0, "/usr/bin/tensorflow_model_server".to_owned());
-    }
+    let args = tf_serving_args(
+        context,
+        TFSERVING_GRPC_PORT,
+        TFSERVING_REST_PORT,
+        &unit.name,
+    );
     let ports = vec![
         ContainerPort::tcp(None, TFSERVING_GRPC_PORT),
         ContainerPort::tcp(None, TFSERVING_REST_PORT),
@@ -796,17 +793,22 @@ fn tensorflow_only(context: &Context<'_>, unit: &PredictiveUnit, container: &mut
         container.image = Some(context.config.tf_serving_image());
     }
     if container.args.is_empty() {
-        let mut args = vec![
-            format!("--port={grpc}"),
-            format!("--rest_api_port={rest}"),
-            format!("--model_name={}", unit.name),
-            format!("--model_base_path={MODELS_PATH}"),
-        ];
-        if context.old {
-            args.insert(0, "/usr/bin/tensorflow_model_server".to_owned());
-        }
-        container.args = args;
+        container.args = tf_serving_args(context, grpc, rest, &unit.name);
     }
+}
+
+/// `tensorflow_model_server`'s args; 1.2.1 names the binary first (dropped in 1.3.0).
+fn tf_serving_args(context: &Context<'_>, grpc: i32, rest: i32, model: &str) -> Vec<String> {
+    let mut args = vec![
+        format!("--port={grpc}"),
+        format!("--rest_api_port={rest}"),
+        format!("--model_name={model}"),
+        format!("--model_base_path={MODELS_PATH}"),
+    ];
+    if context.old {
+        args.insert(0, "/usr/bin/tensorflow_model_server".to_owned());
+    }
+    args
 }
 
 fn v2_probe(path: &str, initial_delay: i32, existing: Option<Probe>) -> Probe {
