@@ -189,20 +189,20 @@ fn state_of(plan: &Plan, deployment: &embedded::Embedded, source: &Path) -> Stat
 
 /// `--exec` as a map, each name checked against the containers of the plans.
 fn exec_commands(args: &UpArgs, plans: &[Plan]) -> Result<BTreeMap<String, String>> {
+    let mut containers: Vec<&str> = Vec::new();
+    for container in plans
+        .iter()
+        .flat_map(|p| &p.pods)
+        .flat_map(crate::plan::Pod::all_containers)
+    {
+        if !containers.contains(&container.name.as_str()) {
+            containers.push(&container.name);
+        }
+    }
     let mut exec = BTreeMap::new();
     for (container, command) in &args.exec {
-        let known = plans
-            .iter()
-            .flat_map(|p| &p.pods)
-            .flat_map(crate::plan::Pod::all_containers)
-            .any(|c| &c.name == container);
-        if !known {
-            let names: Vec<String> = plans
-                .iter()
-                .flat_map(|p| &p.pods)
-                .flat_map(crate::plan::Pod::all_containers)
-                .map(|c| format!("`{}`", c.name))
-                .collect();
+        if !containers.contains(&container.as_str()) {
+            let names: Vec<String> = containers.iter().map(|c| format!("`{c}`")).collect();
             bail!(
                 "`--exec {container}=...`: no container `{container}` in `{}`; its containers \
                  are {}",
@@ -390,13 +390,7 @@ pub(crate) fn ps_rows(name: Option<&str>) -> Result<Vec<PsRow>> {
                 graph_root: state
                     .graph_roots
                     .iter()
-                    .find(|(predictor, _)| {
-                        container
-                            .pod
-                            .strip_prefix(&state.deployment)
-                            .is_some_and(|rest| rest.starts_with(&format!("-{predictor}-")))
-                    })
-                    .or_else(|| state.graph_roots.first())
+                    .find(|(predictor, _)| *predictor == container.predictor)
                     .map(|(_, root)| root.clone())
                     .unwrap_or_default(),
             });

@@ -307,3 +307,50 @@ fn sigterm_in_the_foreground_stops_every_unit_and_removes_the_state() {
     assert!(!state.path().join("mnist-graph/state.json").exists());
     drop(guard);
 }
+
+#[test]
+fn one_exec_plays_a_container_name_in_every_pod_that_has_it_and_down_stops_them_all() {
+    let state = tempfile::tempdir().unwrap();
+    let guard = DownOnDrop(state.path(), "mnist-graph");
+    // Each TF unit's `tfserving` (no readiness probe) played by a stand-in that prints the
+    // args it was given, then waits.
+    let (code, _, stderr) = run(
+        state.path(),
+        &[
+            "up",
+            "-d",
+            SDEP,
+            "--exec",
+            SCALE,
+            "--exec",
+            MEAN,
+            "--exec",
+            r#"tfserving=echo "$@"; exec sleep 600 #"#,
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let pids = unit_pids(state.path());
+    assert_eq!(pids.len(), 4, "scale, mean and two tfserving: {pids:?}");
+    let mut distinct = pids.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 4, "{pids:?}");
+    assert!(pids.iter().all(|&pid| alive(pid)));
+    // Its flags name host ports and the volume's directory, not the pod's.
+    let (code, stdout, stderr) = run(state.path(), &["logs", "mnist-graph", "-c", "tfserving"]);
+    assert_eq!(code, 0, "{stderr}");
+    for pod in ["tf1", "keras"] {
+        let line = stdout
+            .lines()
+            .find(|l| {
+                l.starts_with("tfserving@mnist-graph-default-")
+                    && l.contains(&format!("--model_name={pod}"))
+            })
+            .unwrap_or_else(|| panic!("no args of {pod}'s tfserving: {stdout}"));
+        assert!(!line.contains("--rest_api_port=2001"), "{line}");
+        assert!(!line.contains("=/mnt/models"), "{line}");
+        assert!(line.contains("/volumes/"), "{line}");
+    }
+    drop(guard);
+    assert!(pids.iter().all(|&pid| !alive(pid)), "`down` left a command");
+}

@@ -124,7 +124,7 @@ impl Embedded {
             .iter()
             .cloned()
             .map(|mut c| {
-                c.pid = pids.get(&c.name).copied();
+                c.pid = pids.get(&(c.pod.clone(), c.name.clone())).copied();
                 c
             })
             .collect()
@@ -286,6 +286,12 @@ pub async fn up(
         }
         containers.push(state::ContainerState {
             pod: container.pod.clone(),
+            predictor: plan
+                .pods
+                .iter()
+                .find(|p| p.name == container.pod)
+                .map(|p| p.predictor.clone())
+                .unwrap_or_default(),
             name: container.name.clone(),
             role: container.role.as_str().to_owned(),
             init: pods

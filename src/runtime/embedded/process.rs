@@ -29,8 +29,9 @@ const GRACE: Duration = Duration::from_secs(5);
 /// How many of its last output lines a failed command's error quotes.
 const TAIL: usize = 20;
 
-/// Container name → pid (also its process group) of the commands started, for the state file.
-pub type Pids = Arc<Mutex<BTreeMap<String, u32>>>;
+/// (pod, container) → pid (also its process group) of the commands started, for the state
+/// file. One `--exec` may play a container name that several pods have.
+pub type Pids = Arc<Mutex<BTreeMap<(String, String), u32>>>;
 
 /// Runs `container`'s local command until it exits or `stop` fires.
 pub fn launch(
@@ -99,7 +100,7 @@ async fn run(
     if let Some(pid) = pid {
         pids.lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(container.name.clone(), pid);
+            .insert((container.pod.clone(), container.name.clone()), pid);
         tracing::info!(pid, "started `{command}`");
     }
     let tail = Mutex::new(VecDeque::with_capacity(TAIL));

@@ -14,6 +14,9 @@ use crate::runtime::Endpoint;
 pub struct ContainerState {
     /// Its pod.
     pub pod: String,
+    /// The predictor the pod serves.
+    #[serde(default)]
+    pub predictor: String,
     /// Its name.
     pub name: String,
     /// The role it plays.
@@ -209,6 +212,7 @@ mod state_tests {
             predict_command: None,
             containers: vec![ContainerState {
                 pod: "p".into(),
+                predictor: "p".into(),
                 name: "c".into(),
                 role: "executor".into(),
                 init: false,
