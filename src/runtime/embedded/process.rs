@@ -125,8 +125,8 @@ async fn run(
             }
         }
     };
-    // The leader has exited and been reaped: its pid may be reused, so signal it no more. Its
-    // group's stragglers, if any, are killed now.
+    // The leader is reaped. Stragglers of its group are killed now (Linux does not reuse the id
+    // while the group has members); after that the group is signalled no more.
     group.signal(Signal::SIGKILL);
     group.0 = None;
     let status = status.map_err(|error| format!("failed to wait for `{command}`: {error}"))?;
