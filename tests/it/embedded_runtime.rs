@@ -16,6 +16,16 @@ use tokio::task::JoinSet;
 
 const SEED: &str = include_str!("../fixtures/sdep/tfserving-seed.yaml");
 
+/// One unit, `model`, of the user's own image `me/model:1`.
+fn custom_image_plan() -> Plan {
+    let text = "apiVersion: machinelearning.seldon.io/v1\nkind: SeldonDeployment\nmetadata: {name: custom}\n\
+        spec:\n  predictors:\n  - name: default\n    componentSpecs: [{spec: {containers: [{name: model, image: me/model:1}]}}]\n    graph: {name: model}\n";
+    let sdep = sdep::load(text, "x.yaml").unwrap().documents.remove(0).sdep;
+    let validated =
+        sdep::validate(sdep, &OperatorConfig::embedded(SeldonVersion::V1_18_2)).unwrap();
+    plan::build(&validated).unwrap()
+}
+
 fn seed_plan() -> Plan {
     let sdep = sdep::load(SEED, "seed.yaml")
         .unwrap()
@@ -265,14 +275,9 @@ async fn cancelling_during_readiness_is_interrupted_and_cleans_up() {
 
 #[tokio::test]
 async fn a_custom_image_is_refused_with_a_pointer_to_exec_and_docker() {
-    let text = "apiVersion: machinelearning.seldon.io/v1\nkind: SeldonDeployment\nmetadata: {name: custom}\n\
-        spec:\n  predictors:\n  - name: default\n    componentSpecs: [{spec: {containers: [{name: model, image: me/model:1}]}}]\n    graph: {name: model}\n";
-    let sdep = sdep::load(text, "x.yaml").unwrap().documents.remove(0).sdep;
-    let validated =
-        sdep::validate(sdep, &OperatorConfig::embedded(SeldonVersion::V1_18_2)).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let error = up(
-        &plan::build(&validated).unwrap(),
+        &custom_image_plan(),
         Arc::new(FakeLauncher::default()),
         &options(dir.path(), Duration::from_secs(5)),
         &Events::ignore(),
@@ -289,34 +294,38 @@ async fn a_custom_image_is_refused_with_a_pointer_to_exec_and_docker() {
     );
 }
 
-#[test]
-fn a_container_played_by_a_local_command_reads_host_ports_in_its_env() {
-    let text = "apiVersion: machinelearning.seldon.io/v1\nkind: SeldonDeployment\nmetadata: {name: custom}\n\
-        spec:\n  predictors:\n  - name: default\n    componentSpecs: [{spec: {containers: [{name: model, image: me/model:1}]}}]\n    graph: {name: model}\n";
-    let sdep = sdep::load(text, "x.yaml").unwrap().documents.remove(0).sdep;
-    let validated =
-        sdep::validate(sdep, &OperatorConfig::embedded(SeldonVersion::V1_18_2)).unwrap();
-    let plan = plan::build(&validated).unwrap();
-    let pod = plan.pods[0].name.clone();
+/// The host side of a one-pod plan: the given ports, each volume under `/tmp/state/`, and one
+/// container played by a local command.
+fn one_pod_layout(plan: &Plan, ports: &[(u16, u16)], exec: (&str, &str)) -> HostLayout {
+    let pod = &plan.pods[0];
     let mut layout = HostLayout::default();
-    for (port, host) in [
-        (9000, 41000),
-        (9500, 41500),
-        (6000, 46000),
-        (8000, 48000),
-        (5001, 45001),
-    ] {
-        layout.ports.insert((pod.clone(), port), host);
+    for (port, host) in ports {
+        layout.ports.insert((pod.name.clone(), *port), *host);
     }
-    for volume in &plan.pods[0].volumes {
+    for volume in &pod.volumes {
         layout.volumes.insert(
-            (pod.clone(), volume.name.clone()),
-            format!("/tmp/{}", volume.name).into(),
+            (pod.name.clone(), volume.name.clone()),
+            format!("/tmp/state/{}", volume.name).into(),
         );
     }
+    layout.exec.insert(exec.0.to_owned(), exec.1.to_owned());
     layout
-        .exec
-        .insert("model".into(), "python3 serve.py".into());
+}
+
+#[test]
+fn a_container_played_by_a_local_command_reads_host_ports_in_its_env() {
+    let plan = custom_image_plan();
+    let layout = one_pod_layout(
+        &plan,
+        &[
+            (9000, 41000),
+            (9500, 41500),
+            (6000, 46000),
+            (8000, 48000),
+            (5001, 45001),
+        ],
+        ("model", "python3 serve.py"),
+    );
     let (pods, _) = localize(&plan, &layout).unwrap();
     let model = pods[0]
         .containers
@@ -348,20 +357,11 @@ fn a_container_played_by_a_local_command_reads_host_ports_in_its_env() {
 #[test]
 fn a_builtin_role_played_by_a_local_command_gets_host_ports_in_its_flags() {
     let plan = seed_plan();
-    let pod = plan.pods[0].name.clone();
-    let mut layout = HostLayout::default();
-    for (port, host) in [(2000, 42000), (2001, 42001), (9000, 49000), (8000, 48000)] {
-        layout.ports.insert((pod.clone(), port), host);
-    }
-    for volume in &plan.pods[0].volumes {
-        layout.volumes.insert(
-            (pod.clone(), volume.name.clone()),
-            format!("/tmp/state/{}", volume.name).into(),
-        );
-    }
-    layout
-        .exec
-        .insert("tfserving".into(), "tensorflow_model_server".into());
+    let layout = one_pod_layout(
+        &plan,
+        &[(2000, 42000), (2001, 42001), (9000, 49000), (8000, 48000)],
+        ("tfserving", "tensorflow_model_server"),
+    );
     let (pods, _) = localize(&plan, &layout).unwrap();
     let tfserving = pods[0]
         .containers
