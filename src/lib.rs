@@ -8,6 +8,7 @@ mod cli;
 pub mod client;
 pub mod components;
 pub mod env;
+pub mod grpc;
 pub mod http;
 pub mod output;
 pub mod plan;

@@ -5,6 +5,7 @@
 //! Everything here is pure: no IO, no async runtime, no HTTP types. Components decode bytes with
 //! these types, call their backend, and encode the answer with them.
 
+pub mod grpc;
 mod ndarray;
 pub mod seldon;
 pub mod tensorflow;

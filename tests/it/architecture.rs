@@ -46,6 +46,7 @@ const LAYERS: &[(&str, &[&str], &[&str])] = &[
             "reqwest",
             "console",
             "indicatif",
+            "tonic",
         ],
     ),
     (
@@ -85,6 +86,19 @@ const LAYERS: &[(&str, &[&str], &[&str])] = &[
         "http",
         &["sdep", "plan", "components", "runtime", "cli", "output"],
         &["bollard", "console", "indicatif"],
+    ),
+    (
+        "grpc",
+        &[
+            "sdep",
+            "plan",
+            "http",
+            "components",
+            "runtime",
+            "cli",
+            "output",
+        ],
+        &["bollard", "console", "indicatif", "axum", "reqwest"],
     ),
     (
         "components",
