@@ -5,7 +5,6 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::Context as _;
 use clap::Args;
 use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -57,8 +56,8 @@ pub(crate) async fn run(
     let mut progress = Progress::new(ctx.printer);
     let result = storage::fetch(&source, &args.dest, &config, |event| progress.on(event)).await;
     progress.bar.finish_and_clear();
-    let summary = result
-        .with_context(|| format!("failed to fetch `{source}` into `{}`", args.dest.display()))?;
+    // Storage errors name what they fetched; one line, the hint follows from its type.
+    let summary = result?;
     ctx.printer.status(
         "fetched",
         format!(

@@ -100,7 +100,13 @@ fn renderer(printer: Printer) -> Events {
             printer.status("init", format!("`{container}`"));
         }
         RuntimeEvent::InitLog { container, line } => {
-            printer.line(format!("{}{line}", init_prefix(&container)));
+            // The cause of a failure shows even under `-q`: the error below does not repeat it.
+            let text = format!("{}{line}", init_prefix(&container));
+            if line.starts_with("error: ") || line.starts_with("hint: ") {
+                printer.raw_stderr(&format!("{text}\n"));
+            } else {
+                printer.line(text);
+            }
         }
         RuntimeEvent::InitDone { container } => {
             printer.status("done", format!("`{container}`"));

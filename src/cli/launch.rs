@@ -165,8 +165,10 @@ async fn play(
                     .context("failed to start the async runtime")?;
                 runtime
                     .block_on(storage::fetch(&source, &dest, &config, |_| {}))
-                    .with_context(|| {
-                        format!("failed to fetch `{source}` into `{}`", dest.display())
+                    .map_err(|error| match error.hint() {
+                        // One line with its cause, then what to do, as the role prints them.
+                        Some(hint) => anyhow!("{error}\nhint: {hint}"),
+                        None => anyhow!(error),
                     })
             })
             .await

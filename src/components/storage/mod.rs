@@ -25,6 +25,7 @@ mod config;
 mod download;
 mod error;
 mod fs;
+mod roots;
 mod source;
 mod stores;
 
@@ -37,7 +38,7 @@ use object_store::path::Path as ObjectPath;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 pub use config::{Config, Credentials, RetryPolicy, Secret, vars};
-pub use error::StorageError;
+pub use error::{StorageError, Unreachable};
 pub use source::{KNOWN_SCHEMES, Source};
 
 use archive::ArchiveKind;
@@ -284,21 +285,29 @@ fn object_item(bucket: &stores::Bucket, meta: object_store::ObjectMeta, rel: &Pa
 }
 
 fn listing_error(bucket: &stores::Bucket, location: &str, failure: Failure) -> StorageError {
+    if let Failure::Transient(e) | Failure::Permanent(e) = &failure
+        && let Some(problem) = error::diagnose(e.as_ref(), None)
+    {
+        return StorageError::Unreachable {
+            location: location.to_owned(),
+            problem,
+        };
+    }
     match failure.condensed() {
-        Failure::NotFound(source) => StorageError::NotFound {
+        Failure::NotFound(cause) => StorageError::NotFound {
             location: bucket.location.clone(),
-            source: Some(source),
+            cause: Some(cause),
         },
-        Failure::Denied(source) => StorageError::AccessDenied {
+        Failure::Denied(cause) => StorageError::AccessDenied {
             location: location.to_owned(),
             tried: bucket.tried.clone(),
-            source: Some(source),
+            cause: Some(cause),
         },
         Failure::Storage(err) => err,
-        Failure::Transient(source) | Failure::Changed(source) | Failure::Permanent(source) => {
+        Failure::Transient(cause) | Failure::Changed(cause) | Failure::Permanent(cause) => {
             StorageError::List {
                 location: location.to_owned(),
-                source,
+                cause,
             }
         }
     }
@@ -354,6 +363,7 @@ async fn fetch_http(
         });
     }
     let client = reqwest::Client::builder()
+        .tls_certs_merge(roots::for_reqwest())
         .connect_timeout(Duration::from_secs(10))
         .read_timeout(config.retry.idle_timeout)
         .build()

@@ -129,7 +129,7 @@ fn rclone_remote<'a>(
 type Built = Result<(Arc<dyn ObjectStore>, String), object_store::Error>;
 
 fn client_options(retry: &RetryPolicy) -> ClientOptions {
-    ClientOptions::new()
+    super::roots::for_object_store(ClientOptions::new())
         // Plain http only ever goes to an endpoint the user configured (MinIO, an emulator,
         // `gcs_base_url` in a key file); the default endpoints are https.
         .with_allow_http(true)

@@ -296,6 +296,7 @@ impl<A: DockerApi> DockerRuntime<A> {
         });
         for container in &ctx.pod.init_containers {
             let (container, binds) = with_local_model(container, &options.base_dir)?;
+            let (container, binds) = with_ca_file(container, binds, options.ca_file.as_deref())?;
             let image = image_for(images, &ctx.pod.name, &container.name);
             let spec = spec::container(ctx, &container, Kind::Init, image, &binds);
             self.run_init(&container.name, &spec, deadline, options.timeout, cancel)
@@ -476,6 +477,7 @@ impl<A: DockerApi> DockerRuntime<A> {
                 container: container.to_owned(),
                 code,
                 logs: last.into_iter().collect(),
+                shown: true,
             });
         }
         self.emit(RuntimeEvent::InitDone {
@@ -831,6 +833,38 @@ fn aliases_of(plan: &Plan, pod: &str) -> Vec<String> {
 
 /// A storage initializer whose source is a local path gets it bind-mounted read-only, with the
 /// argument made absolute.
+/// Where the user's CA file (`SSL_CERT_FILE` of `up`) is mounted in a storage initializer.
+const CA_FILE_IN_CONTAINER: &str = "/etc/seldon-local/ca-certificates.pem";
+
+/// A storage initializer with the user's CA file mounted and named by `SSL_CERT_FILE`, which
+/// seldon-local's role adds to its built-in roots and rclone (Go) reads too.
+fn with_ca_file(
+    container: plan::Container,
+    mut binds: Vec<Bind>,
+    ca_file: Option<&Path>,
+) -> Result<(plan::Container, Vec<Bind>), RuntimeError> {
+    let Some(ca_file) = ca_file.filter(|_| container.role == Role::StorageInitializer) else {
+        return Ok((container, binds));
+    };
+    let host = ca_file.canonicalize().map_err(|_| {
+        RuntimeError::Unsupported(format!(
+            "`SSL_CERT_FILE` names `{}`, which does not exist",
+            ca_file.display()
+        ))
+    })?;
+    let mut container = container;
+    container.env.retain(|v| v.name != "SSL_CERT_FILE");
+    container.env.push(plan::Env {
+        name: "SSL_CERT_FILE".to_owned(),
+        value: plan::EnvValue::Literal(CA_FILE_IN_CONTAINER.to_owned()),
+    });
+    binds.push(Bind {
+        host,
+        container: CA_FILE_IN_CONTAINER.to_owned(),
+    });
+    Ok((container, binds))
+}
+
 fn with_local_model(
     container: &plan::Container,
     base: &Path,

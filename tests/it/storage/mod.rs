@@ -561,7 +561,10 @@ async fn s3_missing_bucket_and_empty_prefix_fail_clearly() {
         .result
         .unwrap_err();
     assert!(matches!(err, StorageError::NotFound { .. }), "{err:?}");
-    assert_eq!(err.to_string(), "`s3://no-such-bucket` not found");
+    assert_eq!(
+        err.to_string(),
+        "`s3://no-such-bucket` not found (HTTP 404)"
+    );
 
     let err = fetch("s3://models/nothing-here", tmp.path(), &cfg)
         .await
@@ -747,7 +750,7 @@ async fn gs_private_bucket_is_access_denied_naming_anonymous_access() {
         .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "access denied to `gs://private/model` (credentials tried: anonymous \
+        "access denied to `gs://private/model` (HTTP 403) (credentials tried: anonymous \
          (`GOOGLE_APPLICATION_CREDENTIALS` is not set))"
     );
 }
