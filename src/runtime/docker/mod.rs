@@ -326,6 +326,7 @@ impl<A: DockerApi> DockerRuntime<A> {
         builtin: &str,
     ) -> Result<HashMap<(String, String), Image>, RuntimeError> {
         let mut available: HashMap<String, bool> = HashMap::new();
+        let mut failed: HashMap<String, String> = HashMap::new();
         let mut out = HashMap::new();
         for pod in &plan.pods {
             for container in pod.all_containers() {
@@ -340,18 +341,17 @@ impl<A: DockerApi> DockerRuntime<A> {
                         None,
                     ),
                     (ImagePolicy::Auto, Some(component)) => {
-                        if self.try_image(&upstream, &mut available).await {
-                            (Image::Upstream(upstream), None)
-                        } else {
-                            (
+                        match self.try_image(&upstream, &mut available, &mut failed).await {
+                            Ok(()) => (Image::Upstream(upstream), None),
+                            Err(why) => (
                                 Image::Builtin {
                                     image: builtin.to_owned(),
                                     component,
                                 },
                                 Some(format!(
-                                    "`{upstream}` is not present and could not be pulled"
+                                    "`{upstream}` is not present and could not be pulled: {why}"
                                 )),
-                            )
+                            ),
                         }
                     }
                     _ => {
@@ -374,14 +374,34 @@ impl<A: DockerApi> DockerRuntime<A> {
         Ok(out)
     }
 
-    /// Whether the image is present or could be pulled (auto policy).
-    async fn try_image(&self, image: &str, available: &mut HashMap<String, bool>) -> bool {
-        if let Some(known) = available.get(image) {
-            return *known;
+    /// Whether the image is present or could be pulled (auto policy); if not, why (the
+    /// innermost message of the pull's error, e.g. the registry lookup that failed).
+    async fn try_image(
+        &self,
+        image: &str,
+        available: &mut HashMap<String, bool>,
+        failed: &mut HashMap<String, String>,
+    ) -> Result<(), String> {
+        if let Some(why) = failed.get(image) {
+            return Err(why.clone());
         }
-        let ok = self.require_image(image, available).await.is_ok();
-        available.insert(image.to_owned(), ok);
-        ok
+        if available.get(image) == Some(&true) {
+            return Ok(());
+        }
+        match self.require_image(image, available).await {
+            Ok(()) => Ok(()),
+            Err(error) => {
+                let why = std::iter::successors(
+                    Some(&error as &(dyn std::error::Error + 'static)),
+                    |e| e.source(),
+                )
+                .last()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+                failed.insert(image.to_owned(), why.clone());
+                Err(why)
+            }
+        }
     }
 
     async fn require_image(

@@ -426,7 +426,7 @@ async fn auto_uses_upstream_when_present_or_pullable_and_builtin_otherwise() {
             (
                 BUILTIN.to_owned(),
                 ImageSource::Builtin,
-                Some("`seldonio/rclone-storage-initializer:1.18.2` is not present and could not be pulled".to_owned())
+                Some("`seldonio/rclone-storage-initializer:1.18.2` is not present and could not be pulled: Docker responded with status code 500: no such host".to_owned())
             ),
             ("me/classifier:1".to_owned(), ImageSource::Upstream, None),
             (
