@@ -25,7 +25,7 @@ use super::launch::InProcess;
 use super::signals::Signals;
 use super::{Context, ExitStatus};
 use crate::env;
-use crate::output::log_prefix;
+use crate::output::{DownloadBars, log_prefix};
 use crate::plan::Plan;
 use crate::runtime::docker::PsRow;
 use crate::runtime::embedded::state::{self, StateFile};
@@ -75,7 +75,10 @@ pub(crate) fn up(
         let mut signals = Signals::listen()?;
         let (canceller, cancel) = Cancel::new();
         let events = renderer(ctx);
-        let launcher: Arc<dyn embedded::Launcher> = Arc::new(InProcess { ctx: ctx.clone() });
+        let launcher: Arc<dyn embedded::Launcher> = Arc::new(InProcess {
+            ctx: ctx.clone(),
+            events: events.clone(),
+        });
         let mut running = Vec::new();
         let mut deployments: Vec<(embedded::Embedded, PathBuf)> = Vec::new();
         for plan in plans {
@@ -491,8 +494,19 @@ pub(crate) fn logs(
 /// Renders runtime events on stderr.
 fn renderer(ctx: &Context) -> Events {
     let printer = ctx.printer;
-    Events::new(move |event| match event {
+    let downloads = Arc::new(DownloadBars::new(&printer));
+    super::docker::with_download_bars(downloads.clone(), move |event| match event {
         RuntimeEvent::InitStarted { container } => printer.status("init", format!("`{container}`")),
+        RuntimeEvent::Download {
+            container,
+            progress,
+        } => downloads.update(
+            &container,
+            progress.bytes,
+            progress.total,
+            progress.files_done,
+            progress.files,
+        ),
         RuntimeEvent::InitDone { container } => printer.status("done", format!("`{container}`")),
         RuntimeEvent::Started { container } => printer.note(format!("started `{container}`")),
         RuntimeEvent::Ready { container } => printer.note(format!("`{container}` is ready")),

@@ -114,6 +114,13 @@ pub enum RuntimeEvent {
         /// The line.
         line: String,
     },
+    /// How far a storage initializer's download is (bytes, files, totals when known).
+    Download {
+        /// The container.
+        container: String,
+        /// Where the fetch is.
+        progress: crate::components::storage::Snapshot,
+    },
     /// An init container exited 0.
     InitDone {
         /// The container.

@@ -25,6 +25,7 @@ mod config;
 mod download;
 mod error;
 mod fs;
+mod progress;
 mod roots;
 mod source;
 mod stores;
@@ -39,6 +40,7 @@ use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 pub use config::{Config, Credentials, RetryPolicy, Secret, vars};
 pub use error::{StorageError, Unreachable};
+pub use progress::Snapshot;
 pub use source::{KNOWN_SCHEMES, Source};
 
 use archive::ArchiveKind;

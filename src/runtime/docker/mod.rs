@@ -430,6 +430,23 @@ impl<A: DockerApi> DockerRuntime<A> {
         Ok(())
     }
 
+    /// One log line of an init container: a storage initializer's progress line becomes a
+    /// [`RuntimeEvent::Download`], anything else an [`RuntimeEvent::InitLog`].
+    fn init_line(&self, container: &str, text: String, last: &mut VecDeque<String>) {
+        if let Some(progress) = crate::components::storage::Snapshot::parse(&text) {
+            self.emit(RuntimeEvent::Download {
+                container: container.to_owned(),
+                progress,
+            });
+            return;
+        }
+        remember(last, &text);
+        self.emit(RuntimeEvent::InitLog {
+            container: container.to_owned(),
+            line: text,
+        });
+    }
+
     async fn run_init(
         &self,
         container: &str,
@@ -463,10 +480,7 @@ impl<A: DockerApi> DockerRuntime<A> {
             tokio::select! {
                 code = &mut wait => break code?,
                 line = logs.next(), if !logs_done => match line {
-                    Some(Ok(line)) => {
-                        remember(&mut last, &line.text);
-                        self.emit(RuntimeEvent::InitLog { container: container.to_owned(), line: line.text });
-                    }
+                    Some(Ok(line)) => self.init_line(container, line.text, &mut last),
                     _ => logs_done = true,
                 },
                 () = cancel.cancelled() => return Err(RuntimeError::Interrupted),
@@ -482,13 +496,7 @@ impl<A: DockerApi> DockerRuntime<A> {
         // Lines still buffered after the exit.
         while !logs_done {
             match tokio::time::timeout(Duration::from_secs(2), logs.next()).await {
-                Ok(Some(Ok(line))) => {
-                    remember(&mut last, &line.text);
-                    self.emit(RuntimeEvent::InitLog {
-                        container: container.to_owned(),
-                        line: line.text,
-                    });
-                }
+                Ok(Some(Ok(line))) => self.init_line(container, line.text, &mut last),
                 _ => logs_done = true,
             }
         }

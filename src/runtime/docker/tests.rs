@@ -230,6 +230,53 @@ async fn a_failure_at_any_step_removes_everything_created_so_far() {
     }
 }
 
+/// The storage initializer's progress lines become `Download` events (drawn as a bar), not
+/// log lines; its other lines stay log lines.
+#[tokio::test]
+async fn storage_initializer_progress_lines_become_download_events() {
+    let fake = everything_builtin_available();
+    fake.exits(
+        "iris-default-0-classifier_iris-model-initializer",
+        0,
+        &[
+            "progress: bytes=0 total=300 files=0/1",
+            "progress: bytes=300 total=300 files=1/1",
+            "fetched 1 file(s), 300 B",
+        ],
+    );
+    let (rt, events) = runtime(fake);
+    rt.up(
+        &plan(),
+        &options("s1", ImagePolicy::Builtin, Duration::from_secs(5)),
+        &Cancel::never(),
+    )
+    .await
+    .unwrap();
+    let events = events.lock().unwrap();
+    let downloads: Vec<(u64, Option<u64>, u64)> = events
+        .iter()
+        .filter_map(|e| match e {
+            RuntimeEvent::Download {
+                container,
+                progress,
+            } => {
+                assert_eq!(container, "iris-model-initializer");
+                Some((progress.bytes, progress.total, progress.files_done))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(downloads, [(0, Some(300), 0), (300, Some(300), 1)]);
+    let lines: Vec<&str> = events
+        .iter()
+        .filter_map(|e| match e {
+            RuntimeEvent::InitLog { line, .. } => Some(line.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(lines, ["fetched 1 file(s), 300 B"]);
+}
+
 #[tokio::test]
 async fn a_failing_init_container_stops_up_with_its_code_and_logs() {
     let fake = everything_builtin_available();

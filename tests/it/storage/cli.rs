@@ -343,3 +343,36 @@ async fn failures_are_one_line_with_their_cause_and_a_fitting_hint() {
         assert_eq!(credentials, url.contains("/403/"), "{stderr}");
     }
 }
+
+/// In a container's log (no terminal) the role prints progress lines every half second and
+/// a last one at the end, which `up` on Docker draws as a bar; `--quiet` prints none.
+#[tokio::test]
+async fn without_a_terminal_the_role_prints_progress_lines_up_can_read() {
+    let model = vec![7u8; 300_000];
+    let http = super::servers::http_files(&[("model.bin", model)]).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let url = format!("{}/files/model.bin", http.server.url());
+    let output = run(fetch_args(&url, &tmp.path().join("a")), vec![]).await;
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let snapshots: Vec<seldon_local::components::storage::Snapshot> = stderr
+        .lines()
+        .filter_map(seldon_local::components::storage::Snapshot::parse)
+        .collect();
+    let last = snapshots
+        .last()
+        .unwrap_or_else(|| panic!("no progress line: {stderr}"));
+    assert_eq!(
+        (last.bytes, last.files_done, last.files),
+        (300_000, 1, Some(1)),
+        "{stderr}"
+    );
+    assert!(snapshots.len() >= 2, "the plan and the end: {stderr}");
+
+    let mut quiet = fetch_args(&url, &tmp.path().join("b"));
+    quiet.insert(0, "-q".to_owned());
+    let output = run(quiet, vec![]).await;
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("progress: "), "{stderr}");
+}
