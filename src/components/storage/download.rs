@@ -331,7 +331,8 @@ pub(crate) async fn download(
             name: item.name.clone(),
             attempt: attempt + 1,
             delay,
-            reason: render_chain(source.as_ref()),
+            reason: diagnose(source.as_ref(), host_of(item).as_deref())
+                .map_or_else(|| render_chain(source.as_ref()), |cause| cause.to_string()),
         });
         tokio::time::sleep(delay).await;
         attempt += 1;
@@ -364,14 +365,19 @@ pub(crate) async fn download(
     Ok(state.written)
 }
 
-fn final_error(item: &Item, attempts: u32, failure: Failure) -> StorageError {
-    let host = match &item.origin {
+/// `host[:port]` of a plain URL (object stores name theirs in their errors).
+fn host_of(item: &Item) -> Option<String> {
+    match &item.origin {
         Origin::Http { url, .. } => url.host_str().map(|h| match url.port() {
             Some(port) => format!("{h}:{port}"),
             None => h.to_owned(),
         }),
         Origin::Object { .. } => None,
-    };
+    }
+}
+
+fn final_error(item: &Item, attempts: u32, failure: Failure) -> StorageError {
+    let host = host_of(item);
     if let Failure::Transient(e) | Failure::Permanent(e) = &failure
         && let Some(problem) = diagnose(e.as_ref(), host.as_deref())
     {
@@ -472,6 +478,15 @@ async fn transfer(
     } else {
         state.total = state.total.or(opened.total);
         state.md5 = state.md5.or(opened.md5);
+    }
+    if item.size.is_none()
+        && let (Some(bytes), Origin::Http { .. }) = (state.total, &item.origin)
+    {
+        // A plain URL is one file whose size only its response tells: the total is known now.
+        let _ = events.send(Event::Planned {
+            files: 1,
+            bytes: Some(bytes),
+        });
     }
     let mut stream = opened.stream;
     loop {

@@ -51,7 +51,8 @@ use fs::Staging;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Event {
-    /// The files to fetch are known; `bytes` is `None` when some sizes are unknown.
+    /// The files to fetch are known; `bytes` is `None` when some sizes are unknown. A plain
+    /// URL sends it again with its size once the response announces one.
     Planned {
         /// Number of files.
         files: u64,

@@ -229,6 +229,16 @@ async fn pvc_claims_are_mapped_with_a_flag_and_unknown_schemes_are_listed() {
     assert!(stderr.contains("known forms: `gs://`, `s3://`"), "{stderr}");
 }
 
+/// The lines meant for people: not blank, not progress lines (`up` reads those).
+fn said(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter(|l| {
+            !l.is_empty() && seldon_local::components::storage::Snapshot::parse(l).is_none()
+        })
+        .collect()
+}
+
 fn fetch_args(uri: &str, dest: &std::path::Path) -> Vec<String> {
     vec![
         "component".into(),
@@ -272,7 +282,7 @@ async fn a_private_ca_is_trusted_through_ssl_cert_file() {
     let output = run(fetch_args(&url, &tmp.path().join("a")), vec![]).await;
     let (_, stderr) = text(&output);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
-    let lines: Vec<&str> = stderr.lines().filter(|l| !l.is_empty()).collect();
+    let lines = said(&stderr);
     assert_eq!(lines.len(), 2, "one error line and one hint: {stderr}");
     assert!(
         lines[0].starts_with(&format!(
@@ -326,9 +336,9 @@ async fn failures_are_one_line_with_their_cause_and_a_fitting_hint() {
     for (i, (url, cause, hint)) in cases.iter().enumerate() {
         let output = run(fetch_args(url, &tmp.path().join(i.to_string())), vec![]).await;
         let (_, stderr) = text(&output);
-        let lines: Vec<&str> = stderr
-            .lines()
-            .filter(|l| !l.is_empty() && !l.starts_with("warning: retrying"))
+        let lines: Vec<&str> = said(&stderr)
+            .into_iter()
+            .filter(|l| !l.starts_with("warning: retrying"))
             .collect();
         assert_eq!(lines.len(), 2, "{stderr}");
         assert!(

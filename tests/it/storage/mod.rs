@@ -131,6 +131,14 @@ async fn http_file_is_downloaded_checked_and_reported() {
             bytes: None
         })
     );
+    // The response's length makes the total known, so `up` can show an ETA.
+    assert_eq!(
+        fetched.events.get(1),
+        Some(&Event::Planned {
+            files: 1,
+            bytes: Some(100_000)
+        })
+    );
     assert_eq!(bytes_received(&fetched.events), 100_000);
     assert!(fetched.events.contains(&Event::FileDone {
         name: "model.joblib".into()
