@@ -202,6 +202,16 @@ async fn copy_local(
 /// prefix names. An empty result is an error.
 async fn list(bucket: &stores::Bucket) -> Result<Vec<Item>, StorageError> {
     let prefix_url = format!("{}/{}", bucket.location, bucket.prefix);
+    if let Some(host) = &bucket.host {
+        // One lookup instead of the client's retries: offline, this fails in milliseconds.
+        let lookup = tokio::net::lookup_host((host.as_str(), 443));
+        if let Ok(Err(_)) = tokio::time::timeout(Duration::from_secs(3), lookup).await {
+            return Err(StorageError::Unreachable {
+                location: prefix_url,
+                problem: Unreachable::Dns { host: host.clone() },
+            });
+        }
+    }
     let prefix = ObjectPath::parse(&bucket.prefix).map_err(|e| StorageError::InvalidUri {
         uri: prefix_url.clone(),
         reason: e.to_string(),
