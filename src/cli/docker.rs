@@ -100,6 +100,8 @@ fn renderer(printer: Printer) -> Events {
             bars.clear();
             printer.status("init", format!("`{container}`"));
         }
+        // The blank line an error puts before its hint says nothing behind a prefix.
+        RuntimeEvent::InitLog { line, .. } if line.trim().is_empty() => {}
         RuntimeEvent::InitLog { container, line } => {
             // The cause of a failure shows even under `-q`: the error below does not repeat it.
             let text = format!("{}{line}", init_prefix(&container));

@@ -329,26 +329,25 @@ impl StorageError {
     /// What the user can do about it, when the error says enough to suggest something.
     #[must_use]
     pub fn hint(&self) -> Option<String> {
-        const LOCAL: &str = "to run without the network, point `modelUri` at a local copy: \
-             a directory next to the SeldonDeployment file (`modelUri: models/my-model`) or \
-             `modelUri: file:///abs/path`";
+        const LOCAL: &str = "point `modelUri` at a local copy: `modelUri: file:///path/to/model` \
+             or a directory beside the SeldonDeployment file";
         match self {
             Self::Unreachable {
                 problem:
                     Unreachable::Dns { .. } | Unreachable::Refused { .. } | Unreachable::Timeout { .. },
                 ..
-            } => Some(format!("offline or behind a firewall? {LOCAL}")),
+            } => Some(format!("offline or firewalled? {LOCAL}")),
             Self::Unreachable {
                 problem: Unreachable::Tls { .. },
                 ..
             } => Some(
                 "for a private CA, set `SSL_CERT_FILE` to its PEM file (added to the built-in \
-                 roots; `up` passes it into the storage initializer)"
+                 roots)"
                     .to_owned(),
             ),
             Self::AccessDenied { .. } => Some(
-                "check the credentials the storage initializer gets (`envSecretRefName`; on the \
-                 embedded runtime, your environment)"
+                "check the credentials the storage initializer gets (`envSecretRefName`; \
+                 embedded: your environment)"
                     .to_owned(),
             ),
             Self::NotFound { .. } | Self::EmptyPrefix { .. } => {
