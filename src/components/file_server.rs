@@ -78,7 +78,7 @@ async fn file(State(root): State<Arc<PathBuf>>, uri: Uri) -> Response {
 
 /// `root` joined with a request path made only of normal components.
 fn inside(root: &Path, request: &str) -> Option<PathBuf> {
-    let decoded = percent_decode(request.trim_start_matches('/'))?;
+    let decoded = percent_decode(request.strip_prefix('/').unwrap_or(request))?;
     let relative = Path::new(&decoded);
     if decoded.is_empty()
         || decoded.split('/').any(str::is_empty)
