@@ -203,10 +203,16 @@ fn a_failing_init_container_stops_up_with_its_name_code_and_logs() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("init container `prepare` exited with code 2; last log lines:"),
+        stderr.contains("init container `prepare` exited with code 2"),
         "{stderr}"
     );
-    assert!(stderr.contains("no-such-role"), "{stderr}");
+    // Its log is shown once, as it came, not repeated by the error.
+    assert!(!stderr.contains("last log lines"), "{stderr}");
+    let shown = stderr
+        .lines()
+        .filter(|l| l.starts_with("prepare | ") && l.contains("no-such-role"))
+        .count();
+    assert_eq!(shown, 1, "{stderr}");
     assert_nothing_left(&session);
 }
 

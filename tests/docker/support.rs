@@ -123,6 +123,8 @@ impl Session {
             }
         }
         command
+            // A CA file in the caller's environment would be mounted into storage initializers.
+            .env_remove("SSL_CERT_FILE")
             .env("NO_COLOR", "1")
             .env("SELDON_LOCAL_SESSION", &self.id)
             .current_dir(root())

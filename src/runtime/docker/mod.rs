@@ -193,6 +193,17 @@ impl<A: DockerApi> DockerRuntime<A> {
             () = cancel.cancelled() => return Err(RuntimeError::Interrupted),
         };
         let (builtin, images) = images;
+        if let Some(ca_file) = options.ca_file.as_deref()
+            && !ca_file.is_file()
+        {
+            self.emit(RuntimeEvent::Warning {
+                message: format!(
+                    "`SSL_CERT_FILE` names `{}`, which is not a file; storage initializers get \
+                     no extra CA",
+                    ca_file.display()
+                ),
+            });
+        }
         // Local model paths are checked before anything is created.
         for container in plan.pods.iter().flat_map(|p| &p.init_containers) {
             with_local_model(container, &options.base_dir)?;
@@ -296,7 +307,7 @@ impl<A: DockerApi> DockerRuntime<A> {
         });
         for container in &ctx.pod.init_containers {
             let (container, binds) = with_local_model(container, &options.base_dir)?;
-            let (container, binds) = with_ca_file(container, binds, options.ca_file.as_deref())?;
+            let (container, binds) = with_ca_file(container, binds, options.ca_file.as_deref());
             let image = image_for(images, &ctx.pod.name, &container.name);
             let spec = spec::container(ctx, &container, Kind::Init, image, &binds);
             self.run_init(&container.name, &spec, deadline, options.timeout, cancel)
@@ -870,16 +881,14 @@ fn with_ca_file(
     container: plan::Container,
     mut binds: Vec<Bind>,
     ca_file: Option<&Path>,
-) -> Result<(plan::Container, Vec<Bind>), RuntimeError> {
+) -> (plan::Container, Vec<Bind>) {
     let Some(ca_file) = ca_file.filter(|_| container.role == Role::StorageInitializer) else {
-        return Ok((container, binds));
+        return (container, binds);
     };
-    let host = ca_file.canonicalize().map_err(|_| {
-        RuntimeError::Unsupported(format!(
-            "`SSL_CERT_FILE` names `{}`, which does not exist",
-            ca_file.display()
-        ))
-    })?;
+    // A missing file was reported once by `create`; the containers run without it.
+    let Ok(host) = ca_file.canonicalize() else {
+        return (container, binds);
+    };
     let mut container = container;
     container.env.retain(|v| v.name != "SSL_CERT_FILE");
     container.env.push(plan::Env {
@@ -890,7 +899,7 @@ fn with_ca_file(
         host,
         container: CA_FILE_IN_CONTAINER.to_owned(),
     });
-    Ok((container, binds))
+    (container, binds)
 }
 
 fn with_local_model(

@@ -230,6 +230,55 @@ async fn a_failure_at_any_step_removes_everything_created_so_far() {
     }
 }
 
+/// `SSL_CERT_FILE` of `up` reaches the storage initializer only: mounted read-only and named
+/// by the same variable inside; a missing file is a warning, not a failure.
+#[tokio::test]
+async fn ssl_cert_file_is_mounted_into_storage_initializers_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, "-----BEGIN CERTIFICATE-----\n").unwrap();
+    let fake = everything_builtin_available();
+    let (rt, _) = runtime(fake);
+    let mut opts = options("s1", ImagePolicy::Builtin, Duration::from_secs(5));
+    opts.ca_file = Some(ca.clone());
+    rt.up(&plan(), &opts, &Cancel::never()).await.unwrap();
+    let init = rt
+        .api()
+        .body("iris-default-0-classifier_iris-model-initializer")
+        .unwrap();
+    let env = init.body.env.clone().unwrap();
+    assert!(
+        env.contains(&"SSL_CERT_FILE=/etc/seldon-local/ca-certificates.pem".to_owned()),
+        "{env:?}"
+    );
+    let mounts = init.body.host_config.clone().unwrap().mounts.unwrap();
+    let mount = mounts
+        .iter()
+        .find(|m| m.target.as_deref() == Some("/etc/seldon-local/ca-certificates.pem"))
+        .unwrap_or_else(|| panic!("{mounts:?}"));
+    assert_eq!(
+        mount.source.as_deref(),
+        Some(ca.canonicalize().unwrap().to_str().unwrap())
+    );
+    assert_eq!(mount.read_only, Some(true));
+    let engine = rt
+        .api()
+        .body("iris-default-0-classifier_seldon-container-engine")
+        .unwrap();
+    assert!(
+        !format!("{:?}", engine.body.env).contains("SSL_CERT_FILE"),
+        "only storage initializers get it"
+    );
+
+    let fake = everything_builtin_available();
+    let (rt, events) = runtime(fake);
+    opts.ca_file = Some(dir.path().join("missing.pem"));
+    rt.up(&plan(), &opts, &Cancel::never()).await.unwrap();
+    assert!(events.lock().unwrap().iter().any(
+        |e| matches!(e, RuntimeEvent::Warning { message } if message.contains("missing.pem"))
+    ));
+}
+
 /// The storage initializer's progress lines become `Download` events (drawn as a bar), not
 /// log lines; its other lines stay log lines.
 #[tokio::test]
