@@ -212,3 +212,48 @@ async fn fetch_model(
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    /// The embedded runtime's storage role reports its download as `Download` events, ending
+    /// with every byte and file counted (the bar `up` draws).
+    #[tokio::test]
+    async fn the_storage_role_reports_its_download_as_events() {
+        let tmp = tempfile::tempdir().unwrap();
+        let model = tmp.path().join("model");
+        std::fs::create_dir(&model).unwrap();
+        std::fs::write(model.join("a.bin"), vec![1u8; 1000]).unwrap();
+        std::fs::write(model.join("b.bin"), vec![2u8; 500]).unwrap();
+        let args = super::super::component_storage::StorageInitializerArgs {
+            src: model.display().to_string(),
+            dest: tmp.path().join("dest"),
+            pvc: Vec::new(),
+            base_dir: tmp.path().to_owned(),
+            parallel: 1,
+        };
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let sink = seen.clone();
+        let events = Events::new(move |event| sink.lock().unwrap().push(event));
+        fetch_model(&args, "model-initializer", events)
+            .await
+            .unwrap();
+        let seen = seen.lock().unwrap();
+        let last = seen
+            .iter()
+            .rev()
+            .find_map(|e| match e {
+                RuntimeEvent::Download {
+                    container,
+                    progress,
+                } => Some((container.clone(), *progress)),
+                _ => None,
+            })
+            .expect("progress was reported");
+        assert_eq!(last.0, "model-initializer");
+        assert_eq!((last.1.bytes, last.1.files_done), (1500, 2));
+    }
+}
