@@ -265,10 +265,40 @@ async fn a_fetch_works_where_the_system_has_no_ca_certificates() {
         ("SSL_CERT_FILE".to_owned(), empty.display().to_string()),
         ("SSL_CERT_DIR".to_owned(), no_store.display().to_string()),
     ];
-    let output = run(fetch_args(&url, &dest), vars).await;
+    let output = run(fetch_args(&url, &dest), vars.clone()).await;
     let (_, stderr) = text(&output);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert_eq!(fs::read(dest.join("model.bin")).unwrap(), b"weights");
+
+    // The object-store clients (s3, gs, azure) are built the same way.
+    let (_root, s3) = s3_server().await;
+    let mut s3_vars = vars.clone();
+    s3_vars.extend(owned(&[
+        ("AWS_ACCESS_KEY_ID", AK),
+        ("AWS_SECRET_ACCESS_KEY", SK),
+        ("AWS_ENDPOINT_URL", &s3.url()),
+    ]));
+    let dest = tmp.path().join("s3");
+    let output = run(fetch_args("s3://models/iris", &dest), s3_vars).await;
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(tree(&dest), ["meta", "meta/settings.json", "model.joblib"]);
+
+    let gcs = super::servers::gcs(&super::gcs_objects(), 4).await;
+    let mut gcs_vars = vars;
+    gcs_vars.extend(owned(&[(
+        "STORAGE_EMULATOR_HOST",
+        &gcs.server.addr.to_string(),
+    )]));
+    let dest = tmp.path().join("gs");
+    let output = run(
+        fetch_args("gs://seldon-models/sklearn/iris", &dest),
+        gcs_vars,
+    )
+    .await;
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(dest.join("model.joblib").is_file(), "{stderr}");
 }
 
 /// A server with a private CA is refused in one line naming TLS, with a hint naming
