@@ -64,6 +64,9 @@ _seldon__local() {
             seldon__local__subcmd__component,pause)
                 cmd="seldon__local__subcmd__component__subcmd__pause"
                 ;;
+            seldon__local__subcmd__component,serve-files)
+                cmd="seldon__local__subcmd__component__subcmd__serve__subcmd__files"
+                ;;
             seldon__local__subcmd__component,storage-initializer)
                 cmd="seldon__local__subcmd__component__subcmd__storage__subcmd__initializer"
                 ;;
@@ -81,6 +84,9 @@ _seldon__local() {
                 ;;
             seldon__local__subcmd__component__subcmd__help,pause)
                 cmd="seldon__local__subcmd__component__subcmd__help__subcmd__pause"
+                ;;
+            seldon__local__subcmd__component__subcmd__help,serve-files)
+                cmd="seldon__local__subcmd__component__subcmd__help__subcmd__serve__subcmd__files"
                 ;;
             seldon__local__subcmd__component__subcmd__help,storage-initializer)
                 cmd="seldon__local__subcmd__component__subcmd__help__subcmd__storage__subcmd__initializer"
@@ -135,6 +141,9 @@ _seldon__local() {
                 ;;
             seldon__local__subcmd__help__subcmd__component,pause)
                 cmd="seldon__local__subcmd__help__subcmd__component__subcmd__pause"
+                ;;
+            seldon__local__subcmd__help__subcmd__component,serve-files)
+                cmd="seldon__local__subcmd__help__subcmd__component__subcmd__serve__subcmd__files"
                 ;;
             seldon__local__subcmd__help__subcmd__component,storage-initializer)
                 cmd="seldon__local__subcmd__help__subcmd__component__subcmd__storage__subcmd__initializer"
@@ -203,7 +212,7 @@ _seldon__local() {
             return 0
             ;;
         seldon__subcmd__local__subcmd__component)
-            opts="-q -v -h -V --quiet --verbose --color --no-progress --help --version executor tfserving-proxy pause storage-initializer tensorflow-model-server help"
+            opts="-q -v -h -V --quiet --verbose --color --no-progress --help --version executor tfserving-proxy pause storage-initializer tensorflow-model-server serve-files help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -343,7 +352,7 @@ _seldon__local() {
             return 0
             ;;
         seldon__subcmd__local__subcmd__component__subcmd__help)
-            opts="executor tfserving-proxy pause storage-initializer tensorflow-model-server help"
+            opts="executor tfserving-proxy pause storage-initializer tensorflow-model-server serve-files help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -385,6 +394,20 @@ _seldon__local() {
             return 0
             ;;
         seldon__subcmd__local__subcmd__component__subcmd__help__subcmd__pause)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        seldon__subcmd__local__subcmd__component__subcmd__help__subcmd__serve__subcmd__files)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -447,6 +470,40 @@ _seldon__local() {
                 return 0
             fi
             case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        seldon__subcmd__local__subcmd__component__subcmd__serve__subcmd__files)
+            opts="-q -v -h -V --dir --listen --tls-cert --tls-key --quiet --verbose --color --no-progress --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -657,7 +714,7 @@ _seldon__local() {
             return 0
             ;;
         seldon__subcmd__local__subcmd__help__subcmd__component)
-            opts="executor tfserving-proxy pause storage-initializer tensorflow-model-server"
+            opts="executor tfserving-proxy pause storage-initializer tensorflow-model-server serve-files"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -685,6 +742,20 @@ _seldon__local() {
             return 0
             ;;
         seldon__subcmd__local__subcmd__help__subcmd__component__subcmd__pause)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        seldon__subcmd__local__subcmd__help__subcmd__component__subcmd__serve__subcmd__files)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -280,6 +280,7 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
             cand pause 'The pod sandbox: holds the pod''s network namespace until SIGTERM or SIGINT'
             cand storage-initializer 'Fetch a model URI into a directory, as the storage-initializer init container does.'
             cand tensorflow-model-server 'A TensorFlow-Serving-compatible model server (no TensorFlow needed)'
+            cand serve-files 'Serve a directory''s files read-only over HTTP, or HTTPS with `--tls-cert`/`--tls-key`: a stand-in model registry for trying `http(s)://` model URIs on a local network'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'seldon-local;component;executor'= {
@@ -378,12 +379,29 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'seldon-local;component;serve-files'= {
+            cand --dir 'The directory whose files are served'
+            cand --listen 'Address to listen on (containers need `0.0.0.0`)'
+            cand --tls-cert 'The certificate chain (PEM, leaf first); with `--tls-key`, serve HTTPS'
+            cand --tls-key 'The certificate''s private key (PEM)'
+            cand --color 'When to use colours'
+            cand -q 'Print errors only'
+            cand --quiet 'Print errors only'
+            cand -v 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --verbose 'Also print notes (fields carried but not honoured) and debug detail'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'seldon-local;component;help'= {
             cand executor 'The executor (`seldonio/seldon-core-executor`): serves the predictor''s API and walks the graph given in `ENGINE_PREDICTOR`'
             cand tfserving-proxy 'The tfserving proxy (`seldonio/tfserving-proxy`): a Seldon unit in front of TensorFlow Serving''s REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`'
             cand pause 'The pod sandbox: holds the pod''s network namespace until SIGTERM or SIGINT'
             cand storage-initializer 'Fetch a model URI into a directory, as the storage-initializer init container does.'
             cand tensorflow-model-server 'A TensorFlow-Serving-compatible model server (no TensorFlow needed)'
+            cand serve-files 'Serve a directory''s files read-only over HTTP, or HTTPS with `--tls-cert`/`--tls-key`: a stand-in model registry for trying `http(s)://` model URIs on a local network'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'seldon-local;component;help;executor'= {
@@ -395,6 +413,8 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
         &'seldon-local;component;help;storage-initializer'= {
         }
         &'seldon-local;component;help;tensorflow-model-server'= {
+        }
+        &'seldon-local;component;help;serve-files'= {
         }
         &'seldon-local;component;help;help'= {
         }
@@ -444,6 +464,7 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
             cand pause 'The pod sandbox: holds the pod''s network namespace until SIGTERM or SIGINT'
             cand storage-initializer 'Fetch a model URI into a directory, as the storage-initializer init container does.'
             cand tensorflow-model-server 'A TensorFlow-Serving-compatible model server (no TensorFlow needed)'
+            cand serve-files 'Serve a directory''s files read-only over HTTP, or HTTPS with `--tls-cert`/`--tls-key`: a stand-in model registry for trying `http(s)://` model URIs on a local network'
         }
         &'seldon-local;help;component;executor'= {
         }
@@ -454,6 +475,8 @@ set edit:completion:arg-completer[seldon-local] = {|@words|
         &'seldon-local;help;component;storage-initializer'= {
         }
         &'seldon-local;help;component;tensorflow-model-server'= {
+        }
+        &'seldon-local;help;component;serve-files'= {
         }
         &'seldon-local;help;help'= {
         }

@@ -14,6 +14,10 @@ pub const SELDON_LOCAL_RUNTIME: &str = "SELDON_LOCAL_RUNTIME";
 pub const NO_COLOR: &str = "NO_COLOR";
 /// The Docker daemon to use (`unix:///var/run/docker.sock` when unset), as the docker CLI reads it.
 pub const DOCKER_HOST: &str = "DOCKER_HOST";
+/// A PEM file of extra certificate authorities, as OpenSSL, Go and curl read it. The storage
+/// initializer trusts it besides its built-in roots; on Docker, `up` mounts it into the
+/// storage-initializer containers and sets it there.
+pub const SSL_CERT_FILE: &str = "SSL_CERT_FILE";
 /// The default `--images` policy of `up` (`upstream`, `builtin` or `auto`).
 pub const SELDON_LOCAL_IMAGES: &str = "SELDON_LOCAL_IMAGES";
 /// The session id `up` labels its resources with (a fresh one when unset); tests set it.

@@ -11,7 +11,7 @@ use anyhow::{Context as _, Result, bail};
 use clap::{Args, Subcommand};
 
 use super::{Context, ExitStatus};
-use crate::components::{executor, proxy};
+use crate::components::{executor, file_server, proxy};
 use crate::env;
 use crate::http::DEFAULT_BODY_LIMIT;
 use crate::protocol::ProtocolKind;
@@ -55,6 +55,27 @@ pub(crate) enum Component {
     /// `--model_base_path`, `--model_config_file`, `--file_system_poll_wait_seconds`; `--port`
     /// (gRPC) and other flags are accepted with a warning.
     TensorflowModelServer(super::component_tfserving::TfServingArgs),
+    /// Serve a directory's files read-only over HTTP, or HTTPS with `--tls-cert`/`--tls-key`:
+    /// a stand-in model registry for trying `http(s)://` model URIs on a local network.
+    #[command(name = "serve-files")]
+    ServeFiles(ServeFilesArgs),
+}
+
+/// `component serve-files`.
+#[derive(Debug, Args)]
+pub(crate) struct ServeFilesArgs {
+    /// The directory whose files are served.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    dir: PathBuf,
+    /// Address to listen on (containers need `0.0.0.0`).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// The certificate chain (PEM, leaf first); with `--tls-key`, serve HTTPS.
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM).
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 /// The upstream executor's flags (Go flag names, so operator-made args work unchanged).
@@ -183,6 +204,23 @@ pub(crate) fn run(args: ComponentArgs, ctx: &Context) -> Result<ExitStatus> {
         }
         Component::StorageInitializer(args) => {
             return runtime()?.block_on(super::component_storage::run(&args, ctx));
+        }
+        Component::ServeFiles(args) => {
+            let tls = match (&args.tls_cert, &args.tls_key) {
+                (Some(cert), Some(key)) => Some(file_server::tls_acceptor(cert, key)?),
+                _ => None,
+            };
+            let scheme = if tls.is_some() { "https" } else { "http" };
+            runtime()?.block_on(async move {
+                let listener = bind(args.listen).await?;
+                ctx.printer.status(
+                    "Serving",
+                    format!("`{}` on {scheme}://{}", args.dir.display(), args.listen),
+                );
+                file_server::serve(args.dir, listener, tls, shutdown_signal())
+                    .await
+                    .context("the file server failed")
+            })?;
         }
         Component::Executor(args) => {
             let (config, addr) = executor_config(*args, ctx)?;

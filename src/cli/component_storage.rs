@@ -3,14 +3,13 @@
 //! the [`storage::Config`] from flags and the environment and draws the fetch's progress.
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use anyhow::Context as _;
 use clap::Args;
 use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{Context, ExitStatus};
-use crate::components::storage::{self, Config, Credentials, Event, Source};
+use crate::components::storage::{self, Config, Credentials, Event, Snapshot, Source};
 use crate::output::Printer;
 
 // The help text is on `component::Component::StorageInitializer`.
@@ -57,8 +56,11 @@ pub(crate) async fn run(
     let mut progress = Progress::new(ctx.printer);
     let result = storage::fetch(&source, &args.dest, &config, |event| progress.on(event)).await;
     progress.bar.finish_and_clear();
-    let summary = result
-        .with_context(|| format!("failed to fetch `{source}` into `{}`", args.dest.display()))?;
+    if let (Ok(_), Some((snapshot, _))) = (&result, &progress.lines) {
+        ctx.printer.line(snapshot.line());
+    }
+    // Storage errors name what they fetched; one line, the hint follows from its type.
+    let summary = result?;
     ctx.printer.status(
         "fetched",
         format!(
@@ -78,13 +80,20 @@ pub(crate) fn utf8_env() -> impl Iterator<Item = (String, String)> {
 }
 
 /// Draws [`Event`]s as one bar: bytes against the total when it is known, a spinner
-/// otherwise, with files done in the message.
+/// otherwise, with files done in the message. Without a terminal (a container's log), it
+/// prints a [`Snapshot`] line every half second instead, which `up` on Docker turns back into
+/// a bar.
 struct Progress {
     bar: ProgressBar,
     printer: Printer,
     files: Option<u64>,
     done: u64,
+    /// For progress lines: where the fetch is, and when a line was last printed.
+    lines: Option<(Snapshot, Option<Instant>)>,
 }
+
+/// How often a progress line is printed.
+const LINE_EVERY: Duration = Duration::from_millis(500);
 
 impl Progress {
     fn new(printer: Printer) -> Self {
@@ -95,15 +104,28 @@ impl Progress {
         };
         bar.set_style(spinner_style());
         bar.enable_steady_tick(Duration::from_millis(120));
+        let lines = printer
+            .prints_progress_lines()
+            .then(|| (Snapshot::default(), None));
         Self {
             bar,
             printer,
             files: None,
             done: 0,
+            lines,
         }
     }
 
     fn on(&mut self, event: Event) {
+        if let Some((snapshot, printed)) = &mut self.lines {
+            snapshot.apply(&event);
+            let due = printed.is_none_or(|at| at.elapsed() >= LINE_EVERY);
+            let first = matches!(event, Event::Planned { .. });
+            if due || first {
+                self.printer.line(snapshot.line());
+                *printed = Some(Instant::now());
+            }
+        }
         match event {
             Event::Planned { files, bytes } => {
                 self.files = Some(files);

@@ -8,7 +8,7 @@ use anyhow::Result;
 
 use super::Context;
 use crate::env;
-use crate::output::{LayerBars, Printer, init_prefix};
+use crate::output::{DownloadBars, LayerBars, Printer, init_prefix};
 use crate::runtime::docker::{BollardApi, DockerRuntime};
 use crate::runtime::{Events, ImageSource, RuntimeEvent};
 
@@ -57,7 +57,8 @@ pub(crate) fn session_id() -> String {
 /// Events → stderr lines and pull bars.
 fn renderer(printer: Printer) -> Events {
     let bars = Arc::new(LayerBars::new(&printer));
-    Events::new(move |event| match event {
+    let downloads = Arc::new(DownloadBars::new(&printer));
+    with_download_bars(downloads.clone(), move |event| match event {
         RuntimeEvent::Replacing { deployment } => {
             printer.status(
                 "replacing",
@@ -99,9 +100,27 @@ fn renderer(printer: Printer) -> Events {
             bars.clear();
             printer.status("init", format!("`{container}`"));
         }
+        // The blank line an error puts before its hint says nothing behind a prefix.
+        RuntimeEvent::InitLog { line, .. } if line.trim().is_empty() => {}
         RuntimeEvent::InitLog { container, line } => {
-            printer.line(format!("{}{line}", init_prefix(&container)));
+            // The cause of a failure shows even under `-q`: the error below does not repeat it.
+            let text = format!("{}{line}", init_prefix(&container));
+            if line.starts_with("error: ") || line.starts_with("hint: ") {
+                printer.raw_stderr(&format!("{text}\n"));
+            } else {
+                printer.line(text);
+            }
         }
+        RuntimeEvent::Download {
+            container,
+            progress,
+        } => downloads.update(
+            &container,
+            progress.bytes,
+            progress.total,
+            progress.files_done,
+            progress.files,
+        ),
         RuntimeEvent::InitDone { container } => {
             printer.status("done", format!("`{container}`"));
         }
@@ -112,5 +131,19 @@ fn renderer(printer: Printer) -> Events {
         RuntimeEvent::Ready { container } => printer.status("ready", format!("`{container}`")),
         RuntimeEvent::Warning { message } => printer.warning(message),
         RuntimeEvent::Removed { kind, name } => printer.note(format!("removed {kind} `{name}`")),
+    })
+}
+
+/// Events handed to `render`, with every download bar removed first when anything else is
+/// said (done, a log line, a failure), so bars and lines never overlap.
+pub(crate) fn with_download_bars(
+    downloads: Arc<DownloadBars>,
+    render: impl Fn(RuntimeEvent) + Send + Sync + 'static,
+) -> Events {
+    Events::new(move |event| {
+        if !matches!(event, RuntimeEvent::Download { .. }) {
+            downloads.clear();
+        }
+        render(event);
     })
 }

@@ -25,7 +25,7 @@ use super::launch::InProcess;
 use super::signals::Signals;
 use super::{Context, ExitStatus};
 use crate::env;
-use crate::output::log_prefix;
+use crate::output::{DownloadBars, log_prefix};
 use crate::plan::Plan;
 use crate::runtime::docker::PsRow;
 use crate::runtime::embedded::state::{self, StateFile};
@@ -75,7 +75,10 @@ pub(crate) fn up(
         let mut signals = Signals::listen()?;
         let (canceller, cancel) = Cancel::new();
         let events = renderer(ctx);
-        let launcher: Arc<dyn embedded::Launcher> = Arc::new(InProcess { ctx: ctx.clone() });
+        let launcher: Arc<dyn embedded::Launcher> = Arc::new(InProcess {
+            ctx: ctx.clone(),
+            events: events.clone(),
+        });
         let mut running = Vec::new();
         let mut deployments: Vec<(embedded::Embedded, PathBuf)> = Vec::new();
         for plan in plans {
@@ -280,19 +283,18 @@ fn detach(args: &UpArgs, plans: &[Plan], ctx: &Context) -> Result<ExitStatus> {
         .stdin(Stdio::null())
         .stdout(log.try_clone().context("failed to share the log file")?)
         .stderr(log)
-        .env(env::SELDON_LOCAL_NO_PROGRESS, "1")
         .process_group(0)
         .spawn()
         .context("failed to start the background process")?;
     let deadline = Instant::now() + Duration::from_secs(args.timeout + 5);
-    let bar = ctx.printer.progress(None, "starting in the background");
+    let mut shown = Foreground::new(ctx);
     loop {
-        bar.tick();
+        shown.tick(&log_path);
         if let Some(status) = child
             .try_wait()
             .context("failed to watch the background process")?
         {
-            bar.finish_and_clear();
+            shown.clear();
             let log = std::fs::read_to_string(&log_path).unwrap_or_default();
             let tail: Vec<&str> = log
                 .lines()
@@ -317,7 +319,7 @@ fn detach(args: &UpArgs, plans: &[Plan], ctx: &Context) -> Result<ExitStatus> {
             .filter(|s| s.pid == child.id())
             .collect();
         if ready.len() == plans.len() {
-            bar.finish_and_clear();
+            shown.clear();
             let running: Vec<Running> = ready
                 .iter()
                 .map(|s| Running {
@@ -341,7 +343,7 @@ fn detach(args: &UpArgs, plans: &[Plan], ctx: &Context) -> Result<ExitStatus> {
             return Ok(ExitStatus::Success);
         }
         if Instant::now() >= deadline {
-            bar.finish_and_clear();
+            shown.clear();
             terminate(child.id(), Duration::from_secs(5))?;
             bail!(
                 "the background `up` was not ready after {}s; see `{}`",
@@ -350,6 +352,93 @@ fn detach(args: &UpArgs, plans: &[Plan], ctx: &Context) -> Result<ExitStatus> {
             );
         }
         std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// What `up -d` shows while its background process starts: a spinner, replaced by the
+/// download bars while the background process logs a model download.
+struct Foreground<'a> {
+    ctx: &'a Context,
+    spinner: indicatif::ProgressBar,
+    downloads: DownloadBars,
+    tail: LogTail,
+    downloading: bool,
+}
+
+impl<'a> Foreground<'a> {
+    fn new(ctx: &'a Context) -> Self {
+        Self {
+            ctx,
+            spinner: Self::spinner(ctx),
+            downloads: DownloadBars::new(&ctx.printer),
+            tail: LogTail::default(),
+            downloading: false,
+        }
+    }
+
+    fn spinner(ctx: &Context) -> indicatif::ProgressBar {
+        ctx.printer.progress(None, "starting in the background")
+    }
+
+    /// Reads what the background process logged since the last tick and redraws.
+    fn tick(&mut self, log: &Path) {
+        for line in self.tail.new_lines(log) {
+            let Some((container, rest)) = line.split_once(" | ") else {
+                continue;
+            };
+            if let Some(p) = crate::components::storage::Snapshot::parse(rest) {
+                if !self.downloading {
+                    self.spinner.finish_and_clear();
+                    self.downloading = true;
+                }
+                self.downloads
+                    .update(container, p.bytes, p.total, p.files_done, p.files);
+            } else if self.downloading && rest.contains("fetched ") {
+                self.downloads.clear();
+                self.downloading = false;
+                self.spinner = Self::spinner(self.ctx);
+            }
+        }
+        if !self.downloading {
+            self.spinner.tick();
+        }
+    }
+
+    fn clear(&self) {
+        self.spinner.finish_and_clear();
+        self.downloads.clear();
+    }
+}
+
+/// How often a progress line is printed where no bar can be drawn.
+const PROGRESS_LINE_EVERY: Duration = Duration::from_millis(500);
+
+/// The lines appended to a log file since the last call.
+#[derive(Default)]
+struct LogTail {
+    offset: u64,
+    partial: String,
+}
+
+impl LogTail {
+    fn new_lines(&mut self, path: &Path) -> Vec<String> {
+        use std::io::{Read as _, Seek as _, SeekFrom};
+        let Ok(mut file) = File::open(path) else {
+            return Vec::new();
+        };
+        let mut added = String::new();
+        if file.seek(SeekFrom::Start(self.offset)).is_err()
+            || file.read_to_string(&mut added).is_err()
+        {
+            return Vec::new();
+        }
+        self.offset += added.len() as u64;
+        self.partial.push_str(&added);
+        let Some(end) = self.partial.rfind('\n') else {
+            return Vec::new();
+        };
+        let complete: String = self.partial.drain(..=end).collect();
+        complete.lines().map(str::to_owned).collect()
     }
 }
 
@@ -491,8 +580,33 @@ pub(crate) fn logs(
 /// Renders runtime events on stderr.
 fn renderer(ctx: &Context) -> Events {
     let printer = ctx.printer;
-    Events::new(move |event| match event {
+    let downloads = Arc::new(DownloadBars::new(&printer));
+    // Without a terminal (a log, or `up -d`'s background process, whose log the foreground
+    // reads back into a bar), progress is a line every half second and at the end.
+    let last_line = Mutex::new(None::<Instant>);
+    super::docker::with_download_bars(downloads.clone(), move |event| match event {
         RuntimeEvent::InitStarted { container } => printer.status("init", format!("`{container}`")),
+        RuntimeEvent::Download {
+            container,
+            progress,
+        } => {
+            downloads.update(
+                &container,
+                progress.bytes,
+                progress.total,
+                progress.files_done,
+                progress.files,
+            );
+            if printer.prints_progress_lines()
+                && let Ok(mut last) = last_line.lock()
+            {
+                let done = progress.files.is_some_and(|f| f == progress.files_done);
+                if done || last.is_none_or(|at| at.elapsed() >= PROGRESS_LINE_EVERY) {
+                    printer.line(format!("{container} | {}", progress.line()));
+                    *last = Some(Instant::now());
+                }
+            }
+        }
         RuntimeEvent::InitDone { container } => printer.status("done", format!("`{container}`")),
         RuntimeEvent::Started { container } => printer.note(format!("started `{container}`")),
         RuntimeEvent::Ready { container } => printer.note(format!("`{container}` is ready")),
@@ -663,5 +777,35 @@ where
                 ));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod log_tail_tests {
+    use super::*;
+
+    /// `up -d` reads its background process's log as it grows: whole lines only, each once.
+    #[test]
+    fn a_growing_log_is_read_line_by_line_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("up.log");
+        let mut tail = LogTail::default();
+        assert!(tail.new_lines(&path).is_empty(), "no file yet");
+        std::fs::write(&path, "a | progress: bytes=1 total=9 files=0/1\na | prog").unwrap();
+        assert_eq!(
+            tail.new_lines(&path),
+            ["a | progress: bytes=1 total=9 files=0/1"]
+        );
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        file.write_all(b"ress: bytes=9 total=9 files=1/1\n")
+            .unwrap();
+        assert_eq!(
+            tail.new_lines(&path),
+            ["a | progress: bytes=9 total=9 files=1/1"]
+        );
+        assert!(tail.new_lines(&path).is_empty());
     }
 }

@@ -15,13 +15,15 @@ use super::args::{Cli, Command};
 use super::component::{self, Component};
 use crate::components::{executor, model_server, proxy, storage};
 use crate::plan::Role;
-use crate::runtime::Cancel;
 use crate::runtime::embedded::localize::LocalContainer;
 use crate::runtime::embedded::{Launcher, RoleFuture};
+use crate::runtime::{Cancel, Events, RuntimeEvent};
 
 /// Plays roles as tasks of this process.
 pub(crate) struct InProcess {
     pub(crate) ctx: Context,
+    /// Where the storage role reports its download's progress.
+    pub(crate) events: Events,
 }
 
 impl Launcher for InProcess {
@@ -32,13 +34,17 @@ impl Launcher for InProcess {
         stop: Cancel,
     ) -> RoleFuture {
         let ctx = self.ctx.clone();
+        let events = self.events.clone();
         Box::pin(async move {
-            play(&ctx, &container, listeners, stop)
+            play(&ctx, &container, listeners, stop, events)
                 .await
                 .map_err(|error| format!("{error:#}"))
         })
     }
 }
+
+/// How often the storage role reports its progress.
+const REPORT_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// The `component` subcommand of a role.
 fn subcommand(role: &Role) -> Option<&'static str> {
@@ -92,6 +98,7 @@ async fn play(
     container: &LocalContainer,
     mut listeners: BTreeMap<u16, TcpListener>,
     stop: Cancel,
+    events: Events,
 ) -> Result<()> {
     let shutdown = async move { stop.cancelled().await };
     match parse(container)? {
@@ -141,43 +148,112 @@ async fn play(
                 .await
                 .context("the model server failed")
         }
-        Component::StorageInitializer(args) => {
-            let source = storage::Source::parse(&args.src)?;
-            // Credentials come from this process's environment: there is no Secret to read.
-            let config = storage::Config {
-                credentials: storage::Credentials::from_env_vars(
-                    super::component_storage::utf8_env(),
-                ),
-                pvcs: args.pvc.iter().cloned().collect(),
-                base_dir: args.base_dir.clone(),
-                parallelism: usize::from(args.parallel),
-                ..storage::Config::default()
-            };
-            // The fetch's future is not `Send` for every lifetime the launcher's must be; it
-            // runs on a runtime of its own on a blocking thread instead.
-            let dest = args.dest.clone();
-            let span = tracing::Span::current();
-            let summary = tokio::task::spawn_blocking(move || {
-                let _entered = span.enter();
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .context("failed to start the async runtime")?;
-                runtime
-                    .block_on(storage::fetch(&source, &dest, &config, |_| {}))
-                    .with_context(|| {
-                        format!("failed to fetch `{source}` into `{}`", dest.display())
-                    })
-            })
-            .await
-            .context("the storage initializer stopped")??;
-            tracing::info!(
-                files = summary.files,
-                bytes = summary.bytes,
-                "fetched the model"
-            );
-            Ok(())
-        }
+        Component::StorageInitializer(args) => fetch_model(&args, &container.name, events).await,
         Component::Pause => Ok(()),
+        Component::ServeFiles(_) => bail!("`serve-files` is not a role of a SeldonDeployment"),
+    }
+}
+
+/// The storage role in this process: fetches the model, reporting progress as
+/// [`RuntimeEvent::Download`]s.
+async fn fetch_model(
+    args: &super::component_storage::StorageInitializerArgs,
+    name: &str,
+    events: Events,
+) -> Result<()> {
+    let source = storage::Source::parse(&args.src)?;
+    // Credentials come from this process's environment: there is no Secret to read.
+    let config = storage::Config {
+        credentials: storage::Credentials::from_env_vars(super::component_storage::utf8_env()),
+        pvcs: args.pvc.iter().cloned().collect(),
+        base_dir: args.base_dir.clone(),
+        parallelism: usize::from(args.parallel),
+        ..storage::Config::default()
+    };
+    // The fetch's future is not `Send` for every lifetime the launcher's must be; it
+    // runs on a runtime of its own on a blocking thread instead.
+    let dest = args.dest.clone();
+    let span = tracing::Span::current();
+    let name = name.to_owned();
+    let summary = tokio::task::spawn_blocking(move || {
+        let _entered = span.enter();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("failed to start the async runtime")?;
+        let mut snapshot = storage::Snapshot::default();
+        let mut reported: Option<std::time::Instant> = None;
+        let progress = |event: storage::Event| {
+            snapshot.apply(&event);
+            let due = reported.is_none_or(|at| at.elapsed() >= REPORT_EVERY);
+            if due || matches!(event, storage::Event::FileDone { .. }) {
+                reported = Some(std::time::Instant::now());
+                events.emit(RuntimeEvent::Download {
+                    container: name.clone(),
+                    progress: snapshot,
+                });
+            }
+        };
+        runtime
+            .block_on(storage::fetch(&source, &dest, &config, progress))
+            .map_err(|error| match error.hint() {
+                // One line with its cause, then what to do, as the role prints them.
+                Some(hint) => anyhow!("{error}\nhint: {hint}"),
+                None => anyhow!(error),
+            })
+    })
+    .await
+    .context("the storage initializer stopped")??;
+    tracing::info!(
+        "fetched {} file(s), {}, into `{}`",
+        summary.files,
+        indicatif::HumanBytes(summary.bytes),
+        summary.dest.display()
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    /// The embedded runtime's storage role reports its download as `Download` events, ending
+    /// with every byte and file counted (the bar `up` draws).
+    #[tokio::test]
+    async fn the_storage_role_reports_its_download_as_events() {
+        let tmp = tempfile::tempdir().unwrap();
+        let model = tmp.path().join("model");
+        std::fs::create_dir(&model).unwrap();
+        std::fs::write(model.join("a.bin"), vec![1u8; 1000]).unwrap();
+        std::fs::write(model.join("b.bin"), vec![2u8; 500]).unwrap();
+        let args = super::super::component_storage::StorageInitializerArgs {
+            src: model.display().to_string(),
+            dest: tmp.path().join("dest"),
+            pvc: Vec::new(),
+            base_dir: tmp.path().to_owned(),
+            parallel: 1,
+        };
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let sink = seen.clone();
+        let events = Events::new(move |event| sink.lock().unwrap().push(event));
+        fetch_model(&args, "model-initializer", events)
+            .await
+            .unwrap();
+        let seen = seen.lock().unwrap();
+        let last = seen
+            .iter()
+            .rev()
+            .find_map(|e| match e {
+                RuntimeEvent::Download {
+                    container,
+                    progress,
+                } => Some((container.clone(), *progress)),
+                _ => None,
+            })
+            .expect("progress was reported");
+        assert_eq!(last.0, "model-initializer");
+        assert_eq!((last.1.bytes, last.1.files_done), (1500, 2));
     }
 }

@@ -182,7 +182,15 @@ fn hints_for(error: &anyhow::Error) -> Vec<String> {
                     .to_owned(),
             );
         }
-        if let Some(crate::runtime::RuntimeError::InitFailed { .. }) = cause.downcast_ref() {
+        if let Some(error) = cause.downcast_ref::<crate::components::storage::StorageError>()
+            && let Some(hint) = error.hint()
+        {
+            hints.push(hint);
+        }
+        // The storage initializer prints its own hint, fitted to the cause, among its lines.
+        if let Some(crate::runtime::RuntimeError::InitFailed { logs, .. }) = cause.downcast_ref()
+            && !logs.iter().any(|line| line.contains("hint: "))
+        {
             hints.push(
                 "check the `modelUri` and the credentials it needs (`envSecretRefName`)".to_owned(),
             );

@@ -88,6 +88,9 @@ pub(crate) fn run(args: &UpArgs, ctx: &Context) -> Result<ExitStatus> {
         fixed_ports,
         timeout: Duration::from_secs(args.timeout),
         base_dir,
+        ca_file: std::env::var_os(crate::env::SSL_CERT_FILE)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from),
     };
     block_on(async {
         let runtime = connect(ctx).await?;

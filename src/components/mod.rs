@@ -1,7 +1,8 @@
 //! The servers and roles seldon-local can play in place of upstream images, each with the
 //! upstream flags, env and HTTP surface: the executor ([`executor`]), the tfserving proxy
-//! ([`proxy`]), the TF-Serving-compatible model server ([`model_server`]) and the storage
-//! initializer ([`storage`]).
+//! ([`proxy`]), the TF-Serving-compatible model server ([`model_server`]), the storage
+//! initializer ([`storage`]), and a file server standing in for a model registry
+//! ([`file_server`]).
 //!
 //! Each server exposes a `Config`, a `router(state)` and a `run(config, listener, shutdown)`
 //! (or an async `serve`); the storage initializer is a function, [`storage::fetch`]. Components
@@ -9,6 +10,7 @@
 //! job), never import the SeldonDeployment schema (`sdep`), and never print.
 
 pub mod executor;
+pub mod file_server;
 pub mod model_server;
 pub mod proxy;
 pub mod storage;

@@ -10,7 +10,7 @@ mod progress;
 
 pub use diagnostics::render_error;
 pub use json::colour as colour_json;
-pub use progress::{LayerBars, init_prefix, log_prefix};
+pub use progress::{DownloadBars, LayerBars, init_prefix, log_prefix};
 
 use std::fmt::Display;
 use std::io::{IsTerminal, Write};
@@ -34,15 +34,19 @@ pub enum Verbosity {
 pub struct Printer {
     verbosity: Verbosity,
     progress: bool,
+    /// Progress is wanted but stderr is no terminal (a log): lines instead of bars.
+    progress_lines: bool,
 }
 
 impl Printer {
     /// A printer; `progress` is whether progress bars may be drawn at all.
     #[must_use]
     pub fn new(verbosity: Verbosity, progress: bool) -> Self {
+        let terminal = std::io::stderr().is_terminal();
         Self {
             verbosity,
-            progress: progress && std::io::stderr().is_terminal(),
+            progress: progress && terminal,
+            progress_lines: progress && !terminal,
         }
     }
 
@@ -50,6 +54,13 @@ impl Printer {
     #[must_use]
     pub fn verbosity(&self) -> Verbosity {
         self.verbosity
+    }
+
+    /// Whether progress should be printed as lines (not disabled, not quiet, but stderr is no
+    /// terminal: a container's log).
+    #[must_use]
+    pub fn prints_progress_lines(&self) -> bool {
+        self.progress_lines && self.verbosity != Verbosity::Quiet
     }
 
     /// Whether progress bars should be drawn (a terminal, not quiet, not disabled).

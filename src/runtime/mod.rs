@@ -44,6 +44,8 @@ pub struct UpOptions {
     pub timeout: Duration,
     /// The directory relative model paths are resolved against (the sdep file's directory).
     pub base_dir: PathBuf,
+    /// Extra certificate authorities (a PEM file) for the storage initializers (`SSL_CERT_FILE`).
+    pub ca_file: Option<PathBuf>,
 }
 
 /// Whether a container runs the plan's image or seldon-local's own.
@@ -111,6 +113,13 @@ pub enum RuntimeEvent {
         container: String,
         /// The line.
         line: String,
+    },
+    /// How far a storage initializer's download is (bytes, files, totals when known).
+    Download {
+        /// The container.
+        container: String,
+        /// Where the fetch is.
+        progress: crate::components::storage::Snapshot,
     },
     /// An init container exited 0.
     InitDone {
@@ -218,7 +227,10 @@ pub enum RuntimeError {
         logs: Vec<String>,
     },
     /// An init container exited non-zero.
-    #[error("init container `{container}` exited with code {code}{}", tail(logs))]
+    #[error(
+        "init container `{container}` exited with code {code}{}",
+        if *shown { String::new() } else { tail(logs) }
+    )]
     InitFailed {
         /// The container.
         container: String,
@@ -226,6 +238,9 @@ pub enum RuntimeError {
         code: i64,
         /// Its last log lines.
         logs: Vec<String>,
+        /// The lines were reported as [`RuntimeEvent::InitLog`]s already, so the message
+        /// does not repeat them.
+        shown: bool,
     },
     /// A container keeps exiting (Kubernetes' `CrashLoopBackOff`).
     #[error(

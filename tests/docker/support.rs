@@ -102,6 +102,11 @@ impl Session {
         }
     }
 
+    /// The session's scratch directory.
+    pub(crate) fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
     pub(crate) fn write(&self, file: &str, content: &str) -> PathBuf {
         let path = self.dir.path().join(file);
         std::fs::write(&path, content).unwrap();
@@ -118,6 +123,8 @@ impl Session {
             }
         }
         command
+            // A CA file in the caller's environment would be mounted into storage initializers.
+            .env_remove("SSL_CERT_FILE")
             .env("NO_COLOR", "1")
             .env("SELDON_LOCAL_SESSION", &self.id)
             .current_dir(root())
@@ -322,4 +329,100 @@ fn dechunk(mut body: &str) -> String {
         body = rest[size..].trim_start_matches("\r\n");
     }
     out
+}
+
+/// Once `up` has created the deployment's network, runs our image's `component serve-files`
+/// on it under the DNS alias `alias`, serving `dir` (read-only) on port 8080, over HTTPS
+/// when `tls` names a certificate chain and key inside `dir`. It carries the session's and
+/// the deployment's labels, so `down NAME` and the guard remove it with the rest.
+pub(crate) fn serve_files_on_the_network(
+    session: &Session,
+    alias: &str,
+    dir: &Path,
+    tls: Option<(&str, &str)>,
+) {
+    use bollard::models::{
+        ContainerCreateBody, EndpointSettings, HostConfig, Mount, MountType, NetworkingConfig,
+    };
+    let network = format!("seldon-local_{}", session.name);
+    block_on(async {
+        let docker = docker().await;
+        // `up` creates the network first; poll for it (no fixed sleeps).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_mins(1);
+        loop {
+            if docker
+                .inspect_network(
+                    &network,
+                    None::<bollard::query_parameters::InspectNetworkOptions>,
+                )
+                .await
+                .is_ok()
+            {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "`up` never created `{network}`"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await; // poll interval
+        }
+        let mut cmd = vec![
+            "component".to_owned(),
+            "serve-files".to_owned(),
+            "--dir=/srv".to_owned(),
+            "--listen=0.0.0.0:8080".to_owned(),
+        ];
+        if let Some((cert, key)) = tls {
+            cmd.push(format!("--tls-cert=/srv/{cert}"));
+            cmd.push(format!("--tls-key=/srv/{key}"));
+        }
+        let labels = HashMap::from([
+            (
+                "app.kubernetes.io/managed-by".to_owned(),
+                "seldon-local".to_owned(),
+            ),
+            ("seldon-local/deployment".to_owned(), session.name.clone()),
+            ("seldon-local/namespace".to_owned(), "default".to_owned()),
+            ("seldon-local/session".to_owned(), session.id.clone()),
+        ]);
+        let body = ContainerCreateBody {
+            image: Some(builtin_image()),
+            entrypoint: Some(vec!["/seldon-local".to_owned()]),
+            cmd: Some(cmd),
+            labels: Some(labels),
+            host_config: Some(HostConfig {
+                network_mode: Some(network.clone()),
+                mounts: Some(vec![Mount {
+                    target: Some("/srv".to_owned()),
+                    source: Some(dir.display().to_string()),
+                    typ: Some(MountType::BIND),
+                    read_only: Some(true),
+                    ..Default::default()
+                }]),
+                ..Default::default()
+            }),
+            networking_config: Some(NetworkingConfig {
+                endpoints_config: Some(HashMap::from([(
+                    network.clone(),
+                    EndpointSettings {
+                        aliases: Some(vec![alias.to_owned()]),
+                        ..Default::default()
+                    },
+                )])),
+            }),
+            ..Default::default()
+        };
+        let name = format!("{}-files", session.name);
+        let options = bollard::query_parameters::CreateContainerOptionsBuilder::default()
+            .name(&name)
+            .build();
+        docker.create_container(Some(options), body).await.unwrap();
+        docker
+            .start_container(
+                &name,
+                None::<bollard::query_parameters::StartContainerOptions>,
+            )
+            .await
+            .unwrap();
+    });
 }

@@ -17,7 +17,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::Event;
 use super::config::RetryPolicy;
-use super::error::{BoxError, StorageError, condense, condensed_messages};
+use super::error::{BoxError, StorageError, condense, condensed_messages, diagnose, status_of};
 
 /// Where one file's bytes come from.
 #[derive(Debug, Clone)]
@@ -125,10 +125,14 @@ impl Origin {
                         request = request.header(IF_RANGE, e_tag);
                     }
                 }
-                let response = request
-                    .send()
-                    .await
-                    .map_err(|e| Failure::Transient(e.without_url().into()))?;
+                let response = request.send().await.map_err(|e| {
+                    let e: BoxError = e.without_url().into();
+                    // A certificate the client does not trust will not be trusted on retry.
+                    match diagnose(e.as_ref(), None) {
+                        Some(super::Unreachable::Tls { .. }) => Failure::Permanent(e),
+                        _ => Failure::Transient(e),
+                    }
+                })?;
                 let status = response.status();
                 if !status.is_success() {
                     return Err(classify_status(status));
@@ -190,7 +194,7 @@ pub(crate) fn classify_store(err: object_store::Error) -> Failure {
         E::NotFound { .. } => Failure::NotFound(err.into()),
         E::PermissionDenied { .. } | E::Unauthenticated { .. } => Failure::Denied(err.into()),
         E::Precondition { .. } => Failure::Changed(err.into()),
-        E::Generic { .. } => match status_in_chain(&err) {
+        E::Generic { .. } => match status_of(&err) {
             Some(404) => Failure::NotFound(err.into()),
             Some(401 | 403) => Failure::Denied(err.into()),
             Some(408 | 429 | 500..=599) => Failure::Transient(err.into()),
@@ -213,17 +217,6 @@ fn bad_key_in_chain(err: &(dyn std::error::Error + 'static)) -> Option<String> {
         object_store::path::Error::BadSegment { path, .. }
         | object_store::path::Error::EmptySegment { path } => Some(path.clone()),
         _ => None,
-    })
-}
-
-/// The HTTP status of a failed request. `object_store` keeps its retry error type private,
-/// so the status is read from its message ("… status code: 404 Not Found …"); the tests
-/// against real S3 and GCS servers pin this.
-fn status_in_chain(err: &(dyn std::error::Error + 'static)) -> Option<u16> {
-    chain(err).find_map(|e| {
-        let text = e.to_string();
-        let (_, rest) = text.split_once("status code: ")?;
-        rest.get(..3)?.parse().ok()
     })
 }
 
@@ -338,7 +331,8 @@ pub(crate) async fn download(
             name: item.name.clone(),
             attempt: attempt + 1,
             delay,
-            reason: render_chain(source.as_ref()),
+            reason: diagnose(source.as_ref(), host_of(item).as_deref())
+                .map_or_else(|| render_chain(source.as_ref()), |cause| cause.to_string()),
         });
         tokio::time::sleep(delay).await;
         attempt += 1;
@@ -371,24 +365,44 @@ pub(crate) async fn download(
     Ok(state.written)
 }
 
+/// `host[:port]` of a plain URL (object stores name theirs in their errors).
+fn host_of(item: &Item) -> Option<String> {
+    match &item.origin {
+        Origin::Http { url, .. } => url.host_str().map(|h| match url.port() {
+            Some(port) => format!("{h}:{port}"),
+            None => h.to_owned(),
+        }),
+        Origin::Object { .. } => None,
+    }
+}
+
 fn final_error(item: &Item, attempts: u32, failure: Failure) -> StorageError {
+    let host = host_of(item);
+    if let Failure::Transient(e) | Failure::Permanent(e) = &failure
+        && let Some(problem) = diagnose(e.as_ref(), host.as_deref())
+    {
+        return StorageError::Unreachable {
+            location: item.location.clone(),
+            problem,
+        };
+    }
     let failure = failure.condensed();
     match failure {
-        Failure::NotFound(source) => StorageError::NotFound {
+        Failure::NotFound(cause) => StorageError::NotFound {
             location: item.location.clone(),
-            source: Some(source),
+            cause: Some(cause),
         },
-        Failure::Denied(source) => StorageError::AccessDenied {
+        Failure::Denied(cause) => StorageError::AccessDenied {
             location: item.location.clone(),
             tried: item.tried.clone(),
-            source: Some(source),
+            cause: Some(cause),
         },
         Failure::Storage(err) => err,
-        Failure::Transient(source) | Failure::Changed(source) | Failure::Permanent(source) => {
+        Failure::Transient(cause) | Failure::Changed(cause) | Failure::Permanent(cause) => {
             StorageError::Download {
                 location: item.location.clone(),
                 attempts,
-                source,
+                cause,
             }
         }
     }
@@ -464,6 +478,15 @@ async fn transfer(
     } else {
         state.total = state.total.or(opened.total);
         state.md5 = state.md5.or(opened.md5);
+    }
+    if item.size.is_none()
+        && let (Some(bytes), Origin::Http { .. }) = (state.total, &item.origin)
+    {
+        // A plain URL is one file whose size only its response tells: the total is known now.
+        let _ = events.send(Event::Planned {
+            files: 1,
+            bytes: Some(bytes),
+        });
     }
     let mut stream = opened.stream;
     loop {

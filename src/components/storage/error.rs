@@ -69,25 +69,34 @@ pub enum StorageError {
         #[source]
         source: BoxError,
     },
+    /// The server could not be reached, or not trusted: the cause is named, in one line.
+    #[error("cannot fetch `{location}`: {problem}")]
+    Unreachable {
+        /// What was fetched (redacted URL).
+        location: String,
+        /// Why, read from the client's error chain.
+        problem: Unreachable,
+    },
     /// The bucket, object or local path does not exist.
-    #[error("`{location}` not found")]
+    #[error("`{location}` not found{}", status_note(cause.as_deref()))]
     NotFound {
         /// What was looked up.
         location: String,
-        /// The cause.
-        #[source]
-        source: Option<BoxError>,
+        /// The cause (its HTTP status is shown, not its text: object stores repeat the URL).
+        cause: Option<BoxError>,
     },
     /// The store refused the credentials (or their absence).
-    #[error("access denied to `{location}` (credentials tried: {tried})")]
+    #[error(
+        "access denied to `{location}`{} (credentials tried: {tried})",
+        status_note(cause.as_deref())
+    )]
     AccessDenied {
         /// What was accessed.
         location: String,
         /// Which credential source was used, never its value.
         tried: String,
-        /// The cause.
-        #[source]
-        source: Option<BoxError>,
+        /// The cause (its HTTP status is shown).
+        cause: Option<BoxError>,
     },
     /// Nothing exists under the prefix (upstream would "succeed" with an empty model).
     #[error("no objects found under `{location}`; refusing to provide an empty model")]
@@ -96,24 +105,25 @@ pub enum StorageError {
         location: String,
     },
     /// Listing objects failed.
-    #[error("failed to list objects under `{location}`")]
+    #[error("failed to list objects under `{location}`: {}", root_cause(cause.as_ref()))]
     List {
         /// The prefix URL.
         location: String,
-        /// The cause.
-        #[source]
-        source: BoxError,
+        /// The cause (its innermost message is shown).
+        cause: BoxError,
     },
     /// Downloading one file failed, after retries where the failure was transient.
-    #[error("failed to download `{location}` after {attempts} attempt(s)")]
+    #[error(
+        "failed to download `{location}` after {attempts} attempt(s): {}",
+        root_cause(cause.as_ref())
+    )]
     Download {
         /// The object URL.
         location: String,
         /// Attempts made.
         attempts: u32,
-        /// The last cause.
-        #[source]
-        source: BoxError,
+        /// The last cause (its innermost message is shown).
+        cause: BoxError,
     },
     /// A file's size differs from what the store announced.
     #[error("`{location}` is {actual} bytes but the store announced {expected}")]
@@ -177,7 +187,177 @@ pub enum StorageError {
     },
 }
 
+/// Why a server could not be reached or trusted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Unreachable {
+    /// The host name did not resolve.
+    Dns {
+        /// The host.
+        host: String,
+    },
+    /// Nothing listens at the address.
+    Refused {
+        /// `host:port` or the host.
+        host: String,
+    },
+    /// The TLS handshake failed (an unknown issuer, a name mismatch, an expired certificate).
+    Tls {
+        /// The host.
+        host: String,
+        /// The verifier's reason.
+        reason: String,
+    },
+    /// Connecting or reading took too long.
+    Timeout {
+        /// The host.
+        host: String,
+    },
+}
+
+impl std::fmt::Display for Unreachable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Dns { host } => write!(f, "DNS lookup of `{host}` failed"),
+            Self::Refused { host } => write!(f, "connection to `{host}` refused"),
+            Self::Tls { host, reason } => {
+                write!(f, "TLS handshake with `{host}` failed: {reason}")
+            }
+            Self::Timeout { host } => write!(f, "`{host}` did not answer in time"),
+        }
+    }
+}
+
+/// The innermost message of a chain, for one-line messages.
+fn root_cause(err: &(dyn std::error::Error + Send + Sync + 'static)) -> String {
+    condensed_messages(err).pop().unwrap_or_default()
+}
+
+/// ` (HTTP 404)` when the cause carries a status, for one-line messages.
+fn status_note(source: Option<&(dyn std::error::Error + Send + Sync + 'static)>) -> String {
+    source
+        .and_then(|e| status_of(e as &(dyn std::error::Error + 'static)))
+        .map(|code| format!(" (HTTP {code})"))
+        .unwrap_or_default()
+}
+
+/// The HTTP status named in an error chain: ours ("the server answered 404 Not Found") or
+/// `object_store`'s ("… status code: 404 Not Found …"), which keeps its error type private.
+pub(crate) fn status_of(err: &(dyn std::error::Error + 'static)) -> Option<u16> {
+    std::iter::successors(Some(err), |e| e.source()).find_map(|e| {
+        let text = e.to_string();
+        let rest = text
+            .split_once("status code: ")
+            .or_else(|| text.split_once("the server answered "))?
+            .1;
+        rest.get(..3)?.parse().ok()
+    })
+}
+
+/// Reads why a request failed from a client's error chain: DNS, refused, TLS or a timeout.
+/// `host` is the server the request went to, when the caller knows it; otherwise the first
+/// URL in the chain names it.
+pub(crate) fn diagnose(
+    err: &(dyn std::error::Error + 'static),
+    host: Option<&str>,
+) -> Option<Unreachable> {
+    let texts: Vec<String> = std::iter::successors(Some(err), |e| e.source())
+        .map(ToString::to_string)
+        .collect();
+    let io_kind = std::iter::successors(Some(err), |e| e.source())
+        .find_map(|e| e.downcast_ref::<std::io::Error>().map(std::io::Error::kind));
+    let host = host
+        .map(str::to_owned)
+        .or_else(|| texts.iter().find_map(|t| host_in(t)))
+        .unwrap_or_else(|| "the server".to_owned());
+    let any = |needles: &[&str]| {
+        texts.iter().any(|t| {
+            let t = t.to_lowercase();
+            needles.iter().any(|n| t.contains(n))
+        })
+    };
+    if any(&[
+        "dns error",
+        "failed to lookup address",
+        "error resolving",
+        "name or service not known",
+    ]) {
+        return Some(Unreachable::Dns { host });
+    }
+    if io_kind == Some(std::io::ErrorKind::ConnectionRefused) || any(&["connection refused"]) {
+        return Some(Unreachable::Refused { host });
+    }
+    if let Some(reason) = texts.iter().find_map(|t| tls_reason(t)) {
+        return Some(Unreachable::Tls { host, reason });
+    }
+    if io_kind == Some(std::io::ErrorKind::TimedOut) || any(&["timed out", "operation timeout"]) {
+        return Some(Unreachable::Timeout { host });
+    }
+    None
+}
+
+/// The host of the first `http(s)://` URL in `text`.
+fn host_in(text: &str) -> Option<String> {
+    let start = text.find("https://").or_else(|| text.find("http://"))?;
+    let url = text[start..].split_whitespace().next()?;
+    let parsed = url::Url::parse(url.trim_end_matches([',', ')', ';'])).ok()?;
+    let host = parsed.host_str()?.to_owned();
+    Some(match parsed.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host,
+    })
+}
+
+/// A TLS failure's reason as rustls states it ("invalid peer certificate: UnknownIssuer").
+fn tls_reason(text: &str) -> Option<String> {
+    let lower = text.to_lowercase();
+    let at = lower
+        .find("invalid peer certificate")
+        .or_else(|| lower.find("peer is incompatible"))
+        .or_else(|| lower.find("received fatal alert"))
+        .or_else(|| lower.find("certificate"))?;
+    let reason = text[at..].lines().next().unwrap_or_default().trim();
+    Some(match reason {
+        r if r.contains("UnknownIssuer") => {
+            "the certificate's issuer is not trusted (UnknownIssuer)".to_owned()
+        }
+        r => r.to_owned(),
+    })
+}
+
 impl StorageError {
+    /// What the user can do about it, when the error says enough to suggest something.
+    #[must_use]
+    pub fn hint(&self) -> Option<String> {
+        const LOCAL: &str = "point `modelUri` at a local copy: `modelUri: file:///path/to/model` \
+             or a directory beside the SeldonDeployment file";
+        match self {
+            Self::Unreachable {
+                problem:
+                    Unreachable::Dns { .. } | Unreachable::Refused { .. } | Unreachable::Timeout { .. },
+                ..
+            } => Some(format!("offline or firewalled? {LOCAL}")),
+            Self::Unreachable {
+                problem: Unreachable::Tls { .. },
+                ..
+            } => Some(
+                "for a private CA, set `SSL_CERT_FILE` to its PEM file (added to the built-in \
+                 roots)"
+                    .to_owned(),
+            ),
+            Self::AccessDenied { .. } => Some(
+                "check the credentials the storage initializer gets (`envSecretRefName`; \
+                 embedded: your environment)"
+                    .to_owned(),
+            ),
+            Self::NotFound { .. } | Self::EmptyPrefix { .. } => {
+                Some("check the bucket and path in `modelUri`".to_owned())
+            }
+            Self::List { .. } | Self::Download { .. } => Some(LOCAL.to_owned()),
+            _ => None,
+        }
+    }
+
     /// Wraps an IO error on `path`, recognising a full disk.
     pub(crate) fn io(op: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         let path = path.into();
@@ -287,6 +467,69 @@ mod tests {
             rendered,
             ["list failed", "HTTP error", "connection refused"]
         );
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error(
+        "Error performing GET https://storage.googleapis.com/seldon%2Dmodels?list-type=2 in 1.5s, after 4 retries"
+    )]
+    struct Gcs(#[source] std::io::Error);
+
+    #[test]
+    fn causes_are_read_from_the_chain_with_the_host_the_request_went_to() {
+        let dns = Gcs(std::io::Error::other(
+            "dns error: failed to lookup address information",
+        ));
+        assert_eq!(
+            diagnose(&dns, None),
+            Some(Unreachable::Dns {
+                host: "storage.googleapis.com".to_owned()
+            })
+        );
+        let refused = Outer(Inner(std::io::ErrorKind::ConnectionRefused.into()));
+        assert_eq!(
+            diagnose(&refused, Some("127.0.0.1:9")),
+            Some(Unreachable::Refused {
+                host: "127.0.0.1:9".to_owned()
+            })
+        );
+        let tls = Outer(Inner(std::io::Error::other(
+            "invalid peer certificate: UnknownIssuer",
+        )));
+        let Some(Unreachable::Tls { reason, .. }) = diagnose(&tls, Some("h")) else {
+            panic!("not TLS");
+        };
+        assert!(reason.contains("not trusted"), "{reason}");
+        let timeout = Outer(Inner(std::io::ErrorKind::TimedOut.into()));
+        assert!(matches!(
+            diagnose(&timeout, None),
+            Some(Unreachable::Timeout { .. })
+        ));
+        let other = Outer(Inner(std::io::Error::other("HTTP/2 protocol error")));
+        assert_eq!(diagnose(&other, None), None);
+    }
+
+    #[test]
+    fn an_offline_gs_uri_is_one_line_and_hints_at_a_local_path_not_credentials() {
+        let err = StorageError::Unreachable {
+            location: "gs://seldon-models/tfserving/mnist-model".to_owned(),
+            problem: Unreachable::Dns {
+                host: "storage.googleapis.com".to_owned(),
+            },
+        };
+        let text = err.to_string();
+        assert_eq!(
+            text,
+            "cannot fetch `gs://seldon-models/tfserving/mnist-model`: DNS lookup of \
+             `storage.googleapis.com` failed"
+        );
+        assert!(
+            std::error::Error::source(&err).is_none(),
+            "one line, no chain"
+        );
+        let hint = err.hint().unwrap();
+        assert!(hint.contains("modelUri: file://"), "{hint}");
+        assert!(!hint.contains("credential"), "{hint}");
     }
 
     #[test]

@@ -212,7 +212,7 @@ pub(crate) fn copy_local(
         if e.kind() == io::ErrorKind::NotFound {
             StorageError::NotFound {
                 location: src.display().to_string(),
-                source: None,
+                cause: None,
             }
         } else {
             StorageError::io("read", src, e)

@@ -25,6 +25,8 @@ mod config;
 mod download;
 mod error;
 mod fs;
+mod progress;
+mod roots;
 mod source;
 mod stores;
 
@@ -37,7 +39,8 @@ use object_store::path::Path as ObjectPath;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 pub use config::{Config, Credentials, RetryPolicy, Secret, vars};
-pub use error::StorageError;
+pub use error::{StorageError, Unreachable};
+pub use progress::Snapshot;
 pub use source::{KNOWN_SCHEMES, Source};
 
 use archive::ArchiveKind;
@@ -48,7 +51,8 @@ use fs::Staging;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Event {
-    /// The files to fetch are known; `bytes` is `None` when some sizes are unknown.
+    /// The files to fetch are known; `bytes` is `None` when some sizes are unknown. A plain
+    /// URL sends it again with its size once the response announces one.
     Planned {
         /// Number of files.
         files: u64,
@@ -198,6 +202,16 @@ async fn copy_local(
 /// prefix names. An empty result is an error.
 async fn list(bucket: &stores::Bucket) -> Result<Vec<Item>, StorageError> {
     let prefix_url = format!("{}/{}", bucket.location, bucket.prefix);
+    if let Some(host) = &bucket.host {
+        // One lookup instead of the client's retries: offline, this fails in milliseconds.
+        let lookup = tokio::net::lookup_host((host.as_str(), 443));
+        if let Ok(Err(_)) = tokio::time::timeout(Duration::from_secs(3), lookup).await {
+            return Err(StorageError::Unreachable {
+                location: prefix_url,
+                problem: Unreachable::Dns { host: host.clone() },
+            });
+        }
+    }
     let prefix = ObjectPath::parse(&bucket.prefix).map_err(|e| StorageError::InvalidUri {
         uri: prefix_url.clone(),
         reason: e.to_string(),
@@ -284,21 +298,29 @@ fn object_item(bucket: &stores::Bucket, meta: object_store::ObjectMeta, rel: &Pa
 }
 
 fn listing_error(bucket: &stores::Bucket, location: &str, failure: Failure) -> StorageError {
+    if let Failure::Transient(e) | Failure::Permanent(e) = &failure
+        && let Some(problem) = error::diagnose(e.as_ref(), None)
+    {
+        return StorageError::Unreachable {
+            location: location.to_owned(),
+            problem,
+        };
+    }
     match failure.condensed() {
-        Failure::NotFound(source) => StorageError::NotFound {
+        Failure::NotFound(cause) => StorageError::NotFound {
             location: bucket.location.clone(),
-            source: Some(source),
+            cause: Some(cause),
         },
-        Failure::Denied(source) => StorageError::AccessDenied {
+        Failure::Denied(cause) => StorageError::AccessDenied {
             location: location.to_owned(),
             tried: bucket.tried.clone(),
-            source: Some(source),
+            cause: Some(cause),
         },
         Failure::Storage(err) => err,
-        Failure::Transient(source) | Failure::Changed(source) | Failure::Permanent(source) => {
+        Failure::Transient(cause) | Failure::Changed(cause) | Failure::Permanent(cause) => {
             StorageError::List {
                 location: location.to_owned(),
-                source,
+                cause,
             }
         }
     }
@@ -354,6 +376,7 @@ async fn fetch_http(
         });
     }
     let client = reqwest::Client::builder()
+        .tls_certs_merge(roots::for_reqwest())
         .connect_timeout(Duration::from_secs(10))
         .read_timeout(config.retry.idle_timeout)
         .build()

@@ -23,6 +23,10 @@ pub(crate) struct Bucket {
     pub(crate) prefix: String,
     /// Which credentials were used, for "access denied" messages.
     pub(crate) tried: String,
+    /// The store's well-known host, when the client will talk to it (no custom endpoint):
+    /// looked up once before listing, so an offline machine fails at once rather than after
+    /// the client's retries.
+    pub(crate) host: Option<String>,
 }
 
 /// Builds the client for an object-store source; `None` for other sources.
@@ -81,6 +85,20 @@ pub(crate) fn bucket(source: &Source, config: &Config) -> Result<Option<Bucket>,
             });
         }
     }
+    let host = match &kind {
+        // A key file may name another endpoint (`gcs_base_url`).
+        Kind::GcsEnv
+            if creds.storage_emulator_host.is_none()
+                && creds.google_application_credentials.is_none() =>
+        {
+            Some("storage.googleapis.com".to_owned())
+        }
+        Kind::GcsAnonymousDefault => Some("storage.googleapis.com".to_owned()),
+        Kind::Azure(account) if creds.azure_storage_endpoint.is_none() => {
+            Some(format!("{account}.blob.core.windows.net"))
+        }
+        _ => None,
+    };
     let built = match kind {
         Kind::AwsEnv => s3_from_env(bucket, creds, &config.retry),
         Kind::GcsEnv => gcs_from_env(bucket, creds, &config.retry),
@@ -98,6 +116,7 @@ pub(crate) fn bucket(source: &Source, config: &Config) -> Result<Option<Bucket>,
         location,
         prefix: prefix.clone(),
         tried,
+        host,
     }))
 }
 
@@ -129,7 +148,7 @@ fn rclone_remote<'a>(
 type Built = Result<(Arc<dyn ObjectStore>, String), object_store::Error>;
 
 fn client_options(retry: &RetryPolicy) -> ClientOptions {
-    ClientOptions::new()
+    super::roots::for_object_store(ClientOptions::new())
         // Plain http only ever goes to an endpoint the user configured (MinIO, an emulator,
         // `gcs_base_url` in a key file); the default endpoints are https.
         .with_allow_http(true)

@@ -193,6 +193,17 @@ impl<A: DockerApi> DockerRuntime<A> {
             () = cancel.cancelled() => return Err(RuntimeError::Interrupted),
         };
         let (builtin, images) = images;
+        if let Some(ca_file) = options.ca_file.as_deref()
+            && !ca_file.is_file()
+        {
+            self.emit(RuntimeEvent::Warning {
+                message: format!(
+                    "`SSL_CERT_FILE` names `{}`, which is not a file; storage initializers get \
+                     no extra CA",
+                    ca_file.display()
+                ),
+            });
+        }
         // Local model paths are checked before anything is created.
         for container in plan.pods.iter().flat_map(|p| &p.init_containers) {
             with_local_model(container, &options.base_dir)?;
@@ -296,6 +307,7 @@ impl<A: DockerApi> DockerRuntime<A> {
         });
         for container in &ctx.pod.init_containers {
             let (container, binds) = with_local_model(container, &options.base_dir)?;
+            let (container, binds) = with_ca_file(container, binds, options.ca_file.as_deref());
             let image = image_for(images, &ctx.pod.name, &container.name);
             let spec = spec::container(ctx, &container, Kind::Init, image, &binds);
             self.run_init(&container.name, &spec, deadline, options.timeout, cancel)
@@ -325,6 +337,7 @@ impl<A: DockerApi> DockerRuntime<A> {
         builtin: &str,
     ) -> Result<HashMap<(String, String), Image>, RuntimeError> {
         let mut available: HashMap<String, bool> = HashMap::new();
+        let mut failed: HashMap<String, String> = HashMap::new();
         let mut out = HashMap::new();
         for pod in &plan.pods {
             for container in pod.all_containers() {
@@ -339,18 +352,17 @@ impl<A: DockerApi> DockerRuntime<A> {
                         None,
                     ),
                     (ImagePolicy::Auto, Some(component)) => {
-                        if self.try_image(&upstream, &mut available).await {
-                            (Image::Upstream(upstream), None)
-                        } else {
-                            (
+                        match self.try_image(&upstream, &mut available, &mut failed).await {
+                            Ok(()) => (Image::Upstream(upstream), None),
+                            Err(why) => (
                                 Image::Builtin {
                                     image: builtin.to_owned(),
                                     component,
                                 },
                                 Some(format!(
-                                    "`{upstream}` is not present and could not be pulled"
+                                    "`{upstream}` is not present and could not be pulled: {why}"
                                 )),
-                            )
+                            ),
                         }
                     }
                     _ => {
@@ -373,14 +385,34 @@ impl<A: DockerApi> DockerRuntime<A> {
         Ok(out)
     }
 
-    /// Whether the image is present or could be pulled (auto policy).
-    async fn try_image(&self, image: &str, available: &mut HashMap<String, bool>) -> bool {
-        if let Some(known) = available.get(image) {
-            return *known;
+    /// Whether the image is present or could be pulled (auto policy); if not, why (the
+    /// innermost message of the pull's error, e.g. the registry lookup that failed).
+    async fn try_image(
+        &self,
+        image: &str,
+        available: &mut HashMap<String, bool>,
+        failed: &mut HashMap<String, String>,
+    ) -> Result<(), String> {
+        if let Some(why) = failed.get(image) {
+            return Err(why.clone());
         }
-        let ok = self.require_image(image, available).await.is_ok();
-        available.insert(image.to_owned(), ok);
-        ok
+        if available.get(image) == Some(&true) {
+            return Ok(());
+        }
+        match self.require_image(image, available).await {
+            Ok(()) => Ok(()),
+            Err(error) => {
+                let why = std::iter::successors(
+                    Some(&error as &(dyn std::error::Error + 'static)),
+                    |e| e.source(),
+                )
+                .last()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+                failed.insert(image.to_owned(), why.clone());
+                Err(why)
+            }
+        }
     }
 
     async fn require_image(
@@ -407,6 +439,23 @@ impl<A: DockerApi> DockerRuntime<A> {
         }
         available.insert(image.to_owned(), true);
         Ok(())
+    }
+
+    /// One log line of an init container: a storage initializer's progress line becomes a
+    /// [`RuntimeEvent::Download`], anything else an [`RuntimeEvent::InitLog`].
+    fn init_line(&self, container: &str, text: String, last: &mut VecDeque<String>) {
+        if let Some(progress) = crate::components::storage::Snapshot::parse(&text) {
+            self.emit(RuntimeEvent::Download {
+                container: container.to_owned(),
+                progress,
+            });
+            return;
+        }
+        remember(last, &text);
+        self.emit(RuntimeEvent::InitLog {
+            container: container.to_owned(),
+            line: text,
+        });
     }
 
     async fn run_init(
@@ -442,10 +491,7 @@ impl<A: DockerApi> DockerRuntime<A> {
             tokio::select! {
                 code = &mut wait => break code?,
                 line = logs.next(), if !logs_done => match line {
-                    Some(Ok(line)) => {
-                        remember(&mut last, &line.text);
-                        self.emit(RuntimeEvent::InitLog { container: container.to_owned(), line: line.text });
-                    }
+                    Some(Ok(line)) => self.init_line(container, line.text, &mut last),
                     _ => logs_done = true,
                 },
                 () = cancel.cancelled() => return Err(RuntimeError::Interrupted),
@@ -461,13 +507,7 @@ impl<A: DockerApi> DockerRuntime<A> {
         // Lines still buffered after the exit.
         while !logs_done {
             match tokio::time::timeout(Duration::from_secs(2), logs.next()).await {
-                Ok(Some(Ok(line))) => {
-                    remember(&mut last, &line.text);
-                    self.emit(RuntimeEvent::InitLog {
-                        container: container.to_owned(),
-                        line: line.text,
-                    });
-                }
+                Ok(Some(Ok(line))) => self.init_line(container, line.text, &mut last),
                 _ => logs_done = true,
             }
         }
@@ -476,6 +516,7 @@ impl<A: DockerApi> DockerRuntime<A> {
                 container: container.to_owned(),
                 code,
                 logs: last.into_iter().collect(),
+                shown: true,
             });
         }
         self.emit(RuntimeEvent::InitDone {
@@ -831,6 +872,36 @@ fn aliases_of(plan: &Plan, pod: &str) -> Vec<String> {
 
 /// A storage initializer whose source is a local path gets it bind-mounted read-only, with the
 /// argument made absolute.
+/// Where the user's CA file (`SSL_CERT_FILE` of `up`) is mounted in a storage initializer.
+const CA_FILE_IN_CONTAINER: &str = "/etc/seldon-local/ca-certificates.pem";
+
+/// A storage initializer with the user's CA file mounted and named by `SSL_CERT_FILE`, which
+/// seldon-local's role adds to its built-in roots and rclone (Go) reads too.
+fn with_ca_file(
+    container: plan::Container,
+    mut binds: Vec<Bind>,
+    ca_file: Option<&Path>,
+) -> (plan::Container, Vec<Bind>) {
+    let Some(ca_file) = ca_file.filter(|_| container.role == Role::StorageInitializer) else {
+        return (container, binds);
+    };
+    // A missing file was reported once by `create`; the containers run without it.
+    let Ok(host) = ca_file.canonicalize() else {
+        return (container, binds);
+    };
+    let mut container = container;
+    container.env.retain(|v| v.name != "SSL_CERT_FILE");
+    container.env.push(plan::Env {
+        name: "SSL_CERT_FILE".to_owned(),
+        value: plan::EnvValue::Literal(CA_FILE_IN_CONTAINER.to_owned()),
+    });
+    binds.push(Bind {
+        host,
+        container: CA_FILE_IN_CONTAINER.to_owned(),
+    });
+    (container, binds)
+}
+
 fn with_local_model(
     container: &plan::Container,
     base: &Path,

@@ -110,6 +110,7 @@ fn options(session: &str, images: ImagePolicy, timeout: Duration) -> UpOptions {
         fixed_ports: BTreeMap::new(),
         timeout,
         base_dir: PathBuf::from("/nonexistent"),
+        ca_file: None,
     }
 }
 
@@ -229,6 +230,102 @@ async fn a_failure_at_any_step_removes_everything_created_so_far() {
     }
 }
 
+/// `SSL_CERT_FILE` of `up` reaches the storage initializer only: mounted read-only and named
+/// by the same variable inside; a missing file is a warning, not a failure.
+#[tokio::test]
+async fn ssl_cert_file_is_mounted_into_storage_initializers_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, "-----BEGIN CERTIFICATE-----\n").unwrap();
+    let fake = everything_builtin_available();
+    let (rt, _) = runtime(fake);
+    let mut opts = options("s1", ImagePolicy::Builtin, Duration::from_secs(5));
+    opts.ca_file = Some(ca.clone());
+    rt.up(&plan(), &opts, &Cancel::never()).await.unwrap();
+    let init = rt
+        .api()
+        .body("iris-default-0-classifier_iris-model-initializer")
+        .unwrap();
+    let env = init.body.env.clone().unwrap();
+    assert!(
+        env.contains(&"SSL_CERT_FILE=/etc/seldon-local/ca-certificates.pem".to_owned()),
+        "{env:?}"
+    );
+    let mounts = init.body.host_config.clone().unwrap().mounts.unwrap();
+    let mount = mounts
+        .iter()
+        .find(|m| m.target.as_deref() == Some("/etc/seldon-local/ca-certificates.pem"))
+        .unwrap_or_else(|| panic!("{mounts:?}"));
+    assert_eq!(
+        mount.source.as_deref(),
+        Some(ca.canonicalize().unwrap().to_str().unwrap())
+    );
+    assert_eq!(mount.read_only, Some(true));
+    let engine = rt
+        .api()
+        .body("iris-default-0-classifier_seldon-container-engine")
+        .unwrap();
+    assert!(
+        !format!("{:?}", engine.body.env).contains("SSL_CERT_FILE"),
+        "only storage initializers get it"
+    );
+
+    let fake = everything_builtin_available();
+    let (rt, events) = runtime(fake);
+    opts.ca_file = Some(dir.path().join("missing.pem"));
+    rt.up(&plan(), &opts, &Cancel::never()).await.unwrap();
+    assert!(events.lock().unwrap().iter().any(
+        |e| matches!(e, RuntimeEvent::Warning { message } if message.contains("missing.pem"))
+    ));
+}
+
+/// The storage initializer's progress lines become `Download` events (drawn as a bar), not
+/// log lines; its other lines stay log lines.
+#[tokio::test]
+async fn storage_initializer_progress_lines_become_download_events() {
+    let fake = everything_builtin_available();
+    fake.exits(
+        "iris-default-0-classifier_iris-model-initializer",
+        0,
+        &[
+            "progress: bytes=0 total=300 files=0/1",
+            "progress: bytes=300 total=300 files=1/1",
+            "fetched 1 file(s), 300 B",
+        ],
+    );
+    let (rt, events) = runtime(fake);
+    rt.up(
+        &plan(),
+        &options("s1", ImagePolicy::Builtin, Duration::from_secs(5)),
+        &Cancel::never(),
+    )
+    .await
+    .unwrap();
+    let events = events.lock().unwrap();
+    let downloads: Vec<(u64, Option<u64>, u64)> = events
+        .iter()
+        .filter_map(|e| match e {
+            RuntimeEvent::Download {
+                container,
+                progress,
+            } => {
+                assert_eq!(container, "iris-model-initializer");
+                Some((progress.bytes, progress.total, progress.files_done))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(downloads, [(0, Some(300), 0), (300, Some(300), 1)]);
+    let lines: Vec<&str> = events
+        .iter()
+        .filter_map(|e| match e {
+            RuntimeEvent::InitLog { line, .. } => Some(line.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(lines, ["fetched 1 file(s), 300 B"]);
+}
+
 #[tokio::test]
 async fn a_failing_init_container_stops_up_with_its_code_and_logs() {
     let fake = everything_builtin_available();
@@ -251,7 +348,9 @@ async fn a_failing_init_container_stops_up_with_its_code_and_logs() {
             container,
             code,
             logs,
+            shown,
         } => {
+            assert!(*shown, "the lines went out as events");
             assert_eq!(container, "iris-model-initializer");
             assert_eq!(*code, 3);
             assert_eq!(logs.last().unwrap(), "error: bucket not found");
@@ -260,7 +359,8 @@ async fn a_failing_init_container_stops_up_with_its_code_and_logs() {
     }
     assert_eq!(
         error.to_string(),
-        "init container `iris-model-initializer` exited with code 3; last log lines:\n  fetching gs://bucket/iris\n  error: bucket not found"
+        "init container `iris-model-initializer` exited with code 3",
+        "the log lines were shown as they came; the error does not repeat them"
     );
     assert!(events.lock().unwrap().iter().any(
         |e| matches!(e, RuntimeEvent::InitLog { line, .. } if line == "error: bucket not found")
@@ -422,7 +522,7 @@ async fn auto_uses_upstream_when_present_or_pullable_and_builtin_otherwise() {
             (
                 BUILTIN.to_owned(),
                 ImageSource::Builtin,
-                Some("`seldonio/rclone-storage-initializer:1.18.2` is not present and could not be pulled".to_owned())
+                Some("`seldonio/rclone-storage-initializer:1.18.2` is not present and could not be pulled: Docker responded with status code 500: no such host".to_owned())
             ),
             ("me/classifier:1".to_owned(), ImageSource::Upstream, None),
             (

@@ -426,6 +426,7 @@ impl Start<'_> {
                 container: init.name.clone(),
                 code: 1,
                 logs: message.lines().map(str::to_owned).collect(),
+                shown: false,
             }),
         }
     }

@@ -228,3 +228,191 @@ async fn pvc_claims_are_mapped_with_a_flag_and_unknown_schemes_are_listed() {
     assert!(stderr.contains("unsupported scheme `ftp`"), "{stderr}");
     assert!(stderr.contains("known forms: `gs://`, `s3://`"), "{stderr}");
 }
+
+/// The lines meant for people: not blank, not progress lines (`up` reads those).
+fn said(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter(|l| {
+            !l.is_empty() && seldon_local::components::storage::Snapshot::parse(l).is_none()
+        })
+        .collect()
+}
+
+fn fetch_args(uri: &str, dest: &std::path::Path) -> Vec<String> {
+    vec![
+        "component".into(),
+        "storage-initializer".into(),
+        uri.into(),
+        dest.display().to_string(),
+    ]
+}
+
+/// seldon-local's image holds no CA bundle; a host may have none either. Mozilla's roots are
+/// compiled in, so building the client never fails for want of a system store (it did, and
+/// every fetch failed on Docker, plain http included: "No CA certificates were loaded").
+#[tokio::test]
+async fn a_fetch_works_where_the_system_has_no_ca_certificates() {
+    let http = super::servers::http_files(&[("model.bin", b"weights".to_vec())]).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let empty = tmp.path().join("empty.pem");
+    fs::write(&empty, "").unwrap();
+    let no_store = tmp.path().join("no-certs");
+    fs::create_dir(&no_store).unwrap();
+    let dest = tmp.path().join("models");
+    let url = format!("{}/files/model.bin", http.server.url());
+    let vars = vec![
+        ("SSL_CERT_FILE".to_owned(), empty.display().to_string()),
+        ("SSL_CERT_DIR".to_owned(), no_store.display().to_string()),
+    ];
+    let output = run(fetch_args(&url, &dest), vars.clone()).await;
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(fs::read(dest.join("model.bin")).unwrap(), b"weights");
+
+    // The object-store clients (s3, gs, azure) are built the same way.
+    let (_root, s3) = s3_server().await;
+    let mut s3_vars = vars.clone();
+    s3_vars.extend(owned(&[
+        ("AWS_ACCESS_KEY_ID", AK),
+        ("AWS_SECRET_ACCESS_KEY", SK),
+        ("AWS_ENDPOINT_URL", &s3.url()),
+    ]));
+    let dest = tmp.path().join("s3");
+    let output = run(fetch_args("s3://models/iris", &dest), s3_vars).await;
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(tree(&dest), ["meta", "meta/settings.json", "model.joblib"]);
+
+    let gcs = super::servers::gcs(&super::gcs_objects(), 4).await;
+    let mut gcs_vars = vars;
+    gcs_vars.extend(owned(&[(
+        "STORAGE_EMULATOR_HOST",
+        &gcs.server.addr.to_string(),
+    )]));
+    let dest = tmp.path().join("gs");
+    let output = run(
+        fetch_args("gs://seldon-models/sklearn/iris", &dest),
+        gcs_vars,
+    )
+    .await;
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(dest.join("model.joblib").is_file(), "{stderr}");
+}
+
+/// A server with a private CA is refused in one line naming TLS, with a hint naming
+/// `SSL_CERT_FILE`; with the CA's PEM in `SSL_CERT_FILE` the fetch works.
+#[tokio::test]
+async fn a_private_ca_is_trusted_through_ssl_cert_file() {
+    let (https, ca_pem) = super::servers::https_files(&[("model.bin", b"weights".to_vec())]).await;
+    let url = format!("https://{}/files/model.bin", https.server.addr);
+    let tmp = tempfile::tempdir().unwrap();
+
+    let output = run(fetch_args(&url, &tmp.path().join("a")), vec![]).await;
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let lines = said(&stderr);
+    assert_eq!(lines.len(), 2, "one error line and one hint: {stderr}");
+    assert!(
+        lines[0].starts_with(&format!(
+            "error: cannot fetch `{url}`: TLS handshake with `"
+        )),
+        "{stderr}"
+    );
+    assert!(lines[0].contains("not trusted"), "{stderr}");
+    assert!(
+        lines[1].starts_with("hint: ") && lines[1].contains("SSL_CERT_FILE"),
+        "{stderr}"
+    );
+
+    let ca = tmp.path().join("ca.pem");
+    fs::write(&ca, ca_pem).unwrap();
+    let dest = tmp.path().join("b");
+    let vars = vec![("SSL_CERT_FILE".to_owned(), ca.display().to_string())];
+    let output = run(fetch_args(&url, &dest), vars).await;
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(fs::read(dest.join("model.bin")).unwrap(), b"weights");
+}
+
+/// Each failure is one line naming its cause, then one hint that fits it: the local-path
+/// hint for an unreachable server, the credentials only for 401/403.
+#[tokio::test]
+async fn failures_are_one_line_with_their_cause_and_a_fitting_hint() {
+    let http = super::servers::http_files(&[]).await;
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            format!("http://{closed}/m.tar.gz"),
+            format!("connection to `{closed}` refused"),
+            "modelUri: file://",
+        ),
+        (
+            format!("{}/status/404/m.bin", http.server.url()),
+            "not found (HTTP 404)".to_owned(),
+            "check the bucket and path",
+        ),
+        (
+            format!("{}/status/403/m.bin", http.server.url()),
+            "access denied to".to_owned(),
+            "credentials",
+        ),
+    ];
+    for (i, (url, cause, hint)) in cases.iter().enumerate() {
+        let output = run(fetch_args(url, &tmp.path().join(i.to_string())), vec![]).await;
+        let (_, stderr) = text(&output);
+        let lines: Vec<&str> = said(&stderr)
+            .into_iter()
+            .filter(|l| !l.starts_with("warning: retrying"))
+            .collect();
+        assert_eq!(lines.len(), 2, "{stderr}");
+        assert!(
+            lines[0].starts_with("error: ") && lines[0].contains(cause.as_str()),
+            "{stderr}"
+        );
+        assert!(
+            lines[1].starts_with("hint: ") && lines[1].contains(hint),
+            "{stderr}"
+        );
+        let credentials = lines[1].contains("credentials");
+        assert_eq!(credentials, url.contains("/403/"), "{stderr}");
+    }
+}
+
+/// In a container's log (no terminal) the role prints progress lines every half second and
+/// a last one at the end, which `up` on Docker draws as a bar; `--quiet` prints none.
+#[tokio::test]
+async fn without_a_terminal_the_role_prints_progress_lines_up_can_read() {
+    let model = vec![7u8; 300_000];
+    let http = super::servers::http_files(&[("model.bin", model)]).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let url = format!("{}/files/model.bin", http.server.url());
+    let output = run(fetch_args(&url, &tmp.path().join("a")), vec![]).await;
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let snapshots: Vec<seldon_local::components::storage::Snapshot> = stderr
+        .lines()
+        .filter_map(seldon_local::components::storage::Snapshot::parse)
+        .collect();
+    let last = snapshots
+        .last()
+        .unwrap_or_else(|| panic!("no progress line: {stderr}"));
+    assert_eq!(
+        (last.bytes, last.files_done, last.files),
+        (300_000, 1, Some(1)),
+        "{stderr}"
+    );
+    assert!(snapshots.len() >= 2, "the plan and the end: {stderr}");
+
+    let mut quiet = fetch_args(&url, &tmp.path().join("b"));
+    quiet.insert(0, "-q".to_owned());
+    let output = run(quiet, vec![]).await;
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("progress: "), "{stderr}");
+}

@@ -131,6 +131,14 @@ async fn http_file_is_downloaded_checked_and_reported() {
             bytes: None
         })
     );
+    // The response's length makes the total known, so `up` can show an ETA.
+    assert_eq!(
+        fetched.events.get(1),
+        Some(&Event::Planned {
+            files: 1,
+            bytes: Some(100_000)
+        })
+    );
     assert_eq!(bytes_received(&fetched.events), 100_000);
     assert!(fetched.events.contains(&Event::FileDone {
         name: "model.joblib".into()
@@ -561,7 +569,10 @@ async fn s3_missing_bucket_and_empty_prefix_fail_clearly() {
         .result
         .unwrap_err();
     assert!(matches!(err, StorageError::NotFound { .. }), "{err:?}");
-    assert_eq!(err.to_string(), "`s3://no-such-bucket` not found");
+    assert_eq!(
+        err.to_string(),
+        "`s3://no-such-bucket` not found (HTTP 404)"
+    );
 
     let err = fetch("s3://models/nothing-here", tmp.path(), &cfg)
         .await
@@ -747,7 +758,7 @@ async fn gs_private_bucket_is_access_denied_naming_anonymous_access() {
         .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "access denied to `gs://private/model` (credentials tried: anonymous \
+        "access denied to `gs://private/model` (HTTP 403) (credentials tried: anonymous \
          (`GOOGLE_APPLICATION_CREDENTIALS` is not set))"
     );
 }

@@ -106,7 +106,10 @@ async fn serve(handler: Handler) -> Server {
     Server { addr, task }
 }
 
-async fn handle(socket: tokio::net::TcpStream, handler: Handler) -> std::io::Result<()> {
+async fn handle<S>(socket: S, handler: Handler) -> std::io::Result<()>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
     let mut reader = BufReader::new(socket);
     let mut line = String::new();
     reader.read_line(&mut line).await?;
@@ -303,6 +306,71 @@ fn http_file(state: &HttpState, request: &Request) -> Reply {
         ),
         _ => Reply::status(404, ""),
     }
+}
+
+/// [`http_files`] over TLS with a certificate for `127.0.0.1` issued by a fresh private CA;
+/// returns the CA's PEM, which a client must be given to trust the server.
+pub(crate) async fn https_files(files: &[(&str, Vec<u8>)]) -> (HttpFiles, String) {
+    let state = Arc::new(HttpState {
+        files: files
+            .iter()
+            .map(|(n, d)| ((*n).to_owned(), Bytes::from(d.clone())))
+            .collect(),
+        hits: std::sync::Mutex::default(),
+    });
+    let (ca_pem, acceptor) = private_ca_acceptor();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let shared = state.clone();
+    let task = tokio::spawn(async move {
+        loop {
+            let Ok((socket, _)) = listener.accept().await else {
+                continue;
+            };
+            let (acceptor, state) = (acceptor.clone(), shared.clone());
+            tokio::spawn(async move {
+                let Ok(stream) = acceptor.accept(socket).await else {
+                    return;
+                };
+                let handler: Handler = Arc::new(move |request| {
+                    let state = state.clone();
+                    Box::pin(async move { http_file(&state, &request) })
+                });
+                let _ = handle(stream, handler).await;
+            });
+        }
+    });
+    (
+        HttpFiles {
+            server: Server { addr, task },
+            state,
+        },
+        ca_pem,
+    )
+}
+
+/// A CA and a leaf for `127.0.0.1` signed by it: (the CA's PEM, an acceptor serving the leaf).
+fn private_ca_acceptor() -> (String, tokio_rustls::TlsAcceptor) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = rcgen::Issuer::from_params(&ca_params, &ca_key);
+    let leaf_key = KeyPair::generate().unwrap();
+    let leaf = CertificateParams::new(vec!["127.0.0.1".to_owned()])
+        .unwrap()
+        .signed_by(&leaf_key, &issuer)
+        .unwrap();
+    let key = rustls::pki_types::PrivatePkcs8KeyDer::from(leaf_key.serialize_der());
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![leaf.der().clone(), ca.der().clone()], key.into())
+        .unwrap();
+    (ca.pem(), tokio_rustls::TlsAcceptor::from(Arc::new(config)))
 }
 
 /// An S3 server (`s3s-fs`) storing buckets as directories under `root`, requiring the given
