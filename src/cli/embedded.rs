@@ -20,7 +20,7 @@ use tracing_subscriber::Layer as _;
 use tracing_subscriber::layer::{Context as LayerContext, SubscriberExt as _};
 use tracing_subscriber::registry::LookupSpan;
 
-use super::args::{TableFormat, UpArgs};
+use super::args::UpArgs;
 use super::launch::InProcess;
 use super::signals::Signals;
 use super::{Context, ExitStatus};
@@ -92,7 +92,7 @@ pub(crate) fn up(
             let started = Instant::now();
             let up = embedded::up(plan, Arc::clone(&launcher), &options, &events, &cancel);
             let result = signals.cancelling(up, &canceller).await;
-            let deployment = match result {
+            let mut deployment = match result {
                 Ok(deployment) => deployment,
                 Err(RuntimeError::Interrupted) => {
                     for (deployment, dir) in deployments {
@@ -118,14 +118,12 @@ pub(crate) fn up(
                     started.elapsed().as_secs_f64()
                 ),
             );
+            super::up::finish_predict(&mut deployment.running, &args.sdep.file);
             state::write(&dir, &state_of(plan, &deployment, &args.sdep.file))?;
             running.push(deployment.running.clone());
             deployments.push((deployment, dir));
         }
-        match args.output {
-            TableFormat::Json => ctx.printer.data(&serde_json::to_string_pretty(&running)?),
-            TableFormat::Table => ctx.printer.data(&super::up::table(&running)),
-        }
+        super::up::print_running(&running, args.output, ctx)?;
         if !args.detached_child {
             ctx.printer
                 .status("serving", "in the foreground; Ctrl-C stops it");
@@ -183,6 +181,8 @@ fn state_of(plan: &Plan, deployment: &embedded::Embedded, source: &Path) -> Stat
             .collect(),
         endpoints: deployment.running.endpoints.clone(),
         predict_command: deployment.running.predict_command.clone(),
+        predict_url: deployment.running.predict_url.clone(),
+        curl_command: deployment.running.curl_command.clone(),
         containers: deployment.container_states(),
     }
 }
@@ -260,6 +260,7 @@ fn terminate(pid: u32, grace: Duration) -> Result<()> {
 }
 
 /// `up -d`: the same command in a background process of ours; returns when it is ready.
+#[allow(clippy::too_many_lines)] // start, pass the document, watch, report: one sequence
 fn detach(args: &UpArgs, plans: &[Plan], ctx: &Context) -> Result<ExitStatus> {
     let root = state_root();
     let first = plans.first().context("no deployment to start")?;
@@ -275,15 +276,29 @@ fn detach(args: &UpArgs, plans: &[Plan], ctx: &Context) -> Result<ExitStatus> {
         .filter(|a| a != "-d" && a != "--detach")
         .collect();
     child_args.push("--detached-child".to_owned());
+    // The document read from stdin goes to the background process through a pipe of its own.
+    let stdin_text = if args.sdep.file == Path::new("-") {
+        Some(super::pipeline::read_input(&args.sdep.file)?.0)
+    } else {
+        None
+    };
     let mut child = std::process::Command::new(exe)
         .args(&child_args)
-        .stdin(Stdio::null())
+        .stdin(if stdin_text.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(log.try_clone().context("failed to share the log file")?)
         .stderr(log)
         .env(env::SELDON_LOCAL_NO_PROGRESS, "1")
         .process_group(0)
         .spawn()
         .context("failed to start the background process")?;
+    if let (Some(text), Some(mut pipe)) = (stdin_text, child.stdin.take()) {
+        pipe.write_all(text.as_bytes())
+            .context("failed to pass the document to the background process")?;
+    }
     let deadline = Instant::now() + Duration::from_secs(args.timeout + 5);
     let bar = ctx.printer.progress(None, "starting in the background");
     loop {
@@ -325,6 +340,8 @@ fn detach(args: &UpArgs, plans: &[Plan], ctx: &Context) -> Result<ExitStatus> {
                     session: s.session.clone(),
                     endpoints: s.endpoints.clone(),
                     predict_command: s.predict_command.clone(),
+                    predict_url: s.predict_url.clone(),
+                    curl_command: s.curl_command.clone(),
                 })
                 .collect();
             ctx.printer.status(
@@ -334,10 +351,7 @@ fn detach(args: &UpArgs, plans: &[Plan], ctx: &Context) -> Result<ExitStatus> {
                     child.id()
                 ),
             );
-            match args.output {
-                TableFormat::Json => ctx.printer.data(&serde_json::to_string_pretty(&running)?),
-                TableFormat::Table => ctx.printer.data(&super::up::table(&running)),
-            }
+            super::up::print_running(&running, args.output, ctx)?;
             return Ok(ExitStatus::Success);
         }
         if Instant::now() >= deadline {

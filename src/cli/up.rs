@@ -123,17 +123,10 @@ pub(crate) fn run(args: &UpArgs, ctx: &Context) -> Result<ExitStatus> {
                 }
             }
         }
-        match args.output {
-            TableFormat::Json => {
-                let value = if let [one] = all.as_slice() {
-                    serde_json::to_string_pretty(one)?
-                } else {
-                    serde_json::to_string_pretty(&all)?
-                };
-                ctx.printer.data(&value);
-            }
-            TableFormat::Table => ctx.printer.data(&table(&all)),
+        for running in &mut all {
+            finish_predict(running, &args.sdep.file);
         }
+        print_running(&all, args.output, ctx)?;
         Ok(ExitStatus::Success)
     })
 }
@@ -146,6 +139,72 @@ fn base_dir(file: &Path) -> Result<PathBuf> {
     }
     let parent = file.parent().unwrap_or(Path::new(""));
     Ok(cwd.join(parent))
+}
+
+/// What `up` prints on stdout, the same on both runtimes: the table, or a JSON array with one
+/// object per deployment.
+pub(crate) fn print_running(all: &[Running], format: TableFormat, ctx: &Context) -> Result<()> {
+    match format {
+        TableFormat::Json => ctx.printer.data(&serde_json::to_string_pretty(all)?),
+        TableFormat::Table => ctx.printer.data(&table(all)),
+    }
+    Ok(())
+}
+
+/// Gives the predict command a body that fits the model, and adds the equivalent `curl` line:
+/// the example's `request.json` beside the sdep file when there is one (`--file PATH`, the
+/// path as the user reaches it from here), else the runtime's placeholder.
+pub(crate) fn finish_predict(running: &mut Running, sdep_file: &Path) {
+    let Some(command) = running.predict_command.take() else {
+        return;
+    };
+    let request = request_file(sdep_file);
+    let (command, data) =
+        if let (Some(path), Some((head, _))) = (&request, command.split_once(" --ndarray ")) {
+            let path = shell_quote(&path.display().to_string());
+            (format!("{head} --file {path}"), format!("@{path}"))
+        } else {
+            // The placeholder is an ndarray, sent as Seldon's message or TF's `instances`.
+            let tensorflow = running
+                .predict_url
+                .as_deref()
+                .is_some_and(|u| u.contains("/v1/models/"));
+            let body = if tensorflow {
+                r#"{"instances": [[1.0, 2.0]]}"#
+            } else {
+                r#"{"data": {"ndarray": [[1.0, 2.0]]}}"#
+            };
+            (command, shell_quote(body))
+        };
+    running.curl_command = running
+        .predict_url
+        .as_ref()
+        .map(|url| format!("curl -s -H 'Content-Type: application/json' -d {data} {url}"));
+    running.predict_command = Some(command);
+}
+
+/// `request.json` beside the sdep file, when it exists.
+fn request_file(sdep_file: &Path) -> Option<PathBuf> {
+    // From stdin, relative paths are the current directory's: so is the request file.
+    let dir = if sdep_file == Path::new("-") {
+        Path::new("")
+    } else {
+        sdep_file.parent().unwrap_or(Path::new(""))
+    };
+    let path = dir.join("request.json");
+    path.is_file().then_some(path)
+}
+
+/// Quotes a word for a POSIX shell when it needs it.
+pub(crate) fn shell_quote(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./@:=,+%".contains(c))
+    {
+        return word.to_owned();
+    }
+    format!("'{}'", word.replace('\'', r"'\''"))
 }
 
 /// The endpoints as a table, then the predict command line.
@@ -171,7 +230,10 @@ pub(crate) fn table(running: &[Running]) -> String {
     let mut out = render_rows(&rows);
     for deployment in running {
         if let Some(command) = &deployment.predict_command {
-            let _ = writeln!(out, "\npredict `{}`:\n  {command}", deployment.deployment);
+            let _ = writeln!(out, "\ntry `{}`:\n  {command}", deployment.deployment);
+            if let Some(curl) = &deployment.curl_command {
+                let _ = writeln!(out, "  {curl}");
+            }
         }
     }
     out

@@ -78,7 +78,9 @@ fn up_runs_a_custom_pod_ps_and_logs_see_it_and_down_removes_everything() {
         String::from_utf8_lossy(&output.stderr)
     );
     println!("up to ready: {:.1}s", started.elapsed().as_secs_f64());
+    // `up -o json` is an array on both runtimes, one object per deployment.
     let running: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let running = running[0].clone();
     assert_eq!(running["deployment"], session.name.as_str());
     let endpoints = running["endpoints"].as_array().unwrap();
     assert!(
@@ -382,7 +384,9 @@ fn the_seed_runs_with_builtin_images(seldon_version: &str) {
         String::from_utf8_lossy(&output.stderr)
     );
     let up_to_ready = started.elapsed();
+    // `up -o json` is an array on both runtimes, one object per deployment.
     let running: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let running = running[0].clone();
     let endpoint = |name: &str| {
         running["endpoints"]
             .as_array()

@@ -32,6 +32,21 @@ fn the_mnist_example_runs_embedded_and_answers_with_tensorflows_scores() {
     let running: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(running[0]["deployment"], "tfserving");
 
+    // The lines `up` prints to try it work as printed: by name (no port), with the example's
+    // request file, and the same with curl.
+    let command = running[0]["predict_command"].as_str().unwrap();
+    assert_eq!(
+        command,
+        "seldon-local predict tfserving --file examples/tfserving-mnist/request.json"
+    );
+    let (code, stdout, stderr) = run_shell(state.path(), command);
+    assert_eq!(code, 0, "{command}: {stderr}");
+    assert!(stdout.contains("\"t:9\""), "{stdout}");
+    let curl = running[0]["curl_command"].as_str().unwrap();
+    let (code, stdout, stderr) = run_shell(state.path(), curl);
+    assert_eq!(code, 0, "{curl}: {stderr}");
+    assert!(stdout.contains("\"t:9\""), "{curl}: {stdout}");
+
     let heldout = heldout();
     let expected = &heldout["models"]["tf1"]["scores"];
     for i in [0usize, 1, 7] {
@@ -92,6 +107,69 @@ fn the_mnist_example_runs_embedded_and_answers_with_tensorflows_scores() {
     assert!(!stdout.contains("mnist-model"), "{stdout}");
     assert!(!state.path().join("tfserving/state.json").exists());
     assert!(!state.path().join("tfserving/volumes").exists());
+}
+
+/// Runs a command line as a user pastes it into a shell, `seldon-local` on the PATH.
+fn run_shell(state: &std::path::Path, line: &str) -> (i32, String, String) {
+    let bin = assert_cmd::cargo::cargo_bin("seldon-local");
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let output = std::process::Command::new("sh")
+        .args(["-c", line])
+        .env("PATH", path)
+        .env("SELDON_LOCAL_STATE_DIR", state)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn up_detached_reads_the_document_from_stdin_once_and_survives_a_closed_stdout() {
+    let state = tempfile::tempdir().unwrap();
+    let guard = DownOnDrop(state.path(), "tfserving");
+    let sdep = std::fs::read_to_string(root().join("examples/tfserving-mnist/sdep.yaml")).unwrap();
+    // `cat sdep.yaml | seldon-local up -d - | head -1`, from the example's directory.
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("seldon-local"))
+        .args(["up", "--runtime", "embedded", "-d", "-"])
+        .env("SELDON_LOCAL_STATE_DIR", state.path())
+        .env("NO_COLOR", "1")
+        .current_dir(root().join("examples/tfserving-mnist"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write as _;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(sdep.as_bytes()).unwrap();
+    }
+    drop(child.stdout.take()); // the reader went away before anything was printed
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("ready in the background"), "{stderr}");
+    let (code, stdout, stderr) = run(state.path(), &["ps", "tfserving"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("running"),
+        "the deployment is gone: {stdout}"
+    );
+    // From stdin, the request file is the current directory's.
+    let state_json = std::fs::read_to_string(state.path().join("tfserving/state.json")).unwrap();
+    assert!(
+        state_json.contains("seldon-local predict tfserving --file request.json"),
+        "{state_json}"
+    );
+    drop(guard);
 }
 
 #[test]

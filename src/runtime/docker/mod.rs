@@ -255,6 +255,8 @@ impl<A: DockerApi> DockerRuntime<A> {
             deployment: plan.deployment.clone(),
             session: options.session.clone(),
             predict_command: super::predict_command(plan, &endpoints),
+            predict_url: super::predict_url(plan, &endpoints),
+            curl_command: None,
             endpoints,
         })
     }

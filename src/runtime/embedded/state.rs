@@ -52,6 +52,12 @@ pub struct StateFile {
     pub endpoints: Vec<Endpoint>,
     /// A ready-made `predict` command line.
     pub predict_command: Option<String>,
+    /// The URL that command sends to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub predict_url: Option<String>,
+    /// The equivalent `curl` command line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub curl_command: Option<String>,
     /// The containers.
     pub containers: Vec<ContainerState>,
 }
@@ -210,6 +216,8 @@ mod state_tests {
             graph_roots: vec![("p".into(), "m".into())],
             endpoints: Vec::new(),
             predict_command: None,
+            predict_url: None,
+            curl_command: None,
             containers: vec![ContainerState {
                 pod: "p".into(),
                 predictor: "p".into(),
