@@ -347,8 +347,13 @@ fn detach(args: &UpArgs, plans: &[Plan], ctx: &Context) -> Result<ExitStatus> {
             ctx.printer.status(
                 "ready",
                 format!(
-                    "in the background (pid {}); `seldon-local down` stops it",
-                    child.id()
+                    "in the background (pid {}); `seldon-local down {}` stops it",
+                    child.id(),
+                    plans
+                        .iter()
+                        .map(|p| p.deployment.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ")
                 ),
             );
             super::up::print_running(&running, args.output, ctx)?;
@@ -378,8 +383,14 @@ pub(crate) fn list(name: Option<&str>) -> Result<Vec<(PathBuf, StateFile)>> {
 /// `ps` rows of embedded deployments.
 pub(crate) fn ps_rows(name: Option<&str>) -> Result<Vec<PsRow>> {
     let mut rows = Vec::new();
-    for (_, state) in list(name)? {
+    for (dir, state) in list(name)? {
         let alive = state::is_alive(state.pid);
+        // The state file is written once, when the deployment is ready.
+        let started = std::fs::metadata(dir.join("state.json"))
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .and_then(|d| i64::try_from(d.as_secs()).ok());
         for container in &state.containers {
             let (state_word, health) = match (alive, container.init) {
                 (false, _) => ("exited", "-"),
@@ -387,6 +398,10 @@ pub(crate) fn ps_rows(name: Option<&str>) -> Result<Vec<PsRow>> {
                 (true, false) => ("running", "ready"),
             };
             rows.push(PsRow {
+                runtime: "embedded".to_owned(),
+                restarts: 0,
+                created: started,
+                exit_code: None,
                 deployment: state.deployment.clone(),
                 pod: container.pod.clone(),
                 container: container.name.clone(),
@@ -435,19 +450,23 @@ pub(crate) fn down(name: Option<&str>, ctx: &Context) -> Result<Vec<String>> {
     Ok(stopped)
 }
 
-/// `logs` of an embedded deployment: each container's file, prefixed, optionally followed.
-pub(crate) fn logs(
-    name: &str,
-    container: Option<&str>,
-    tail: Option<u64>,
-    follow: bool,
-    ctx: &Context,
-) -> Result<bool> {
+/// What `logs` asks of an embedded deployment.
+pub(crate) struct LogRequest<'a> {
+    pub(crate) container: Option<&'a str>,
+    pub(crate) tail: Option<u64>,
+    pub(crate) follow: bool,
+    /// Only lines written at or after this Unix time.
+    pub(crate) since: Option<u64>,
+    pub(crate) timestamps: bool,
+    /// Prefix lines with the deployment too (several deployments show).
+    pub(crate) with_deployment: bool,
+}
+
+/// `logs` of an embedded deployment: each container's file, prefixed, optionally followed
+/// (also across a replacing `up`, which starts the files again).
+pub(crate) fn logs(name: &str, request: &LogRequest<'_>, ctx: &Context) -> Result<()> {
     let dir = state::deployment_dir(&state_root(), name);
     let logs = dir.join("logs");
-    if !logs.is_dir() {
-        return Ok(false);
-    }
     let mut files: Vec<(String, PathBuf)> = std::fs::read_dir(&logs)
         .with_context(|| format!("failed to read `{}`", logs.display()))?
         .flatten()
@@ -456,50 +475,101 @@ pub(crate) fn logs(
             let stem = path.file_stem()?.to_str()?.to_owned();
             (path.extension()? == "log").then_some((stem, path))
         })
-        .filter(|(stem, _)| container.is_none_or(|want| state::stem_is_container(stem, want)))
+        .filter(|(stem, _)| {
+            request
+                .container
+                .is_none_or(|want| state::stem_is_container(stem, want))
+        })
         .collect();
     files.sort();
     if files.is_empty() {
         bail!(
             "no logs for container `{}` of `{name}`",
-            container.unwrap_or("?")
+            request.container.unwrap_or("?")
         );
     }
-    let width = files.iter().map(|(c, _)| c.len()).max().unwrap_or(0);
-    let mut offsets = BTreeMap::new();
-    for (index, (name, path)) in files.iter().enumerate() {
-        let text = std::fs::read_to_string(path).unwrap_or_default();
+    let labels: Vec<String> = files
+        .iter()
+        .map(|(stem, _)| {
+            let short = match stem.split_once('@') {
+                Some((container, pod)) => {
+                    format!("{container}@{}", super::ps::short_pod(name, pod))
+                }
+                None => stem.clone(),
+            };
+            if request.with_deployment {
+                format!("{name}/{short}")
+            } else {
+                short
+            }
+        })
+        .collect();
+    let width = labels.iter().map(String::len).max().unwrap_or(0);
+    let render = |index: usize, text: &str, skip: usize| {
+        let mut out = String::new();
         let lines: Vec<&str> = text.lines().collect();
-        let skip = tail.map_or(0, |n| {
-            lines
-                .len()
+        for line in &lines[skip.min(lines.len())..] {
+            let (stamp, rest) = state::split_timestamp(line);
+            if let (Some(since), Some(at)) = (request.since, stamp)
+                && at < since
+            {
+                continue;
+            }
+            let shown = if request.timestamps { *line } else { rest };
+            let _ = writeln!(out, "{}{shown}", log_prefix(&labels[index], index, width));
+        }
+        out
+    };
+    let mut offsets = BTreeMap::new();
+    for (index, (_, path)) in files.iter().enumerate() {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let skip = request.tail.map_or(0, |n| {
+            text.lines()
+                .count()
                 .saturating_sub(usize::try_from(n).unwrap_or(usize::MAX))
         });
-        let mut out = String::new();
-        for line in &lines[skip..] {
-            let _ = writeln!(out, "{}{line}", log_prefix(name, index, width));
-        }
+        let out = render(index, &text, skip);
         if !out.is_empty() {
             ctx.printer.data(&out);
         }
         offsets.insert(path.clone(), text.len());
     }
-    while follow && state::read(&dir)?.is_some_and(|s| state::is_alive(s.pid)) {
+    // Followed while the deployment serves, and on through a replacing `up` (the state is
+    // gone for a moment while the files are written again); a `down` ends it.
+    let quiet_for = |limit: Duration| {
+        files.iter().all(|(_, path)| {
+            std::fs::metadata(path)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_none_or(|age| age > limit)
+        })
+    };
+    while request.follow
+        && (state::read(&dir)?.is_some_and(|s| state::is_alive(s.pid))
+            || !quiet_for(Duration::from_secs(3)))
+    {
         std::thread::sleep(Duration::from_millis(200));
-        for (index, (name, path)) in files.iter().enumerate() {
+        for (index, (_, path)) in files.iter().enumerate() {
             let text = std::fs::read_to_string(path).unwrap_or_default();
             let offset = offsets.entry(path.clone()).or_insert(0);
+            // A shorter file was started again by a replacing `up`: follow the new one.
+            if text.len() < *offset {
+                *offset = 0;
+            }
             if text.len() > *offset {
-                let mut out = String::new();
-                for line in text[*offset..].lines() {
-                    let _ = writeln!(out, "{}{line}", log_prefix(name, index, width));
+                let end = text[*offset..]
+                    .rfind('\n')
+                    .map_or(*offset, |i| *offset + i + 1);
+                let out = render(index, &text[*offset..end], 0);
+                if !out.is_empty() {
+                    ctx.printer.data(&out);
                 }
-                ctx.printer.data(&out);
-                *offset = text.len();
+                *offset = end;
             }
         }
     }
-    Ok(true)
+    Ok(())
 }
 
 /// Renders runtime events on stderr.
@@ -652,6 +722,9 @@ where
             })
         });
         let line = format!("{level} {}", fields.message.trim_start());
+        let millis = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(0));
         let Some(container) = container else {
             if *level <= tracing::Level::INFO {
                 let _ = writeln!(std::io::stderr(), "{line}");
@@ -663,7 +736,7 @@ where
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some((file, index)) = files.get_mut(&container) {
-            let _ = writeln!(file, "{line}");
+            let _ = writeln!(file, "{} {line}", state::format_timestamp(millis));
             if let Some(ctx) = &self.echo
                 && *level <= tracing::Level::INFO
             {

@@ -8,6 +8,7 @@ mod component;
 mod component_pause;
 mod component_storage;
 mod component_tfserving;
+mod deployments;
 mod docker;
 mod down;
 mod embedded;
@@ -50,6 +51,13 @@ pub(crate) struct Context {
 
 /// Parses the command line, runs the command and returns the exit code.
 pub(crate) fn main() -> ExitCode {
+    if let Some(ok) = completions::answer_if_asked() {
+        return if ok {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(2)
+        };
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
@@ -129,7 +137,7 @@ fn is_input_error(error: &anyhow::Error) -> bool {
             || cause.is::<crate::sdep::ConfigError>()
             || cause.is::<crate::plan::PlanError>()
             || cause.is::<pipeline::StrictFailure>()
-            || cause.is::<target::NotRunning>()
+            || cause.is::<deployments::NotRunning>()
             || cause.is::<crate::client::ClientError>()
                 && !matches!(
                     cause.downcast_ref(),
@@ -187,7 +195,7 @@ fn hints_for(error: &anyhow::Error) -> Vec<String> {
                 "check the `modelUri` and the credentials it needs (`envSecretRefName`)".to_owned(),
             );
         }
-        if let Some(target::NotRunning { .. }) = cause.downcast_ref() {
+        if let Some(deployments::NotRunning { .. }) = cause.downcast_ref() {
             hints.push(
                 "start it with `seldon-local up FILE`, or pass `--endpoint URL`; `seldon-local ps` lists what runs"
                     .to_owned(),

@@ -83,7 +83,11 @@ fn the_mnist_example_runs_embedded_and_answers_with_tensorflows_scores() {
         "{answer}"
     );
 
+    // The default table leaves the finished init container out; `-a` shows it.
     let (code, stdout, _) = run(state.path(), &["ps", "tfserving"]);
+    assert_eq!(code, 0);
+    assert!(!stdout.contains("tfserving-model-initializer"), "{stdout}");
+    let (code, stdout, _) = run(state.path(), &["ps", "-a", "tfserving"]);
     assert_eq!(code, 0);
     for container in [
         "tfserving-model-initializer",
@@ -102,9 +106,14 @@ fn the_mnist_example_runs_embedded_and_answers_with_tensorflows_scores() {
     assert!(stdout.contains("executor serving"), "{stdout}");
 
     drop(guard);
-    let (code, stdout, _) = run(state.path(), &["ps", "tfserving"]);
-    assert_eq!(code, 0);
-    assert!(!stdout.contains("mnist-model"), "{stdout}");
+    // Gone: `ps NAME` says so and exits 1, as `predict` and `logs` do.
+    let (code, stdout, stderr) = run(state.path(), &["ps", "tfserving"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(
+        stderr.starts_with("error: no deployment `tfserving` is running\n"),
+        "{stderr}"
+    );
     assert!(!state.path().join("tfserving/state.json").exists());
     assert!(!state.path().join("tfserving/volumes").exists());
 }
@@ -159,10 +168,7 @@ fn up_detached_reads_the_document_from_stdin_once_and_survives_a_closed_stdout()
     assert!(stderr.contains("ready in the background"), "{stderr}");
     let (code, stdout, stderr) = run(state.path(), &["ps", "tfserving"]);
     assert_eq!(code, 0, "{stderr}");
-    assert!(
-        stdout.contains("running"),
-        "the deployment is gone: {stdout}"
-    );
+    assert!(stdout.contains("ready"), "the deployment is gone: {stdout}");
     // From stdin, the request file is the current directory's.
     let state_json = std::fs::read_to_string(state.path().join("tfserving/state.json")).unwrap();
     assert!(
