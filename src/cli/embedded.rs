@@ -464,6 +464,7 @@ pub(crate) struct LogRequest<'a> {
 
 /// `logs` of an embedded deployment: each container's file, prefixed, optionally followed
 /// (also across a replacing `up`, which starts the files again).
+#[allow(clippy::too_many_lines)] // list, label, print, follow: one sequence
 pub(crate) fn logs(name: &str, request: &LogRequest<'_>, ctx: &Context) -> Result<()> {
     let dir = state::deployment_dir(&state_root(), name);
     let logs = dir.join("logs");
