@@ -54,6 +54,9 @@ pub(crate) fn up(
     ctx: &Context,
 ) -> Result<ExitStatus> {
     let exec = exec_commands(args, plans)?;
+    if !args.detached_child {
+        replace_on_docker(plans, ctx)?;
+    }
     if args.detach && !args.detached_child {
         return detach(args, plans, ctx);
     }
@@ -156,6 +159,33 @@ pub(crate) fn up(
             .status("stopped", "every container of the deployment");
         Ok(ExitStatus::Success)
     })
+}
+
+/// A name is one deployment: the Docker one of that name makes way.
+fn replace_on_docker(plans: &[Plan], ctx: &Context) -> Result<()> {
+    if !super::docker::daemon_answers() {
+        return Ok(());
+    }
+    let on_docker = super::docker::block_on(async {
+        let runtime = super::docker::connect(ctx).await?;
+        Ok(runtime.deployments().await?)
+    })?;
+    for plan in plans {
+        if on_docker.contains(&plan.deployment) {
+            ctx.printer.status(
+                "replacing",
+                format!(
+                    "`{}` (docker) by the embedded deployment of that name",
+                    plan.deployment
+                ),
+            );
+            super::down::docker_down(
+                &crate::runtime::docker::Selector::Deployment(plan.deployment.clone()),
+                ctx,
+            )?;
+        }
+    }
+    Ok(())
 }
 
 async fn stop(deployment: embedded::Embedded, dir: &Path, events: &Events) {

@@ -26,7 +26,7 @@ mod validate;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory as _, FromArgMatches as _};
 
 use crate::env;
 use crate::output::{Printer, Verbosity, render_error};
@@ -58,7 +58,10 @@ pub(crate) fn main() -> ExitCode {
             ExitCode::from(2)
         };
     }
-    let cli = match Cli::try_parse() {
+    let cli = match command()
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches))
+    {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
@@ -101,6 +104,25 @@ pub(crate) fn main() -> ExitCode {
             ExitCode::from(if is_input_error(&error) { 1 } else { 2 })
         }
     }
+}
+
+/// The command line, with each subcommand's examples shown by `-h` too (clap shows only the
+/// first paragraph there): they move from the long description to the text after the options.
+fn command() -> clap::Command {
+    Cli::command().mut_subcommands(examples_in_short_help)
+}
+
+fn examples_in_short_help(sub: clap::Command) -> clap::Command {
+    let sub = sub.mut_subcommands(examples_in_short_help);
+    let Some(long) = sub.get_long_about().map(ToString::to_string) else {
+        return sub;
+    };
+    let Some(at) = long.find("Examples:") else {
+        return sub;
+    };
+    let (description, examples) = long.split_at(at);
+    sub.long_about(description.trim_end().to_owned())
+        .after_help(examples.trim_end().to_owned())
 }
 
 /// Runs an async command on a multi-threaded tokio runtime (built here and nowhere else).

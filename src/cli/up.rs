@@ -35,6 +35,7 @@ pub(crate) fn run(args: &UpArgs, ctx: &Context) -> Result<ExitStatus> {
     if plans.is_empty() {
         bail!("`{}` holds no SeldonDeployment", args.sdep.file.display());
     }
+    check_publish(&args.publish, &plans)?;
     let base_dir = base_dir(&args.sdep.file)?;
     let embedded = match args.runtime {
         RuntimeArg::Embedded => true,
@@ -63,6 +64,20 @@ pub(crate) fn run(args: &UpArgs, ctx: &Context) -> Result<ExitStatus> {
     };
     if embedded {
         return super::embedded::up(args, &plans, &base_dir, ctx);
+    }
+    // A name is one deployment: the embedded one of that name makes way.
+    for plan in &plans {
+        if super::embedded::list(Some(&plan.deployment))?.is_empty() {
+            continue;
+        }
+        ctx.printer.status(
+            "replacing",
+            format!(
+                "`{}` (embedded) by the Docker deployment of that name",
+                plan.deployment
+            ),
+        );
+        super::embedded::down(Some(&plan.deployment), ctx)?;
     }
     if args.detach {
         // Docker's `up` already returns once ready, with the containers running on: `-d` is
@@ -129,6 +144,29 @@ pub(crate) fn run(args: &UpArgs, ctx: &Context) -> Result<ExitStatus> {
         print_running(&all, args.output, ctx)?;
         Ok(ExitStatus::Success)
     })
+}
+
+/// Every `-p CONTAINER:PORT=HOSTPORT` names a port some container declares.
+fn check_publish(publish: &[(String, u16, u16)], plans: &[plan::Plan]) -> Result<()> {
+    let mut declared: Vec<(String, u16)> = plans
+        .iter()
+        .flat_map(|p| &p.pods)
+        .flat_map(|p| &p.containers)
+        .flat_map(|c| c.ports.iter().map(|p| (c.name.clone(), p.container_port)))
+        .collect();
+    declared.sort();
+    declared.dedup();
+    for (container, port, host) in publish {
+        if !declared.contains(&(container.clone(), *port)) {
+            let listed: Vec<String> = declared.iter().map(|(c, p)| format!("{c}:{p}")).collect();
+            bail!(
+                "`-p {container}:{port}={host}`: no container `{container}` declares port {port}; \
+                 the ports are {}",
+                listed.join(", ")
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Where relative model paths are resolved: the file's directory (the current one for stdin).

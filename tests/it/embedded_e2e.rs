@@ -13,6 +13,7 @@ fn heldout() -> Value {
 }
 
 #[test]
+#[allow(clippy::too_many_lines)] // one user session: up, predict, ps, logs, complete, down
 fn the_mnist_example_runs_embedded_and_answers_with_tensorflows_scores() {
     let state = tempfile::tempdir().unwrap();
     let guard = DownOnDrop(state.path(), "tfserving");
@@ -104,6 +105,45 @@ fn the_mnist_example_runs_embedded_and_answers_with_tensorflows_scores() {
     );
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("executor serving"), "{stdout}");
+
+    // `--since` is honoured on the embedded runtime: nothing was written in the future, and
+    // `--timestamps` shows when each line was written.
+    let (code, stdout, stderr) = run(
+        state.path(),
+        &["logs", "tfserving", "--since", "4000000000"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    let (code, stdout, stderr) = run(
+        state.path(),
+        &[
+            "logs",
+            "tfserving",
+            "-c",
+            "seldon-container-engine",
+            "--since",
+            "1h",
+            "--timestamps",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let first = stdout.lines().next().unwrap();
+    let stamp = first
+        .split(" | ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap();
+    assert!(stamp.len() == 24 && stamp.ends_with('Z'), "{first}");
+
+    // Bash completes `down <TAB>` with the running deployment, before the flags.
+    let offered = crate::cli::bash_complete(state.path(), &["seldon-local", "down", ""]);
+    assert_eq!(
+        offered.first().map(String::as_str),
+        Some("tfserving"),
+        "{offered:?}"
+    );
 
     drop(guard);
     // Gone: `ps NAME` says so and exits 1, as `predict` and `logs` do.
