@@ -30,10 +30,68 @@ pub(crate) fn run(args: &CompletionsArgs, ctx: &Context) -> Result<ExitStatus> {
 /// `Some(success)` then, `None` for a normal run.
 pub(crate) fn answer_if_asked() -> Option<bool> {
     std::env::var_os(env::SELDON_LOCAL_COMPLETE)?;
+    let shells = clap_complete::env::Shells(&[
+        &Bash,
+        &clap_complete::env::Elvish,
+        &clap_complete::env::Fish,
+        &clap_complete::env::Powershell,
+        &clap_complete::env::Zsh,
+    ]);
     let result = clap_complete::CompleteEnv::with_factory(visible_command)
         .var(env::SELDON_LOCAL_COMPLETE)
+        .shells(shells)
         .try_complete(std::env::args_os(), std::env::current_dir().ok().as_deref());
     Some(result.is_ok())
+}
+
+/// clap's bash completer, but on an empty word only values and subcommands are offered when
+/// there are any (as kubectl does): `down <TAB>` lists the running deployments, `down -<TAB>`
+/// the flags.
+struct Bash;
+
+impl EnvCompleter for Bash {
+    fn name(&self) -> &'static str {
+        clap_complete::env::Bash.name()
+    }
+
+    fn is(&self, name: &str) -> bool {
+        clap_complete::env::Bash.is(name)
+    }
+
+    fn write_registration(
+        &self,
+        var: &str,
+        name: &str,
+        bin: &str,
+        completer: &str,
+        buf: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
+        clap_complete::env::Bash.write_registration(var, name, bin, completer, buf)
+    }
+
+    fn write_complete(
+        &self,
+        cmd: &mut clap::Command,
+        args: Vec<std::ffi::OsString>,
+        current_dir: Option<&std::path::Path>,
+        buf: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
+        let index: usize = std::env::var("_CLAP_COMPLETE_INDEX")
+            .ok()
+            .and_then(|i| i.parse().ok())
+            .unwrap_or_default();
+        let ifs = std::env::var("_CLAP_IFS").unwrap_or_else(|_| "\n".to_owned());
+        let empty_word = args.get(index).is_none_or(|w| w.is_empty());
+        let mut values: Vec<String> =
+            clap_complete::engine::complete(cmd, args, index, current_dir)?
+                .iter()
+                .map(|c| c.get_value().to_string_lossy().into_owned())
+                .collect();
+        if empty_word && values.iter().any(|v| !v.starts_with('-')) {
+            values.retain(|v| !v.starts_with('-'));
+        }
+        write!(buf, "{}", values.join(&ifs))
+    }
 }
 
 /// The command line as completion sees it: hidden subcommands and flags left out entirely, so
