@@ -463,3 +463,19 @@ fn bash_completes_flags_values_and_never_hidden_items() {
     assert!(bash_complete(state.path(), &["seldon-local", "compo"]).is_empty());
     assert!(bash_complete(state.path(), &["seldon-local", "up", "--detached-"]).is_empty());
 }
+
+#[test]
+fn docker_unreachable_when_asked_for_is_an_environment_error() {
+    let state = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = run_offline(
+        state.path(),
+        &[
+            "up",
+            "--runtime",
+            "docker",
+            "examples/tfserving-mnist/sdep.yaml",
+        ],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("hint: is Docker running?"), "{stderr}");
+}
