@@ -638,3 +638,78 @@ fn a_tensorflow_protocol_deployment_is_predicted_by_name_in_its_protocol() {
         .success();
     assert_nothing_left(&session);
 }
+
+/// A name is one deployment: `up` on one runtime replaces the other runtime's deployment of
+/// that name, saying so, and `ps` shows only the one that runs. `up`'s reader going away
+/// (`up | head -2`) neither crashes it nor loses the deployment.
+#[test]
+fn up_replaces_the_other_runtimes_deployment_of_that_name() {
+    let session = Session::new("onename");
+    let file = with_the_shipped_model(&session, "examples/tfserving-mnist/sdep.yaml", "models/tf1");
+    let state = tempfile::tempdir().unwrap();
+    let up = |extra: &[&str]| {
+        let mut command = session.up(&file, extra);
+        command.env("SELDON_LOCAL_STATE_DIR", state.path());
+        command
+    };
+    let runtimes = || -> Vec<String> {
+        let output = seldon_local()
+            .env("SELDON_LOCAL_STATE_DIR", state.path())
+            .args(["ps", "-o", "json", &session.name])
+            .output()
+            .unwrap();
+        let rows: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let mut runtimes: Vec<String> = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["runtime"].as_str().unwrap().to_owned())
+            .collect();
+        runtimes.dedup();
+        runtimes
+    };
+
+    // `up | head -c 0`: stdout is closed before anything is printed.
+    let mut child = up(&["--images", "builtin"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(runtimes(), ["docker"]);
+
+    let output = up(&["--runtime", "embedded", "-d"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!("replacing `{}` (docker)", session.name)),
+        "{stderr}"
+    );
+    assert_eq!(runtimes(), ["embedded"]);
+
+    let output = up(&["--runtime", "docker", "--images", "builtin"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!("replacing `{}` (embedded)", session.name)),
+        "{stderr}"
+    );
+    assert_eq!(runtimes(), ["docker"]);
+
+    let down = seldon_local()
+        .env("SELDON_LOCAL_STATE_DIR", state.path())
+        .args(["down", &session.name])
+        .output()
+        .unwrap();
+    assert!(down.status.success());
+    assert_nothing_left(&session);
+}
