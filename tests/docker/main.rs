@@ -132,13 +132,26 @@ fn up_runs_a_custom_pod_ps_and_logs_see_it_and_down_removes_everything() {
         "{env}"
     );
 
-    let ps = seldon_local().args(["ps", &session.name]).output().unwrap();
+    // The sandbox shows with `-a`; RESTARTS and AGE come from Docker, and the table fits.
+    let ps = seldon_local()
+        .args(["ps", "-a", &session.name])
+        .output()
+        .unwrap();
     assert!(ps.status.success());
     let ps = String::from_utf8(ps.stdout).unwrap();
     assert!(
         ps.contains("classifier") && ps.contains("sandbox") && ps.contains("running"),
         "{ps}"
     );
+    assert!(ps.starts_with("DEPLOYMENT "), "{ps}");
+    assert!(ps.lines().all(|l| l.chars().count() <= 100), "{ps}");
+    let ps = seldon_local().args(["ps", &session.name]).output().unwrap();
+    let ps = String::from_utf8(ps.stdout).unwrap();
+    assert!(!ps.contains("sandbox"), "{ps}");
+    let row = ps.lines().find(|l| l.contains("classifier")).unwrap();
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(&cells[2..5], ["docker", "running", "0"], "{ps}");
+    assert!(cells[5].ends_with('s'), "an age in seconds: {ps}");
 
     let logs = seldon_local()
         .args(["logs", &session.name])
