@@ -67,6 +67,7 @@ fn init_container(command: &str) -> String {
 }
 
 #[test]
+#[allow(clippy::too_many_lines)] // one story: up, inspect, ps, logs, up again, down
 fn up_runs_a_custom_pod_ps_and_logs_see_it_and_down_removes_everything() {
     let session = Session::new("pod");
     let file = session.write("sdep.yaml", &pause_sdep(&session.name, EXEC_PROBE, ""));
