@@ -727,3 +727,59 @@ fn up_replaces_the_other_runtimes_deployment_of_that_name() {
     assert!(down.status.success());
     assert_nothing_left(&session);
 }
+
+/// `logs -f` keeps following a container that restarts: the lines of its next run arrive.
+#[test]
+fn logs_follow_a_container_through_a_restart() {
+    let session = Session::new("follow");
+    let file = with_the_shipped_model(&session, "examples/tfserving-mnist/sdep.yaml", "models/tf1");
+    let output = session
+        .up(&file, &["--images", "builtin"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut follower = std::process::Command::new(env!("CARGO_BIN_EXE_seldon-local"))
+        .args(["logs", &session.name, "-c", "tfserving", "-f"])
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = follower.stdout.take().unwrap();
+    let (lines, received) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        use std::io::BufRead as _;
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let serving = |received: &std::sync::mpsc::Receiver<String>| {
+        let deadline = Instant::now() + Duration::from_mins(1);
+        while let Ok(line) =
+            received.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        {
+            if line.contains("Serving TensorFlow Serving REST API") {
+                return true;
+            }
+        }
+        false
+    };
+    assert!(serving(&received), "the first run's lines");
+    session.restart(&format!("{}-default-0-mnist-model_tfserving", session.name));
+    assert!(serving(&received), "no lines from the restarted container");
+    assert!(follower.try_wait().unwrap().is_none(), "`logs -f` ended");
+    let _ = follower.kill();
+    let _ = follower.wait();
+    let down = seldon_local()
+        .args(["down", &session.name])
+        .output()
+        .unwrap();
+    assert!(down.status.success());
+    assert_nothing_left(&session);
+}
