@@ -490,14 +490,16 @@ pub(crate) struct LogRequest<'a> {
     pub(crate) timestamps: bool,
     /// Prefix lines with the deployment too (several deployments show).
     pub(crate) with_deployment: bool,
+    /// Pad prefixes to at least this width (to align with other deployments').
+    pub(crate) width: usize,
 }
 
-/// `logs` of an embedded deployment: each container's file, prefixed, optionally followed
-/// (also across a replacing `up`, which starts the files again).
-#[allow(clippy::too_many_lines)] // list, label, print, follow: one sequence
-pub(crate) fn logs(name: &str, request: &LogRequest<'_>, ctx: &Context) -> Result<()> {
-    let dir = state::deployment_dir(&state_root(), name);
-    let logs = dir.join("logs");
+/// A deployment's log files (stem, path) and the label each one's lines get.
+type LogFilesAndLabels = (Vec<(String, PathBuf)>, Vec<String>);
+
+/// A deployment's log files and the label each line gets.
+fn log_files(name: &str, request: &LogRequest<'_>) -> Result<LogFilesAndLabels> {
+    let logs = state::deployment_dir(&state_root(), name).join("logs");
     let mut files: Vec<(String, PathBuf)> = std::fs::read_dir(&logs)
         .with_context(|| format!("failed to read `{}`", logs.display()))?
         .flatten()
@@ -535,7 +537,28 @@ pub(crate) fn logs(name: &str, request: &LogRequest<'_>, ctx: &Context) -> Resul
             }
         })
         .collect();
-    let width = labels.iter().map(String::len).max().unwrap_or(0);
+    Ok((files, labels))
+}
+
+/// The widest label of a deployment's lines, so that several deployments' prefixes align.
+pub(crate) fn label_width(name: &str, request: &LogRequest<'_>) -> usize {
+    log_files(name, request).map_or(0, |(_, labels)| {
+        labels.iter().map(String::len).max().unwrap_or(0)
+    })
+}
+
+/// `logs` of an embedded deployment: each container's file, prefixed, optionally followed
+/// (also across a replacing `up`, which starts the files again).
+#[allow(clippy::too_many_lines)] // list, label, print, follow: one sequence
+pub(crate) fn logs(name: &str, request: &LogRequest<'_>, ctx: &Context) -> Result<()> {
+    let dir = state::deployment_dir(&state_root(), name);
+    let (files, labels) = log_files(name, request)?;
+    let width = labels
+        .iter()
+        .map(String::len)
+        .max()
+        .unwrap_or(0)
+        .max(request.width);
     let render = |index: usize, text: &str, skip: usize| {
         let mut out = String::new();
         let lines: Vec<&str> = text.lines().collect();

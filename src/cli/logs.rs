@@ -30,18 +30,24 @@ pub(crate) fn run(args: &LogsArgs, ctx: &Context) -> Result<ExitStatus> {
         Since::Ago(seconds) => now().saturating_sub(seconds),
     });
     let with_deployment = shown.len() > 1;
-    let request = LogRequest {
+    let mut request = LogRequest {
         container: args.container.as_deref(),
         tail: args.tail,
         follow: args.follow,
         since,
         timestamps: args.timestamps,
         with_deployment,
+        width: 0,
     };
     let embedded: Vec<&Deployment> = shown
         .iter()
         .filter(|d| d.runtime == Runtime::Embedded)
         .collect();
+    request.width = embedded
+        .iter()
+        .map(|d| super::embedded::label_width(&d.name, &request))
+        .max()
+        .unwrap_or(0);
     let docker: Vec<&Deployment> = shown
         .iter()
         .filter(|d| d.runtime == Runtime::Docker)

@@ -232,3 +232,55 @@ fn a_deployment_that_is_not_running_gets_a_one_line_error_with_a_hint() {
         "{stderr}"
     );
 }
+
+#[test]
+fn with_several_deployments_commands_ask_for_a_name_and_logs_name_the_deployment() {
+    let state = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let model = root().join("examples/tfserving-mnist/models/tf1");
+    let sdep = std::fs::read_to_string(root().join("examples/tfserving-mnist/sdep.yaml"))
+        .unwrap()
+        .replace(
+            "modelUri: models/tf1",
+            &format!("modelUri: {}", model.display()),
+        );
+    let mut guards = Vec::new();
+    for name in ["first", "second"] {
+        let file = files.path().join(format!("{name}.yaml"));
+        std::fs::write(
+            &file,
+            sdep.replace("name: tfserving", &format!("name: {name}")),
+        )
+        .unwrap();
+        guards.push(DownOnDrop(state.path(), name));
+        let (code, _, stderr) = run(
+            state.path(),
+            &["up", "--runtime", "embedded", "-d", file.to_str().unwrap()],
+        );
+        assert_eq!(code, 0, "{stderr}");
+    }
+    let (code, _, stderr) = run(state.path(), &["predict", "--ndarray", "[[1]]"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains(
+            "several deployments are running: `first` (embedded), `second` (embedded); name one"
+        ),
+        "{stderr}"
+    );
+    let (code, stdout, stderr) = run(state.path(), &["logs", "-c", "seldon-container-engine"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("first/seldon-container-engine  | "),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("second/seldon-container-engine | "),
+        "{stdout}"
+    );
+    let (code, stdout, stderr) = run(state.path(), &["predict", "second", "--ndarray", "[[1]]"]);
+    assert_eq!(
+        code, 1,
+        "a 784-feature model refuses one feature: {stdout} {stderr}"
+    );
+    drop(guards);
+}
