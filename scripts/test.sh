@@ -23,6 +23,10 @@ step "docs"
 RUSTDOCFLAGS=-Dwarnings cargo doc --no-deps --locked --document-private-items --quiet
 step "tests"
 cargo test --locked
+# The newcomer's flow in a real terminal (tmux at 100 columns, bash completion): ~20 s.
+step "terminal"
+scripts/terminal-test.sh
+
 # Real-daemon tests. This project's machines run a Docker engine; when it does not answer,
 # these fail loudly ("docker-tests enabled but no daemon at ..."), they are never skipped.
 step "docker tests"

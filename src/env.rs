@@ -10,6 +10,8 @@ pub const SELDON_LOCAL_CONFIG: &str = "SELDON_LOCAL_CONFIG";
 pub const SELDON_LOCAL_STATE_DIR: &str = "SELDON_LOCAL_STATE_DIR";
 /// The default `--runtime` of `up` (`auto`, `docker` or `embedded`).
 pub const SELDON_LOCAL_RUNTIME: &str = "SELDON_LOCAL_RUNTIME";
+/// Set by the shell completion scripts: `seldon-local` then answers with completions.
+pub const SELDON_LOCAL_COMPLETE: &str = "SELDON_LOCAL_COMPLETE";
 /// The standard switch that turns colours off (<https://no-color.org>).
 pub const NO_COLOR: &str = "NO_COLOR";
 /// The Docker daemon to use (`unix:///var/run/docker.sock` when unset), as the docker CLI reads it.

@@ -144,33 +144,39 @@ pub(crate) enum Command {
     ///   seldon-local up -p seldon-container-engine:8000=9000 sdep.yaml
     #[command(verbatim_doc_comment)]
     Up(UpArgs),
-    /// List the containers of running deployments, with state, readiness and ports.
+    /// List the containers of running deployments, with runtime, status, restarts, age and ports.
     ///
     /// Both runtimes: Docker containers found by label, embedded deployments by their state.
+    /// The table fits 100 columns; `-o wide` adds pods, roles and full addresses, `-a` the
+    /// init containers that finished and Docker's sandboxes.
     ///
     /// Examples:
     ///   seldon-local ps
+    ///   seldon-local ps -a -o wide
     ///   seldon-local ps tfserving -o json
     #[command(verbatim_doc_comment)]
     Ps(PsArgs),
     /// Print the logs of a deployment's containers, prefixed with their names.
     ///
+    /// Without NAME, the logs of every deployment on both runtimes, prefixed with the
+    /// deployment too. `-f` keeps following a container that restarts.
+    ///
     /// Examples:
     ///   seldon-local logs tfserving
     ///   seldon-local logs tfserving -c seldon-container-engine -f
-    ///   seldon-local logs tfserving --tail 20 --since 10m
+    ///   seldon-local logs tfserving --tail 20 --since 10m --timestamps
     #[command(verbatim_doc_comment)]
     Logs(LogsArgs),
     /// Remove a deployment: containers, sandboxes, network and volumes (or, embedded, its
     /// process and volumes).
     ///
-    /// Without NAME or FILE, removes every deployment seldon-local runs. Exits 0 when there
-    /// is nothing to remove.
+    /// Finds the deployment on whichever runtime runs it. `--all` removes every deployment
+    /// seldon-local runs. Exits 0 when there is nothing to remove.
     ///
     /// Examples:
     ///   seldon-local down tfserving
     ///   seldon-local down -f examples/tfserving-mnist/sdep.yaml
-    ///   seldon-local down
+    ///   seldon-local down --all
     #[command(verbatim_doc_comment)]
     Down(DownArgs),
     /// Manage seldon-local's own Docker image.
@@ -228,7 +234,7 @@ pub(crate) struct MetadataArgs {
 #[derive(Debug, Args)]
 pub(crate) struct TargetArgs {
     /// The deployment (the only one running when omitted).
-    #[arg(value_name = "NAME", conflicts_with = "endpoint")]
+    #[arg(value_name = "NAME", conflicts_with = "endpoint", add = clap_complete::ArgValueCandidates::new(super::completions::running_names))]
     pub(crate) name: Option<String>,
     /// The predictor (the first one when omitted).
     #[arg(long, value_name = "NAME")]
@@ -264,7 +270,7 @@ pub(crate) struct InputArgs {
     #[arg(long, value_name = "BODY")]
     pub(crate) json: Option<String>,
     /// A file holding the complete request body (`-` for stdin).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", value_hint = clap::ValueHint::FilePath)]
     pub(crate) file: Option<PathBuf>,
 }
 
@@ -430,15 +436,33 @@ fn parse_publish(value: &str) -> Result<(String, u16, u16), String> {
 #[derive(Debug, Args)]
 pub(crate) struct PsArgs {
     /// Only this deployment.
+    #[arg(value_name = "NAME", add = clap_complete::ArgValueCandidates::new(super::completions::running_names))]
     pub(crate) name: Option<String>,
     /// Output format.
-    #[arg(short, long, value_enum, default_value_t = TableFormat::Table)]
-    pub(crate) output: TableFormat,
+    #[arg(short, long, value_enum, default_value_t = PsFormat::Table)]
+    pub(crate) output: PsFormat,
+    /// Also the init containers that finished and Docker's sandboxes.
+    #[arg(short, long)]
+    pub(crate) all: bool,
+}
+
+/// Formats of `ps`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum PsFormat {
+    /// A table that fits 100 columns.
+    Table,
+    /// A table with pods, roles and full addresses.
+    Wide,
+    /// JSON.
+    Json,
+    /// YAML.
+    Yaml,
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct LogsArgs {
     /// The deployment (all of them when omitted).
+    #[arg(value_name = "NAME", add = clap_complete::ArgValueCandidates::new(super::completions::running_names))]
     pub(crate) name: Option<String>,
     /// Only this container (its name in the pod, e.g. `seldon-container-engine`).
     #[arg(short, long, value_name = "CONTAINER")]
@@ -450,25 +474,70 @@ pub(crate) struct LogsArgs {
     #[arg(long, value_name = "N")]
     pub(crate) tail: Option<u64>,
     /// Only lines newer than this: seconds (`90`), a duration (`10m`, `2h`), or a Unix time.
-    #[arg(long, value_name = "SINCE")]
-    pub(crate) since: Option<String>,
+    #[arg(long, value_name = "SINCE", value_parser = parse_since)]
+    pub(crate) since: Option<Since>,
+    /// Show when each line was written.
+    #[arg(short, long)]
+    pub(crate) timestamps: bool,
+}
+
+/// `--since`: seconds ago, or a Unix time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Since {
+    /// This many seconds before now.
+    Ago(u64),
+    /// This Unix time.
+    At(u64),
+}
+
+/// `90`, `90s`, `10m`, `2h`, `1d` (ago), or a Unix time (more than a year of seconds).
+fn parse_since(value: &str) -> Result<Since, String> {
+    let (number, unit) = match value.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&value[..i], Some(c)),
+        _ => (value, None),
+    };
+    let Ok(n) = number.parse::<u64>() else {
+        return Err(format!(
+            "`{value}`: expected seconds, a duration like `10m`, or a Unix time"
+        ));
+    };
+    let seconds = match unit {
+        None | Some('s') => n,
+        Some('m') => n * 60,
+        Some('h') => n * 3600,
+        Some('d') => n * 86400,
+        Some(other) => {
+            return Err(format!(
+                "`{value}`: unknown unit `{other}` (use s, m, h or d)"
+            ));
+        }
+    };
+    Ok(if unit.is_none() && seconds > 365 * 86400 {
+        Since::At(seconds)
+    } else {
+        Since::Ago(seconds)
+    })
 }
 
 #[derive(Debug, Args)]
+#[group(id = "which", required = true, multiple = false, args = ["name", "file", "all"])]
 pub(crate) struct DownArgs {
     /// The deployment's name.
-    #[arg(conflicts_with = "file")]
+    #[arg(value_name = "NAME", add = clap_complete::ArgValueCandidates::new(super::completions::running_names))]
     pub(crate) name: Option<String>,
     /// The SeldonDeployment file the deployment was started from.
-    #[arg(short, long, value_name = "FILE")]
+    #[arg(short, long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub(crate) file: Option<PathBuf>,
+    /// Every deployment seldon-local runs, on both runtimes (another person's included).
+    #[arg(long)]
+    pub(crate) all: bool,
 }
 
 /// Where the SeldonDeployment comes from and how the operator is emulated.
 #[derive(Debug, Args)]
 pub(crate) struct SdepArgs {
     /// A YAML or JSON file with one or more SeldonDeployments, or `-` for stdin.
-    #[arg(value_name = "FILE")]
+    #[arg(value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub(crate) file: PathBuf,
     /// The Seldon Core version whose operator behaviour is emulated.
     #[arg(long, value_name = "VERSION", default_value = "1.18.2", env = env::SELDON_LOCAL_SELDON_VERSION,

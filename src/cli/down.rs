@@ -1,8 +1,10 @@
-//! `seldon-local down`: remove deployments by label. Idempotent.
+//! `seldon-local down`: remove a deployment wherever it runs (Docker resources by label, an
+//! embedded deployment's process and state). Idempotent; a bare `down` needs `--all`.
 
 use anyhow::Result;
 
 use super::args::DownArgs;
+use super::deployments::{self, Runtime};
 use super::docker::{block_on, connect};
 use super::pipeline::read_input;
 use super::{Context, ExitStatus};
@@ -10,68 +12,100 @@ use crate::runtime::docker::Selector;
 use crate::sdep;
 
 pub(crate) fn run(args: &DownArgs, ctx: &Context) -> Result<ExitStatus> {
-    let selectors: Vec<Selector> = if let Some(file) = &args.file {
+    if args.all {
+        let embedded = super::embedded::down(None, ctx)?;
+        let mut removed = !embedded.is_empty();
+        if super::docker::daemon_answers() {
+            removed |= docker_down(&Selector::All, ctx)?;
+        }
+        if !removed {
+            ctx.printer.status("nothing", "to remove");
+        }
+        return Ok(ExitStatus::Success);
+    }
+    let names: Vec<String> = if let Some(file) = &args.file {
         let (text, source) = read_input(file)?;
         sdep::load(&text, &source)?
             .documents
             .into_iter()
-            .map(|d| Selector::Deployment(d.sdep.name().to_owned()))
+            .map(|d| d.sdep.name().to_owned())
             .collect()
     } else {
-        vec![
-            args.name
-                .clone()
-                .map_or(Selector::All, Selector::Deployment),
-        ]
+        args.name.iter().cloned().collect()
     };
-    let mut embedded = Vec::new();
-    for selector in &selectors {
-        let name = match selector {
-            Selector::Deployment(name) => Some(name.as_str()),
-            _ => None,
-        };
-        embedded.extend(super::embedded::down(name, ctx)?);
-    }
-    if !super::docker::daemon_answers() {
-        if embedded.is_empty() {
-            ctx.printer.status(
-                "nothing",
-                "to remove (no embedded deployment; no Docker daemon answers)",
-            );
+    for name in &names {
+        let found = deployments::named(name)?;
+        if found.is_empty() {
+            let running: Vec<String> = deployments::all()?
+                .into_iter()
+                .filter(|d| !d.stale)
+                .map(|d| d.to_string())
+                .collect();
+            let listed = if running.is_empty() {
+                String::new()
+            } else {
+                format!("; running: {}", running.join(", "))
+            };
+            ctx.printer
+                .status("nothing", format!("to remove for `{name}`{listed}"));
+            continue;
         }
-        return Ok(ExitStatus::Success);
+        for deployment in found {
+            match deployment.runtime {
+                Runtime::Embedded => {
+                    super::embedded::down(Some(name), ctx)?;
+                }
+                Runtime::Docker => {
+                    docker_down(&Selector::Deployment(name.clone()), ctx)?;
+                }
+            }
+        }
     }
+    Ok(ExitStatus::Success)
+}
+
+/// Removes what the selector matches on Docker; whether anything was there.
+pub(crate) fn docker_down(selector: &Selector, ctx: &Context) -> Result<bool> {
     block_on(async {
         let runtime = connect(ctx).await?;
-        for selector in &selectors {
-            let removed = runtime.down(selector).await?;
-            if removed.containers + removed.networks + removed.volumes == 0 {
-                if !embedded.is_empty() {
-                    continue;
-                }
-                let what = match selector {
-                    Selector::Deployment(name) => format!("for `{name}`"),
-                    _ => "at all".to_owned(),
-                };
-                ctx.printer.status("nothing", format!("to remove {what}"));
-                continue;
-            }
-            ctx.printer.status(
-                "removed",
-                format!(
-                    "{}: {} containers, {} networks, {} volumes",
-                    removed
-                        .deployments
-                        .iter()
-                        .map(|d| format!("`{d}`"))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    removed.containers,
-                    removed.networks,
-                    removed.volumes
-                ),
-            );
+        let removed = runtime.down(selector).await?;
+        if removed.containers + removed.networks + removed.volumes == 0 {
+            return Ok(false);
         }
-        Ok(ExitStatus::Success)
+        ctx.printer.status(
+            "removed",
+            format!(
+                "{} (docker): {}, {}, {}",
+                removed
+                    .deployments
+                    .iter()
+                    .map(|d| format!("`{d}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                count(removed.containers, "container"),
+                count(removed.networks, "network"),
+                count(removed.volumes, "volume"),
+            ),
+        );
+        Ok(true)
     })
+}
+
+/// `1 network`, `2 networks`.
+pub(crate) fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counts_are_singular_for_one() {
+        assert_eq!(super::count(1, "network"), "1 network");
+        assert_eq!(super::count(0, "volume"), "0 volumes");
+        assert_eq!(super::count(3, "container"), "3 containers");
+    }
 }

@@ -20,7 +20,7 @@ use tracing_subscriber::Layer as _;
 use tracing_subscriber::layer::{Context as LayerContext, SubscriberExt as _};
 use tracing_subscriber::registry::LookupSpan;
 
-use super::args::{TableFormat, UpArgs};
+use super::args::UpArgs;
 use super::launch::InProcess;
 use super::signals::Signals;
 use super::{Context, ExitStatus};
@@ -54,6 +54,9 @@ pub(crate) fn up(
     ctx: &Context,
 ) -> Result<ExitStatus> {
     let exec = exec_commands(args, plans)?;
+    if !args.detached_child {
+        replace_on_docker(plans, ctx)?;
+    }
     if args.detach && !args.detached_child {
         return detach(args, plans, ctx);
     }
@@ -95,7 +98,7 @@ pub(crate) fn up(
             let started = Instant::now();
             let up = embedded::up(plan, Arc::clone(&launcher), &options, &events, &cancel);
             let result = signals.cancelling(up, &canceller).await;
-            let deployment = match result {
+            let mut deployment = match result {
                 Ok(deployment) => deployment,
                 Err(RuntimeError::Interrupted) => {
                     for (deployment, dir) in deployments {
@@ -121,14 +124,12 @@ pub(crate) fn up(
                     started.elapsed().as_secs_f64()
                 ),
             );
+            super::up::finish_predict(&mut deployment.running, &args.sdep.file);
             state::write(&dir, &state_of(plan, &deployment, &args.sdep.file))?;
             running.push(deployment.running.clone());
             deployments.push((deployment, dir));
         }
-        match args.output {
-            TableFormat::Json => ctx.printer.data(&serde_json::to_string_pretty(&running)?),
-            TableFormat::Table => ctx.printer.data(&super::up::table(&running)),
-        }
+        super::up::print_running(&running, args.output, ctx)?;
         if !args.detached_child {
             ctx.printer
                 .status("serving", "in the foreground; Ctrl-C stops it");
@@ -163,6 +164,33 @@ pub(crate) fn up(
     })
 }
 
+/// A name is one deployment: the Docker one of that name makes way.
+fn replace_on_docker(plans: &[Plan], ctx: &Context) -> Result<()> {
+    if !super::docker::daemon_answers() {
+        return Ok(());
+    }
+    let on_docker = super::docker::block_on(async {
+        let runtime = super::docker::connect(ctx).await?;
+        Ok(runtime.deployments().await?)
+    })?;
+    for plan in plans {
+        if on_docker.contains(&plan.deployment) {
+            ctx.printer.status(
+                "replacing",
+                format!(
+                    "`{}` (docker) by the embedded deployment of that name",
+                    plan.deployment
+                ),
+            );
+            super::down::docker_down(
+                &crate::runtime::docker::Selector::Deployment(plan.deployment.clone()),
+                ctx,
+            )?;
+        }
+    }
+    Ok(())
+}
+
 async fn stop(deployment: embedded::Embedded, dir: &Path, events: &Events) {
     deployment.down(events, Duration::from_secs(10)).await;
     if let Err(error) = state::remove(dir) {
@@ -186,6 +214,8 @@ fn state_of(plan: &Plan, deployment: &embedded::Embedded, source: &Path) -> Stat
             .collect(),
         endpoints: deployment.running.endpoints.clone(),
         predict_command: deployment.running.predict_command.clone(),
+        predict_url: deployment.running.predict_url.clone(),
+        curl_command: deployment.running.curl_command.clone(),
         containers: deployment.container_states(),
     }
 }
@@ -263,6 +293,7 @@ fn terminate(pid: u32, grace: Duration) -> Result<()> {
 }
 
 /// `up -d`: the same command in a background process of ours; returns when it is ready.
+#[allow(clippy::too_many_lines)] // start, pass the document, watch, report: one sequence
 fn detach(args: &UpArgs, plans: &[Plan], ctx: &Context) -> Result<ExitStatus> {
     let root = state_root();
     let first = plans.first().context("no deployment to start")?;
@@ -278,14 +309,28 @@ fn detach(args: &UpArgs, plans: &[Plan], ctx: &Context) -> Result<ExitStatus> {
         .filter(|a| a != "-d" && a != "--detach")
         .collect();
     child_args.push("--detached-child".to_owned());
+    // The document read from stdin goes to the background process through a pipe of its own.
+    let stdin_text = if args.sdep.file == Path::new("-") {
+        Some(super::pipeline::read_input(&args.sdep.file)?.0)
+    } else {
+        None
+    };
     let mut child = std::process::Command::new(exe)
         .args(&child_args)
-        .stdin(Stdio::null())
+        .stdin(if stdin_text.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(log.try_clone().context("failed to share the log file")?)
         .stderr(log)
         .process_group(0)
         .spawn()
         .context("failed to start the background process")?;
+    if let (Some(text), Some(mut pipe)) = (stdin_text, child.stdin.take()) {
+        pipe.write_all(text.as_bytes())
+            .context("failed to pass the document to the background process")?;
+    }
     let deadline = Instant::now() + Duration::from_secs(args.timeout + 5);
     let mut shown = Foreground::new(ctx);
     loop {
@@ -327,19 +372,23 @@ fn detach(args: &UpArgs, plans: &[Plan], ctx: &Context) -> Result<ExitStatus> {
                     session: s.session.clone(),
                     endpoints: s.endpoints.clone(),
                     predict_command: s.predict_command.clone(),
+                    predict_url: s.predict_url.clone(),
+                    curl_command: s.curl_command.clone(),
                 })
                 .collect();
             ctx.printer.status(
                 "ready",
                 format!(
-                    "in the background (pid {}); `seldon-local down` stops it",
-                    child.id()
+                    "in the background (pid {}); `seldon-local down {}` stops it",
+                    child.id(),
+                    plans
+                        .iter()
+                        .map(|p| p.deployment.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ")
                 ),
             );
-            match args.output {
-                TableFormat::Json => ctx.printer.data(&serde_json::to_string_pretty(&running)?),
-                TableFormat::Table => ctx.printer.data(&super::up::table(&running)),
-            }
+            super::up::print_running(&running, args.output, ctx)?;
             return Ok(ExitStatus::Success);
         }
         if Instant::now() >= deadline {
@@ -453,8 +502,14 @@ pub(crate) fn list(name: Option<&str>) -> Result<Vec<(PathBuf, StateFile)>> {
 /// `ps` rows of embedded deployments.
 pub(crate) fn ps_rows(name: Option<&str>) -> Result<Vec<PsRow>> {
     let mut rows = Vec::new();
-    for (_, state) in list(name)? {
+    for (dir, state) in list(name)? {
         let alive = state::is_alive(state.pid);
+        // The state file is written once, when the deployment is ready.
+        let started = std::fs::metadata(dir.join("state.json"))
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .and_then(|d| i64::try_from(d.as_secs()).ok());
         for container in &state.containers {
             let (state_word, health) = match (alive, container.init) {
                 (false, _) => ("exited", "-"),
@@ -462,6 +517,10 @@ pub(crate) fn ps_rows(name: Option<&str>) -> Result<Vec<PsRow>> {
                 (true, false) => ("running", "ready"),
             };
             rows.push(PsRow {
+                runtime: "embedded".to_owned(),
+                restarts: 0,
+                created: started,
+                exit_code: None,
                 deployment: state.deployment.clone(),
                 pod: container.pod.clone(),
                 container: container.name.clone(),
@@ -510,19 +569,26 @@ pub(crate) fn down(name: Option<&str>, ctx: &Context) -> Result<Vec<String>> {
     Ok(stopped)
 }
 
-/// `logs` of an embedded deployment: each container's file, prefixed, optionally followed.
-pub(crate) fn logs(
-    name: &str,
-    container: Option<&str>,
-    tail: Option<u64>,
-    follow: bool,
-    ctx: &Context,
-) -> Result<bool> {
-    let dir = state::deployment_dir(&state_root(), name);
-    let logs = dir.join("logs");
-    if !logs.is_dir() {
-        return Ok(false);
-    }
+/// What `logs` asks of an embedded deployment.
+pub(crate) struct LogRequest<'a> {
+    pub(crate) container: Option<&'a str>,
+    pub(crate) tail: Option<u64>,
+    pub(crate) follow: bool,
+    /// Only lines written at or after this Unix time.
+    pub(crate) since: Option<u64>,
+    pub(crate) timestamps: bool,
+    /// Prefix lines with the deployment too (several deployments show).
+    pub(crate) with_deployment: bool,
+    /// Pad prefixes to at least this width (to align with other deployments').
+    pub(crate) width: usize,
+}
+
+/// A deployment's log files (stem, path) and the label each one's lines get.
+type LogFilesAndLabels = (Vec<(String, PathBuf)>, Vec<String>);
+
+/// A deployment's log files and the label each line gets.
+fn log_files(name: &str, request: &LogRequest<'_>) -> Result<LogFilesAndLabels> {
+    let logs = state::deployment_dir(&state_root(), name).join("logs");
     let mut files: Vec<(String, PathBuf)> = std::fs::read_dir(&logs)
         .with_context(|| format!("failed to read `{}`", logs.display()))?
         .flatten()
@@ -531,50 +597,122 @@ pub(crate) fn logs(
             let stem = path.file_stem()?.to_str()?.to_owned();
             (path.extension()? == "log").then_some((stem, path))
         })
-        .filter(|(stem, _)| container.is_none_or(|want| state::stem_is_container(stem, want)))
+        .filter(|(stem, _)| {
+            request
+                .container
+                .is_none_or(|want| state::stem_is_container(stem, want))
+        })
         .collect();
     files.sort();
     if files.is_empty() {
         bail!(
             "no logs for container `{}` of `{name}`",
-            container.unwrap_or("?")
+            request.container.unwrap_or("?")
         );
     }
-    let width = files.iter().map(|(c, _)| c.len()).max().unwrap_or(0);
-    let mut offsets = BTreeMap::new();
-    for (index, (name, path)) in files.iter().enumerate() {
-        let text = std::fs::read_to_string(path).unwrap_or_default();
+    let labels: Vec<String> = files
+        .iter()
+        .map(|(stem, _)| {
+            let short = match stem.split_once('@') {
+                Some((container, pod)) => {
+                    format!("{container}@{}", super::ps::short_pod(name, pod))
+                }
+                None => stem.clone(),
+            };
+            if request.with_deployment {
+                format!("{name}/{short}")
+            } else {
+                short
+            }
+        })
+        .collect();
+    Ok((files, labels))
+}
+
+/// The widest label of a deployment's lines, so that several deployments' prefixes align.
+pub(crate) fn label_width(name: &str, request: &LogRequest<'_>) -> usize {
+    log_files(name, request).map_or(0, |(_, labels)| {
+        labels.iter().map(String::len).max().unwrap_or(0)
+    })
+}
+
+/// `logs` of an embedded deployment: each container's file, prefixed, optionally followed
+/// (also across a replacing `up`, which starts the files again).
+#[allow(clippy::too_many_lines)] // list, label, print, follow: one sequence
+pub(crate) fn logs(name: &str, request: &LogRequest<'_>, ctx: &Context) -> Result<()> {
+    let dir = state::deployment_dir(&state_root(), name);
+    let (files, labels) = log_files(name, request)?;
+    let width = labels
+        .iter()
+        .map(String::len)
+        .max()
+        .unwrap_or(0)
+        .max(request.width);
+    let render = |index: usize, text: &str, skip: usize| {
+        let mut out = String::new();
         let lines: Vec<&str> = text.lines().collect();
-        let skip = tail.map_or(0, |n| {
-            lines
-                .len()
+        for line in &lines[skip.min(lines.len())..] {
+            let (stamp, rest) = state::split_timestamp(line);
+            if let (Some(since), Some(at)) = (request.since, stamp)
+                && at < since
+            {
+                continue;
+            }
+            let shown = if request.timestamps { *line } else { rest };
+            let _ = writeln!(out, "{}{shown}", log_prefix(&labels[index], index, width));
+        }
+        out
+    };
+    let mut offsets = BTreeMap::new();
+    for (index, (_, path)) in files.iter().enumerate() {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let skip = request.tail.map_or(0, |n| {
+            text.lines()
+                .count()
                 .saturating_sub(usize::try_from(n).unwrap_or(usize::MAX))
         });
-        let mut out = String::new();
-        for line in &lines[skip..] {
-            let _ = writeln!(out, "{}{line}", log_prefix(name, index, width));
-        }
+        let out = render(index, &text, skip);
         if !out.is_empty() {
             ctx.printer.data(&out);
         }
         offsets.insert(path.clone(), text.len());
     }
-    while follow && state::read(&dir)?.is_some_and(|s| state::is_alive(s.pid)) {
+    // Followed while the deployment serves, and on through a replacing `up` (the state is
+    // gone for a moment while the files are written again); a `down` ends it.
+    let quiet_for = |limit: Duration| {
+        files.iter().all(|(_, path)| {
+            std::fs::metadata(path)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_none_or(|age| age > limit)
+        })
+    };
+    while request.follow
+        && (state::read(&dir)?.is_some_and(|s| state::is_alive(s.pid))
+            || !quiet_for(Duration::from_secs(3)))
+    {
         std::thread::sleep(Duration::from_millis(200));
-        for (index, (name, path)) in files.iter().enumerate() {
+        for (index, (_, path)) in files.iter().enumerate() {
             let text = std::fs::read_to_string(path).unwrap_or_default();
             let offset = offsets.entry(path.clone()).or_insert(0);
+            // A shorter file was started again by a replacing `up`: follow the new one.
+            if text.len() < *offset {
+                *offset = 0;
+            }
             if text.len() > *offset {
-                let mut out = String::new();
-                for line in text[*offset..].lines() {
-                    let _ = writeln!(out, "{}{line}", log_prefix(name, index, width));
+                let end = text[*offset..]
+                    .rfind('\n')
+                    .map_or(*offset, |i| *offset + i + 1);
+                let out = render(index, &text[*offset..end], 0);
+                if !out.is_empty() {
+                    ctx.printer.data(&out);
                 }
-                ctx.printer.data(&out);
-                *offset = text.len();
+                *offset = end;
             }
         }
     }
-    Ok(true)
+    Ok(())
 }
 
 /// Renders runtime events on stderr.
@@ -752,6 +890,9 @@ where
             })
         });
         let line = format!("{level} {}", fields.message.trim_start());
+        let millis = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(0));
         let Some(container) = container else {
             if *level <= tracing::Level::INFO {
                 let _ = writeln!(std::io::stderr(), "{line}");
@@ -763,7 +904,7 @@ where
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some((file, index)) = files.get_mut(&container) {
-            let _ = writeln!(file, "{line}");
+            let _ = writeln!(file, "{} {line}", state::format_timestamp(millis));
             if let Some(ctx) = &self.echo
                 && *level <= tracing::Level::INFO
             {

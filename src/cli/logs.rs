@@ -1,101 +1,182 @@
-//! `seldon-local logs`: the containers' logs, merged, each line prefixed with its container.
+//! `seldon-local logs`: the containers' logs, merged, each line prefixed with its container
+//! (and its deployment when several show), from whichever runtime runs the deployment.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Result, bail};
-use futures_util::stream::{self, StreamExt as _};
+use futures_util::StreamExt as _;
 
-use super::args::LogsArgs;
+use super::args::{LogsArgs, Since};
+use super::deployments::{self, Deployment, Runtime};
 use super::docker::{block_on, connect};
+use super::embedded::LogRequest;
 use super::{Context, ExitStatus};
 use crate::output::log_prefix;
-use crate::runtime::docker::{LogOptions, Selector};
+use crate::runtime::docker::{DockerApi as _, LogOptions, Selector};
 
 pub(crate) fn run(args: &LogsArgs, ctx: &Context) -> Result<ExitStatus> {
-    let selector = args
-        .name
-        .clone()
-        .map_or(Selector::All, Selector::Deployment);
-    if let Some(name) = &args.name
-        && super::embedded::logs(name, args.container.as_deref(), args.tail, args.follow, ctx)?
-    {
-        return Ok(ExitStatus::Success);
-    }
-    let since = args.since.as_deref().map(parse_since).transpose()?;
-    let options = LogOptions {
-        follow: args.follow,
-        tail: args.tail,
-        since,
+    let shown: Vec<Deployment> = match &args.name {
+        Some(name) => vec![deployments::one(Some(name))?],
+        None => deployments::all()?,
     };
-    block_on(async {
-        let runtime = connect(ctx).await?;
-        let streams = runtime
-            .logs(&selector, args.container.as_deref(), &options)
-            .await?;
-        if streams.is_empty() {
-            match &args.name {
-                Some(name) => bail!("no containers of `{name}` found; is it up?"),
-                None => bail!("no containers found; nothing is up"),
+    if shown.is_empty() {
+        bail!(deployments::NotRunning {
+            name: String::new(),
+            running: Vec::new(),
+        });
+    }
+    let since = args.since.map(|since| match since {
+        Since::At(at) => at,
+        Since::Ago(seconds) => now().saturating_sub(seconds),
+    });
+    let with_deployment = shown.len() > 1;
+    let mut request = LogRequest {
+        container: args.container.as_deref(),
+        tail: args.tail,
+        follow: args.follow,
+        since,
+        timestamps: args.timestamps,
+        with_deployment,
+        width: 0,
+    };
+    let embedded: Vec<&Deployment> = shown
+        .iter()
+        .filter(|d| d.runtime == Runtime::Embedded)
+        .collect();
+    request.width = embedded
+        .iter()
+        .map(|d| super::embedded::label_width(&d.name, &request))
+        .max()
+        .unwrap_or(0);
+    let docker: Vec<&Deployment> = shown
+        .iter()
+        .filter(|d| d.runtime == Runtime::Docker)
+        .collect();
+    std::thread::scope(|scope| -> Result<ExitStatus> {
+        // Embedded files are polled; each followed deployment gets a thread of its own.
+        let mut followers = Vec::new();
+        for deployment in &embedded {
+            if args.follow && (embedded.len() > 1 || !docker.is_empty()) {
+                let request = &request;
+                followers.push(
+                    scope.spawn(move || super::embedded::logs(&deployment.name, request, ctx)),
+                );
+            } else {
+                super::embedded::logs(&deployment.name, &request, ctx)?;
             }
         }
-        let width = streams.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
-        let tagged = streams.into_iter().enumerate().map(|(i, (name, s))| {
-            let prefix = log_prefix(&name, i, width);
-            s.map(move |line| (prefix.clone(), line))
-        });
-        let mut merged = stream::select_all(tagged);
-        while let Some((prefix, line)) = merged.next().await {
-            let line = line?;
-            ctx.printer.data(&format!("{prefix}{}", line.text));
+        if !docker.is_empty() {
+            let selector = match &args.name {
+                Some(name) => Selector::Deployment(name.clone()),
+                None => Selector::All,
+            };
+            docker_logs(&selector, args, since, with_deployment, ctx)?;
+        }
+        for follower in followers {
+            follower
+                .join()
+                .map_err(|_| anyhow::anyhow!("a log follower failed"))??;
         }
         Ok(ExitStatus::Success)
     })
 }
 
-/// `90`, `90s`, `10m`, `2h` (ago), or a Unix time (anything larger than a year of seconds).
-fn parse_since(value: &str) -> Result<i64> {
-    let (number, unit) = match value.char_indices().last() {
-        Some((i, c)) if c.is_ascii_alphabetic() => (&value[..i], Some(c)),
-        _ => (value, None),
-    };
-    let Ok(n) = number.parse::<i64>() else {
-        bail!("`--since {value}`: expected seconds, a duration like `10m`, or a Unix time");
-    };
-    let seconds = match unit {
-        None | Some('s') => n,
-        Some('m') => n * 60,
-        Some('h') => n * 3600,
-        Some('d') => n * 86400,
-        Some(_) => bail!("`--since {value}`: units are s, m, h, d"),
-    };
-    if unit.is_none() && seconds > 365 * 86400 {
-        return Ok(seconds);
-    }
-    let now = SystemTime::now()
+fn now() -> u64 {
+    SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or_default();
-    Ok(i64::try_from(now).unwrap_or(i64::MAX) - seconds)
+        .map_or(0, |d| d.as_secs())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::parse_since;
+/// Docker's side: one task per container, re-attached when `-f` sees the container restart.
+fn docker_logs(
+    selector: &Selector,
+    args: &LogsArgs,
+    since: Option<u64>,
+    with_deployment: bool,
+    ctx: &Context,
+) -> Result<()> {
+    let options = LogOptions {
+        follow: args.follow,
+        tail: args.tail,
+        since: since.map(|s| i64::try_from(s).unwrap_or(i64::MAX)),
+        timestamps: args.timestamps,
+    };
+    block_on(async {
+        let runtime = std::sync::Arc::new(connect(ctx).await?);
+        let sources = runtime
+            .logs(selector, args.container.as_deref(), &options)
+            .await?;
+        if sources.is_empty() {
+            match &args.name {
+                Some(name) => bail!("no containers of `{name}` found"),
+                None => return Ok(()),
+            }
+        }
+        let labels: Vec<String> = sources
+            .iter()
+            .map(|s| {
+                let container = match s.container.split_once('@') {
+                    Some((name, pod)) => {
+                        format!("{name}@{}", super::ps::short_pod(&s.deployment, pod))
+                    }
+                    None => s.container.clone(),
+                };
+                if with_deployment {
+                    format!("{}/{container}", s.deployment)
+                } else {
+                    container
+                }
+            })
+            .collect();
+        let width = labels.iter().map(String::len).max().unwrap_or(0);
+        let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel::<Result<String>>();
+        for (index, (source, label)) in sources.into_iter().zip(labels).enumerate() {
+            let sender = sender.clone();
+            let runtime = std::sync::Arc::clone(&runtime);
+            let mut options = options.clone();
+            tokio::spawn(async move {
+                let prefix = log_prefix(&label, index, width);
+                let mut lines = source.lines;
+                loop {
+                    while let Some(line) = lines.next().await {
+                        let item = line
+                            .map(|l| format!("{prefix}{}", l.text))
+                            .map_err(anyhow::Error::new);
+                        if sender.send(item).is_err() {
+                            return;
+                        }
+                    }
+                    if !options.follow || !restarts(&runtime, &source.name).await {
+                        return;
+                    }
+                    // The same container again, from where its new run starts.
+                    options.tail = None;
+                    options.since = i64::try_from(now()).ok().map(|n| n - 1);
+                    lines = runtime.api().logs(&source.name, &options);
+                }
+            });
+        }
+        drop(sender);
+        while let Some(line) = receiver.recv().await {
+            ctx.printer.data(&line?);
+        }
+        Ok(())
+    })
+}
 
-    #[test]
-    fn since_takes_seconds_durations_and_unix_times() {
-        let now = i64::try_from(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_secs(),
-        )
-        .unwrap();
-        assert!((now - 90 - parse_since("90").unwrap()).abs() <= 1);
-        assert!((now - 600 - parse_since("10m").unwrap()).abs() <= 1);
-        assert!((now - 7200 - parse_since("2h").unwrap()).abs() <= 1);
-        assert_eq!(parse_since("1700000000").unwrap(), 1_700_000_000);
-        assert!(parse_since("soon").is_err());
-        assert!(parse_since("3w").is_err());
+/// Whether a container whose log stream ended is running again, or about to (a restart
+/// policy): waits for it for a while.
+async fn restarts(
+    runtime: &crate::runtime::docker::DockerRuntime<crate::runtime::docker::BollardApi>,
+    name: &str,
+) -> bool {
+    for _ in 0..100 {
+        match runtime.api().inspect_container(name).await {
+            Ok(state) if state.running => return true,
+            Ok(state) if state.status == "restarting" || state.status == "created" => {}
+            _ => return false,
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    false
 }

@@ -8,6 +8,7 @@ mod component;
 mod component_pause;
 mod component_storage;
 mod component_tfserving;
+mod deployments;
 mod docker;
 mod down;
 mod embedded;
@@ -25,7 +26,7 @@ mod validate;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory as _, FromArgMatches as _};
 
 use crate::env;
 use crate::output::{Printer, Verbosity, render_error};
@@ -50,7 +51,17 @@ pub(crate) struct Context {
 
 /// Parses the command line, runs the command and returns the exit code.
 pub(crate) fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    if let Some(ok) = completions::answer_if_asked() {
+        return if ok {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(2)
+        };
+    }
+    let cli = match command()
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches))
+    {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
@@ -95,6 +106,25 @@ pub(crate) fn main() -> ExitCode {
     }
 }
 
+/// The command line, with each subcommand's examples shown by `-h` too (clap shows only the
+/// first paragraph there): they move from the long description to the text after the options.
+fn command() -> clap::Command {
+    Cli::command().mut_subcommands(examples_in_short_help)
+}
+
+fn examples_in_short_help(sub: clap::Command) -> clap::Command {
+    let sub = sub.mut_subcommands(examples_in_short_help);
+    let Some(long) = sub.get_long_about().map(ToString::to_string) else {
+        return sub;
+    };
+    let Some(at) = long.find("Examples:") else {
+        return sub;
+    };
+    let (description, examples) = long.split_at(at);
+    sub.long_about(description.trim_end().to_owned())
+        .after_help(examples.trim_end().to_owned())
+}
+
 /// Runs an async command on a multi-threaded tokio runtime (built here and nowhere else).
 pub(crate) fn block_on<T>(
     future: impl std::future::Future<Output = anyhow::Result<T>>,
@@ -129,7 +159,7 @@ fn is_input_error(error: &anyhow::Error) -> bool {
             || cause.is::<crate::sdep::ConfigError>()
             || cause.is::<crate::plan::PlanError>()
             || cause.is::<pipeline::StrictFailure>()
-            || cause.is::<target::NotRunning>()
+            || cause.is::<deployments::NotRunning>()
             || cause.is::<crate::client::ClientError>()
                 && !matches!(
                     cause.downcast_ref(),
@@ -195,7 +225,7 @@ fn hints_for(error: &anyhow::Error) -> Vec<String> {
                 "check the `modelUri` and the credentials it needs (`envSecretRefName`)".to_owned(),
             );
         }
-        if let Some(target::NotRunning { .. }) = cause.downcast_ref() {
+        if let Some(deployments::NotRunning { .. }) = cause.downcast_ref() {
             hints.push(
                 "start it with `seldon-local up FILE`, or pass `--endpoint URL`; `seldon-local ps` lists what runs"
                     .to_owned(),

@@ -20,13 +20,19 @@ pub(crate) struct Checked {
     pub(crate) verdict: Result<Validated, Violations>,
 }
 
-/// Reads the input named on the command line (`-` is stdin).
+/// Reads the input named on the command line (`-` is stdin, read once: a second read returns
+/// the same text, so `up -d -` can hand the document to its background process).
 pub(crate) fn read_input(path: &Path) -> Result<(String, String)> {
+    static STDIN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     if path == Path::new("-") {
+        if let Some(text) = STDIN.get() {
+            return Ok((text.clone(), "<stdin>".to_owned()));
+        }
         let mut text = String::new();
         std::io::stdin()
             .read_to_string(&mut text)
             .context("failed to read stdin")?;
+        let text = STDIN.get_or_init(|| text).clone();
         return Ok((text, "<stdin>".to_owned()));
     }
     let text = std::fs::read_to_string(path)

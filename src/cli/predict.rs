@@ -145,14 +145,14 @@ async fn load(
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
     let mut text = format!(
         "requests: {} sent, {} succeeded, {} failed in {:.2} s at concurrency {}\n\
-         throughput: {:.1} req/s\n\
+         throughput: {}\n\
          latency: p50 {:.3} ms, p90 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
         report.sent,
         report.succeeded,
         report.sent - report.succeeded,
         report.elapsed.as_secs_f64(),
         settings.concurrency,
-        report.requests_per_second(),
+        crate::output::rate(report.requests_per_second()),
         ms(report.p50),
         ms(report.p90),
         ms(report.p99),
@@ -166,6 +166,10 @@ async fn load(
             .collect();
         text.push_str("\nerrors: ");
         text.push_str(&errors.join(", "));
+        if let Some(sample) = &report.sample_error {
+            text.push_str("\nfirst error: ");
+            text.push_str(sample);
+        }
     }
     ctx.printer.data(&text);
     Ok(if report.errors.is_empty() {

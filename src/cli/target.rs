@@ -4,6 +4,7 @@
 use anyhow::{Result, bail};
 
 use super::args::TargetArgs;
+use super::deployments::{NotRunning, Runtime};
 use crate::runtime::docker::{PsRow, Selector};
 
 /// A resolved target.
@@ -28,44 +29,25 @@ pub(crate) fn resolve(target: &TargetArgs) -> Result<Resolved> {
             model: explicit_model.unwrap_or_else(|| "model".to_owned()),
         });
     }
-    if let Some(resolved) = from_embedded(target, explicit_model.as_deref())? {
-        return Ok(resolved);
-    }
-    if super::docker::daemon_answers()
-        && let Some(resolved) = from_docker(target, explicit_model.as_deref())?
-    {
-        return Ok(resolved);
-    }
-    match &target.name {
-        Some(name) => bail!(NotRunning { name: name.clone() }),
-        None => bail!(NotRunning {
-            name: String::new()
-        }),
-    }
+    let found = super::deployments::one(target.name.as_deref())?;
+    let resolved = match found.runtime {
+        Runtime::Embedded => from_embedded(&found.name, target, explicit_model.as_deref())?,
+        Runtime::Docker => from_docker(&found.name, target, explicit_model.as_deref())?,
+    };
+    resolved.ok_or_else(|| {
+        NotRunning {
+            name: found.name.clone(),
+            running: Vec::new(),
+        }
+        .into()
+    })
 }
 
-/// No deployment of that name is running.
-#[derive(Debug, thiserror::Error)]
-#[error("{}", if name.is_empty() { "no deployment is running".to_owned() } else { format!("no deployment `{name}` is running") })]
-pub(crate) struct NotRunning {
-    pub(crate) name: String,
-}
-
-fn from_embedded(target: &TargetArgs, model: Option<&str>) -> Result<Option<Resolved>> {
-    let mut running: Vec<_> = super::embedded::list(target.name.as_deref())?
+fn from_embedded(name: &str, target: &TargetArgs, model: Option<&str>) -> Result<Option<Resolved>> {
+    let mut running: Vec<_> = super::embedded::list(Some(name))?
         .into_iter()
         .filter(|(_, s)| crate::runtime::embedded::state::is_alive(s.pid))
         .collect();
-    if target.name.is_none() && running.len() > 1 {
-        let names: Vec<String> = running
-            .iter()
-            .map(|(_, s)| format!("`{}`", s.deployment))
-            .collect();
-        bail!(
-            "several deployments are running ({}); name one",
-            names.join(", ")
-        );
-    }
     let Some((_, state)) = running.pop() else {
         return Ok(None);
     };
@@ -116,11 +98,8 @@ fn from_embedded(target: &TargetArgs, model: Option<&str>) -> Result<Option<Reso
     }))
 }
 
-fn from_docker(target: &TargetArgs, model: Option<&str>) -> Result<Option<Resolved>> {
-    let selector = target
-        .name
-        .clone()
-        .map_or(Selector::All, Selector::Deployment);
+fn from_docker(name: &str, target: &TargetArgs, model: Option<&str>) -> Result<Option<Resolved>> {
+    let selector = Selector::Deployment(name.to_owned());
     let rows: Vec<PsRow> = super::docker::block_on(async {
         let printer = crate::output::Printer::default();
         let runtime = super::docker::connect(&super::Context { printer }).await?;

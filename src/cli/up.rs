@@ -35,6 +35,7 @@ pub(crate) fn run(args: &UpArgs, ctx: &Context) -> Result<ExitStatus> {
     if plans.is_empty() {
         bail!("`{}` holds no SeldonDeployment", args.sdep.file.display());
     }
+    check_publish(&args.publish, &plans)?;
     let base_dir = base_dir(&args.sdep.file)?;
     let embedded = match args.runtime {
         RuntimeArg::Embedded => true,
@@ -63,6 +64,20 @@ pub(crate) fn run(args: &UpArgs, ctx: &Context) -> Result<ExitStatus> {
     };
     if embedded {
         return super::embedded::up(args, &plans, &base_dir, ctx);
+    }
+    // A name is one deployment: the embedded one of that name makes way.
+    for plan in &plans {
+        if super::embedded::list(Some(&plan.deployment))?.is_empty() {
+            continue;
+        }
+        ctx.printer.status(
+            "replacing",
+            format!(
+                "`{}` (embedded) by the Docker deployment of that name",
+                plan.deployment
+            ),
+        );
+        super::embedded::down(Some(&plan.deployment), ctx)?;
     }
     if args.detach {
         // Docker's `up` already returns once ready, with the containers running on: `-d` is
@@ -126,19 +141,35 @@ pub(crate) fn run(args: &UpArgs, ctx: &Context) -> Result<ExitStatus> {
                 }
             }
         }
-        match args.output {
-            TableFormat::Json => {
-                let value = if let [one] = all.as_slice() {
-                    serde_json::to_string_pretty(one)?
-                } else {
-                    serde_json::to_string_pretty(&all)?
-                };
-                ctx.printer.data(&value);
-            }
-            TableFormat::Table => ctx.printer.data(&table(&all)),
+        for running in &mut all {
+            finish_predict(running, &args.sdep.file);
         }
+        print_running(&all, args.output, ctx)?;
         Ok(ExitStatus::Success)
     })
+}
+
+/// Every `-p CONTAINER:PORT=HOSTPORT` names a port some container declares.
+fn check_publish(publish: &[(String, u16, u16)], plans: &[plan::Plan]) -> Result<()> {
+    let mut declared: Vec<(String, u16)> = plans
+        .iter()
+        .flat_map(|p| &p.pods)
+        .flat_map(|p| &p.containers)
+        .flat_map(|c| c.ports.iter().map(|p| (c.name.clone(), p.container_port)))
+        .collect();
+    declared.sort();
+    declared.dedup();
+    for (container, port, host) in publish {
+        if !declared.contains(&(container.clone(), *port)) {
+            let listed: Vec<String> = declared.iter().map(|(c, p)| format!("{c}:{p}")).collect();
+            bail!(
+                "`-p {container}:{port}={host}`: no container `{container}` declares port {port}; \
+                 the ports are {}",
+                listed.join(", ")
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Where relative model paths are resolved: the file's directory (the current one for stdin).
@@ -149,6 +180,72 @@ fn base_dir(file: &Path) -> Result<PathBuf> {
     }
     let parent = file.parent().unwrap_or(Path::new(""));
     Ok(cwd.join(parent))
+}
+
+/// What `up` prints on stdout, the same on both runtimes: the table, or a JSON array with one
+/// object per deployment.
+pub(crate) fn print_running(all: &[Running], format: TableFormat, ctx: &Context) -> Result<()> {
+    match format {
+        TableFormat::Json => ctx.printer.data(&serde_json::to_string_pretty(all)?),
+        TableFormat::Table => ctx.printer.data(&table(all)),
+    }
+    Ok(())
+}
+
+/// Gives the predict command a body that fits the model, and adds the equivalent `curl` line:
+/// the example's `request.json` beside the sdep file when there is one (`--file PATH`, the
+/// path as the user reaches it from here), else the runtime's placeholder.
+pub(crate) fn finish_predict(running: &mut Running, sdep_file: &Path) {
+    let Some(command) = running.predict_command.take() else {
+        return;
+    };
+    let request = request_file(sdep_file);
+    let (command, data) =
+        if let (Some(path), Some((head, _))) = (&request, command.split_once(" --ndarray ")) {
+            let path = shell_quote(&path.display().to_string());
+            (format!("{head} --file {path}"), format!("@{path}"))
+        } else {
+            // The placeholder is an ndarray, sent as Seldon's message or TF's `instances`.
+            let tensorflow = running
+                .predict_url
+                .as_deref()
+                .is_some_and(|u| u.contains("/v1/models/"));
+            let body = if tensorflow {
+                r#"{"instances": [[1.0, 2.0]]}"#
+            } else {
+                r#"{"data": {"ndarray": [[1.0, 2.0]]}}"#
+            };
+            (command, shell_quote(body))
+        };
+    running.curl_command = running
+        .predict_url
+        .as_ref()
+        .map(|url| format!("curl -s -H 'Content-Type: application/json' -d {data} {url}"));
+    running.predict_command = Some(command);
+}
+
+/// `request.json` beside the sdep file, when it exists.
+fn request_file(sdep_file: &Path) -> Option<PathBuf> {
+    // From stdin, relative paths are the current directory's: so is the request file.
+    let dir = if sdep_file == Path::new("-") {
+        Path::new("")
+    } else {
+        sdep_file.parent().unwrap_or(Path::new(""))
+    };
+    let path = dir.join("request.json");
+    path.is_file().then_some(path)
+}
+
+/// Quotes a word for a POSIX shell when it needs it.
+pub(crate) fn shell_quote(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./@:=,+%".contains(c))
+    {
+        return word.to_owned();
+    }
+    format!("'{}'", word.replace('\'', r"'\''"))
 }
 
 /// The endpoints as a table, then the predict command line.
@@ -174,7 +271,10 @@ pub(crate) fn table(running: &[Running]) -> String {
     let mut out = render_rows(&rows);
     for deployment in running {
         if let Some(command) = &deployment.predict_command {
-            let _ = writeln!(out, "\npredict `{}`:\n  {command}", deployment.deployment);
+            let _ = writeln!(out, "\ntry `{}`:\n  {command}", deployment.deployment);
+            if let Some(curl) = &deployment.curl_command {
+                let _ = writeln!(out, "  {curl}");
+            }
         }
     }
     out

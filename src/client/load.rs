@@ -28,6 +28,9 @@ pub struct LoadReport {
     pub succeeded: u64,
     /// Failures by status code, or `connection` when no answer came.
     pub errors: BTreeMap<String, u64>,
+    /// The first failure seen: the answer's status and body (cut to 300 characters), or why
+    /// no answer came.
+    pub sample_error: Option<String>,
     /// Wall time of the run.
     pub elapsed: Duration,
     /// Latency percentiles (p50, p90, p99) and the maximum.
@@ -81,6 +84,7 @@ impl LoadReport {
             p99: at(0.99),
             max: latencies.last().copied().unwrap_or_default(),
             errors,
+            sample_error: None,
             elapsed,
         }
     }
@@ -109,6 +113,7 @@ pub async fn run_load(
         workers.spawn(async move {
             let mut latencies = Vec::new();
             let mut errors: BTreeMap<String, u64> = BTreeMap::new();
+            let mut sample: Option<String> = None;
             loop {
                 if deadline.is_some_and(|d| Instant::now() >= d) {
                     break;
@@ -119,26 +124,43 @@ pub async fn run_load(
                 let sent = Instant::now();
                 match client.send(&request).await {
                     Ok(response) if response.is_success() => {}
-                    Ok(response) => *errors.entry(response.status.to_string()).or_default() += 1,
-                    Err(_) => *errors.entry("connection".to_owned()).or_default() += 1,
+                    Ok(response) => {
+                        *errors.entry(response.status.to_string()).or_default() += 1;
+                        sample.get_or_insert_with(|| {
+                            let body: String = String::from_utf8_lossy(&response.body)
+                                .chars()
+                                .take(300)
+                                .collect();
+                            format!("{}: {}", response.status, body.trim_end())
+                        });
+                    }
+                    Err(error) => {
+                        *errors.entry("connection".to_owned()).or_default() += 1;
+                        sample.get_or_insert_with(|| error.to_string());
+                    }
                 }
                 latencies.push(sent.elapsed());
                 progress(done.fetch_add(1, Ordering::Relaxed) + 1);
             }
-            (latencies, errors)
+            (latencies, errors, sample)
         });
     }
     let mut latencies = Vec::new();
     let mut errors: BTreeMap<String, u64> = BTreeMap::new();
+    let mut sample_error = None;
     while let Some(result) = workers.join_next().await {
         // A worker only ends by returning; a panic would be a bug worth surfacing loudly.
-        let (mut l, e) = result.expect("load worker does not panic");
+        let (mut l, e, sample) = result.expect("load worker does not panic");
         latencies.append(&mut l);
+        sample_error = sample_error.or(sample);
         for (status, count) in e {
             *errors.entry(status).or_default() += count;
         }
     }
-    LoadReport::from_samples(latencies, errors, started.elapsed())
+    LoadReport {
+        sample_error,
+        ..LoadReport::from_samples(latencies, errors, started.elapsed())
+    }
 }
 
 #[cfg(test)]

@@ -17,6 +17,22 @@ use std::io::{IsTerminal, Write};
 
 use console::style;
 
+/// A rate as people read it: `2,120.1/s`.
+#[must_use]
+pub fn rate(per_second: f64) -> String {
+    let text = format!("{per_second:.1}");
+    let (whole, fraction) = text.split_once('.').unwrap_or((&text, "0"));
+    let digits: Vec<char> = whole.chars().collect();
+    let mut grouped = String::new();
+    for (i, digit) in digits.iter().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) && *digit != '-' && digits[i - 1] != '-' {
+            grouped.push(',');
+        }
+        grouped.push(*digit);
+    }
+    format!("{grouped}.{fraction}/s")
+}
+
 /// How much to say on stderr.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Verbosity {
@@ -95,9 +111,15 @@ impl Printer {
         let bar = match total {
             Some(total) => indicatif::ProgressBar::new(total).with_style(
                 indicatif::ProgressStyle::with_template(
-                    "{msg} [{bar:30}] {pos}/{len} ({per_sec}, eta {eta})",
+                    "{msg} [{bar:30}] {pos}/{len} ({rate}, eta {eta})",
                 )
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .with_key(
+                    "rate",
+                    |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = w.write_str(&rate(state.per_sec()));
+                    },
+                )
                 .progress_chars("=> "),
             ),
             None => indicatif::ProgressBar::new_spinner(),
@@ -148,5 +170,16 @@ impl Printer {
     /// A hint line on stderr.
     pub fn hint(&self, message: impl Display) {
         eprintln!("{}: {message}", style("hint").cyan().bold());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rates_have_thousands_separators_and_one_decimal() {
+        assert_eq!(super::rate(2120.0552), "2,120.1/s");
+        assert_eq!(super::rate(12.0), "12.0/s");
+        assert_eq!(super::rate(1_234_567.89), "1,234,567.9/s");
+        assert_eq!(super::rate(999.96), "1,000.0/s");
     }
 }

@@ -211,6 +211,12 @@ pub struct Running {
     pub endpoints: Vec<Endpoint>,
     /// A ready-made command that sends one prediction to the first predictor.
     pub predict_command: Option<String>,
+    /// The URL that command sends to, for the equivalent `curl` line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub predict_url: Option<String>,
+    /// The equivalent `curl` command line, when `up` knows a body for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub curl_command: Option<String>,
 }
 
 /// Why a runtime failed.
@@ -382,15 +388,45 @@ pub fn endpoints(plan: &Plan, host_ports: &BTreeMap<(String, u16), u16>) -> Vec<
     out
 }
 
-/// A `seldon-local predict` command line sending one prediction to the first predictor's
-/// REST entry point (the engine, or the graph's root unit when there is no engine).
+/// A `seldon-local predict NAME` command line sending one prediction to the first predictor's
+/// REST entry point (the engine, or the graph's root unit when there is no engine). It names
+/// the deployment, not a port, so it keeps working across `up`s; the body is a placeholder
+/// that `up` replaces with one shaped for the model (see [`Running::predict_url`]).
 #[must_use]
 pub fn predict_command(plan: &Plan, endpoints: &[Endpoint]) -> Option<String> {
+    let (_, unit) = predict_entry(plan, endpoints)?;
+    let mut command = format!("seldon-local predict {}", plan.deployment);
+    if let Some(unit) = unit {
+        let _ = write!(command, " --unit {unit}");
+    }
+    command.push_str(" --ndarray '[[1.0, 2.0]]'");
+    Some(command)
+}
+
+/// The URL the predict command sends to (for the equivalent `curl` line).
+#[must_use]
+pub fn predict_url(plan: &Plan, endpoints: &[Endpoint]) -> Option<String> {
+    let (entry, unit) = predict_entry(plan, endpoints)?;
+    let root = &plan.predictors.first()?.graph_root;
+    let path = match (plan.protocol.as_str(), unit.is_some()) {
+        ("tensorflow", _) => format!("/v1/models/{root}:predict"),
+        ("v2" | "kfserving", _) => format!("/v2/models/{root}/infer"),
+        (_, false) => "/api/v1.0/predictions".to_owned(),
+        (_, true) => "/predict".to_owned(),
+    };
+    Some(format!("{}{path}", entry.address))
+}
+
+/// The first predictor's REST entry point, and the unit it is when there is no engine.
+fn predict_entry<'a>(
+    plan: &'a Plan,
+    endpoints: &'a [Endpoint],
+) -> Option<(&'a Endpoint, Option<&'a String>)> {
     let predictor = plan.predictors.first()?;
     let engine = endpoints
         .iter()
         .find(|e| e.predictor == predictor.name && e.name == "engine" && e.protocol == "rest");
-    let (entry, unit) = match engine {
+    Some(match engine {
         Some(engine) => (engine, None),
         None => (
             endpoints.iter().find(|e| {
@@ -400,25 +436,7 @@ pub fn predict_command(plan: &Plan, endpoints: &[Endpoint]) -> Option<String> {
             })?,
             Some(&predictor.graph_root),
         ),
-    };
-    let protocol = match plan.protocol.as_str() {
-        "tensorflow" => "tensorflow",
-        "v2" | "kfserving" => "v2",
-        _ => "seldon",
-    };
-    let mut command = format!("seldon-local predict --endpoint {}", entry.address);
-    if protocol != "seldon" {
-        let _ = write!(
-            command,
-            " --protocol {protocol} --model {}",
-            predictor.graph_root
-        );
-    }
-    if let Some(unit) = unit {
-        let _ = write!(command, " --unit {unit}");
-    }
-    command.push_str(" --ndarray '[[1.0, 2.0]]'");
-    Some(command)
+    })
 }
 
 /// Tells a running `up` to stop, roll back and return [`RuntimeError::Interrupted`].
@@ -614,7 +632,11 @@ mod tests {
         );
         assert_eq!(
             predict_command(&plan("seldon", true), &endpoints).unwrap(),
-            "seldon-local predict --endpoint http://127.0.0.1:6 --ndarray '[[1.0, 2.0]]'"
+            "seldon-local predict tfserving --ndarray '[[1.0, 2.0]]'"
+        );
+        assert_eq!(
+            predict_url(&plan("seldon", true), &endpoints).unwrap(),
+            "http://127.0.0.1:6/api/v1.0/predictions"
         );
     }
 
@@ -647,7 +669,11 @@ mod tests {
         let endpoints = endpoints(&plan, &ports());
         assert_eq!(
             predict_command(&plan, &endpoints).unwrap(),
-            "seldon-local predict --endpoint http://127.0.0.1:1 --protocol tensorflow --model mnist-model --unit mnist-model --ndarray '[[1.0, 2.0]]'"
+            "seldon-local predict tfserving --unit mnist-model --ndarray '[[1.0, 2.0]]'"
+        );
+        assert_eq!(
+            predict_url(&plan, &endpoints).unwrap(),
+            "http://127.0.0.1:1/v1/models/mnist-model:predict"
         );
     }
 

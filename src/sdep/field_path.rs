@@ -36,6 +36,15 @@ impl FieldPath {
         Self(format!("{}[{i}]", self.0))
     }
 
+    /// The last field name (`type` of `graph.children[1].type`), if the path ends with one.
+    #[must_use]
+    pub fn last_key(&self) -> Option<&str> {
+        if self.0.is_empty() || self.0.ends_with(']') {
+            return None;
+        }
+        Some(self.0.rsplit('.').next().unwrap_or(&self.0))
+    }
+
     /// The path as text.
     #[must_use]
     pub fn as_str(&self) -> &str {

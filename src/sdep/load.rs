@@ -179,7 +179,7 @@ pub fn load(text: &str, source_name: &str) -> Result<Loaded, LoadError> {
         })?;
         let diagnostics = unknown
             .into_iter()
-            .map(|path| Diagnostic::warning(path, "unknown field, ignored"))
+            .map(unknown_field)
             .chain(not_honoured(&sdep))
             .collect();
         documents.push(LoadedDocument {
@@ -224,6 +224,216 @@ fn is_served_api_version(api_version: &str) -> bool {
         .strip_prefix(GROUP)
         .and_then(|rest| rest.strip_prefix('/'))
         .is_some_and(|version| API_VERSIONS.contains(&version))
+}
+
+/// The warning for a field the types do not have, with the field it resembles.
+fn unknown_field(path: FieldPath) -> Diagnostic {
+    let message = match path.last_key().and_then(suggestion) {
+        Some(known) => format!("unknown field, ignored; did you mean `{known}`?"),
+        None => "unknown field, ignored".to_owned(),
+    };
+    Diagnostic::warning(path, message)
+}
+
+/// Every field name of the resource's types (`types.rs`, `pod.rs`), for "did you mean".
+const FIELDS: &[&str] = &[
+    "activeDeadlineSeconds",
+    "affinity",
+    "allowPrivilegeEscalation",
+    "annotations",
+    "apiVersion",
+    "args",
+    "automountServiceAccountToken",
+    "certSecretName",
+    "children",
+    "claims",
+    "command",
+    "componentSpecs",
+    "config",
+    "configMap",
+    "configMapRef",
+    "containerPort",
+    "containerSpec",
+    "containers",
+    "creationTimestamp",
+    "csi",
+    "dnsConfig",
+    "dnsPolicy",
+    "downwardApi",
+    "emptyDir",
+    "enableServiceLinks",
+    "endpoint",
+    "engineResources",
+    "env",
+    "envFrom",
+    "envSecretRefName",
+    "ephemeral",
+    "ephemeralContainers",
+    "exec",
+    "explainer",
+    "failureThreshold",
+    "finalizers",
+    "fsGroup",
+    "generateName",
+    "generation",
+    "graph",
+    "grpc",
+    "grpcPort",
+    "host",
+    "hostAliases",
+    "hostIP",
+    "hostIPC",
+    "hostNetwork",
+    "hostPID",
+    "hostPath",
+    "hostPort",
+    "hostUsers",
+    "hostname",
+    "hpaSpec",
+    "httpGet",
+    "httpHeaders",
+    "httpPort",
+    "image",
+    "imagePullPolicy",
+    "imagePullSecrets",
+    "implementation",
+    "initContainers",
+    "initParameters",
+    "initialDelaySeconds",
+    "kedaSpec",
+    "kind",
+    "labels",
+    "lifecycle",
+    "limits",
+    "livenessProbe",
+    "logger",
+    "managedFields",
+    "metadata",
+    "methods",
+    "mode",
+    "modelUri",
+    "mountPath",
+    "mountPropagation",
+    "name",
+    "namespace",
+    "nfs",
+    "nodeName",
+    "nodeSelector",
+    "oauthSecret",
+    "oauth_key",
+    "optional",
+    "os",
+    "overhead",
+    "ownerReferences",
+    "parameters",
+    "path",
+    "pdbSpec",
+    "periodSeconds",
+    "persistentVolumeClaim",
+    "port",
+    "ports",
+    "predictors",
+    "preemptionPolicy",
+    "prefix",
+    "priority",
+    "priorityClassName",
+    "privileged",
+    "progressDeadlineSeconds",
+    "projected",
+    "protocol",
+    "readOnly",
+    "readOnlyRootFilesystem",
+    "readinessGates",
+    "readinessProbe",
+    "replicas",
+    "requests",
+    "resizePolicy",
+    "resourceClaims",
+    "resourceVersion",
+    "resources",
+    "restartPolicy",
+    "runAsGroup",
+    "runAsNonRoot",
+    "runAsUser",
+    "runtimeClassName",
+    "schedulerName",
+    "schedulingGates",
+    "scheme",
+    "secret",
+    "secretRef",
+    "securityContext",
+    "serverType",
+    "serviceAccount",
+    "serviceAccountName",
+    "serviceHost",
+    "servicePort",
+    "setHostnameAsFqdn",
+    "shadow",
+    "shareProcessNamespace",
+    "spec",
+    "ssl",
+    "startupProbe",
+    "status",
+    "stdin",
+    "stdinOnce",
+    "storageInitializerImage",
+    "subPath",
+    "subPathExpr",
+    "subdomain",
+    "successThreshold",
+    "svcOrchSpec",
+    "tcpSocket",
+    "terminationGracePeriodSeconds",
+    "terminationMessagePath",
+    "terminationMessagePolicy",
+    "timeoutSeconds",
+    "tolerations",
+    "topologySpreadConstraints",
+    "traffic",
+    "transport",
+    "tty",
+    "uid",
+    "url",
+    "value",
+    "valueFrom",
+    "volumeDevices",
+    "volumeMounts",
+    "volumes",
+    "workingDir",
+];
+
+/// The known field closest to an unknown one, when it is a likely typo (one or two edits).
+fn suggestion(unknown: &str) -> Option<&'static str> {
+    let limit = if unknown.chars().count() > 5 { 2 } else { 1 };
+    FIELDS
+        .iter()
+        .map(|known| (edit_distance(unknown, known), *known))
+        .filter(|(distance, _)| *distance > 0 && *distance <= limit)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, known)| known)
+}
+
+/// Levenshtein distance, case-insensitive (`modeluri` is `modelUri` mistyped).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.to_lowercase().chars().collect();
+    let b: Vec<char> = b.to_lowercase().chars().collect();
+    if a == b {
+        return 1; // same letters, different case: still worth suggesting
+    }
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            current.push(
+                (previous[j] + cost)
+                    .min(previous[j + 1] + 1)
+                    .min(current[j] + 1),
+            );
+        }
+        previous = current;
+    }
+    previous[b.len()]
 }
 
 fn field_path_of(path: &serde_ignored::Path<'_>) -> FieldPath {
@@ -276,6 +486,14 @@ fn not_honoured(sdep: &SeldonDeployment) -> Vec<Diagnostic> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_mistyped_field_gets_the_field_it_resembles() {
+        assert_eq!(super::suggestion("imagee"), Some("image"));
+        assert_eq!(super::suggestion("modeluri"), Some("modelUri"));
+        assert_eq!(super::suggestion("implementaton"), Some("implementation"));
+        assert_eq!(super::suggestion("colour"), None);
+    }
+
     use super::*;
 
     const MINIMAL: &str = "apiVersion: machinelearning.seldon.io/v1\nkind: SeldonDeployment\n\

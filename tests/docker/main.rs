@@ -67,6 +67,7 @@ fn init_container(command: &str) -> String {
 }
 
 #[test]
+#[allow(clippy::too_many_lines)] // one story: up, inspect, ps, logs, up again, down
 fn up_runs_a_custom_pod_ps_and_logs_see_it_and_down_removes_everything() {
     let session = Session::new("pod");
     let file = session.write("sdep.yaml", &pause_sdep(&session.name, EXEC_PROBE, ""));
@@ -78,7 +79,9 @@ fn up_runs_a_custom_pod_ps_and_logs_see_it_and_down_removes_everything() {
         String::from_utf8_lossy(&output.stderr)
     );
     println!("up to ready: {:.1}s", started.elapsed().as_secs_f64());
+    // `up -o json` is an array on both runtimes, one object per deployment.
     let running: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let running = running[0].clone();
     assert_eq!(running["deployment"], session.name.as_str());
     let endpoints = running["endpoints"].as_array().unwrap();
     assert!(
@@ -130,13 +133,26 @@ fn up_runs_a_custom_pod_ps_and_logs_see_it_and_down_removes_everything() {
         "{env}"
     );
 
-    let ps = seldon_local().args(["ps", &session.name]).output().unwrap();
+    // The sandbox shows with `-a`; RESTARTS and AGE come from Docker, and the table fits.
+    let ps = seldon_local()
+        .args(["ps", "-a", &session.name])
+        .output()
+        .unwrap();
     assert!(ps.status.success());
     let ps = String::from_utf8(ps.stdout).unwrap();
     assert!(
         ps.contains("classifier") && ps.contains("sandbox") && ps.contains("running"),
         "{ps}"
     );
+    assert!(ps.starts_with("DEPLOYMENT "), "{ps}");
+    assert!(ps.lines().all(|l| l.chars().count() <= 100), "{ps}");
+    let ps = seldon_local().args(["ps", &session.name]).output().unwrap();
+    let ps = String::from_utf8(ps.stdout).unwrap();
+    assert!(!ps.contains("sandbox"), "{ps}");
+    let row = ps.lines().find(|l| l.contains("classifier")).unwrap();
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(&cells[2..5], ["docker", "running", "0"], "{ps}");
+    assert!(cells[5].ends_with('s'), "an age in seconds: {ps}");
 
     let logs = seldon_local()
         .args(["logs", &session.name])
@@ -388,7 +404,9 @@ fn the_seed_runs_with_builtin_images(seldon_version: &str) {
         String::from_utf8_lossy(&output.stderr)
     );
     let up_to_ready = started.elapsed();
+    // `up -o json` is an array on both runtimes, one object per deployment.
     let running: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let running = running[0].clone();
     let endpoint = |name: &str| {
         running["endpoints"]
             .as_array()
@@ -802,5 +820,136 @@ fn the_seeds_gs_uri_offline_fails_fast_with_one_line_and_the_local_path_hint() {
     );
     assert!(stderr.contains("modelUri: file://"), "{stderr}");
     assert!(!stderr.to_lowercase().contains("credential"), "{stderr}");
+    assert_nothing_left(&session);
+}
+
+/// A name is one deployment: `up` on one runtime replaces the other runtime's deployment of
+/// that name, saying so, and `ps` shows only the one that runs. `up`'s reader going away
+/// (`up | head -2`) neither crashes it nor loses the deployment.
+#[test]
+fn up_replaces_the_other_runtimes_deployment_of_that_name() {
+    let session = Session::new("onename");
+    let file = with_the_shipped_model(&session, "examples/tfserving-mnist/sdep.yaml", "models/tf1");
+    let state = tempfile::tempdir().unwrap();
+    let up = |extra: &[&str]| {
+        let mut command = session.up(&file, extra);
+        command.env("SELDON_LOCAL_STATE_DIR", state.path());
+        command
+    };
+    let runtimes = || -> Vec<String> {
+        let output = seldon_local()
+            .env("SELDON_LOCAL_STATE_DIR", state.path())
+            .args(["ps", "-o", "json", &session.name])
+            .output()
+            .unwrap();
+        let rows: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let mut runtimes: Vec<String> = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["runtime"].as_str().unwrap().to_owned())
+            .collect();
+        runtimes.dedup();
+        runtimes
+    };
+
+    // `up | head -c 0`: stdout is closed before anything is printed.
+    let mut child = up(&["--images", "builtin"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(runtimes(), ["docker"]);
+
+    let output = up(&["--runtime", "embedded", "-d"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!("replacing `{}` (docker)", session.name)),
+        "{stderr}"
+    );
+    assert_eq!(runtimes(), ["embedded"]);
+
+    let output = up(&["--runtime", "docker", "--images", "builtin"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!("replacing `{}` (embedded)", session.name)),
+        "{stderr}"
+    );
+    assert_eq!(runtimes(), ["docker"]);
+
+    let down = seldon_local()
+        .env("SELDON_LOCAL_STATE_DIR", state.path())
+        .args(["down", &session.name])
+        .output()
+        .unwrap();
+    assert!(down.status.success());
+    assert_nothing_left(&session);
+}
+
+/// `logs -f` keeps following a container that restarts: the lines of its next run arrive.
+#[test]
+fn logs_follow_a_container_through_a_restart() {
+    let session = Session::new("follow");
+    let file = with_the_shipped_model(&session, "examples/tfserving-mnist/sdep.yaml", "models/tf1");
+    let output = session
+        .up(&file, &["--images", "builtin"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut follower = std::process::Command::new(env!("CARGO_BIN_EXE_seldon-local"))
+        .args(["logs", &session.name, "-c", "tfserving", "-f"])
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = follower.stdout.take().unwrap();
+    let (lines, received) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        use std::io::BufRead as _;
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let serving = |received: &std::sync::mpsc::Receiver<String>| {
+        let deadline = Instant::now() + Duration::from_mins(1);
+        while let Ok(line) =
+            received.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        {
+            if line.contains("Serving TensorFlow Serving REST API") {
+                return true;
+            }
+        }
+        false
+    };
+    assert!(serving(&received), "the first run's lines");
+    session.restart(&format!("{}-default-0-mnist-model_tfserving", session.name));
+    assert!(serving(&received), "no lines from the restarted container");
+    assert!(follower.try_wait().unwrap().is_none(), "`logs -f` ended");
+    let _ = follower.kill();
+    let _ = follower.wait();
+    let down = seldon_local()
+        .args(["down", &session.name])
+        .output()
+        .unwrap();
+    assert!(down.status.success());
     assert_nothing_left(&session);
 }

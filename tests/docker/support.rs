@@ -134,6 +134,20 @@ impl Session {
         command
     }
 
+    /// `docker restart` of a container (stops it, then starts it again).
+    pub(crate) fn restart(&self, container: &str) {
+        block_on(async {
+            docker()
+                .await
+                .restart_container(
+                    container,
+                    None::<bollard::query_parameters::RestartContainerOptions>,
+                )
+                .await
+                .unwrap();
+        });
+    }
+
     /// `docker inspect` of a container, as JSON.
     pub(crate) fn inspect(&self, container: &str) -> serde_json::Value {
         block_on(async {

@@ -260,3 +260,222 @@ fn image_build_help_has_an_example() {
         "{stdout}"
     );
 }
+
+/// `seldon-local` with no Docker daemon to find, so that nothing here touches anyone's containers.
+fn run_offline(state: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let output = seldon_local()
+        .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+        .env("SELDON_LOCAL_STATE_DIR", state)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn a_bare_down_is_a_usage_error_and_down_all_is_explicit() {
+    let state = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = run_offline(state.path(), &["down"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--all"), "{stderr}");
+    let (code, _, stderr) = run_offline(state.path(), &["down", "--all"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("nothing to remove"), "{stderr}");
+    let (code, _, stderr) = run_offline(state.path(), &["down", "nosuch"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("nothing to remove for `nosuch`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_missing_deployment_exits_1_on_every_command() {
+    let state = tempfile::tempdir().unwrap();
+    for args in [
+        &["ps", "nosuch"][..],
+        &["logs", "nosuch"],
+        &["predict", "nosuch", "--ndarray", "[[1]]"],
+        &["metadata", "nosuch"],
+    ] {
+        let (code, stdout, stderr) = run_offline(state.path(), args);
+        assert_eq!(code, 1, "{args:?}: {stderr}");
+        assert!(stdout.is_empty(), "{args:?}: {stdout}");
+        assert!(
+            stderr.starts_with("error: no deployment `nosuch` is running\n"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn ps_takes_all_wide_json_and_yaml() {
+    let state = tempfile::tempdir().unwrap();
+    for args in [
+        &["ps", "-a"][..],
+        &["ps", "-o", "wide"],
+        &["ps", "-o", "yaml"],
+        &["ps", "-o", "json"],
+    ] {
+        let (code, _, stderr) = run_offline(state.path(), args);
+        assert_eq!(code, 0, "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn logs_since_is_validated() {
+    let state = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = run_offline(state.path(), &["logs", "x", "--since", "10x"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("unknown unit `x`"), "{stderr}");
+}
+
+#[test]
+fn publishing_a_port_nothing_declares_is_an_error_listing_the_ports() {
+    let state = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = run_offline(
+        state.path(),
+        &[
+            "up",
+            "--runtime",
+            "embedded",
+            "-p",
+            "seldon-container-engine:8001=18999",
+            "examples/tfserving-mnist/sdep.yaml",
+        ],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("no container `seldon-container-engine` declares port 8001"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("seldon-container-engine:8000"), "{stderr}");
+    assert!(!state.path().join("tfserving").exists());
+}
+
+#[test]
+fn short_help_shows_the_examples_too() {
+    // `image` is a group: its `build` has the examples.
+    let mut subs: Vec<Vec<String>> = listed_subcommands()
+        .into_iter()
+        .filter(|s| s != "image")
+        .map(|s| vec![s])
+        .collect();
+    subs.push(vec!["image".into(), "build".into()]);
+    for sub in subs {
+        let args: Vec<&str> = sub.iter().map(String::as_str).chain(["-h"]).collect();
+        let (code, stdout, _) = run(&args);
+        assert_eq!(code, 0);
+        assert!(stdout.contains("Examples:\n"), "`{sub:?} -h`:\n{stdout}");
+    }
+}
+
+#[test]
+fn a_mistyped_field_gets_a_suggestion() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sdep.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: machinelearning.seldon.io/v1\nkind: SeldonDeployment\nmetadata:\n  name: x\n\
+         spec:\n  predictors:\n  - name: p\n    componentSpecs:\n    - spec:\n        containers:\n\
+         \x20       - name: m\n          imagee: foo\n    graph:\n      name: m\n",
+    )
+    .unwrap();
+    let (_, _, stderr) = run(&["validate", file.to_str().unwrap()]);
+    assert!(
+        stderr.contains("containers[0].imagee: unknown field, ignored; did you mean `image`?"),
+        "{stderr}"
+    );
+}
+
+/// What bash offers for `words` (the last one being completed), through the checked-in
+/// script sourced into a real bash, the way a TAB runs it.
+pub(crate) fn bash_complete(state: &std::path::Path, words: &[&str]) -> Vec<String> {
+    let bin = assert_cmd::cargo::cargo_bin("seldon-local");
+    let script = crate::common::root().join("completions/seldon-local.bash");
+    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+    let program = format!(
+        "source '{}'\n\
+         COMP_WORDS=({})\n\
+         COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1))\n\
+         COMP_LINE=\"${{COMP_WORDS[*]}}\"\n\
+         COMP_POINT=${{#COMP_LINE}}\n\
+         COMP_TYPE=9\n\
+         complete -p seldon-local >/dev/null\n\
+         fn=$(complete -p seldon-local | sed -E 's/.* -F ([^ ]+) .*/\\1/')\n\
+         \"$fn\" seldon-local \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\"\n\
+         printf '%s\\n' \"${{COMPREPLY[@]}}\"\n",
+        script.display(),
+        quoted.join(" ")
+    );
+    let output = std::process::Command::new("bash")
+        .args(["--norc", "--noprofile", "-c", &program])
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                bin.parent().unwrap().display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+        .env("SELDON_LOCAL_STATE_DIR", state)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn bash_completes_flags_values_and_never_hidden_items() {
+    let state = tempfile::tempdir().unwrap();
+    assert_eq!(
+        bash_complete(state.path(), &["seldon-local", "up", "--run"]),
+        ["--runtime"]
+    );
+    assert_eq!(
+        bash_complete(state.path(), &["seldon-local", "up", "--runtime", ""]),
+        ["auto", "docker", "embedded"]
+    );
+    assert_eq!(
+        bash_complete(state.path(), &["seldon-local", "ps", "-o", ""]),
+        ["table", "wide", "json", "yaml"]
+    );
+    let subcommands = bash_complete(state.path(), &["seldon-local", ""]);
+    assert!(subcommands.contains(&"up".to_owned()), "{subcommands:?}");
+    assert!(
+        !subcommands.contains(&"component".to_owned()),
+        "{subcommands:?}"
+    );
+    assert!(bash_complete(state.path(), &["seldon-local", "compo"]).is_empty());
+    assert!(bash_complete(state.path(), &["seldon-local", "up", "--detached-"]).is_empty());
+}
+
+#[test]
+fn docker_unreachable_when_asked_for_is_an_environment_error() {
+    let state = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = run_offline(
+        state.path(),
+        &[
+            "up",
+            "--runtime",
+            "docker",
+            "examples/tfserving-mnist/sdep.yaml",
+        ],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("hint: is Docker running?"), "{stderr}");
+}

@@ -13,6 +13,7 @@ fn heldout() -> Value {
 }
 
 #[test]
+#[allow(clippy::too_many_lines)] // one user session: up, predict, ps, logs, complete, down
 fn the_mnist_example_runs_embedded_and_answers_with_tensorflows_scores() {
     let state = tempfile::tempdir().unwrap();
     let guard = DownOnDrop(state.path(), "tfserving");
@@ -31,6 +32,21 @@ fn the_mnist_example_runs_embedded_and_answers_with_tensorflows_scores() {
     assert_eq!(code, 0, "{stderr}");
     let running: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(running[0]["deployment"], "tfserving");
+
+    // The lines `up` prints to try it work as printed: by name (no port), with the example's
+    // request file, and the same with curl.
+    let command = running[0]["predict_command"].as_str().unwrap();
+    assert_eq!(
+        command,
+        "seldon-local predict tfserving --file examples/tfserving-mnist/request.json"
+    );
+    let (code, stdout, stderr) = run_shell(state.path(), command);
+    assert_eq!(code, 0, "{command}: {stderr}");
+    assert!(stdout.contains("\"t:9\""), "{stdout}");
+    let curl = running[0]["curl_command"].as_str().unwrap();
+    let (code, stdout, stderr) = run_shell(state.path(), curl);
+    assert_eq!(code, 0, "{curl}: {stderr}");
+    assert!(stdout.contains("\"t:9\""), "{curl}: {stdout}");
 
     let heldout = heldout();
     let expected = &heldout["models"]["tf1"]["scores"];
@@ -68,7 +84,11 @@ fn the_mnist_example_runs_embedded_and_answers_with_tensorflows_scores() {
         "{answer}"
     );
 
+    // The default table leaves the finished init container out; `-a` shows it.
     let (code, stdout, _) = run(state.path(), &["ps", "tfserving"]);
+    assert_eq!(code, 0);
+    assert!(!stdout.contains("tfserving-model-initializer"), "{stdout}");
+    let (code, stdout, _) = run(state.path(), &["ps", "-a", "tfserving"]);
     assert_eq!(code, 0);
     for container in [
         "tfserving-model-initializer",
@@ -86,12 +106,116 @@ fn the_mnist_example_runs_embedded_and_answers_with_tensorflows_scores() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("executor serving"), "{stdout}");
 
+    // `--since` is honoured on the embedded runtime: nothing was written in the future, and
+    // `--timestamps` shows when each line was written.
+    let (code, stdout, stderr) = run(
+        state.path(),
+        &["logs", "tfserving", "--since", "4000000000"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    let (code, stdout, stderr) = run(
+        state.path(),
+        &[
+            "logs",
+            "tfserving",
+            "-c",
+            "seldon-container-engine",
+            "--since",
+            "1h",
+            "--timestamps",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let first = stdout.lines().next().unwrap();
+    let stamp = first
+        .split(" | ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap();
+    assert!(stamp.len() == 24 && stamp.ends_with('Z'), "{first}");
+
+    // Bash completes `down <TAB>` with the running deployment, before the flags.
+    let offered = crate::cli::bash_complete(state.path(), &["seldon-local", "down", ""]);
+    assert_eq!(
+        offered.first().map(String::as_str),
+        Some("tfserving"),
+        "{offered:?}"
+    );
+
     drop(guard);
-    let (code, stdout, _) = run(state.path(), &["ps", "tfserving"]);
-    assert_eq!(code, 0);
-    assert!(!stdout.contains("mnist-model"), "{stdout}");
+    // Gone: `ps NAME` says so and exits 1, as `predict` and `logs` do.
+    let (code, stdout, stderr) = run(state.path(), &["ps", "tfserving"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(
+        stderr.starts_with("error: no deployment `tfserving` is running\n"),
+        "{stderr}"
+    );
     assert!(!state.path().join("tfserving/state.json").exists());
     assert!(!state.path().join("tfserving/volumes").exists());
+}
+
+/// Runs a command line as a user pastes it into a shell, `seldon-local` on the PATH.
+fn run_shell(state: &std::path::Path, line: &str) -> (i32, String, String) {
+    let bin = assert_cmd::cargo::cargo_bin("seldon-local");
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let output = std::process::Command::new("sh")
+        .args(["-c", line])
+        .env("PATH", path)
+        .env("SELDON_LOCAL_STATE_DIR", state)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn up_detached_reads_the_document_from_stdin_once_and_survives_a_closed_stdout() {
+    let state = tempfile::tempdir().unwrap();
+    let guard = DownOnDrop(state.path(), "tfserving");
+    let sdep = std::fs::read_to_string(root().join("examples/tfserving-mnist/sdep.yaml")).unwrap();
+    // `cat sdep.yaml | seldon-local up -d - | head -1`, from the example's directory.
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("seldon-local"))
+        .args(["up", "--runtime", "embedded", "-d", "-"])
+        .env("SELDON_LOCAL_STATE_DIR", state.path())
+        .env("NO_COLOR", "1")
+        .current_dir(root().join("examples/tfserving-mnist"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write as _;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(sdep.as_bytes()).unwrap();
+    }
+    drop(child.stdout.take()); // the reader went away before anything was printed
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("ready in the background"), "{stderr}");
+    let (code, stdout, stderr) = run(state.path(), &["ps", "tfserving"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("ready"), "the deployment is gone: {stdout}");
+    // From stdin, the request file is the current directory's.
+    let state_json = std::fs::read_to_string(state.path().join("tfserving/state.json")).unwrap();
+    assert!(
+        state_json.contains("seldon-local predict tfserving --file request.json"),
+        "{state_json}"
+    );
+    drop(guard);
 }
 
 #[test]
@@ -107,4 +231,56 @@ fn a_deployment_that_is_not_running_gets_a_one_line_error_with_a_hint() {
         stderr.contains("hint: start it with `seldon-local up FILE`"),
         "{stderr}"
     );
+}
+
+#[test]
+fn with_several_deployments_commands_ask_for_a_name_and_logs_name_the_deployment() {
+    let state = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let model = root().join("examples/tfserving-mnist/models/tf1");
+    let sdep = std::fs::read_to_string(root().join("examples/tfserving-mnist/sdep.yaml"))
+        .unwrap()
+        .replace(
+            "modelUri: models/tf1",
+            &format!("modelUri: {}", model.display()),
+        );
+    let mut guards = Vec::new();
+    for name in ["first", "second"] {
+        let file = files.path().join(format!("{name}.yaml"));
+        std::fs::write(
+            &file,
+            sdep.replace("name: tfserving", &format!("name: {name}")),
+        )
+        .unwrap();
+        guards.push(DownOnDrop(state.path(), name));
+        let (code, _, stderr) = run(
+            state.path(),
+            &["up", "--runtime", "embedded", "-d", file.to_str().unwrap()],
+        );
+        assert_eq!(code, 0, "{stderr}");
+    }
+    let (code, _, stderr) = run(state.path(), &["predict", "--ndarray", "[[1]]"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains(
+            "several deployments are running: `first` (embedded), `second` (embedded); name one"
+        ),
+        "{stderr}"
+    );
+    let (code, stdout, stderr) = run(state.path(), &["logs", "-c", "seldon-container-engine"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("first/seldon-container-engine  | "),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("second/seldon-container-engine | "),
+        "{stdout}"
+    );
+    let (code, stdout, stderr) = run(state.path(), &["predict", "second", "--ndarray", "[[1]]"]);
+    assert_eq!(
+        code, 1,
+        "a 784-feature model refuses one feature: {stdout} {stderr}"
+    );
+    drop(guards);
 }

@@ -151,7 +151,7 @@ fn the_graph_example_answers_with_the_mean_of_both_models_and_every_units_meta()
         "{stdout}"
     );
 
-    let (code, stdout, _) = run(state.path(), &["ps", "mnist-graph"]);
+    let (code, stdout, _) = run(state.path(), &["ps", "-a", "-o", "json", "mnist-graph"]);
     assert_eq!(code, 0);
     assert!(stdout.contains("local command"), "{stdout}");
     assert_eq!(
@@ -164,17 +164,16 @@ fn the_graph_example_answers_with_the_mean_of_both_models_and_every_units_meta()
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("scale serving on 127.0.0.1:"), "{stdout}");
     assert!(stdout.contains("POST /transform-input"), "{stdout}");
-    // Each TF unit's `tfserving` keeps a log of its own.
+    // Each TF unit's `tfserving` keeps a log of its own, prefixed with its pod's own part.
     let (code, stdout, stderr) = run(state.path(), &["logs", "mnist-graph", "-c", "tfserving"]);
     assert_eq!(code, 0, "{stderr}");
-    assert!(
-        stdout.contains("tfserving@mnist-graph-default-1-tf1"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("tfserving@mnist-graph-default-2-keras"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("tfserving@tf1   | "), "{stdout}");
+    assert!(stdout.contains("tfserving@keras | "), "{stdout}");
+    // Prefixes stay short: the longest is the initializer's, with its pod.
+    let (code, stdout, stderr) = run(state.path(), &["logs", "mnist-graph"]);
+    assert_eq!(code, 0, "{stderr}");
+    let widest = stdout.lines().filter_map(|l| l.find(" | ")).max().unwrap();
+    assert!(widest <= 34, "prefixes of {widest} characters: {stdout}");
 
     let pids = unit_pids(state.path());
     assert_eq!(pids.len(), 2, "one pid per local command");
@@ -343,7 +342,7 @@ fn one_exec_plays_a_container_name_in_every_pod_that_has_it_and_down_stops_them_
         let line = stdout
             .lines()
             .find(|l| {
-                l.starts_with("tfserving@mnist-graph-default-")
+                l.starts_with(&format!("tfserving@{pod} "))
                     && l.contains(&format!("--model_name={pod}"))
             })
             .unwrap_or_else(|| panic!("no args of {pod}'s tfserving: {stdout}"));

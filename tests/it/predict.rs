@@ -256,3 +256,35 @@ fn feedback_and_metadata_go_to_their_paths() {
     );
     assert_eq!(seen[1], ("/v2/models/m".to_owned(), String::new()));
 }
+
+#[test]
+fn load_mode_shows_a_sample_error_body_and_a_readable_rate() {
+    let (url, _) = serve(400, r#"{"status":{"info":"expected 784 features"}}"#);
+    let output = seldon_local()
+        .args([
+            "predict",
+            "--endpoint",
+            &url,
+            "--ndarray",
+            "[[1]]",
+            "--repeat",
+            "20",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.contains("errors: 400: 20"), "{stdout}");
+    assert!(
+        stdout.contains("first error: 400: {\"status\":{\"info\":\"expected 784 features\"}}"),
+        "{stdout}"
+    );
+    let rate = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("throughput: "))
+        .unwrap();
+    let (number, unit) = rate.split_once('/').unwrap();
+    assert_eq!(unit, "s", "{rate}");
+    let decimals = number.split_once('.').unwrap().1;
+    assert_eq!(decimals.len(), 1, "{rate}");
+}

@@ -223,6 +223,8 @@ pub struct ContainerSummary {
     pub state: String,
     /// Status text (`Up 3 minutes`).
     pub status: String,
+    /// When it was created (Unix time), if known.
+    pub created: Option<i64>,
 }
 
 /// A listed network or volume.
@@ -267,6 +269,8 @@ pub struct LogOptions {
     pub tail: Option<u64>,
     /// Only lines since this Unix time.
     pub since: Option<i64>,
+    /// Each line starts with Docker's RFC 3339 timestamp and a space.
+    pub timestamps: bool,
 }
 
 /// One log line.
@@ -643,6 +647,7 @@ impl DockerApi for BollardApi {
                     labels: sorted(c.labels),
                     state: c.state.map(|s| s.to_string()).unwrap_or_default(),
                     status: c.status.unwrap_or_default(),
+                    created: c.created,
                 })
                 .collect(),
             networks: networks
@@ -712,6 +717,7 @@ impl DockerApi for BollardApi {
     ) -> BoxStream<'static, Result<LogLine, DockerError>> {
         let mut builder = LogsOptionsBuilder::default()
             .follow(options.follow)
+            .timestamps(options.timestamps)
             .stdout(true)
             .stderr(true);
         if let Some(tail) = options.tail {

@@ -331,6 +331,7 @@ impl DockerApi for FakeDocker {
                     labels: labels.clone(),
                     state: if *running { "running" } else { "created" }.to_owned(),
                     status: String::new(),
+                    created: None,
                 })
                 .collect(),
             networks: labelled(&state.networks),

@@ -88,6 +88,14 @@ pub struct PsRow {
     pub protocol: String,
     /// The root unit of the predictor's graph.
     pub graph_root: String,
+    /// `docker` or `embedded`.
+    pub runtime: String,
+    /// Restarts so far.
+    pub restarts: u64,
+    /// When it was created or started (Unix time), if known.
+    pub created: Option<i64>,
+    /// The exit code of its last run, once it has exited.
+    pub exit_code: Option<i64>,
 }
 
 impl<A: DockerApi> DockerRuntime<A> {
@@ -266,6 +274,8 @@ impl<A: DockerApi> DockerRuntime<A> {
             deployment: plan.deployment.clone(),
             session: options.session.clone(),
             predict_command: super::predict_command(plan, &endpoints),
+            predict_url: super::predict_url(plan, &endpoints),
+            curl_command: None,
             endpoints,
         })
     }
@@ -628,6 +638,7 @@ impl<A: DockerApi> DockerRuntime<A> {
                 follow: false,
                 tail: Some(LOG_TAIL as u64),
                 since: None,
+                timestamps: false,
             },
         );
         let mut out = VecDeque::new();
@@ -717,6 +728,19 @@ impl<A: DockerApi> DockerRuntime<A> {
         }
     }
 
+    /// The names of the deployments that have containers, sorted.
+    pub async fn deployments(&self) -> Result<Vec<String>, RuntimeError> {
+        let listing = self.api.list(&Selector::All).await?;
+        let mut names: Vec<String> = listing
+            .containers
+            .iter()
+            .filter_map(|c| c.labels.get(labels::DEPLOYMENT).cloned())
+            .collect();
+        names.sort();
+        names.dedup();
+        Ok(names)
+    }
+
     /// The containers the selector matches, with state, health and ports.
     pub async fn ps(&self, selector: &Selector) -> Result<Vec<PsRow>, RuntimeError> {
         let listing = self.api.list(selector).await?;
@@ -743,6 +767,7 @@ impl<A: DockerApi> DockerRuntime<A> {
                 .filter_map(|p| p.parse::<u16>().ok())
                 .filter_map(|p| published.and_then(|m| m.get(&p)).map(|h| (p, *h)))
                 .collect();
+            let inspected = self.api.inspect_container(&container.name).await.ok();
             let health = match (
                 container.state.as_str(),
                 probe_label(&label(labels::READINESS)),
@@ -778,6 +803,15 @@ impl<A: DockerApi> DockerRuntime<A> {
                 ports,
                 protocol: label(labels::PROTOCOL),
                 graph_root: label(labels::GRAPH_ROOT),
+                runtime: "docker".to_owned(),
+                restarts: inspected
+                    .as_ref()
+                    .map_or(0, |s| u64::try_from(s.restart_count).unwrap_or(0)),
+                created: container.created,
+                exit_code: inspected
+                    .as_ref()
+                    .filter(|s| !s.running)
+                    .and_then(|s| s.exit_code),
             });
         }
         rows.sort_by(|a, b| {
@@ -791,33 +825,66 @@ impl<A: DockerApi> DockerRuntime<A> {
         Ok(rows)
     }
 
-    /// The log lines of the selected containers, merged, each tagged with its container
-    /// (`pod/container`). `container` keeps only containers of that name; sandboxes are left
-    /// out unless asked for by name.
+    /// The log lines of the selected containers, each tagged with its deployment and its
+    /// container (`container@pod` when pods of the deployment share the container's name).
+    /// `container` keeps only containers of that name; sandboxes are left out unless asked
+    /// for by name.
     pub async fn logs(
         &self,
         selector: &Selector,
         container: Option<&str>,
         options: &LogOptions,
-    ) -> Result<Vec<(String, BoxStream<'static, Result<LogLine, DockerError>>)>, RuntimeError> {
+    ) -> Result<Vec<LogSource>, RuntimeError> {
         let listing = self.api.list(selector).await?;
+        let label = |summary: &api::ContainerSummary, key: &str| {
+            summary.labels.get(key).cloned().unwrap_or_default()
+        };
         let mut streams = Vec::new();
         for summary in &listing.containers {
-            let name = summary
-                .labels
-                .get(labels::CONTAINER)
-                .cloned()
-                .unwrap_or_default();
+            let name = label(summary, labels::CONTAINER);
+            let deployment = label(summary, labels::DEPLOYMENT);
             let wanted = match container {
                 Some(wanted) => name == wanted || summary.name == wanted,
                 None => name != labels::SANDBOX,
             };
-            if wanted {
-                streams.push((name, self.api.logs(&summary.name, options)));
+            if !wanted {
+                continue;
             }
+            let shared = listing
+                .containers
+                .iter()
+                .filter(|c| {
+                    label(c, labels::DEPLOYMENT) == deployment
+                        && label(c, labels::CONTAINER) == name
+                })
+                .count()
+                > 1;
+            let tag = if shared {
+                format!("{name}@{}", label(summary, labels::POD))
+            } else {
+                name
+            };
+            streams.push(LogSource {
+                name: summary.name.clone(),
+                deployment,
+                container: tag,
+                lines: self.api.logs(&summary.name, options),
+            });
         }
         Ok(streams)
     }
+}
+
+/// One container's log lines, with where they come from.
+pub struct LogSource {
+    /// Docker's name of the container.
+    pub name: String,
+    /// The deployment.
+    pub deployment: String,
+    /// The container (`container@pod` when pods of the deployment share its name).
+    pub container: String,
+    /// The lines.
+    pub lines: BoxStream<'static, Result<LogLine, DockerError>>,
 }
 
 fn kind_order(kind: &str) -> u8 {

@@ -178,7 +178,7 @@ async fn up_runs_network_volumes_sandbox_init_then_containers_in_order() {
             .predict_command
             .as_deref()
             .unwrap()
-            .starts_with("seldon-local predict --endpoint http://127.0.0.1:")
+            .starts_with("seldon-local predict iris ")
     );
     let events = events.lock().unwrap();
     let chosen: Vec<_> = events

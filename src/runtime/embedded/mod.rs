@@ -304,12 +304,15 @@ pub async fn up(
     }
     let endpoints = super::endpoints(plan, &host_ports);
     let predict_command = super::predict_command(plan, &endpoints);
+    let predict_url = super::predict_url(plan, &endpoints);
     Ok(Embedded {
         running: Running {
             deployment: plan.deployment.clone(),
             session: options.session.clone(),
             endpoints,
             predict_command,
+            predict_url,
+            curl_command: None,
         },
         containers,
         tasks,

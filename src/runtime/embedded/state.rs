@@ -52,6 +52,12 @@ pub struct StateFile {
     pub endpoints: Vec<Endpoint>,
     /// A ready-made `predict` command line.
     pub predict_command: Option<String>,
+    /// The URL that command sends to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub predict_url: Option<String>,
+    /// The equivalent `curl` command line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub curl_command: Option<String>,
     /// The containers.
     pub containers: Vec<ContainerState>,
 }
@@ -210,6 +216,8 @@ mod state_tests {
             graph_roots: vec![("p".into(), "m".into())],
             endpoints: Vec::new(),
             predict_command: None,
+            predict_url: None,
+            curl_command: None,
             containers: vec![ContainerState {
                 pod: "p".into(),
                 predictor: "p".into(),
@@ -246,5 +254,79 @@ mod state_tests {
             error.ends_with("state.json` is not a seldon-local state file"),
             "{error}"
         );
+    }
+}
+
+/// `2026-01-02T03:04:05.678Z`: how embedded log lines start (UTC, as Docker's timestamps).
+#[must_use]
+pub fn format_timestamp(unix_millis: u64) -> String {
+    let seconds = unix_millis / 1000;
+    let days = i64::try_from(seconds / 86400).unwrap_or(0);
+    let in_day = seconds % 86400;
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        in_day / 3600,
+        in_day % 3600 / 60,
+        in_day % 60,
+        unix_millis % 1000
+    )
+}
+
+/// A log line's leading timestamp (as Unix seconds) and the rest; `None` when it has none.
+#[must_use]
+pub fn split_timestamp(line: &str) -> (Option<u64>, &str) {
+    let Some((stamp, rest)) = line.split_once(' ') else {
+        return (None, line);
+    };
+    let parse = || -> Option<u64> {
+        let bytes = stamp.as_bytes();
+        if stamp.len() != 24 || bytes[4] != b'-' || bytes[10] != b'T' || bytes[23] != b'Z' {
+            return None;
+        }
+        let num = |r: std::ops::Range<usize>| stamp.get(r)?.parse::<i64>().ok();
+        let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+        let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+        // Howard Hinnant's days_from_civil.
+        let y = if month <= 2 { year - 1 } else { year };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let mp = if month > 2 { month - 3 } else { month + 9 };
+        let doy = (153 * mp + 2) / 5 + day - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        let days = era * 146_097 + doe - 719_468;
+        u64::try_from(days * 86400 + hour * 3600 + minute * 60 + second).ok()
+    };
+    match parse() {
+        Some(seconds) => (Some(seconds), rest),
+        None => (None, line),
+    }
+}
+
+#[cfg(test)]
+mod timestamp_tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_round_trip() {
+        assert_eq!(format_timestamp(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(
+            format_timestamp(1_764_697_407_123),
+            "2025-12-02T17:43:27.123Z"
+        );
+        assert_eq!(
+            split_timestamp("2025-12-02T17:43:27.123Z INFO hello"),
+            (Some(1_764_697_407), "INFO hello")
+        );
+        assert_eq!(split_timestamp("INFO hello"), (None, "INFO hello"));
     }
 }
