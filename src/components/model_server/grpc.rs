@@ -77,9 +77,12 @@ pub async fn serve(
         .max_encoding_message_size(usize::MAX);
     let model = ModelServiceServer::new(service).max_decoding_message_size(max_message_bytes);
     let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
+    let routes = tonic::service::Routes::new(prediction).add_service(model);
     tonic::transport::Server::builder()
-        .add_service(prediction)
-        .add_service(model)
+        .add_routes(crate::grpc::with_unknown_method_answer(
+            routes,
+            "the builtin model server",
+        ))
         .serve_with_incoming_shutdown(incoming, shutdown)
         .await
         .map_err(GrpcServeError)
