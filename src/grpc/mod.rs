@@ -52,8 +52,8 @@ use tonic::service::Routes;
 /// UNIMPLEMENTED naming the method and `server`: tonic alone answers UNIMPLEMENTED with no
 /// message, which leaves a client's user guessing.
 #[must_use]
-pub fn with_unknown_method_answer(routes: Routes, server: &'static str) -> Routes {
-    let router = routes.into_axum_router().layer(axum::middleware::from_fn(
+pub fn with_unknown_method_answer(served: Routes, server: &'static str) -> Routes {
+    let router = served.into_axum_router().layer(axum::middleware::from_fn(
         move |request: Request, next: Next| async move {
             let method = request.uri().path().to_owned();
             let mut response: Response = next.run(request).await;
