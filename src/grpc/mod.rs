@@ -52,8 +52,8 @@ use tonic::service::Routes;
 /// UNIMPLEMENTED naming the method and `server`: tonic alone answers UNIMPLEMENTED with no
 /// message, which leaves a client's user guessing.
 #[must_use]
-pub fn with_unknown_method_answer(served: Routes, server: &'static str) -> Routes {
-    let router = served.into_axum_router().layer(axum::middleware::from_fn(
+pub fn with_unknown_method_answer(routes: Routes, server_name: &'static str) -> Routes {
+    let layered = routes.into_axum_router().layer(axum::middleware::from_fn(
         move |request: Request, next: Next| async move {
             let method = request.uri().path().to_owned();
             let mut response: Response = next.run(request).await;
@@ -62,7 +62,7 @@ pub fn with_unknown_method_answer(served: Routes, server: &'static str) -> Route
                 .get("grpc-status")
                 .is_some_and(|status| status == "12");
             if unimplemented && !headers.contains_key("grpc-message") {
-                let message = format!("{server} does not serve the gRPC method {method}");
+                let message = format!("{server_name} does not serve the gRPC method {method}");
                 // Method paths are ASCII; anything else is left out rather than encoded.
                 let printable: String = message
                     .chars()
@@ -75,5 +75,5 @@ pub fn with_unknown_method_answer(served: Routes, server: &'static str) -> Route
             response
         },
     ));
-    Routes::from(router)
+    Routes::from(layered)
 }
