@@ -185,13 +185,10 @@ pub(crate) fn run(args: &TfServingArgs, ctx: &Context) -> Result<ExitStatus> {
         ctx.printer.warning(message);
     }
     let Some(rest_port) = flags.rest_api_port.filter(|p| *p != 0) else {
-        bail!("pass `--rest_api_port`: the builtin model server serves REST only");
+        bail!(
+            "pass `--rest_api_port`: the builtin model server always serves REST (and gRPC on `--port`)"
+        );
     };
-    if let Some(port) = flags.port {
-        ctx.printer.warning(format!(
-            "gRPC (`--port={port}`) is not served by the builtin model server yet"
-        ));
-    }
     block_on(async move {
         let (events, mut received) = tokio::sync::mpsc::unbounded_channel();
         config.events = Some(events);
@@ -209,7 +206,21 @@ pub(crate) fn run(args: &TfServingArgs, ctx: &Context) -> Result<ExitStatus> {
             "Serving",
             format!("TensorFlow Serving REST API on `{address}`"),
         );
-        model_server::serve(config, listener, shutdown_signal())
+        let grpc = match flags.port.filter(|p| *p != 0) {
+            Some(port) => {
+                let address = std::net::SocketAddr::from(([0, 0, 0, 0], port));
+                let listener = tokio::net::TcpListener::bind(address)
+                    .await
+                    .with_context(|| format!("failed to listen on `{address}`"))?;
+                ctx.printer.status(
+                    "Serving",
+                    format!("TensorFlow Serving gRPC API on `{address}`"),
+                );
+                Some(listener)
+            }
+            None => None,
+        };
+        model_server::serve_all(config, listener, grpc, shutdown_signal())
             .await
             .context("the model server failed")?;
         reporter.abort();

@@ -140,11 +140,16 @@ async fn play(
                 tracing::warn!("{message}");
             }
             let port = flags.rest_api_port.filter(|p| *p != 0).context(
-                "`--rest_api_port` is needed: the builtin model server serves REST only",
+                "`--rest_api_port` is needed: the builtin model server always serves REST",
             )?;
             let listener = listener_for(&mut listeners, port, &container.name)?;
-            tracing::info!(port, "model server serving");
-            model_server::serve(config, listener, shutdown)
+            let grpc = flags
+                .port
+                .filter(|p| *p != 0)
+                .map(|port| listener_for(&mut listeners, port, &container.name))
+                .transpose()?;
+            tracing::info!(port, grpc_port = flags.port, "model server serving");
+            model_server::serve_all(config, listener, grpc, shutdown)
                 .await
                 .context("the model server failed")
         }

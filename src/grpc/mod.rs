@@ -41,3 +41,39 @@ pub mod tfserving {
 pub mod inference {
     include!(concat!(env!("OUT_DIR"), "/services/inference.rs"));
 }
+
+use axum::extract::Request;
+use axum::http::HeaderValue;
+use axum::middleware::Next;
+use axum::response::Response;
+use tonic::service::Routes;
+
+/// `routes` answering every method they do not serve, of a known service or not, with
+/// UNIMPLEMENTED naming the method and `server`: tonic alone answers UNIMPLEMENTED with no
+/// message, which leaves a client's user guessing.
+#[must_use]
+pub fn with_unknown_method_answer(routes: Routes, server_name: &'static str) -> Routes {
+    let layered = routes.into_axum_router().layer(axum::middleware::from_fn(
+        move |request: Request, next: Next| async move {
+            let method = request.uri().path().to_owned();
+            let mut response: Response = next.run(request).await;
+            let headers = response.headers_mut();
+            let unimplemented = headers
+                .get("grpc-status")
+                .is_some_and(|status| status == "12");
+            if unimplemented && !headers.contains_key("grpc-message") {
+                let message = format!("{server_name} does not serve the gRPC method {method}");
+                // Method paths are ASCII; anything else is left out rather than encoded.
+                let printable: String = message
+                    .chars()
+                    .filter(|c| (' '..='~').contains(c) && *c != '%')
+                    .collect();
+                if let Ok(value) = HeaderValue::from_str(&printable) {
+                    headers.insert("grpc-message", value);
+                }
+            }
+            response
+        },
+    ));
+    Routes::from(layered)
+}

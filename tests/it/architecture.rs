@@ -98,7 +98,7 @@ const LAYERS: &[(&str, &[&str], &[&str])] = &[
             "cli",
             "output",
         ],
-        &["bollard", "console", "indicatif", "axum", "reqwest"],
+        &["bollard", "console", "indicatif", "reqwest"],
     ),
     (
         "components",

@@ -11,6 +11,7 @@ mod api;
 mod bundle;
 pub mod config;
 mod freeze;
+pub mod grpc;
 pub mod manager;
 mod ops;
 pub mod rest;
@@ -55,6 +56,8 @@ pub enum ServeError {
     Poller(#[source] tokio::task::JoinError),
     #[error("the model-server HTTP server failed")]
     Http(#[source] std::io::Error),
+    #[error(transparent)]
+    Grpc(#[from] grpc::GrpcServeError),
 }
 
 /// Loads the models, then serves REST on `listener` until `shutdown` completes.
@@ -64,6 +67,16 @@ pub enum ServeError {
 pub async fn serve(
     config: Config,
     listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    serve_all(config, listener, None, shutdown).await
+}
+
+/// [`serve`], plus TF Serving's gRPC API on `grpc` when given (`--port`), over the same models.
+pub async fn serve_all(
+    config: Config,
+    rest: tokio::net::TcpListener,
+    grpc: Option<tokio::net::TcpListener>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     let manager = Arc::new(Manager::new(config.models));
@@ -79,10 +92,22 @@ pub async fn serve(
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let poller = config.poll_interval.map(|interval| {
         let manager = Arc::clone(&manager);
-        tokio::spawn(poll_loop(manager, interval, stop_rx, sink))
+        tokio::spawn(poll_loop(manager, interval, stop_rx.clone(), sink))
+    });
+    let stopped = |mut stop: tokio::sync::watch::Receiver<bool>| async move {
+        // An error means the sender is gone, which also means stop.
+        let _ = stop.wait_for(|stop| *stop).await;
+    };
+    let grpc_server = grpc.map(|listener| {
+        tokio::spawn(grpc::serve(
+            Arc::clone(&manager),
+            config.max_body_bytes,
+            listener,
+            stopped(stop_rx.clone()),
+        ))
     });
     let app = router(Arc::clone(&manager), config.max_body_bytes);
-    let served = axum::serve(listener, app)
+    let served = axum::serve(rest, app)
         .with_graceful_shutdown(async move {
             shutdown.await;
             let _ = stop_tx.send(true);
@@ -91,6 +116,13 @@ pub async fn serve(
         .map_err(ServeError::Http);
     if let Some(poller) = poller {
         poller.abort();
+    }
+    if let Some(server) = grpc_server {
+        match server.await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => return Err(ServeError::Grpc(error)),
+            Err(join) => return Err(ServeError::Poller(join)),
+        }
     }
     served
 }

@@ -646,3 +646,242 @@ async fn start_up_fails_when_a_model_has_no_loadable_version() {
          unsupported op `Cumprod` in node `y`"
     );
 }
+
+mod grpc_api {
+    //! The gRPC API against the shipped MNIST model, with tonic's client over loopback.
+
+    use tonic::Code as GrpcCode;
+    use tonic::transport::Channel;
+
+    use super::*;
+    use crate::grpc::tfserving::model_service_client::ModelServiceClient;
+    use crate::grpc::tfserving::prediction_service_client::PredictionServiceClient;
+    use crate::protocol::grpc::tensorflow::serving::{
+        ClassificationRequest, GetModelMetadataRequest, GetModelStatusRequest, ModelSpec,
+        PredictRequest, SignatureDefMap, model_spec,
+    };
+    use crate::protocol::grpc::tensorflow::{TensorProto, TensorShapeProto, tensor_shape_proto};
+    use prost::Message as _;
+
+    async fn start(max_message_bytes: usize) -> Channel {
+        let manager = loaded(vec![model("mnist", mnist_models().join("tf1"))]);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        tokio::spawn(super::grpc::serve(
+            manager,
+            max_message_bytes,
+            listener,
+            std::future::pending(),
+        ));
+        Channel::from_shared(format!("http://{address}"))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap()
+    }
+
+    #[allow(clippy::unnecessary_wraps)] // fills an optional field
+    fn spec(signature: &str) -> Option<ModelSpec> {
+        Some(ModelSpec {
+            name: "mnist".to_owned(),
+            version_choice: None,
+            signature_name: signature.to_owned(),
+        })
+    }
+
+    fn floats(rows: &[Vec<f32>]) -> TensorProto {
+        let dim = |size: usize| tensor_shape_proto::Dim {
+            size: i64::try_from(size).unwrap(),
+            name: String::new(),
+        };
+        TensorProto {
+            dtype: 1,
+            tensor_shape: Some(TensorShapeProto {
+                dim: vec![dim(rows.len()), dim(rows[0].len())],
+                unknown_rank: false,
+            }),
+            float_val: rows.iter().flatten().copied().collect(),
+            ..TensorProto::default()
+        }
+    }
+
+    fn heldout() -> Json {
+        serde_json::from_slice(
+            &std::fs::read(root().join("examples/tfserving-mnist/heldout.json")).unwrap(),
+        )
+        .unwrap()
+    }
+
+    fn row(json: &Json) -> Vec<f32> {
+        flat(json).into_iter().map(|x| x as f32).collect()
+    }
+
+    #[tokio::test]
+    async fn predict_over_grpc_matches_tensorflow_and_metadata_names_the_inputs() {
+        let channel = start(BODY_CAP).await;
+        let mut client = PredictionServiceClient::new(channel.clone());
+        let metadata = client
+            .get_model_metadata(GetModelMetadataRequest {
+                model_spec: spec(""),
+                metadata_field: vec!["signature_def".to_owned()],
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        let any = &metadata.metadata["signature_def"];
+        assert_eq!(
+            any.type_url,
+            "type.googleapis.com/tensorflow.serving.SignatureDefMap"
+        );
+        let map = SignatureDefMap::decode(any.value.as_slice()).unwrap();
+        let signature = &map.signature_def["predict_images"];
+        let input = signature.inputs.keys().next().unwrap().clone();
+        let output = signature.outputs.keys().next().unwrap().clone();
+        assert_eq!(signature.inputs[&input].dtype, 1, "DT_FLOAT input");
+
+        let heldout = heldout();
+        let rows: Vec<Vec<f32>> = heldout["inputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .take(5)
+            .map(row)
+            .collect();
+        let reply = client
+            .predict(PredictRequest {
+                model_spec: spec("predict_images"),
+                inputs: [(input.clone(), floats(&rows))].into_iter().collect(),
+                output_filter: vec![],
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        let answered = reply.model_spec.unwrap();
+        assert_eq!(
+            answered.version_choice,
+            Some(model_spec::VersionChoice::Version(1))
+        );
+        let scores = &reply.outputs[&output];
+        let expected: Vec<f64> = heldout["models"]["tf1"]["scores"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .take(5)
+            .flat_map(flat)
+            .collect();
+        assert_eq!(scores.float_val.len(), expected.len());
+        let diff = scores
+            .float_val
+            .iter()
+            .zip(&expected)
+            .map(|(a, b)| (f64::from(*a) - b).abs())
+            .fold(0.0, f64::max);
+        assert!(diff <= TOLERANCE, "max abs diff {diff}");
+
+        let status = ModelServiceClient::new(channel)
+            .get_model_status(GetModelStatusRequest {
+                model_spec: spec(""),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(status.model_version_status.len(), 1);
+        assert_eq!(status.model_version_status[0].version, 1);
+        assert_eq!(status.model_version_status[0].state, 30, "AVAILABLE");
+    }
+
+    #[tokio::test]
+    async fn bad_calls_get_a_status_with_a_message_and_the_server_keeps_serving() {
+        let channel = start(64 << 10).await;
+        let mut client = PredictionServiceClient::new(channel.clone());
+        let predict = |spec, inputs: Vec<(&str, TensorProto)>| PredictRequest {
+            model_spec: spec,
+            inputs: inputs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+            output_filter: vec![],
+        };
+        let unknown = ModelSpec {
+            name: "nope".to_owned(),
+            ..ModelSpec::default()
+        };
+        let error = client
+            .predict(predict(Some(unknown), vec![]))
+            .await
+            .unwrap_err();
+        assert_eq!(error.code(), GrpcCode::NotFound, "{error:?}");
+        assert!(error.message().contains("Servable not found"), "{error:?}");
+
+        let error = client.predict(predict(None, vec![])).await.unwrap_err();
+        assert_eq!(error.code(), GrpcCode::InvalidArgument, "{error:?}");
+
+        let huge = TensorProto {
+            dtype: 1,
+            tensor_shape: Some(TensorShapeProto {
+                dim: vec![
+                    tensor_shape_proto::Dim {
+                        size: 1_000_000,
+                        name: String::new(),
+                    };
+                    2
+                ],
+                unknown_rank: false,
+            }),
+            float_val: vec![1.0],
+            ..TensorProto::default()
+        };
+        let error = client
+            .predict(predict(spec("predict_images"), vec![("images", huge)]))
+            .await
+            .unwrap_err();
+        assert_eq!(error.code(), GrpcCode::InvalidArgument, "{error:?}");
+        assert!(error.message().contains("over the limit"), "{error:?}");
+
+        let wrong_dtype = TensorProto {
+            dtype: 7,
+            tensor_shape: Some(TensorShapeProto::default()),
+            string_val: vec![b"x".to_vec()],
+            ..TensorProto::default()
+        };
+        let error = client
+            .predict(predict(
+                spec("predict_images"),
+                vec![("images", wrong_dtype)],
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(error.code(), GrpcCode::InvalidArgument, "{error:?}");
+
+        let too_big = floats(&[vec![0.5; 40_000]]);
+        let error = client
+            .predict(predict(spec("predict_images"), vec![("images", too_big)]))
+            .await
+            .unwrap_err();
+        // tonic answers OUT_OF_RANGE where gRPC's C++ core says RESOURCE_EXHAUSTED.
+        assert_eq!(error.code(), GrpcCode::OutOfRange, "{error:?}");
+        assert!(error.message().contains("limit"), "{error:?}");
+
+        let error = client
+            .classify(ClassificationRequest::default())
+            .await
+            .unwrap_err();
+        assert_eq!(error.code(), GrpcCode::Unimplemented, "{error:?}");
+        assert!(error.message().contains("Predict"), "{error:?}");
+
+        let error = client
+            .get_model_metadata(GetModelMetadataRequest {
+                model_spec: spec(""),
+                metadata_field: vec!["other".to_owned()],
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(error.code(), GrpcCode::InvalidArgument, "{error:?}");
+
+        // Still serving.
+        let status = ModelServiceClient::new(channel)
+            .get_model_status(GetModelStatusRequest {
+                model_spec: spec(""),
+            })
+            .await
+            .unwrap();
+        assert_eq!(status.into_inner().model_version_status[0].state, 30);
+    }
+}
