@@ -37,6 +37,11 @@ cargo test --locked --features docker-tests --test docker
 step "executor conformance against seldon-core-microservice"
 scripts/conformance-seldon-python.sh
 
+# The model server's gRPC API against TF Serving's own Python client: ~3 min the first time
+# (a virtualenv with TensorFlow from PyPI), ~40 s after.
+step "gRPC conformance against tensorflow-serving-api"
+scripts/conformance-grpc.sh
+
 corpus=${SELDON_LOCAL_CORPUS:-}
 if [ -n "$corpus" ]; then
   step "conformance over $corpus"

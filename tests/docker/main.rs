@@ -728,8 +728,9 @@ fn the_seed_fetches_its_model_from_a_server_on_its_network(scheme: &str) {
         !stderr.contains("progress: "),
         "progress lines are drawn as a bar, not printed: {stderr}"
     );
+    // `up -o json` is an array of deployments on both runtimes.
     let running: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let engine = running["endpoints"]
+    let engine = running[0]["endpoints"]
         .as_array()
         .unwrap()
         .iter()
