@@ -954,3 +954,118 @@ fn logs_follow_a_container_through_a_restart() {
     assert!(down.status.success());
     assert_nothing_left(&session);
 }
+
+/// The model server in our image serves TF Serving's gRPC API on the port `up` publishes:
+/// GetModelStatus reports the version AVAILABLE and Predict gives TensorFlow's scores.
+#[test]
+fn the_model_server_answers_tf_serving_grpc_on_docker() {
+    use seldon_local::grpc::tfserving::model_service_client::ModelServiceClient;
+    use seldon_local::grpc::tfserving::prediction_service_client::PredictionServiceClient;
+    use seldon_local::protocol::grpc::tensorflow::serving::{
+        GetModelStatusRequest, ModelSpec, PredictRequest,
+    };
+    use seldon_local::protocol::grpc::tensorflow::{
+        TensorProto, TensorShapeProto, tensor_shape_proto,
+    };
+
+    let session = Session::new("tfgrpc");
+    let file = with_the_shipped_model(&session, "examples/tfserving-mnist/sdep.yaml", "models/tf1");
+    let output = session
+        .up(&file, &["--images", "builtin", "-o", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let running: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let address = running[0]["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["container"] == "tfserving" && e["protocol"] == "grpc")
+        .unwrap_or_else(|| panic!("no gRPC endpoint of the model server: {running}"))["address"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let heldout = heldout();
+    let pixels: Vec<f32> = heldout["inputs"][0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap() as f32)
+        .collect();
+    let spec = |signature: &str| ModelSpec {
+        name: "mnist-model".to_owned(),
+        version_choice: None,
+        signature_name: signature.to_owned(),
+    };
+    let scores = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let endpoint = format!("http://{address}");
+            // Readiness does not wait for the model to load: poll its status until AVAILABLE.
+            let deadline = Instant::now() + Duration::from_mins(1);
+            let channel = loop {
+                let attempt = async {
+                    let channel = tonic::transport::Channel::from_shared(endpoint.clone())
+                        .unwrap()
+                        .connect()
+                        .await
+                        .ok()?;
+                    let status = ModelServiceClient::new(channel.clone())
+                        .get_model_status(GetModelStatusRequest {
+                            model_spec: Some(spec("")),
+                        })
+                        .await
+                        .ok()?
+                        .into_inner();
+                    (status.model_version_status.first()?.state == 30).then_some(channel)
+                };
+                if let Some(channel) = attempt.await {
+                    break channel;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "the model never became AVAILABLE"
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await; // poll interval
+            };
+            let dim = |size: i64| tensor_shape_proto::Dim {
+                size,
+                name: String::new(),
+            };
+            let input = TensorProto {
+                dtype: 1,
+                tensor_shape: Some(TensorShapeProto {
+                    dim: vec![dim(1), dim(784)],
+                    unknown_rank: false,
+                }),
+                float_val: pixels,
+                ..TensorProto::default()
+            };
+            let reply = PredictionServiceClient::new(channel)
+                .predict(PredictRequest {
+                    model_spec: Some(spec("predict_images")),
+                    inputs: [("images".to_owned(), input)].into_iter().collect(),
+                    output_filter: vec![],
+                })
+                .await
+                .unwrap()
+                .into_inner();
+            reply.outputs["scores"].float_val.clone()
+        });
+    let expected = heldout["models"]["tf1"]["scores"][0].as_array().unwrap();
+    assert_eq!(scores.len(), expected.len());
+    for (got, want) in scores.iter().zip(expected) {
+        assert!((f64::from(*got) - want.as_f64().unwrap()).abs() <= 1e-5);
+    }
+    seldon_local()
+        .args(["down", &session.name])
+        .assert()
+        .success();
+    assert_nothing_left(&session);
+}
