@@ -958,6 +958,7 @@ fn logs_follow_a_container_through_a_restart() {
 /// The model server in our image serves TF Serving's gRPC API on the port `up` publishes:
 /// GetModelStatus reports the version AVAILABLE and Predict gives TensorFlow's scores.
 #[test]
+#[allow(clippy::too_many_lines)] // one story: up, wait for the model, predict, down
 fn the_model_server_answers_tf_serving_grpc_on_docker() {
     use seldon_local::grpc::tfserving::model_service_client::ModelServiceClient;
     use seldon_local::grpc::tfserving::prediction_service_client::PredictionServiceClient;
