@@ -76,6 +76,7 @@ def start_unit(name, interface, service_type, parameters, feedback_dir):
             parameters + [{"name": "feedback_dir", "value": feedback_dir, "type": "STRING"}]
         )
     log = open(os.path.join(feedback_dir, f"{name}.log"), "w")
+    grpc_port = free_port()
     process = subprocess.Popen(
         [
             MICROSERVICE,
@@ -85,7 +86,7 @@ def start_unit(name, interface, service_type, parameters, feedback_dir):
             "--http-port",
             str(port),
             "--grpc-port",
-            str(free_port()),
+            str(grpc_port),
             "--metrics-port",
             str(free_port()),
             "--workers",
@@ -100,7 +101,7 @@ def start_unit(name, interface, service_type, parameters, feedback_dir):
         stderr=subprocess.STDOUT,
     )
     PROCESSES.append(process)
-    return {"name": name, "port": port}
+    return {"name": name, "port": port, "grpc_port": grpc_port}
 
 
 def node(unit, kind, children=()):
@@ -111,16 +112,17 @@ def node(unit, kind, children=()):
             "service_host": "127.0.0.1",
             "service_port": unit["port"],
             "httpPort": unit["port"],
-            "grpcPort": 0,
+            "grpcPort": unit.get("grpc_port", 0),
         },
         "children": list(children),
     }
 
 
 class Executor:
-    def __init__(self, graph, extra_env=None):
+    def __init__(self, graph, extra_env=None, transport="rest"):
         spec = {"name": "default", "graph": graph, "componentSpecs": [], "replicas": 0}
         self.port = free_port()
+        self.grpc_port = free_port()
         env = {
             "ENGINE_PREDICTOR": base64.b64encode(json.dumps(spec).encode()).decode(),
             "PATH": os.environ.get("PATH", ""),
@@ -130,8 +132,8 @@ class Executor:
             [
                 BINARY, "component", "executor",
                 "--sdep", "conformance", "--namespace", "default", "--predictor", "default",
-                "--http_port", str(self.port), "--grpc_port", "0", "--protocol", "seldon",
-                "--transport", "rest", "--prometheus_path", "/prometheus", "--server_type", "rpc",
+                "--http_port", str(self.port), "--grpc_port", str(self.grpc_port),
+                "--protocol", "seldon", "--transport", transport, "--prometheus_path", "/prometheus", "--server_type", "rpc",
                 "--full_health_checks=false", "--annotations", "/nonexistent",
             ],
             env=env,
@@ -148,6 +150,23 @@ class Executor:
 
     def post(self, path, body, headers=None):
         return requests.post(self.base + path, json=body, headers=headers, timeout=30)
+
+    def grpc(self, method, body, message="SeldonMessage", metadata=()):
+        """Calls the executor's `Seldon` service with the proto3 JSON `body`; returns the reply
+        as MessageToDict gives it, or the grpc.RpcError."""
+        import grpc
+        from google.protobuf import json_format
+        from seldon_core.proto import prediction_pb2, prediction_pb2_grpc
+
+        with grpc.insecure_channel(f"127.0.0.1:{self.grpc_port}") as channel:
+            grpc.channel_ready_future(channel).result(timeout=30)
+            stub = prediction_pb2_grpc.SeldonStub(channel)
+            request = json_format.ParseDict(body, getattr(prediction_pb2, message)())
+            try:
+                reply = getattr(stub, method)(request, metadata=list(metadata), timeout=30)
+            except grpc.RpcError as error:
+                return error
+            return json_format.MessageToDict(reply)
 
 
 def check(name, condition, detail=""):
@@ -206,6 +225,76 @@ def check_graph_example_with_the_real_wrapper(work_dir):
     finally:
         down = seldon_local("down", "mnist-graph")
         check_equal("graph example: down", down.returncode, 0)
+
+
+def check_grpc(units, feedback_dir):
+    a, b = units["model-a"], units["model-b"]
+    graphs = {
+        "model": node(a, "MODEL"),
+        "transformer>model": node(units["transformer"], "TRANSFORMER", [node(a, "MODEL")]),
+        "router=1": node(units["router-1"], "ROUTER", [node(a, "MODEL"), node(b, "MODEL")]),
+        "combiner": node(units["combiner"], "COMBINER", [node(a, "MODEL"), node(b, "MODEL")]),
+        "output transformer": node(units["negate"], "OUTPUT_TRANSFORMER", [node(a, "MODEL")]),
+    }
+    tensor = {"data": {"names": ["a", "b"], "tensor": {"shape": [1, 2], "values": [1, 2]}}}
+    for name, graph in graphs.items():
+        with Executor(graph, transport="grpc") as ex:
+            for kind, body in (("ndarray", REQUEST), ("tensor", tensor)):
+                rest = ex.post("/api/v1.0/predictions", body).json()
+                got = ex.grpc("Predict", body, metadata=(("seldon", "conformance"), ("namespace", "default")))
+                check_equal(f"grpc {name} ({kind}): the same data and meta as REST", got, rest)
+
+    # SeldonClient, as a user calls an engine's gRPC port.
+    from seldon_core.seldon_client import SeldonClient
+    import numpy as np
+
+    router = graphs["router=1"]
+    with Executor(router, {"SELDON_ENABLE_ROUTING_INJECTION": "true"}, transport="grpc") as ex:
+        client = SeldonClient(
+            gateway="seldon", transport="grpc", deployment_name="conformance", namespace="default",
+            gateway_endpoint=f"127.0.0.1:{ex.grpc_port}",
+        )
+        for kind in ("ndarray", "tensor"):
+            result = client.predict(data=np.array([[1, 2]]), payload_type=kind, names=["a", "b"])
+            check(f"SeldonClient grpc predict ({kind}): success", result.success, result.msg)
+            if result.success:
+                from google.protobuf import json_format
+
+                reply = json_format.MessageToDict(result.response)
+                data = reply.get("data", {})
+                values = data.get("ndarray") or [data.get("tensor", {}).get("values")]
+                check_equal(f"SeldonClient grpc predict ({kind}): child 1's answer", values, [[3, 6]])
+                check_equal(f"SeldonClient grpc predict ({kind}): routing", reply.get("meta", {}).get("routing"), {"router-1": 1, "model-b": -1})
+        for path in ("model-a", "model-b"):
+            marker = os.path.join(feedback_dir, path)
+            if os.path.exists(marker):
+                os.remove(marker)
+        request = json_format_parse(REQUEST)
+        response = json_format_parse({"data": {"ndarray": [[3, 6]]}, "meta": {"routing": {"router-1": 1}}})
+        result = client.feedback(prediction_request=request, prediction_response=response, reward=1.0)
+        check("SeldonClient grpc feedback: success", result.success, result.msg)
+        check("SeldonClient grpc feedback: routed to child 1", os.path.exists(os.path.join(feedback_dir, "model-b")), os.listdir(feedback_dir))
+        check("SeldonClient grpc feedback: not sent to child 0", not os.path.exists(os.path.join(feedback_dir, "model-a")), os.listdir(feedback_dir))
+
+    # Errors: a unit's gRPC error, and a unit that is down.
+    with Executor(node(a, "MODEL"), transport="grpc") as ex:
+        import grpc
+
+        got = ex.grpc("Predict", {"strData": "not an array"})
+        check("grpc: a unit's error is a gRPC status", isinstance(got, grpc.RpcError) and got.code() != grpc.StatusCode.OK and got.details(), repr(got))
+        got = ex.grpc("Predict", REQUEST)
+        check("grpc: the executor still serves", isinstance(got, dict) and "data" in got, repr(got))
+    down = {"name": "down", "port": free_port(), "grpc_port": free_port()}
+    with Executor(node(down, "MODEL"), transport="grpc") as ex:
+        got = ex.grpc("Predict", REQUEST)
+        check("grpc: a unit that is down is UNAVAILABLE", isinstance(got, grpc.RpcError) and got.code() == grpc.StatusCode.UNAVAILABLE, repr(got))
+
+
+def json_format_parse(body):
+    from google.protobuf import json_format
+    from seldon_core.proto import prediction_pb2
+
+    return json_format.ParseDict(body, prediction_pb2.SeldonMessage())
 
 
 def main():
@@ -337,7 +426,11 @@ def main():
         check_equal("unit down: 500 FAILURE", (r.status_code, r.json()["status"]["status"]), (500, "FAILURE"))
         check_equal("unit down: /ready is 503", requests.get(ex.base + "/ready", timeout=10).status_code, 503)
 
-    # 10. The mnist-graph example on the embedded runtime, its own units played by the real
+    # 10. The same graphs over gRPC: the executor's gRPC API calls the units' gRPC servers, and
+    # answers as the REST API does.
+    check_grpc(units, feedback_dir)
+
+    # 11. The mnist-graph example on the embedded runtime, its own units played by the real
     # wrapper through `--exec`: they read the ports, parameters and ids the operator's env gives
     # them, rewritten to host ports.
     check_graph_example_with_the_real_wrapper(feedback_dir)

@@ -251,6 +251,10 @@ pub(crate) struct TargetArgs {
     /// Model name in TF Serving and v2 paths (default: the unit, else `model`).
     #[arg(long, value_name = "NAME")]
     pub(crate) model: Option<String>,
+    /// Call the REST or the gRPC endpoint (gRPC: the Seldon protocol's `Seldon` service, or a
+    /// unit's `Model` service with `--unit`; `--endpoint` is then `host:port`).
+    #[arg(long, default_value = "rest", value_parser = ["rest", "grpc"])]
+    pub(crate) transport: String,
     /// Per-request timeout (e.g. `30s`).
     #[arg(long, default_value = "30s", value_parser = parse_duration)]
     pub(crate) timeout: std::time::Duration,

@@ -96,13 +96,14 @@ pub(crate) struct ExecutorArgs {
     /// REST port.
     #[arg(long = "http_port", default_value_t = 8080)]
     http_port: u16,
-    /// gRPC port (accepted; gRPC is not served).
+    /// gRPC port (the Seldon service for `--protocol seldon`).
     #[arg(long = "grpc_port", default_value_t = 5000)]
     grpc_port: u16,
     /// Protocol: seldon, tensorflow, v2 or kfserving.
     #[arg(long, default_value = "seldon")]
     protocol: String,
-    /// Transport: rest (grpc is not supported).
+    /// Transport of the units' calls from the REST API: rest (the gRPC API always calls units
+    /// over gRPC, as upstream).
     #[arg(long, default_value = "rest")]
     transport: String,
     /// Path of the Prometheus metrics.
@@ -223,12 +224,23 @@ pub(crate) fn run(args: ComponentArgs, ctx: &Context) -> Result<ExitStatus> {
             })?;
         }
         Component::Executor(args) => {
-            let (config, addr) = executor_config(*args, ctx)?;
+            let (config, addrs) = executor_config(*args, ctx)?;
             runtime()?.block_on(async move {
-                let listener = bind(addr).await?;
-                ctx.printer
-                    .status("Serving", format!("the executor's REST API on `{addr}`"));
-                executor::run(config, listener, shutdown_signal())
+                let rest = bind(addrs.rest).await?;
+                ctx.printer.status(
+                    "Serving",
+                    format!("the executor's REST API on `{}`", addrs.rest),
+                );
+                let grpc = match addrs.grpc {
+                    Some(addr) => {
+                        let listener = bind(addr).await?;
+                        ctx.printer
+                            .status("Serving", format!("the executor's gRPC API on `{addr}`"));
+                        Some(listener)
+                    }
+                    None => None,
+                };
+                executor::serve(config, Some(rest), grpc, shutdown_signal())
                     .await
                     .context("executor failed")
             })?;
@@ -250,13 +262,21 @@ pub(crate) fn run(args: ComponentArgs, ctx: &Context) -> Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
+/// Where the executor serves: REST always; gRPC unless it was given the single `--port` of
+/// 1.2.1, whose executor served REST only.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ExecutorAddrs {
+    pub(crate) rest: SocketAddr,
+    pub(crate) grpc: Option<SocketAddr>,
+}
+
 pub(crate) fn executor_config(
     args: ExecutorArgs,
     ctx: &Context,
-) -> Result<(executor::Config, SocketAddr)> {
-    if args.transport != "rest" {
+) -> Result<(executor::Config, ExecutorAddrs)> {
+    if args.transport != "rest" && args.transport != "grpc" {
         bail!(
-            "transport `{}` is not supported by the built-in executor; use `rest`",
+            "transport `{}` is not supported by the built-in executor; use `rest` or `grpc`",
             args.transport
         );
     }
@@ -306,6 +326,12 @@ pub(crate) fn executor_config(
     };
     let mut config = executor::Config::new(&args.sdep, &args.namespace, predictor, protocol);
     config.unit_timeout = executor::annotations::unit_timeout(&annotations)?;
+    config.grpc_timeout = executor::annotations::grpc_timeout(
+        &annotations,
+        executor::annotations::DEFAULT_UNIT_TIMEOUT,
+    )?;
+    config.grpc_max_message_size =
+        executor::annotations::grpc_max_message_size(&annotations, args.max_body_bytes)?;
     config.prometheus_path = args.prometheus_path;
     config.full_health_checks = args.full_health_checks;
     config.body_limit = args.max_body_bytes;
@@ -314,8 +340,14 @@ pub(crate) fn executor_config(
         args.cors_allowed_origins.as_deref(),
         args.cors_allowed_headers.as_deref(),
     )?;
-    let port = args.port.unwrap_or(args.http_port);
-    Ok((config, SocketAddr::new(args.bind, port)))
+    let addrs = ExecutorAddrs {
+        rest: SocketAddr::new(args.bind, args.port.unwrap_or(args.http_port)),
+        grpc: args
+            .port
+            .is_none()
+            .then(|| SocketAddr::new(args.bind, args.grpc_port)),
+    };
+    Ok((config, addrs))
 }
 
 pub(crate) fn proxy_config(args: ProxyArgs) -> Result<(proxy::Config, SocketAddr)> {

@@ -107,10 +107,21 @@ async fn play(
             if let Some(path) = container.host_path(&args.annotations.display().to_string()) {
                 args.annotations = path;
             }
-            let (config, addr) = component::executor_config(args, ctx)?;
-            let listener = listener_for(&mut listeners, addr.port(), &container.name)?;
-            tracing::info!(port = addr.port(), "executor serving");
-            executor::run(config, listener, shutdown)
+            let (config, addrs) = component::executor_config(args, ctx)?;
+            let rest = listener_for(&mut listeners, addrs.rest.port(), &container.name)?;
+            let grpc = match addrs.grpc {
+                Some(addr) => Some(listener_for(&mut listeners, addr.port(), &container.name)?),
+                None => None,
+            };
+            // Every other declared port (the metrics one is the REST one) is closed, so
+            // nothing is left bound and never accepted.
+            drop(listeners);
+            tracing::info!(
+                port = addrs.rest.port(),
+                grpc_port = addrs.grpc.map(|a| a.port()),
+                "executor serving"
+            );
+            executor::serve(config, Some(rest), grpc, shutdown)
                 .await
                 .context("executor failed")
         }

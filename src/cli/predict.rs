@@ -7,7 +7,9 @@ use bytes::Bytes;
 
 use super::args::{FeedbackArgs, InputArgs, MetadataArgs, PredictArgs};
 use super::{Context, ExitStatus};
-use crate::client::{self, Client, Input, LoadSettings, Protocol, Request};
+use crate::client::{
+    self, Client, GrpcCall, GrpcClient, Input, LoadSettings, Protocol, Request, Sender,
+};
 use crate::output::colour_json;
 
 pub(crate) fn run(args: &PredictArgs, ctx: &Context) -> Result<ExitStatus> {
@@ -24,24 +26,58 @@ async fn send(
     let target = &args.target;
     let protocol: Protocol = resolved.protocol.parse()?;
     let input = read_input(&args.input)?;
-    let body = client::predict_body(&input, &args.names, protocol)?;
-    let request = Request {
-        path: client::predict_path(protocol, &resolved.model, target.unit.is_some()),
-        body: Some(body),
+    let sender = if target.transport == "grpc" {
+        grpc_only_seldon(protocol)?;
+        let message = client::seldon_message(&input, &args.names)?;
+        let client = GrpcClient::new(&resolved.base, target.timeout, target.unit.is_some())?;
+        Sender::Grpc(client, GrpcCall::Predict(message))
+    } else {
+        let body = client::predict_body(&input, &args.names, protocol)?;
+        let request = Request {
+            path: client::predict_path(protocol, &resolved.model, target.unit.is_some()),
+            body: Some(body),
+        };
+        let connections = args.concurrency.max(1);
+        Sender::Rest(
+            Client::new(&resolved.base, target.timeout, connections)?,
+            request,
+        )
     };
-    let connections = args.concurrency.max(1);
-    let client = Client::new(&resolved.base, target.timeout, connections)?;
     if args.repeat.is_some() || args.duration.is_some() {
-        return load(&client, &request, args, ctx).await;
+        return load(&sender, args, ctx).await;
     }
-    let response = client.send(&request).await?;
+    let response = sender.send().await?;
+    finish(ctx, &sender, &response)
+}
+
+/// gRPC is spoken for the Seldon protocol only.
+fn grpc_only_seldon(protocol: Protocol) -> Result<()> {
+    if protocol != Protocol::Seldon {
+        anyhow::bail!(
+            "`--transport grpc` speaks the Seldon protocol only; use REST for `{protocol:?}`"
+        );
+    }
+    Ok(())
+}
+
+/// Shows the answer; a failure also goes to stderr with its status.
+#[allow(clippy::unnecessary_wraps)] // the same shape as the other endings of `run`
+fn finish(ctx: &Context, sender: &Sender, response: &client::Response) -> Result<ExitStatus> {
+    if let Some(code) = response.grpc.filter(|c| *c != tonic::Code::Ok) {
+        ctx.printer.error(format!(
+            "`{}` answered {code:?}: {}",
+            sender.describe(),
+            String::from_utf8_lossy(&response.body)
+        ));
+        return Ok(ExitStatus::Failure);
+    }
     show_response(ctx, &response.body);
     if response.is_success() {
         Ok(ExitStatus::Success)
     } else {
         ctx.printer.error(format!(
             "`{}` answered {} in {:.1} ms",
-            client.url(&request.path),
+            sender.describe(),
             response.status,
             response.elapsed.as_secs_f64() * 1e3
         ));
@@ -57,6 +93,15 @@ pub(crate) fn feedback(args: &FeedbackArgs, ctx: &Context) -> Result<ExitStatus>
         (None, Some(path)) => super::pipeline::read_input(path)?.0,
         (None, None) => anyhow::bail!("pass `--json BODY` or `--file PATH`"),
     };
+    if args.target.transport == "grpc" {
+        let call = GrpcCall::Feedback(client::grpc_feedback(body.as_bytes())?);
+        let client = GrpcClient::new(
+            &resolved.base,
+            args.target.timeout,
+            args.target.unit.is_some(),
+        )?;
+        return super::block_on(send_sender(ctx, Sender::Grpc(client, call)));
+    }
     let request = Request {
         path: client::feedback_path(args.target.unit.is_some()),
         body: Some(Bytes::from(body)),
@@ -68,6 +113,15 @@ pub(crate) fn feedback(args: &FeedbackArgs, ctx: &Context) -> Result<ExitStatus>
 pub(crate) fn metadata(args: &MetadataArgs, ctx: &Context) -> Result<ExitStatus> {
     let resolved = super::target::resolve(&args.target)?;
     let protocol: Protocol = resolved.protocol.parse()?;
+    if args.target.transport == "grpc" {
+        grpc_only_seldon(protocol)?;
+        let client = GrpcClient::new(
+            &resolved.base,
+            args.target.timeout,
+            args.target.unit.is_some(),
+        )?;
+        return super::block_on(send_sender(ctx, Sender::Grpc(client, GrpcCall::Metadata)));
+    }
     let request = Request {
         path: client::metadata_path(protocol, &resolved.model, args.target.unit.is_some()),
         body: None,
@@ -82,17 +136,12 @@ async fn send_once(
     request: Request,
 ) -> Result<ExitStatus> {
     let client = Client::new(base, timeout, 1)?;
-    let response = client.send(&request).await?;
-    show_response(ctx, &response.body);
-    if response.is_success() {
-        return Ok(ExitStatus::Success);
-    }
-    ctx.printer.error(format!(
-        "`{}` answered {}",
-        client.url(&request.path),
-        response.status
-    ));
-    Ok(ExitStatus::Failure)
+    send_sender(ctx, Sender::Rest(client, request)).await
+}
+
+async fn send_sender(ctx: &Context, sender: Sender) -> Result<ExitStatus> {
+    let response = sender.send().await?;
+    finish(ctx, &sender, &response)
 }
 
 fn read_input(input: &InputArgs) -> Result<Input> {
@@ -121,12 +170,7 @@ fn show_response(ctx: &Context, body: &[u8]) {
     }
 }
 
-async fn load(
-    client: &Client,
-    request: &Request,
-    args: &PredictArgs,
-    ctx: &Context,
-) -> Result<ExitStatus> {
+async fn load(sender: &Sender, args: &PredictArgs, ctx: &Context) -> Result<ExitStatus> {
     let settings = LoadSettings {
         requests: args.repeat,
         duration: args.duration,
@@ -134,13 +178,8 @@ async fn load(
     };
     let bar = ctx.printer.progress(args.repeat, "predict");
     let ticker = bar.clone();
-    let report = client::run_load(
-        client,
-        request,
-        settings,
-        Arc::new(move |n| ticker.set_position(n)),
-    )
-    .await;
+    let report =
+        client::run_load(sender, settings, Arc::new(move |n| ticker.set_position(n))).await;
     bar.finish_and_clear();
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
     let mut text = format!(

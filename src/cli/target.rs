@@ -68,10 +68,11 @@ fn from_embedded(name: &str, target: &TargetArgs, model: Option<&str>) -> Result
         bail!("`{}` has no predictor `{predictor}`", state.deployment);
     };
     let wanted = target.unit.clone().unwrap_or_else(|| "engine".to_owned());
+    let transport = target.transport.as_str();
     let endpoint = state
         .endpoints
         .iter()
-        .filter(|e| e.predictor == predictor && e.protocol == "rest")
+        .filter(|e| e.predictor == predictor && e.protocol == transport)
         .find(|e| e.name == wanted)
         .or_else(|| {
             // No executor (`seldon.io/no-engine`): the graph's root unit answers.
@@ -79,12 +80,13 @@ fn from_embedded(name: &str, target: &TargetArgs, model: Option<&str>) -> Result
                 state
                     .endpoints
                     .iter()
-                    .find(|e| e.predictor == predictor && e.name == root && e.protocol == "rest")
+                    .find(|e| e.predictor == predictor && e.name == root && e.protocol == transport)
             })?
         });
     let Some(endpoint) = endpoint else {
+        let kind = if transport == "grpc" { "gRPC" } else { "REST" };
         bail!(
-            "`{}` has no REST endpoint `{wanted}` in predictor `{predictor}`",
+            "`{}` has no {kind} endpoint `{wanted}` in predictor `{predictor}`",
             state.deployment
         );
     };
@@ -119,18 +121,19 @@ fn from_docker(name: &str, target: &TargetArgs, model: Option<&str>) -> Result<O
             })
     });
     let Some(row) = row else { return Ok(None) };
-    // The executor's REST port is 8000; a unit's is its first port in the unit range.
+    // The executor's REST port is 8000 and its gRPC port 5001; a unit's are its first ports in
+    // the unit ranges (9000.., 9500..).
+    let grpc = target.transport == "grpc";
     let host = row
         .ports
         .iter()
-        .find(|(port, _)| {
-            if target.unit.is_none() {
-                *port == 8000
-            } else {
-                (9000..9500).contains(port)
-            }
+        .find(|(port, _)| match (target.unit.is_none(), grpc) {
+            (true, false) => *port == 8000,
+            (true, true) => *port == 5001,
+            (false, false) => (9000..9500).contains(port),
+            (false, true) => (9500..10000).contains(port),
         })
-        .or_else(|| row.ports.first())
+        .or_else(|| if grpc { None } else { row.ports.first() })
         .map(|(_, host)| *host);
     let Some(host) = host else { return Ok(None) };
     // Labels of an older `up` may lack the protocol and root: Seldon's defaults then.

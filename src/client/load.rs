@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use super::{Client, Request};
+use super::Sender;
 
 /// How much load to send.
 #[derive(Debug, Clone, Copy)]
@@ -92,8 +92,7 @@ impl LoadReport {
 
 /// Sends the request repeatedly; `progress` is called with the running count.
 pub async fn run_load(
-    client: &Client,
-    request: &Request,
+    sender: &Sender,
     settings: LoadSettings,
     progress: Arc<dyn Fn(u64) + Send + Sync>,
 ) -> LoadReport {
@@ -104,7 +103,7 @@ pub async fn run_load(
     let done = Arc::new(AtomicU64::new(0));
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..settings.concurrency.max(1) {
-        let (client, request) = (client.clone(), request.clone());
+        let sender = sender.clone();
         let (issued, done, progress) = (
             Arc::clone(&issued),
             Arc::clone(&done),
@@ -122,16 +121,20 @@ pub async fn run_load(
                     break;
                 }
                 let sent = Instant::now();
-                match client.send(&request).await {
+                match sender.send().await {
                     Ok(response) if response.is_success() => {}
                     Ok(response) => {
-                        *errors.entry(response.status.to_string()).or_default() += 1;
+                        let key = response.grpc.map_or_else(
+                            || response.status.to_string(),
+                            |code| format!("{code:?}"),
+                        );
+                        *errors.entry(key.clone()).or_default() += 1;
                         sample.get_or_insert_with(|| {
                             let body: String = String::from_utf8_lossy(&response.body)
                                 .chars()
                                 .take(300)
                                 .collect();
-                            format!("{}: {}", response.status, body.trim_end())
+                            format!("{key}: {}", body.trim_end())
                         });
                     }
                     Err(error) => {

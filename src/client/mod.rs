@@ -4,8 +4,11 @@
 //!
 //! It does not print: the CLI renders responses and reports.
 
+mod grpc;
 mod load;
 mod payload;
+
+pub use grpc::{GrpcCall, GrpcClient, feedback as grpc_feedback, seldon_message};
 
 pub use load::{LoadReport, LoadSettings, run_load};
 pub use payload::{
@@ -44,6 +47,9 @@ pub struct Response {
     pub body: Bytes,
     /// Time from sending to the last body byte.
     pub elapsed: Duration,
+    /// The gRPC status code, for gRPC calls (`status` is then 200 for OK and 0 otherwise, and
+    /// the body of a failure is the status message).
+    pub grpc: Option<tonic::Code>,
 }
 
 impl Response {
@@ -111,6 +117,36 @@ impl Client {
             status,
             body,
             elapsed: started.elapsed(),
+            grpc: None,
         })
+    }
+}
+
+/// A request ready to send again and again: over REST or gRPC.
+#[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)] // one per command or load-mode client, never in bulk
+pub enum Sender {
+    /// An HTTP request.
+    Rest(Client, Request),
+    /// A gRPC call.
+    Grpc(GrpcClient, GrpcCall),
+}
+
+impl Sender {
+    /// Sends the request once.
+    pub async fn send(&self) -> Result<Response, ClientError> {
+        match self {
+            Self::Rest(client, request) => client.send(request).await,
+            Self::Grpc(client, call) => client.send(call).await,
+        }
+    }
+
+    /// Where it goes, for messages.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Rest(client, request) => client.url(&request.path),
+            Self::Grpc(client, _) => client.address().to_owned(),
+        }
     }
 }

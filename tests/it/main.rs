@@ -16,6 +16,7 @@ mod embedded_e2e;
 mod embedded_graph;
 mod embedded_runtime;
 mod executor;
+mod executor_grpc;
 mod fixtures;
 mod predict;
 mod proxy;

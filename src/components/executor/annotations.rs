@@ -7,6 +7,12 @@ use std::time::Duration;
 /// The annotation holding the per-call REST timeout in milliseconds.
 pub const REST_TIMEOUT: &str = "seldon.io/rest-timeout";
 
+/// The annotation holding the per-call gRPC timeout in milliseconds.
+pub const GRPC_TIMEOUT: &str = "seldon.io/grpc-timeout";
+
+/// The annotation holding the largest gRPC message, in bytes, received or sent.
+pub const GRPC_MAX_MESSAGE_SIZE: &str = "seldon.io/grpc-max-message-size";
+
 /// Where Kubernetes mounts the annotations file in the executor's container.
 pub const DEFAULT_PATH: &str = "/etc/podinfo/annotations";
 
@@ -26,6 +32,14 @@ pub enum AnnotationError {
     /// The timeout was not a positive integer.
     #[error("annotation `{REST_TIMEOUT}`: `{value}` is not a positive number of milliseconds")]
     Timeout {
+        /// The value found.
+        value: String,
+    },
+    /// A gRPC setting was not a positive integer.
+    #[error("annotation `{name}`: `{value}` is not a positive integer")]
+    Positive {
+        /// The annotation.
+        name: &'static str,
         /// The value found.
         value: String,
     },
@@ -81,6 +95,39 @@ pub fn unit_timeout(annotations: &BTreeMap<String, String>) -> Result<Duration, 
     }
 }
 
+fn positive(
+    annotations: &BTreeMap<String, String>,
+    name: &'static str,
+) -> Result<Option<u64>, AnnotationError> {
+    match annotations.get(name) {
+        None => Ok(None),
+        Some(value) => match value.trim().parse::<u64>() {
+            Ok(n) if n > 0 => Ok(Some(n)),
+            _ => Err(AnnotationError::Positive {
+                name,
+                value: value.clone(),
+            }),
+        },
+    }
+}
+
+/// The per-call gRPC timeout: `seldon.io/grpc-timeout` if present, else `default`.
+pub fn grpc_timeout(
+    annotations: &BTreeMap<String, String>,
+    default: Duration,
+) -> Result<Duration, AnnotationError> {
+    Ok(positive(annotations, GRPC_TIMEOUT)?.map_or(default, Duration::from_millis))
+}
+
+/// The gRPC message cap: `seldon.io/grpc-max-message-size` if present, else `default`.
+pub fn grpc_max_message_size(
+    annotations: &BTreeMap<String, String>,
+    default: usize,
+) -> Result<usize, AnnotationError> {
+    Ok(positive(annotations, GRPC_MAX_MESSAGE_SIZE)?
+        .map_or(default, |n| usize::try_from(n).unwrap_or(usize::MAX)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,5 +156,25 @@ mod tests {
             let map = BTreeMap::from([(REST_TIMEOUT.to_owned(), bad.to_owned())]);
             assert!(unit_timeout(&map).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn grpc_settings_default_and_reject_nonsense() {
+        let none = BTreeMap::new();
+        assert_eq!(
+            grpc_timeout(&none, Duration::from_secs(7)).unwrap(),
+            Duration::from_secs(7)
+        );
+        assert_eq!(grpc_max_message_size(&none, 10).unwrap(), 10);
+        let set =
+            parse("seldon.io/grpc-timeout=\"250\"\nseldon.io/grpc-max-message-size=\"1000\"\n")
+                .unwrap();
+        assert_eq!(
+            grpc_timeout(&set, Duration::ZERO).unwrap(),
+            Duration::from_millis(250)
+        );
+        assert_eq!(grpc_max_message_size(&set, 10).unwrap(), 1000);
+        let bad = parse("seldon.io/grpc-max-message-size=\"-1\"\n").unwrap();
+        assert!(grpc_max_message_size(&bad, 10).is_err());
     }
 }

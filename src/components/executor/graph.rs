@@ -61,6 +61,8 @@ pub struct Node {
     pub http_port: u16,
     /// Port for the TCP readiness check (`service_port`, else `httpPort`).
     pub service_port: u16,
+    /// Port for gRPC calls (`grpcPort`; 0 when absent).
+    pub grpc_port: u16,
     /// Parameters by name (the last duplicate wins).
     pub parameters: BTreeMap<String, String>,
     /// The node's container image, from `componentSpecs` (empty when unknown).
@@ -233,6 +235,7 @@ fn convert(
     };
     let http_port = port(endpoint.http_port, "httpPort")?;
     let service_port = port(endpoint.service_port, "service_port")?;
+    let grpc_port = port(endpoint.grpc_port, "grpcPort")?;
     let children = wire
         .children
         .into_iter()
@@ -260,6 +263,7 @@ fn convert(
         } else {
             service_port
         },
+        grpc_port,
         parameters: wire
             .parameters
             .into_iter()
@@ -337,6 +341,8 @@ struct EndpointWire {
     service_port: i32,
     #[serde(rename = "httpPort", default)]
     http_port: i32,
+    #[serde(rename = "grpcPort", default)]
+    grpc_port: i32,
 }
 
 #[derive(Deserialize)]

@@ -9,6 +9,7 @@
 pub mod annotations;
 pub mod client;
 pub mod graph;
+pub mod grpc;
 pub mod metrics;
 mod server;
 pub mod walk;
@@ -19,6 +20,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::http::HeaderValue;
+use futures_util::FutureExt as _;
 use tokio::net::TcpListener;
 
 pub use graph::{Node, NodeType, Predictor};
@@ -62,6 +64,9 @@ pub enum ExecutorError {
     /// The server stopped with an error.
     #[error(transparent)]
     Serve(#[from] HttpError),
+    /// The gRPC server stopped with an error.
+    #[error("the gRPC server failed: {0}")]
+    Grpc(String),
 }
 
 /// CORS response headers (`CORS_ALLOWED_ORIGINS`, `CORS_ALLOWED_HEADERS` upstream).
@@ -121,6 +126,10 @@ pub struct Config {
     pub routing_injection: bool,
     /// CORS headers.
     pub cors: Cors,
+    /// Cap on gRPC messages, received and sent (`seldon.io/grpc-max-message-size`).
+    pub grpc_max_message_size: usize,
+    /// Timeout of each gRPC unit call (`seldon.io/grpc-timeout`).
+    pub grpc_timeout: Duration,
 }
 
 impl Config {
@@ -143,6 +152,8 @@ impl Config {
             full_health_checks: false,
             routing_injection: false,
             cors: Cors::default(),
+            grpc_max_message_size: http::DEFAULT_BODY_LIMIT,
+            grpc_timeout: annotations::DEFAULT_UNIT_TIMEOUT,
         }
     }
 }
@@ -152,6 +163,7 @@ impl Config {
 pub struct State {
     config: Config,
     walker: Walker,
+    grpc: Option<grpc::GrpcWalker>,
     metrics: Arc<Metrics>,
 }
 
@@ -170,9 +182,20 @@ impl State {
             protocol: config.protocol,
             routing_injection: config.routing_injection,
         };
+        let grpc = if config.protocol == ProtocolKind::Seldon {
+            let units = grpc::GrpcUnits::new(
+                &config.predictor.graph,
+                config.grpc_timeout,
+                config.grpc_max_message_size,
+            )?;
+            Some(grpc::GrpcWalker::new(units, config.routing_injection))
+        } else {
+            None
+        };
         Ok(Self {
             config,
             walker,
+            grpc,
             metrics,
         })
     }
@@ -183,12 +206,42 @@ pub fn router(state: Arc<State>) -> Router {
     Router::new().fallback(server::dispatch).with_state(state)
 }
 
-/// Serves the executor on `listener` until `shutdown` resolves.
+/// Serves the executor's REST API on `listener` until `shutdown` resolves.
 pub async fn run<F>(config: Config, listener: TcpListener, shutdown: F) -> Result<(), ExecutorError>
 where
     F: Future<Output = ()> + Send + 'static,
 {
+    serve(config, Some(listener), None, shutdown).await
+}
+
+/// Serves the executor's REST API on `rest` and its gRPC API on `grpc` (each when given) until
+/// `shutdown` resolves; the first server to fail stops both.
+pub async fn serve<F>(
+    config: Config,
+    rest: Option<TcpListener>,
+    grpc: Option<TcpListener>,
+    shutdown: F,
+) -> Result<(), ExecutorError>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
     let state = Arc::new(State::new(config)?);
-    http::serve(listener, router(state), shutdown).await?;
+    let shutdown = shutdown.shared();
+    let rest = async {
+        match rest {
+            Some(listener) => {
+                http::serve(listener, router(Arc::clone(&state)), shutdown.clone()).await?;
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    };
+    let grpc = async {
+        match grpc {
+            Some(listener) => grpc::serve(Arc::clone(&state), listener, shutdown.clone()).await,
+            None => Ok(()),
+        }
+    };
+    tokio::try_join!(rest, grpc)?;
     Ok(())
 }

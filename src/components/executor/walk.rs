@@ -334,7 +334,7 @@ impl Walker {
 
 #[allow(clippy::cast_precision_loss)] // 53 bits fit a double exactly
 /// `RANDOM_ABTEST`: child 0 with probability `ratioA` (default 0.5), else child 1.
-fn random_abtest(node: &Node) -> i64 {
+pub(super) fn random_abtest(node: &Node) -> i64 {
     let ratio = match node.parameters.get("ratioA") {
         Some(value) if node.parameters.len() == 1 => value.parse::<f64>().unwrap_or(0.5),
         _ => 0.5,

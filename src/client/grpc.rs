@@ -1,0 +1,230 @@
+//! The gRPC side of the client: the Seldon protocol's `Seldon` service on an executor, or a
+//! unit's `Model` service, with the request built once and sent as protobuf (no JSON on the
+//! way); replies are shown as their proto3 JSON.
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use tonic::transport::{Channel, Endpoint};
+
+use super::{ClientError, Input, Response};
+use crate::grpc::seldon::model_client::ModelClient;
+use crate::grpc::seldon::seldon_client::SeldonClient;
+use crate::protocol::grpc::json::{from_json, to_json};
+use crate::protocol::grpc::seldon::protos::{Feedback, SeldonMessage, SeldonModelMetadataRequest};
+
+/// The largest message the client sends or accepts.
+const MAX_MESSAGE: usize = 1 << 30;
+
+/// One gRPC call, its message built in advance.
+#[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)] // built once per command; boxing would add a hop per send
+pub enum GrpcCall {
+    /// `Seldon.Predict` on an executor, or `Model.Predict` on a unit.
+    Predict(SeldonMessage),
+    /// `Seldon.SendFeedback` on an executor, or `Model.SendFeedback` on a unit.
+    Feedback(Feedback),
+    /// `Seldon.GraphMetadata` on an executor, or `Model.Metadata` on a unit.
+    Metadata,
+}
+
+/// A client for one gRPC endpoint.
+#[derive(Debug, Clone)]
+pub struct GrpcClient {
+    channel: Channel,
+    address: String,
+    unit: bool,
+    timeout: Duration,
+}
+
+impl GrpcClient {
+    /// A lazily connected client for `address` (`host:port` or `http://host:port`); `unit`
+    /// calls a unit's `Model` service instead of the executor's `Seldon` service.
+    pub fn new(address: &str, timeout: Duration, unit: bool) -> Result<Self, ClientError> {
+        let uri = if address.contains("://") {
+            address.to_owned()
+        } else {
+            format!("http://{address}")
+        };
+        let endpoint = Endpoint::from_shared(uri.clone())
+            .map_err(|e| ClientError::Input(format!("bad gRPC address `{address}`: {e}")))?;
+        let channel = endpoint
+            .tcp_nodelay(true)
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .connect_lazy();
+        Ok(Self {
+            channel,
+            address: uri,
+            unit,
+            timeout,
+        })
+    }
+
+    /// What the client calls, for messages.
+    #[must_use]
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
+    /// Sends one call; a gRPC error is an unsuccessful [`Response`] carrying its code and
+    /// message, a connection failure too (code `UNAVAILABLE`), as tonic reports both alike.
+    pub async fn send(&self, call: &GrpcCall) -> Result<Response, ClientError> {
+        let started = Instant::now();
+        let mut seldon = SeldonClient::new(self.channel.clone())
+            .max_decoding_message_size(MAX_MESSAGE)
+            .max_encoding_message_size(MAX_MESSAGE);
+        let mut model = ModelClient::new(self.channel.clone())
+            .max_decoding_message_size(MAX_MESSAGE)
+            .max_encoding_message_size(MAX_MESSAGE);
+        let timeout = self.timeout;
+        let request = |m| timed(m, timeout);
+        let empty = || timed((), timeout);
+        let feedback = |f| timed(f, timeout);
+        let json = match (call, self.unit) {
+            (GrpcCall::Predict(m), false) => reply(
+                seldon
+                    .predict(request(m.clone()))
+                    .await
+                    .map(|r| to_json(r.get_ref())),
+            ),
+            (GrpcCall::Predict(m), true) => reply(
+                model
+                    .predict(request(m.clone()))
+                    .await
+                    .map(|r| to_json(r.get_ref())),
+            ),
+            (GrpcCall::Feedback(f), false) => reply(
+                seldon
+                    .send_feedback(feedback(f.clone()))
+                    .await
+                    .map(|r| to_json(r.get_ref())),
+            ),
+            (GrpcCall::Feedback(f), true) => reply(
+                model
+                    .send_feedback(feedback(f.clone()))
+                    .await
+                    .map(|r| to_json(r.get_ref())),
+            ),
+            (GrpcCall::Metadata, false) => reply(
+                seldon
+                    .graph_metadata(empty())
+                    .await
+                    .map(|r| to_json(r.get_ref())),
+            ),
+            (GrpcCall::Metadata, true) => {
+                reply(model.metadata(empty()).await.map(|r| to_json(r.get_ref())))
+            }
+        };
+        let elapsed = started.elapsed();
+        Ok(match json {
+            Ok(body) => Response {
+                status: 200,
+                body: Bytes::from(body),
+                elapsed,
+                grpc: Some(tonic::Code::Ok),
+            },
+            Err(status) => Response {
+                status: 0,
+                body: Bytes::from(status.message().to_owned()),
+                elapsed,
+                grpc: Some(status.code()),
+            },
+        })
+    }
+
+    /// `Seldon.ModelMetadata` for one unit through the executor.
+    pub async fn model_metadata(&self, name: &str) -> Result<Response, ClientError> {
+        let started = Instant::now();
+        let mut seldon = SeldonClient::new(self.channel.clone());
+        let result = seldon
+            .model_metadata(SeldonModelMetadataRequest {
+                name: name.to_owned(),
+            })
+            .await
+            .map(|r| to_json(r.get_ref()));
+        let elapsed = started.elapsed();
+        Ok(match reply(result) {
+            Ok(body) => Response {
+                status: 200,
+                body: Bytes::from(body),
+                elapsed,
+                grpc: Some(tonic::Code::Ok),
+            },
+            Err(status) => Response {
+                status: 0,
+                body: Bytes::from(status.message().to_owned()),
+                elapsed,
+                grpc: Some(status.code()),
+            },
+        })
+    }
+}
+
+fn timed<T>(message: T, timeout: Duration) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request.set_timeout(timeout);
+    request
+}
+
+type Mapped = Result<Vec<u8>, crate::protocol::grpc::json::JsonMappingError>;
+
+fn reply(result: Result<Mapped, tonic::Status>) -> Result<Vec<u8>, tonic::Status> {
+    match result {
+        Ok(Ok(body)) => Ok(body),
+        Ok(Err(error)) => Err(tonic::Status::internal(format!(
+            "the reply does not map to JSON: {error}"
+        ))),
+        Err(status) => Err(status),
+    }
+}
+
+/// The `SeldonMessage` of a prediction: `--ndarray`/`--tensor` as `DefaultData`, `--json`/`--file`
+/// read as the proto3 JSON of a `SeldonMessage` (so `strData`, `binData` in base64 and `jsonData`
+/// work as over REST).
+pub fn seldon_message(input: &Input, names: &[String]) -> Result<SeldonMessage, ClientError> {
+    // The body REST would send, read once into the message (a `tensor` holds numbers only, which
+    // the mapping checks).
+    let body = super::predict_body(input, names, super::Protocol::Seldon)?;
+    from_json(&body)
+        .map_err(|e| ClientError::Input(format!("the body is not a SeldonMessage: {e}")))
+}
+
+/// A `Feedback` from its proto3 JSON.
+pub fn feedback(json: &[u8]) -> Result<Feedback, ClientError> {
+    from_json(json).map_err(|e| ClientError::Input(format!("the body is not a Feedback: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inputs_become_the_message_rest_would_send() {
+        let names = vec!["a".to_owned(), "b".to_owned()];
+        let message = seldon_message(&Input::ndarray("[[1, 2]]").unwrap(), &names).unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&to_json(&message).unwrap()).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"data": {"names": ["a", "b"], "ndarray": [[1.0, 2.0]]}})
+        );
+        let tensor = Input::tensor(r#"{"shape":[1,2],"values":[1,2]}"#).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_slice(&to_json(&seldon_message(&tensor, &[]).unwrap()).unwrap())
+                .unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"data": {"tensor": {"shape": [1, 2], "values": [1.0, 2.0]}}})
+        );
+        let raw = Input::Raw(Bytes::from_static(br#"{"strData":"hi"}"#));
+        assert_eq!(
+            seldon_message(&raw, &[]).unwrap().data_oneof,
+            Some(
+                crate::protocol::grpc::seldon::protos::seldon_message::DataOneof::StrData(
+                    "hi".into()
+                )
+            )
+        );
+        assert!(seldon_message(&Input::Raw(Bytes::from_static(b"{")), &[]).is_err());
+    }
+}
