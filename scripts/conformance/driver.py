@@ -260,7 +260,10 @@ def check_grpc(units, feedback_dir):
             if result.success:
                 from google.protobuf import json_format
 
-                reply = json_format.MessageToDict(result.response)
+                # SeldonClient already gives the reply as a dict (MessageToDict).
+                reply = result.response
+                if not isinstance(reply, dict):
+                    reply = json_format.MessageToDict(reply)
                 data = reply.get("data", {})
                 values = data.get("ndarray") or [data.get("tensor", {}).get("values")]
                 check_equal(f"SeldonClient grpc predict ({kind}): child 1's answer", values, [[3, 6]])
