@@ -170,10 +170,13 @@ async fn restarts(
     runtime: &crate::runtime::docker::DockerRuntime<crate::runtime::docker::BollardApi>,
     name: &str,
 ) -> bool {
-    for _ in 0..100 {
+    for attempt in 0..100 {
         match runtime.api().inspect_container(name).await {
             Ok(state) if state.running => return true,
             Ok(state) if state.status == "restarting" || state.status == "created" => {}
+            // `docker restart` and a restart policy pass through `exited` between the stop and
+            // the start: give the start two seconds before calling the container gone.
+            Ok(state) if state.status == "exited" && attempt < 20 => {}
             _ => return false,
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
