@@ -46,6 +46,8 @@ pub const CORS_ALLOWED_HEADERS: &str = "CORS_ALLOWED_HEADERS";
 pub const PREDICTIVE_UNIT_PARAMETERS: &str = "PREDICTIVE_UNIT_PARAMETERS";
 /// A unit's HTTP port (1.18.2).
 pub const PREDICTIVE_UNIT_HTTP_SERVICE_PORT: &str = "PREDICTIVE_UNIT_HTTP_SERVICE_PORT";
+/// A unit's gRPC port (1.18.2).
+pub const PREDICTIVE_UNIT_GRPC_SERVICE_PORT: &str = "PREDICTIVE_UNIT_GRPC_SERVICE_PORT";
 /// A unit's port (1.2.1 sets only this one).
 pub const PREDICTIVE_UNIT_SERVICE_PORT: &str = "PREDICTIVE_UNIT_SERVICE_PORT";
 /// A unit's graph node name.

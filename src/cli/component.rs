@@ -174,6 +174,9 @@ pub(crate) struct ProxyArgs {
     /// `PREDICTIVE_UNIT_SERVICE_PORT` (used when the HTTP one is absent, as 1.2.1 sets only it).
     #[arg(long, env = env::PREDICTIVE_UNIT_SERVICE_PORT)]
     service_port: Option<String>,
+    /// `PREDICTIVE_UNIT_GRPC_SERVICE_PORT`: the Seldon `Model` service's port (none: no gRPC).
+    #[arg(long, env = env::PREDICTIVE_UNIT_GRPC_SERVICE_PORT)]
+    grpc_service_port: Option<String>,
     /// `PREDICTIVE_UNIT_ID`: the graph node name, for `meta.requestPath`.
     #[arg(long, env = env::PREDICTIVE_UNIT_ID)]
     unit_id: Option<String>,
@@ -246,14 +249,25 @@ pub(crate) fn run(args: ComponentArgs, ctx: &Context) -> Result<ExitStatus> {
             })?;
         }
         Component::TfservingProxy(args) => {
-            let (config, addr) = proxy_config(args)?;
+            let (config, addrs) = proxy_config(args)?;
             runtime()?.block_on(async move {
-                let listener = bind(addr).await?;
+                let listener = bind(addrs.rest).await?;
                 ctx.printer.status(
                     "Serving",
-                    format!("the tfserving proxy's REST API on `{addr}`"),
+                    format!("the tfserving proxy's REST API on `{}`", addrs.rest),
                 );
-                proxy::run(config, listener, shutdown_signal())
+                let grpc = match addrs.grpc {
+                    Some(addr) => {
+                        let listener = bind(addr).await?;
+                        ctx.printer.status(
+                            "Serving",
+                            format!("the tfserving proxy's gRPC API on `{addr}`"),
+                        );
+                        Some(listener)
+                    }
+                    None => None,
+                };
+                proxy::serve(config, listener, grpc, shutdown_signal())
                     .await
                     .context("tfserving proxy failed")
             })?;
@@ -350,15 +364,26 @@ pub(crate) fn executor_config(
     Ok((config, addrs))
 }
 
-pub(crate) fn proxy_config(args: ProxyArgs) -> Result<(proxy::Config, SocketAddr)> {
+/// Where the proxy listens: REST always, gRPC when the operator gave it a port.
+pub(crate) struct ProxyAddrs {
+    pub(crate) rest: SocketAddr,
+    pub(crate) grpc: Option<SocketAddr>,
+}
+
+pub(crate) fn proxy_config(args: ProxyArgs) -> Result<(proxy::Config, ProxyAddrs)> {
     let port = proxy::http_port(
         args.http_service_port.as_deref(),
         args.service_port.as_deref(),
     )?;
+    let grpc = proxy::grpc_port(args.grpc_service_port.as_deref())?;
     let mut config =
         proxy::Config::from_parameters(&args.parameters, args.unit_id, args.unit_image)?;
     config.body_limit = args.max_body_bytes;
-    Ok((config, SocketAddr::new(args.bind, port)))
+    let addrs = ProxyAddrs {
+        rest: SocketAddr::new(args.bind, port),
+        grpc: grpc.map(|port| SocketAddr::new(args.bind, port)),
+    };
+    Ok((config, addrs))
 }
 
 async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener> {

@@ -126,10 +126,20 @@ async fn play(
                 .context("executor failed")
         }
         Component::TfservingProxy(args) => {
-            let (config, addr) = component::proxy_config(args)?;
-            let listener = listener_for(&mut listeners, addr.port(), &container.name)?;
-            tracing::info!(port = addr.port(), "tfserving proxy serving");
-            proxy::run(config, listener, shutdown)
+            let (config, addrs) = component::proxy_config(args)?;
+            let rest = listener_for(&mut listeners, addrs.rest.port(), &container.name)?;
+            let grpc = match addrs.grpc {
+                Some(addr) => Some(listener_for(&mut listeners, addr.port(), &container.name)?),
+                None => None,
+            };
+            // Nothing else is served yet (the metrics port): closed, not left unaccepted.
+            drop(listeners);
+            tracing::info!(
+                port = addrs.rest.port(),
+                grpc_port = addrs.grpc.map(|a| a.port()),
+                "tfserving proxy serving"
+            );
+            proxy::serve(config, rest, grpc, shutdown)
                 .await
                 .context("tfserving proxy failed")
         }

@@ -1,0 +1,152 @@
+//! The whole pod on gRPC, end to end on the embedded runtime: `up -d` of examples/mnist-grpc
+//! (`transport: grpc`), so the engine calls the tfserving proxy's `Model` service and the proxy
+//! calls the model server's `PredictionService`; `predict --transport grpc` must give
+//! TensorFlow's scores, and REST through the same pod the same numbers.
+
+use serde_json::Value;
+
+use crate::common::{DownOnDrop, root, run_embedded as run};
+
+fn heldout() -> Value {
+    let text =
+        std::fs::read_to_string(root().join("examples/tfserving-mnist/heldout.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Every score of `answer` (a reply's `data`, as ndarray or tensor) within 1e-5 of `expected`.
+fn assert_scores(answer: &Value, expected: &Value, what: &str) {
+    let data = &answer["data"];
+    let got: Vec<f64> = if let Some(rows) = data["ndarray"].as_array() {
+        rows[0]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect()
+    } else {
+        let values = data["tensor"]["values"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{what}: {answer}"));
+        values.iter().map(|v| v.as_f64().unwrap()).collect()
+    };
+    let want: Vec<f64> = expected
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert_eq!(got.len(), want.len(), "{what}: {answer}");
+    for (got, want) in got.iter().zip(&want) {
+        assert!(
+            (got - want).abs() <= 1e-5,
+            "{what}: {got} vs TensorFlow's {want}"
+        );
+    }
+}
+
+#[test]
+fn a_transport_grpc_deployment_answers_over_grpc_end_to_end_with_tensorflows_scores() {
+    let state = tempfile::tempdir().unwrap();
+    let guard = DownOnDrop(state.path(), "mnist-grpc");
+    let (code, stdout, stderr) = run(
+        state.path(),
+        &[
+            "up",
+            "--runtime",
+            "embedded",
+            "-d",
+            "-o",
+            "json",
+            "examples/mnist-grpc/sdep.yaml",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let running: Value = serde_json::from_str(&stdout).unwrap();
+    let endpoints = running[0]["endpoints"].as_array().unwrap();
+    assert!(
+        endpoints
+            .iter()
+            .any(|e| e["container"] == "mnist-model" && e["protocol"] == "grpc"),
+        "the proxy's gRPC port is served and listed: {stdout}"
+    );
+
+    let heldout = heldout();
+    let expected = &heldout["models"]["tf1"]["scores"];
+    for i in [0usize, 3] {
+        let input = serde_json::to_string(&vec![&heldout["inputs"][i]]).unwrap();
+        for transport in ["grpc", "rest"] {
+            let (code, stdout, stderr) = run(
+                state.path(),
+                &[
+                    "predict",
+                    "mnist-grpc",
+                    "--transport",
+                    transport,
+                    "--ndarray",
+                    &input,
+                ],
+            );
+            assert_eq!(code, 0, "{transport}: {stderr}");
+            let answer: Value = serde_json::from_str(&stdout).unwrap();
+            assert_scores(
+                &answer,
+                &expected[i],
+                &format!("input {i} over {transport}"),
+            );
+        }
+    }
+    let values = heldout["inputs"][5].clone();
+    let tensor = serde_json::json!({"shape": [1, 784], "values": values}).to_string();
+    let (code, stdout, stderr) = run(
+        state.path(),
+        &[
+            "predict",
+            "mnist-grpc",
+            "--transport",
+            "grpc",
+            "--tensor",
+            &tensor,
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let answer: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        answer["data"]["tensor"]["shape"],
+        serde_json::json!([1, 10]),
+        "{answer}"
+    );
+    assert_scores(&answer, &expected[5], "a tensor over gRPC");
+
+    // A request the model cannot take is a gRPC status with TF's message, and the pod still
+    // serves.
+    let (code, _, stderr) = run(
+        state.path(),
+        &[
+            "predict",
+            "mnist-grpc",
+            "--transport",
+            "grpc",
+            "--ndarray",
+            "[[1.0, 2.0]]",
+        ],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("784") || stderr.contains("shape"),
+        "{stderr}"
+    );
+    let input = serde_json::to_string(&vec![&heldout["inputs"][0]]).unwrap();
+    let (code, _, stderr) = run(
+        state.path(),
+        &[
+            "predict",
+            "mnist-grpc",
+            "--transport",
+            "grpc",
+            "--ndarray",
+            &input,
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    drop(guard);
+}
