@@ -528,6 +528,7 @@ async fn malformed_protobuf_and_unknown_methods_are_statuses_and_the_server_stil
     assert!(!status.message().is_empty());
     let status = raw_call(&engine, "/seldon.protos.Seldon/Nope", vec![]).await;
     assert_eq!(status.code(), Code::Unimplemented);
+    assert!(status.message().contains("Seldon/Nope"), "{status:?}");
     let status = raw_call(
         &engine,
         "/tensorflow.serving.PredictionService/Predict",
@@ -572,7 +573,7 @@ async fn other_protocols_answer_unimplemented_with_a_message() {
 
 /// A codec that sends and receives raw bytes.
 #[derive(Debug, Clone, Copy)]
-struct RawCodec;
+pub(crate) struct RawCodec;
 
 impl tonic::codec::Codec for RawCodec {
     type Encode = Vec<u8>;

@@ -21,6 +21,7 @@ mod executor_grpc;
 mod fixtures;
 mod predict;
 mod proxy;
+mod proxy_grpc;
 mod seed;
 mod storage;
 mod support;

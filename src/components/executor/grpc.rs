@@ -513,8 +513,12 @@ where
         let service = SeldonServer::new(SeldonIngress::new(state))
             .max_decoding_message_size(limit)
             .max_encoding_message_size(limit);
+        let routes = crate::grpc::with_unknown_method_answer(
+            tonic::service::Routes::new(service),
+            "the built-in executor",
+        );
         builder
-            .add_service(service)
+            .add_routes(routes)
             .serve_with_incoming_shutdown(incoming, shutdown)
             .await
     } else {
