@@ -150,3 +150,58 @@ fn a_transport_grpc_deployment_answers_over_grpc_end_to_end_with_tensorflows_sco
     assert_eq!(code, 0, "{stderr}");
     drop(guard);
 }
+
+#[test]
+#[ignore = "needs SELDON_LOCAL_CORPUS; run by .ci/run"]
+fn the_corpus_mnist_grpc_deployment_runs_over_grpc_with_the_shipped_model() {
+    let dir = std::env::var("SELDON_LOCAL_CORPUS").expect("set SELDON_LOCAL_CORPUS to the corpus");
+    let source =
+        std::path::Path::new(&dir).join("v1.18.2/servers__tfserving__samples__mnist_grpc.yaml");
+    let text = std::fs::read_to_string(&source).unwrap();
+    let model = root().join("examples/tfserving-mnist/models/tf1");
+    let pointed = text.replace(
+        "gs://seldon-models/tfserving/mnist-model",
+        &model.display().to_string(),
+    );
+    assert_ne!(
+        pointed,
+        text,
+        "the corpus file's modelUri moved: {}",
+        source.display()
+    );
+    let work = tempfile::tempdir().unwrap();
+    let file = work.path().join("mnist_grpc.yaml");
+    std::fs::write(&file, pointed).unwrap();
+
+    let state = tempfile::tempdir().unwrap();
+    let guard = DownOnDrop(state.path(), "tfserving");
+    let (code, _, stderr) = run(
+        state.path(),
+        &["up", "--runtime", "embedded", "-d", file.to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let heldout = heldout();
+    let expected = &heldout["models"]["tf1"]["scores"];
+    let input = serde_json::to_string(&vec![&heldout["inputs"][2]]).unwrap();
+    for transport in ["grpc", "rest"] {
+        let (code, stdout, stderr) = run(
+            state.path(),
+            &[
+                "predict",
+                "tfserving",
+                "--transport",
+                transport,
+                "--ndarray",
+                &input,
+            ],
+        );
+        assert_eq!(code, 0, "{transport}: {stderr}");
+        let answer: Value = serde_json::from_str(&stdout).unwrap();
+        assert_scores(
+            &answer,
+            &expected[2],
+            &format!("corpus mnist_grpc over {transport}"),
+        );
+    }
+    drop(guard);
+}
