@@ -320,10 +320,11 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let (engine_rest, engine_grpc) = servers.block_on(async {
+    let (engine_rest, engine_grpc, proxy_grpc) = servers.block_on(async {
         let (tf_rest, tf_grpc) = start_model_server().await;
         let (proxy_rest, proxy_grpc) = start_proxy(tf_rest, tf_grpc).await;
-        start_executor(proxy_rest.port(), proxy_grpc.port()).await
+        let (engine_rest, engine_grpc) = start_executor(proxy_rest.port(), proxy_grpc.port()).await;
+        (engine_rest, engine_grpc, proxy_grpc)
     });
 
     let load = tokio::runtime::Builder::new_multi_thread()
@@ -350,6 +351,13 @@ fn main() {
                 c,
                 &grpc,
                 Some(("REST", &rest)),
+            );
+            let unit = unit_grpc_stats(proxy_grpc, ndarray_message(&pixels), c, total).await;
+            report(
+                "  of which: proxy+model server (ndarray)",
+                c,
+                &unit,
+                Some(("the whole pod", &grpc)),
             );
             let rest_t = rest_stats(rest_url.clone(), rest_tensor.clone(), c, total).await;
             report("REST  engine+proxy+model server (tensor)", c, &rest_t, None);

@@ -18,17 +18,19 @@ use tonic::{Request, Response, Status};
 
 use super::graph::{Node, NodeType, UnitCall};
 use super::{ExecutorError, State};
-use crate::grpc::seldon::combiner_client::CombinerClient;
-use crate::grpc::seldon::model_client::ModelClient;
-use crate::grpc::seldon::output_transformer_client::OutputTransformerClient;
-use crate::grpc::seldon::router_client::RouterClient;
-use crate::grpc::seldon::seldon_server::{Seldon, SeldonServer};
-use crate::grpc::seldon::transformer_client::TransformerClient;
+use crate::grpc::lazy::combiner_client::CombinerClient;
+use crate::grpc::lazy::model_client::ModelClient;
+use crate::grpc::lazy::output_transformer_client::OutputTransformerClient;
+use crate::grpc::lazy::router_client::RouterClient;
+use crate::grpc::lazy::seldon_server::{Seldon, SeldonServer};
+use crate::grpc::lazy::transformer_client::TransformerClient;
 use crate::protocol::ProtocolKind;
+use crate::protocol::grpc::lazy::{
+    LazyFeedback as Feedback, LazyMessage as SeldonMessage, LazyMessageList as SeldonMessageList,
+};
 use crate::protocol::grpc::route::{feedback_route, route_of};
 use crate::protocol::grpc::seldon::protos::{
-    Feedback, SeldonGraphMetadata, SeldonMessage, SeldonMessageList, SeldonMessageMetadata,
-    SeldonModelMetadata, SeldonModelMetadataRequest,
+    SeldonGraphMetadata, SeldonMessageMetadata, SeldonModelMetadata, SeldonModelMetadataRequest,
 };
 
 /// The request metadata keys never copied to a unit: they describe one call.
@@ -237,6 +239,12 @@ impl GrpcWalker {
             let reply = self
                 .unit(node, UnitCall::Route, message.clone(), ctx)
                 .await?;
+            let reply = reply.decode_payload().map_err(|error| {
+                Status::internal(format!(
+                    "unit `{}` sent a malformed reply: {error}",
+                    node.name
+                ))
+            })?;
             route_of(&reply).map_err(|error| {
                 Status::internal(format!(
                     "failed to use the reply of unit `{}`: {error}",

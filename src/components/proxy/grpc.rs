@@ -25,23 +25,22 @@ use tonic::{Request, Response, Status};
 use super::{ProxyError, State, UnitError};
 use crate::components::model_server::grpc::from_proto;
 use crate::components::model_server::tensor::Values;
-use crate::grpc::seldon::model_server::{Model, ModelServer};
-use crate::grpc::seldon::output_transformer_server::{OutputTransformer, OutputTransformerServer};
-use crate::grpc::seldon::transformer_server::{Transformer, TransformerServer};
+use crate::grpc::lazy::model_server::{Model, ModelServer};
+use crate::grpc::lazy::output_transformer_server::{OutputTransformer, OutputTransformerServer};
+use crate::grpc::lazy::transformer_server::{Transformer, TransformerServer};
 use crate::grpc::tfserving::prediction_service_client::PredictionServiceClient;
 use crate::protocol::grpc::json;
+use crate::protocol::grpc::lazy::{DataKind, LazyFeedback, LazyMessage, Payload, data_as_tensor};
 use crate::protocol::grpc::seldon::protos::{
-    DefaultData, Feedback, Meta, SeldonMessage, SeldonModelMetadata, Tensor, default_data,
-    seldon_message,
+    DefaultData, Meta, SeldonMessage, SeldonModelMetadata, Tensor, default_data,
 };
+use crate::protocol::grpc::tensorflow::TensorProto;
 use crate::protocol::grpc::tensorflow::serving::{
     GetModelMetadataRequest, ModelSpec, PredictRequest, PredictResponse, SignatureDefMap,
 };
-use crate::protocol::grpc::tensorflow::{TensorProto, TensorShapeProto, tensor_shape_proto};
 
 const PREDICT_REQUEST_URL: &str = "type.googleapis.com/tensorflow.serving.PredictRequest";
 const PREDICT_RESPONSE_URL: &str = "type.googleapis.com/tensorflow.serving.PredictResponse";
-const DT_FLOAT: i32 = 1;
 
 /// TF Serving's gRPC side: the lazily connected client and the tensor names to use.
 #[derive(Debug)]
@@ -136,8 +135,8 @@ fn invalid(message: impl Into<String>) -> Status {
 impl Model for ProxyGrpc {
     async fn predict(
         &self,
-        request: Request<SeldonMessage>,
-    ) -> Result<Response<SeldonMessage>, Status> {
+        request: Request<LazyMessage>,
+    ) -> Result<Response<LazyMessage>, Status> {
         let message = request.into_inner();
         let reply = match &self.state.tf_grpc {
             Some(tf) => predict_over_grpc(&self.state, tf, message).await?,
@@ -148,17 +147,15 @@ impl Model for ProxyGrpc {
 
     async fn send_feedback(
         &self,
-        request: Request<Feedback>,
-    ) -> Result<Response<SeldonMessage>, Status> {
+        request: Request<LazyFeedback>,
+    ) -> Result<Response<LazyMessage>, Status> {
         let feedback = request.into_inner();
-        let tensor = feedback
-            .request
-            .as_ref()
-            .and_then(|r| match &r.data_oneof {
-                Some(seldon_message::DataOneof::Data(data)) => data.data_oneof.as_ref(),
-                _ => None,
-            })
-            .is_some_and(|d| matches!(d, default_data::DataOneof::Tensor(_)));
+        let tensor = feedback.request.as_ref().is_some_and(|r| match &r.payload {
+            Some(Payload::Data(bytes)) => {
+                matches!(data_as_tensor(bytes), Ok((DataKind::Tensor, _)))
+            }
+            _ => false,
+        });
         let data = if tensor {
             default_data::DataOneof::Tensor(Tensor {
                 shape: vec![0],
@@ -167,15 +164,11 @@ impl Model for ProxyGrpc {
         } else {
             default_data::DataOneof::Ndarray(ListValue { values: Vec::new() })
         };
-        let meta = reply_meta(&self.state, feedback.request.as_ref());
-        Ok(Response::new(SeldonMessage {
-            meta: Some(meta),
-            data_oneof: Some(seldon_message::DataOneof::Data(DefaultData {
-                names: Vec::new(),
-                data_oneof: Some(data),
-            })),
-            ..SeldonMessage::default()
-        }))
+        let meta = reply_meta(
+            &self.state,
+            feedback.request.as_ref().and_then(|r| r.meta.as_ref()),
+        );
+        Ok(Response::new(data_reply(meta, data)))
     }
 
     async fn metadata(
@@ -199,8 +192,8 @@ impl Model for ProxyGrpc {
 impl Transformer for ProxyGrpc {
     async fn transform_input(
         &self,
-        request: Request<SeldonMessage>,
-    ) -> Result<Response<SeldonMessage>, Status> {
+        request: Request<LazyMessage>,
+    ) -> Result<Response<LazyMessage>, Status> {
         Ok(Response::new(identity(&self.state, request.into_inner())))
     }
 }
@@ -209,24 +202,23 @@ impl Transformer for ProxyGrpc {
 impl OutputTransformer for ProxyGrpc {
     async fn transform_output(
         &self,
-        request: Request<SeldonMessage>,
-    ) -> Result<Response<SeldonMessage>, Status> {
+        request: Request<LazyMessage>,
+    ) -> Result<Response<LazyMessage>, Status> {
         Ok(Response::new(identity(&self.state, request.into_inner())))
     }
 }
 
-/// The wrapper's default transform: the payload back, with this unit in `meta`.
-fn identity(state: &State, mut message: SeldonMessage) -> SeldonMessage {
-    let meta = reply_meta(state, Some(&message));
-    message.meta = Some(meta);
+/// The wrapper's default transform: the payload back untouched, with this unit in `meta`.
+fn identity(state: &State, mut message: LazyMessage) -> LazyMessage {
+    message.meta = Some(reply_meta(state, message.meta.as_ref()));
     message.status = None;
     message
 }
 
 /// `meta` of a reply: the request's puid and tags, and this unit added to `requestPath`, as
 /// the REST path answers.
-fn reply_meta(state: &State, request: Option<&SeldonMessage>) -> Meta {
-    let mut meta = request.and_then(|r| r.meta.clone()).unwrap_or_default();
+fn reply_meta(state: &State, request: Option<&Meta>) -> Meta {
+    let mut meta = request.cloned().unwrap_or_default();
     meta.routing.clear();
     meta.metrics.clear();
     if let Some((id, image)) = state.config.unit() {
@@ -235,27 +227,45 @@ fn reply_meta(state: &State, request: Option<&SeldonMessage>) -> Meta {
     meta
 }
 
+/// A reply carrying `data`.
+fn data_reply(meta: Meta, data: default_data::DataOneof) -> LazyMessage {
+    let data = DefaultData {
+        names: Vec::new(),
+        data_oneof: Some(data),
+    };
+    LazyMessage {
+        status: None,
+        meta: Some(meta),
+        payload: Some(Payload::Data(data.encode_to_vec().into())),
+    }
+}
+
 /// Without `grpc_endpoint`: the message through the REST path, in its JSON form.
-async fn predict_over_rest(
-    state: &State,
-    message: &SeldonMessage,
-) -> Result<SeldonMessage, Status> {
-    let body = json::to_json(message).map_err(|e| Status::internal(e.to_string()))?;
+async fn predict_over_rest(state: &State, message: &LazyMessage) -> Result<LazyMessage, Status> {
+    let message = message
+        .decode_payload()
+        .map_err(|e| invalid(format!("the message's payload is malformed: {e}")))?;
+    let body = json::to_json(&message).map_err(|e| Status::internal(e.to_string()))?;
     let reply = super::predict_bytes(state, &body)
         .await
         .map_err(status_of)?;
-    json::from_json(&reply).map_err(|e| Status::internal(format!("the proxy's reply: {e}")))
+    let reply: SeldonMessage =
+        json::from_json(&reply).map_err(|e| Status::internal(format!("the proxy's reply: {e}")))?;
+    LazyMessage::decode(reply.encode_to_vec().as_slice())
+        .map_err(|e| Status::internal(format!("the proxy's reply: {e}")))
 }
 
 async fn predict_over_grpc(
     state: &State,
     tf: &TfGrpc,
-    message: SeldonMessage,
-) -> Result<SeldonMessage, Status> {
-    let meta = reply_meta(state, Some(&message));
-    let data = match message.data_oneof {
-        Some(seldon_message::DataOneof::Data(data)) => data,
-        Some(seldon_message::DataOneof::CustomData(any)) => {
+    message: LazyMessage,
+) -> Result<LazyMessage, Status> {
+    let meta = reply_meta(state, message.meta.as_ref());
+    let data = match message.payload {
+        Some(Payload::Data(data)) => data,
+        Some(Payload::CustomData(any)) => {
+            let any = Any::decode(any.as_ref())
+                .map_err(|e| invalid(format!("customData is not a google.protobuf.Any: {e}")))?;
             return predict_packed(state, tf, any, meta).await;
         }
         _ => {
@@ -264,13 +274,8 @@ async fn predict_over_grpc(
             ));
         }
     };
+    let (kind, tensor) = data_as_tensor(&data).map_err(|e| invalid(e.to_string()))?;
     let (input, output) = tensor_names(state, tf).await?;
-    let (tensor, kind) = match data.data_oneof {
-        Some(default_data::DataOneof::Tftensor(tensor)) => (tensor, Payload::TfTensor),
-        Some(default_data::DataOneof::Tensor(tensor)) => (float_tensor(&tensor)?, Payload::Tensor),
-        Some(default_data::DataOneof::Ndarray(list)) => (ndarray_tensor(&list)?, Payload::Ndarray),
-        None => return Err(invalid("`data` holds none of tensor, ndarray and tftensor")),
-    };
     let mut request = PredictRequest {
         model_spec: Some(model_spec(state)),
         ..PredictRequest::default()
@@ -284,10 +289,10 @@ async fn predict_over_grpc(
         ))
     })?;
     let data = match kind {
-        Payload::TfTensor => default_data::DataOneof::Tftensor(result),
-        Payload::Tensor | Payload::Ndarray => {
+        DataKind::TfTensor => default_data::DataOneof::Tftensor(result),
+        DataKind::Tensor | DataKind::Ndarray => {
             let (shape, values) = numbers(&result, state.config.body_limit)?;
-            if kind == Payload::Tensor {
+            if kind == DataKind::Tensor {
                 default_data::DataOneof::Tensor(Tensor {
                     shape: shape
                         .iter()
@@ -300,21 +305,7 @@ async fn predict_over_grpc(
             }
         }
     };
-    Ok(SeldonMessage {
-        meta: Some(meta),
-        data_oneof: Some(seldon_message::DataOneof::Data(DefaultData {
-            names: Vec::new(),
-            data_oneof: Some(data),
-        })),
-        ..SeldonMessage::default()
-    })
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Payload {
-    TfTensor,
-    Tensor,
-    Ndarray,
+    Ok(data_reply(meta, data))
 }
 
 fn model_spec(state: &State) -> ModelSpec {
@@ -363,7 +354,7 @@ async fn predict_packed(
     tf: &TfGrpc,
     any: Any,
     meta: Meta,
-) -> Result<SeldonMessage, Status> {
+) -> Result<LazyMessage, Status> {
     if any.type_url != PREDICT_REQUEST_URL {
         return Err(invalid(format!(
             "customData must be a packed tensorflow.serving.PredictRequest, not `{}`",
@@ -380,13 +371,14 @@ async fn predict_packed(
         request.model_spec = Some(model_spec(state));
     }
     let response = call_predict(state, tf, request).await?;
-    Ok(SeldonMessage {
+    let packed = Any {
+        type_url: PREDICT_RESPONSE_URL.to_owned(),
+        value: response.encode_to_vec(),
+    };
+    Ok(LazyMessage {
+        status: None,
         meta: Some(meta),
-        data_oneof: Some(seldon_message::DataOneof::CustomData(Any {
-            type_url: PREDICT_RESPONSE_URL.to_owned(),
-            value: response.encode_to_vec(),
-        })),
-        ..SeldonMessage::default()
+        payload: Some(Payload::CustomData(packed.encode_to_vec().into())),
     })
 }
 
@@ -443,92 +435,6 @@ async fn discover_names(state: &State, tf: &TfGrpc) -> Result<(String, String), 
         only(signature.inputs.keys().collect(), "input", "model_input")?,
         only(signature.outputs.keys().collect(), "output", "model_output")?,
     ))
-}
-
-fn shape_proto(shape: &[i64]) -> TensorShapeProto {
-    TensorShapeProto {
-        dim: shape
-            .iter()
-            .map(|&size| tensor_shape_proto::Dim {
-                size,
-                name: String::new(),
-            })
-            .collect(),
-        unknown_rank: false,
-    }
-}
-
-/// A Seldon `tensor` as a `DT_FLOAT` TensorProto.
-fn float_tensor(tensor: &Tensor) -> Result<TensorProto, Status> {
-    let shape: Vec<i64> = tensor.shape.iter().map(|&d| i64::from(d)).collect();
-    let count = shape.iter().try_fold(1i64, |n, &d| {
-        (d >= 0).then(|| n.saturating_mul(d)).ok_or(())
-    });
-    if count != Ok(i64::try_from(tensor.values.len()).unwrap_or(i64::MAX)) {
-        return Err(invalid(format!(
-            "tensor shape {:?} does not hold its {} values",
-            tensor.shape,
-            tensor.values.len()
-        )));
-    }
-    Ok(TensorProto {
-        dtype: DT_FLOAT,
-        tensor_shape: Some(shape_proto(&shape)),
-        #[allow(
-            clippy::cast_possible_truncation,
-            reason = "TF takes float32, as upstream sends"
-        )]
-        float_val: tensor.values.iter().map(|&v| v as f32).collect(),
-        ..TensorProto::default()
-    })
-}
-
-/// A Seldon `ndarray` (nested lists of numbers, rectangular) as a `DT_FLOAT` TensorProto.
-fn ndarray_tensor(list: &ListValue) -> Result<TensorProto, Status> {
-    let mut shape = Vec::new();
-    let mut level = list;
-    loop {
-        shape.push(i64::try_from(level.values.len()).unwrap_or(i64::MAX));
-        match level.values.first().and_then(|v| v.kind.as_ref()) {
-            Some(Kind::ListValue(inner)) => level = inner,
-            _ => break,
-        }
-    }
-    let mut values = Vec::new();
-    flatten(list, &shape, &mut values)?;
-    Ok(TensorProto {
-        dtype: DT_FLOAT,
-        tensor_shape: Some(shape_proto(&shape)),
-        float_val: values,
-        ..TensorProto::default()
-    })
-}
-
-fn flatten(list: &ListValue, shape: &[i64], out: &mut Vec<f32>) -> Result<(), Status> {
-    let ragged = || invalid("ndarray is ragged: every row must have the same length");
-    if i64::try_from(list.values.len()).ok() != shape.first().copied() {
-        return Err(ragged());
-    }
-    for value in &list.values {
-        match (&value.kind, shape.len()) {
-            (Some(Kind::ListValue(inner)), n) if n > 1 => flatten(inner, &shape[1..], out)?,
-            #[allow(
-                clippy::cast_possible_truncation,
-                reason = "TF takes float32, as upstream sends"
-            )]
-            (Some(Kind::NumberValue(x)), 1) => out.push(*x as f32),
-            (Some(Kind::BoolValue(b)), 1) => out.push(f32::from(u8::from(*b))),
-            (Some(Kind::ListValue(_) | Kind::NumberValue(_) | Kind::BoolValue(_)), _) => {
-                return Err(ragged());
-            }
-            _ => {
-                return Err(invalid(
-                    "ndarray holds a value that is not a number: send strings as a tftensor",
-                ));
-            }
-        }
-    }
-    Ok(())
 }
 
 /// A numeric TensorProto as its shape (a 1-D result made one row, as upstream does) and its
@@ -602,63 +508,22 @@ mod tests {
     }
 
     #[test]
-    fn an_ndarray_becomes_a_float_tensor_of_its_shape() {
-        let list = ListValue {
-            values: vec![row(&[1.0, 2.5]), row(&[3.0, 4.0])],
-        };
-        let tensor = ndarray_tensor(&list).unwrap();
-        assert_eq!(tensor.dtype, DT_FLOAT);
-        assert_eq!(tensor.tensor_shape, Some(shape_proto(&[2, 2])));
-        assert_eq!(tensor.float_val, [1.0, 2.5, 3.0, 4.0]);
-        assert_eq!(nested(&[2, 2], &[1.0, 2.5, 3.0, 4.0]), list);
-    }
-
-    #[test]
-    fn ragged_and_non_numeric_ndarrays_are_invalid_arguments() {
-        let ragged = ListValue {
-            values: vec![row(&[1.0, 2.0]), row(&[3.0])],
-        };
-        let error = ndarray_tensor(&ragged).unwrap_err();
-        assert_eq!(error.code(), tonic::Code::InvalidArgument);
-        assert!(error.message().contains("ragged"), "{}", error.message());
-        let text = ListValue {
-            values: vec![Value {
-                kind: Some(Kind::StringValue("a".into())),
-            }],
-        };
-        assert_eq!(
-            ndarray_tensor(&text).unwrap_err().code(),
-            tonic::Code::InvalidArgument
-        );
-    }
-
-    #[test]
-    fn a_tensor_must_hold_its_shape() {
-        let good = Tensor {
-            shape: vec![1, 3],
-            values: vec![1.0, 2.0, 3.0],
-        };
-        assert_eq!(float_tensor(&good).unwrap().float_val, [1.0, 2.0, 3.0]);
-        let bad = Tensor {
-            shape: vec![2, 3],
-            values: vec![1.0],
-        };
-        assert_eq!(
-            float_tensor(&bad).unwrap_err().code(),
-            tonic::Code::InvalidArgument
-        );
-        let negative = Tensor {
-            shape: vec![-1],
-            values: vec![],
-        };
-        assert!(float_tensor(&negative).is_err());
+    fn nested_rows_are_the_values_in_row_major_order() {
+        let list = nested(&[2, 2], &[1.0, 2.5, 3.0, 4.0]);
+        assert_eq!(list.values, [row(&[1.0, 2.5]), row(&[3.0, 4.0])]);
     }
 
     #[test]
     fn a_one_dimensional_result_becomes_one_row() {
         let proto = TensorProto {
-            dtype: DT_FLOAT,
-            tensor_shape: Some(shape_proto(&[3])),
+            dtype: 1,
+            tensor_shape: Some(crate::protocol::grpc::tensorflow::TensorShapeProto {
+                dim: vec![crate::protocol::grpc::tensorflow::tensor_shape_proto::Dim {
+                    size: 3,
+                    name: String::new(),
+                }],
+                unknown_rank: false,
+            }),
             float_val: vec![0.5, 1.0, 2.0],
             ..TensorProto::default()
         };
