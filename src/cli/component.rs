@@ -180,6 +180,21 @@ pub(crate) struct ProxyArgs {
     /// `PREDICTIVE_UNIT_IMAGE`: the unit's image, for `meta.requestPath` and `/metadata`.
     #[arg(long, env = env::PREDICTIVE_UNIT_IMAGE)]
     unit_image: Option<String>,
+    /// `PREDICTIVE_UNIT_METRICS_SERVICE_PORT`: where `/prometheus` is served (default 6000).
+    #[arg(long, env = env::PREDICTIVE_UNIT_METRICS_SERVICE_PORT)]
+    metrics_service_port: Option<String>,
+    /// `PREDICTIVE_UNIT_METRICS_ENDPOINT`: the metrics path, besides `/prometheus` and `/metrics`.
+    #[arg(long, env = env::PREDICTIVE_UNIT_METRICS_ENDPOINT, default_value = "/prometheus")]
+    metrics_endpoint: String,
+    /// `SELDON_DEPLOYMENT_ID`, a metrics label.
+    #[arg(long, env = env::SELDON_DEPLOYMENT_ID, default_value = "")]
+    deployment_id: String,
+    /// `PREDICTOR_ID`, a metrics label.
+    #[arg(long, env = env::PREDICTOR_ID, default_value = "")]
+    predictor_id: String,
+    /// `PREDICTOR_LABELS`: the predictor's labels as JSON (`version` is a metrics label).
+    #[arg(long, env = env::PREDICTOR_LABELS)]
+    predictor_labels: Option<String>,
     /// Address to listen on (upstream listens on every interface; containers need `0.0.0.0`).
     #[arg(long, env = env::SELDON_LOCAL_BIND, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
     bind: IpAddr,
@@ -246,14 +261,18 @@ pub(crate) fn run(args: ComponentArgs, ctx: &Context) -> Result<ExitStatus> {
             })?;
         }
         Component::TfservingProxy(args) => {
-            let (config, addr) = proxy_config(args)?;
+            let (config, addrs) = proxy_config(args)?;
             runtime()?.block_on(async move {
-                let listener = bind(addr).await?;
+                let listener = bind(addrs.rest).await?;
+                let metrics = bind(addrs.metrics).await?;
                 ctx.printer.status(
                     "Serving",
-                    format!("the tfserving proxy's REST API on `{addr}`"),
+                    format!(
+                        "the tfserving proxy's REST API on `{}`, its metrics on `{}`",
+                        addrs.rest, addrs.metrics
+                    ),
                 );
-                proxy::run(config, listener, shutdown_signal())
+                proxy::metrics::serve(config, listener, Some(metrics), shutdown_signal())
                     .await
                     .context("tfserving proxy failed")
             })?;
@@ -350,15 +369,43 @@ pub(crate) fn executor_config(
     Ok((config, addrs))
 }
 
-pub(crate) fn proxy_config(args: ProxyArgs) -> Result<(proxy::Config, SocketAddr)> {
+/// Where the tfserving proxy serves: its unit API and its metrics port.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ProxyAddrs {
+    pub(crate) rest: SocketAddr,
+    pub(crate) metrics: SocketAddr,
+}
+
+pub(crate) fn proxy_config(args: ProxyArgs) -> Result<(proxy::Config, ProxyAddrs)> {
     let port = proxy::http_port(
         args.http_service_port.as_deref(),
         args.service_port.as_deref(),
     )?;
+    let metrics_port = match args.metrics_service_port.as_deref().map(str::trim) {
+        Some(value) if !value.is_empty() => value.parse().with_context(|| {
+            format!("`PREDICTIVE_UNIT_METRICS_SERVICE_PORT` is not a valid port: `{value}`")
+        })?,
+        _ => proxy::metrics::DEFAULT_METRICS_PORT,
+    };
+    let labels = proxy::metrics::UnitLabels {
+        deployment: args.deployment_id,
+        model_name: args.unit_id.clone().unwrap_or_default(),
+        image: args.unit_image.clone().unwrap_or_default(),
+        predictor_name: args.predictor_id,
+        predictor_version: proxy::metrics::UnitLabels::version_from_labels(
+            args.predictor_labels.as_deref(),
+        ),
+    };
     let mut config =
         proxy::Config::from_parameters(&args.parameters, args.unit_id, args.unit_image)?;
     config.body_limit = args.max_body_bytes;
-    Ok((config, SocketAddr::new(args.bind, port)))
+    config.metrics = labels;
+    config.metrics_endpoint = args.metrics_endpoint;
+    let addrs = ProxyAddrs {
+        rest: SocketAddr::new(args.bind, port),
+        metrics: SocketAddr::new(args.bind, metrics_port),
+    };
+    Ok((config, addrs))
 }
 
 async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener> {

@@ -126,10 +126,20 @@ async fn play(
                 .context("executor failed")
         }
         Component::TfservingProxy(args) => {
-            let (config, addr) = component::proxy_config(args)?;
-            let listener = listener_for(&mut listeners, addr.port(), &container.name)?;
-            tracing::info!(port = addr.port(), "tfserving proxy serving");
-            proxy::run(config, listener, shutdown)
+            let (config, addrs) = component::proxy_config(args)?;
+            let listener = listener_for(&mut listeners, addrs.rest.port(), &container.name)?;
+            // The metrics port answers where the plan declares it (`ps` lists it).
+            let metrics = listeners
+                .remove(&addrs.metrics.port())
+                .map(tokio::net::TcpListener::from_std)
+                .transpose()
+                .context("failed to register a listener")?;
+            tracing::info!(
+                port = addrs.rest.port(),
+                metrics_port = metrics.is_some().then_some(addrs.metrics.port()),
+                "tfserving proxy serving"
+            );
+            proxy::metrics::serve(config, listener, metrics, shutdown)
                 .await
                 .context("tfserving proxy failed")
         }

@@ -239,7 +239,9 @@ fn write_family(
     }
 }
 
-fn render_labels(labels: &[(&str, String)]) -> String {
+/// `key="value",…` with Prometheus escaping, in the given order.
+#[must_use]
+pub fn render_labels(labels: &[(&str, String)]) -> String {
     let mut text = String::new();
     for (i, (key, value)) in labels.iter().enumerate() {
         if i > 0 {

@@ -11,14 +11,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Body;
-use axum::extract::State as AxumState;
+use axum::extract::{Request, State as AxumState};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
+
+mod form;
+pub mod metrics;
 
 use crate::http::{self, BodyError, HttpError};
 use crate::protocol::seldon::{self, Feedback, Meta, PayloadKind, SeldonMessage, reason};
@@ -73,6 +75,11 @@ pub struct Config {
     pub body_limit: usize,
     /// Timeout of each TF Serving call.
     pub timeout: Duration,
+    /// The labels of the unit's metrics.
+    pub metrics: metrics::UnitLabels,
+    /// `PREDICTIVE_UNIT_METRICS_ENDPOINT`, served on the metrics port besides `/prometheus` and
+    /// `/metrics`.
+    pub metrics_endpoint: String,
 }
 
 #[derive(Deserialize)]
@@ -118,6 +125,8 @@ impl Config {
             unit_image,
             body_limit: http::DEFAULT_BODY_LIMIT,
             timeout: DEFAULT_TF_TIMEOUT,
+            metrics: metrics::UnitLabels::default(),
+            metrics_endpoint: "/prometheus".to_owned(),
         })
     }
 
@@ -159,6 +168,7 @@ pub struct State {
     config: Config,
     predict_url: String,
     client: reqwest::Client,
+    metrics: Arc<metrics::UnitMetrics>,
 }
 
 impl State {
@@ -174,6 +184,7 @@ impl State {
             .map_err(ProxyError::Client)?;
         Ok(Self {
             predict_url: config.predict_url(),
+            metrics: Arc::new(metrics::UnitMetrics::new(config.metrics.clone())),
             config,
             client,
         })
@@ -215,6 +226,7 @@ where
 }
 
 /// A unit error in the Python wrapper's shape.
+#[derive(Debug)]
 struct UnitError {
     status: StatusCode,
     code: i32,
@@ -262,10 +274,8 @@ fn body_error(error: &BodyError) -> UnitError {
     }
 }
 
-async fn read_message(state: &State, body: Body) -> Result<SeldonMessage, UnitError> {
-    let bytes = http::read_body(body, state.config.body_limit)
-        .await
-        .map_err(|e| body_error(&e))?;
+async fn read_message(state: &State, request: Request) -> Result<SeldonMessage, UnitError> {
+    let bytes = form::read(state, request).await?;
     let value: Value = serde_json::from_slice(&bytes)
         .map_err(|_| UnitError::bad_data("Can't find JSON in data"))?;
     if !value.is_object() {
@@ -285,17 +295,15 @@ fn reply_meta(state: &State, request: Option<&Meta>) -> Meta {
     tensorflow::unit_reply_meta(request, state.config.unit())
 }
 
-async fn predict(AxumState(state): AxumState<Arc<State>>, body: Body) -> Response {
-    match predict_inner(&state, body).await {
+async fn predict(AxumState(state): AxumState<Arc<State>>, request: Request) -> Response {
+    match predict_inner(&state, request).await {
         Ok(response) => response,
         Err(error) => error.into_response(),
     }
 }
 
-async fn predict_inner(state: &State, body: Body) -> Result<Response, UnitError> {
-    let bytes = http::read_body(body, state.config.body_limit)
-        .await
-        .map_err(|e| body_error(&e))?;
+async fn predict_inner(state: &State, request: Request) -> Result<Response, UnitError> {
+    let bytes = form::read(state, request).await?;
     let (request, meta) = ProxyRequest::from_slice(&bytes).map_err(|error| match error {
         ProtocolError::Parse { source, .. } if source.is_syntax() || source.is_eof() => {
             UnitError::bad_data("Can't find JSON in data")
@@ -380,9 +388,9 @@ fn describe(error: &reqwest::Error, url: &str) -> String {
 }
 
 /// `transform-input`/`transform-output`: the wrapper's default, which returns the features.
-async fn identity(AxumState(state): AxumState<Arc<State>>, body: Body) -> Response {
+async fn identity(AxumState(state): AxumState<Arc<State>>, request: Request) -> Response {
     let result = async {
-        let message = read_message(&state, body).await?;
+        let message = read_message(&state, request).await?;
         let kind = message
             .payload_kind()
             .map_err(|e| UnitError::bad_data(format!("Invalid request data type: {e}")))?;
@@ -409,14 +417,15 @@ async fn identity(AxumState(state): AxumState<Arc<State>>, body: Body) -> Respon
     result.unwrap_or_else(UnitError::into_response)
 }
 
-async fn feedback(AxumState(state): AxumState<Arc<State>>, body: Body) -> Response {
-    let bytes = match http::read_body(body, state.config.body_limit).await {
+async fn feedback(AxumState(state): AxumState<Arc<State>>, request: Request) -> Response {
+    let bytes = match form::read(&state, request).await {
         Ok(bytes) => bytes,
-        Err(error) => return body_error(&error).into_response(),
+        Err(error) => return error.into_response(),
     };
     let Ok(feedback) = serde_json::from_slice::<Feedback>(&bytes) else {
         return UnitError::bad_data("Can't find JSON in data").into_response();
     };
+    state.metrics.record_feedback(feedback.reward);
     let request = feedback.request.as_ref();
     let tensor = request
         .and_then(|r| r.data.as_ref())
