@@ -118,18 +118,21 @@ pub(crate) struct ExecutorArgs {
     /// Load the predictor from a SeldonDeployment file (not supported; use `ENGINE_PREDICTOR`).
     #[arg(long)]
     file: Option<PathBuf>,
-    /// Hostname used in request-log CloudEvents (accepted).
+    /// Hostname in the request log's `ce-source` (`http://<hostname>:<http_port>/`).
     #[arg(long)]
     hostname: Option<String>,
-    /// Request-logger workers (accepted; request logging is not implemented).
+    /// Request-log events in flight at once.
     #[arg(long = "logger_workers")]
     logger_workers: Option<u32>,
-    /// Request-logger queue size (accepted).
+    /// Request-log queue size; a full queue drops events (counted in the metrics).
     #[arg(long = "log_work_buffer_size")]
     log_work_buffer_size: Option<u64>,
-    /// Request-logger enqueue timeout (accepted).
+    /// Request-logger enqueue timeout (accepted; a full queue drops at once).
     #[arg(long = "log_write_timeout_ms")]
     log_write_timeout_ms: Option<u64>,
+    /// `REQUEST_LOGGER_DEFAULT_ENDPOINT`: where nodes whose `logger` has no `url` send.
+    #[arg(long, hide = true, env = env::REQUEST_LOGGER_DEFAULT_ENDPOINT)]
+    request_logger_default_endpoint: Option<String>,
     /// Graceful shutdown timeout (accepted).
     #[arg(long = "graceful_timeout")]
     graceful_timeout: Option<String>,
@@ -319,14 +322,6 @@ pub(crate) fn executor_config(
             args.predictor, predictor.name
         ));
     }
-    let mut nodes = Vec::new();
-    predictor.graph.post_order(&mut nodes);
-    for node in nodes.iter().filter(|n| n.logger.is_some()) {
-        ctx.printer.warning(format!(
-            "node `{}` has a request logger; the built-in executor does not send request logs",
-            node.name
-        ));
-    }
     let annotations = match std::fs::read_to_string(&args.annotations) {
         Ok(text) => executor::annotations::parse(&text).with_context(|| {
             format!(
@@ -355,6 +350,26 @@ pub(crate) fn executor_config(
     config.full_health_checks = args.full_health_checks;
     config.body_limit = args.max_body_bytes;
     config.routing_injection = !args.routing_injection.is_empty();
+    let http_port = args.port.unwrap_or(args.http_port);
+    config.logger = executor::logger::LoggerConfig {
+        default_endpoint: args
+            .request_logger_default_endpoint
+            .filter(|e| !e.is_empty()),
+        queue_size: args
+            .log_work_buffer_size
+            .map_or(executor::logger::DEFAULT_QUEUE_SIZE, |n| {
+                usize::try_from(n).unwrap_or(usize::MAX)
+            }),
+        workers: args
+            .logger_workers
+            .map_or(executor::logger::DEFAULT_WORKERS, |n| n as usize),
+        // Upstream builds it before defaulting the hostname, so it is empty unless given.
+        source: format!(
+            "http://{}:{http_port}/",
+            args.hostname.as_deref().unwrap_or("")
+        ),
+        ..executor::logger::LoggerConfig::default()
+    };
     config.cors = executor::Cors::new(
         args.cors_allowed_origins.as_deref(),
         args.cors_allowed_headers.as_deref(),

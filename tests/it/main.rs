@@ -20,6 +20,7 @@ mod executor_grpc;
 mod fixtures;
 mod predict;
 mod proxy;
+mod request_log;
 mod seed;
 mod storage;
 mod support;

@@ -106,6 +106,16 @@ impl Metrics {
         }
     }
 
+    /// The deployment labels every series carries.
+    #[must_use]
+    pub fn base_labels(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("deployment_name", self.deployment.clone()),
+            ("predictor_name", self.predictor.clone()),
+            ("predictor_version", self.version.clone()),
+        ]
+    }
+
     /// Records one handled external request.
     pub fn observe_server(&self, labels: ServerLabels, elapsed: Duration) {
         let mut map = self
