@@ -95,6 +95,7 @@ async fn start_proxy(tf_rest: SocketAddr, tf_grpc: SocketAddr) -> (SocketAddr, S
         config,
         rest,
         Some(grpc),
+        None,
         std::future::pending(),
     ));
     (rest_addr, grpc_addr)

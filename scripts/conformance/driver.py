@@ -227,6 +227,79 @@ def check_graph_example_with_the_real_wrapper(work_dir):
         check_equal("graph example: down", down.returncode, 0)
 
 
+def check_unit_api_with_the_real_clients(work_dir):
+    """The tfserving-mnist example on the embedded runtime, its unit (our tfserving proxy) called
+    as the wrapper's own tools call a unit: `seldon-core-microservice-tester` and
+    `SeldonClient.microservice()` send the message as a `json=` form field; the unit's metrics
+    port, listed by `ps`, counts their feedback."""
+    import numpy as np
+    from seldon_core.seldon_client import SeldonClient
+
+    root = os.path.dirname(os.path.dirname(UNITS_DIR))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SELDON_LOCAL_")}
+    env["SELDON_LOCAL_STATE_DIR"] = os.path.join(work_dir, "state-unit")
+    env["NO_COLOR"] = "1"
+
+    def seldon_local(*args):
+        return subprocess.run([BINARY, *args], cwd=root, env=env, capture_output=True, text=True, timeout=300)
+
+    up = seldon_local("up", "--runtime", "embedded", "-d", "examples/tfserving-mnist/sdep.yaml")
+    check_equal("unit: up of the tfserving example", up.returncode, 0)
+    if up.returncode != 0:
+        print(up.stderr)
+        return
+    try:
+        ps = json.loads(seldon_local("ps", "tfserving", "-o", "json").stdout)
+        proxy = next(c for c in ps if c["container"] == "mnist-model")
+        ports = {p["container_port"]: p["host_port"] for p in proxy["ports"]}
+        unit, metrics = ports[9000], ports[6000]
+        with open(os.path.join(root, "examples/tfserving-mnist/heldout.json")) as f:
+            heldout = json.load(f)
+        want = heldout["models"]["tf1"]["scores"]
+        client = SeldonClient(microservice_endpoint=f"127.0.0.1:{unit}")
+        for payload_type in ["ndarray", "tensor"]:
+            r = client.microservice(data=np.array(heldout["inputs"][:2]), method="predict", payload_type=payload_type)
+            check("unit: SeldonClient.microservice() " + payload_type + " succeeds", r.success, r.msg)
+            if r.success:
+                from google.protobuf import json_format
+
+                data = r.response if isinstance(r.response, dict) else json_format.MessageToDict(r.response)
+                got = data["data"].get("ndarray") or np.array(data["data"]["tensor"]["values"]).reshape(2, 10).tolist()
+                check(
+                    "unit: SeldonClient.microservice() " + payload_type + " has TensorFlow's scores",
+                    all(abs(g - w) <= 1e-5 for row, wrow in zip(got, want[:2]) for g, w in zip(row, wrow)),
+                    f"got {got}",
+                )
+        contract = os.path.join(work_dir, "mnist-contract.json")
+        with open(contract, "w") as f:
+            json.dump({
+                "features": [{"name": "pixel", "ftype": "continuous", "dtype": "FLOAT", "range": [0, 1], "repeat": 784}],
+                "targets": [{"name": "class", "ftype": "continuous", "dtype": "FLOAT", "range": [0, 1], "repeat": 10}],
+            }, f)
+        tester = os.path.join(os.path.dirname(sys.executable), "seldon-core-microservice-tester")
+        for endpoint in ["predict", "transform-input"]:
+            t = subprocess.run([tester, contract, "127.0.0.1", str(unit), "--endpoint", endpoint, "-p", "-n", "2"],
+                               capture_output=True, text=True, timeout=120)
+            check(
+                f"unit: seldon-core-microservice-tester --endpoint {endpoint} gets answers",
+                t.returncode == 0 and t.stdout.count("RECEIVED RESPONSE") == 2 and "status" not in t.stdout
+                and ("t:9" in t.stdout or endpoint == "transform-input"),
+                t.stdout[-500:] + t.stderr[-500:],
+            )
+        t = subprocess.run([tester, contract, "127.0.0.1", str(unit), "--endpoint", "send-feedback", "-p", "-n", "3"],
+                           capture_output=True, text=True, timeout=120)
+        check_equal("unit: seldon-core-microservice-tester --endpoint send-feedback", (t.returncode, t.stdout.count("RECEIVED RESPONSE")), (0, 3))
+        text = requests.get(f"http://127.0.0.1:{metrics}/prometheus", timeout=5).text
+        counts = [line.split()[-1] for line in text.splitlines() if line.startswith("seldon_api_model_feedback_total{")]
+        rewards = [line.split()[-1] for line in text.splitlines() if line.startswith("seldon_api_model_feedback_reward_total{")]
+        check_equal("unit: the metrics port counts the feedback with the wrapper's names", (counts, rewards), (["3.0"], ["3.0"]))
+        check("unit: the metrics labels name the unit", 'model_name="mnist-model"' in text and 'deployment_name="tfserving"' in text, text)
+        check_equal("unit: /metrics answers too", requests.get(f"http://127.0.0.1:{metrics}/metrics", timeout=5).text, text)
+    finally:
+        down = seldon_local("down", "tfserving")
+        check_equal("unit: down", down.returncode, 0)
+
+
 def check_grpc(units, feedback_dir):
     a, b = units["model-a"], units["model-b"]
     graphs = {
@@ -437,6 +510,10 @@ def main():
     # wrapper through `--exec`: they read the ports, parameters and ids the operator's env gives
     # them, rewritten to host ports.
     check_graph_example_with_the_real_wrapper(feedback_dir)
+
+    # 12. The tfserving example's unit (our proxy) with the wrapper's own client tools, and its
+    # metrics port.
+    check_unit_api_with_the_real_clients(feedback_dir)
 
     passed = sum(RESULTS)
     failed = len(RESULTS) - passed

@@ -132,14 +132,21 @@ async fn play(
                 Some(addr) => Some(listener_for(&mut listeners, addr.port(), &container.name)?),
                 None => None,
             };
-            // Nothing else is served yet (the metrics port): closed, not left unaccepted.
+            // The metrics port answers where the plan declares it (`ps` lists it).
+            let metrics = listeners
+                .remove(&addrs.metrics.port())
+                .map(tokio::net::TcpListener::from_std)
+                .transpose()
+                .context("failed to register a listener")?;
+            // Nothing else is served: closed, not left unaccepted.
             drop(listeners);
             tracing::info!(
                 port = addrs.rest.port(),
                 grpc_port = addrs.grpc.map(|a| a.port()),
+                metrics_port = metrics.is_some().then_some(addrs.metrics.port()),
                 "tfserving proxy serving"
             );
-            proxy::serve(config, rest, grpc, shutdown)
+            proxy::serve(config, rest, grpc, metrics, shutdown)
                 .await
                 .context("tfserving proxy failed")
         }

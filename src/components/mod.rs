@@ -13,4 +13,5 @@ pub mod executor;
 pub mod file_server;
 pub mod model_server;
 pub mod proxy;
+pub mod request_sink;
 pub mod storage;

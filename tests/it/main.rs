@@ -22,6 +22,7 @@ mod fixtures;
 mod predict;
 mod proxy;
 mod proxy_grpc;
+mod request_log;
 mod seed;
 mod storage;
 mod support;

@@ -115,6 +115,7 @@ async fn start_proxy(over_grpc: bool, extra: &str) -> String {
         config,
         rest,
         Some(listener),
+        None,
         std::future::pending(),
     ));
     address
@@ -438,6 +439,7 @@ async fn a_dead_tf_serving_is_unavailable_naming_the_model() {
         config,
         rest,
         Some(listener),
+        None,
         std::future::pending(),
     ));
     let status = client(&address)

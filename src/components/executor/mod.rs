@@ -10,6 +10,7 @@ pub mod annotations;
 pub mod client;
 pub mod graph;
 pub mod grpc;
+pub mod logger;
 pub mod metrics;
 mod server;
 pub mod walk;
@@ -130,6 +131,8 @@ pub struct Config {
     pub grpc_max_message_size: usize,
     /// Timeout of each gRPC unit call (`seldon.io/grpc-timeout`).
     pub grpc_timeout: Duration,
+    /// The request logger's settings.
+    pub logger: logger::LoggerConfig,
 }
 
 impl Config {
@@ -154,6 +157,7 @@ impl Config {
             cors: Cors::default(),
             grpc_max_message_size: http::DEFAULT_BODY_LIMIT,
             grpc_timeout: annotations::DEFAULT_UNIT_TIMEOUT,
+            logger: logger::LoggerConfig::default(),
         }
     }
 }
@@ -177,7 +181,17 @@ impl State {
         ));
         let client = UnitClient::new(config.unit_timeout, config.body_limit, Arc::clone(&metrics))
             .map_err(ExecutorError::Client)?;
+        let request_logger = Arc::new(logger::RequestLogger::new(
+            config.logger.clone(),
+            logger::Sender {
+                deployment: config.deployment.clone(),
+                namespace: config.namespace.clone(),
+                predictor: config.predictor.name.clone(),
+                protocol: config.protocol.to_string(),
+            },
+        ));
         let walker = Walker {
+            logger: request_logger,
             client,
             protocol: config.protocol,
             routing_injection: config.routing_injection,
@@ -226,6 +240,7 @@ where
     F: Future<Output = ()> + Send + 'static,
 {
     let state = Arc::new(State::new(config)?);
+    state.walker.logger.start().map_err(ExecutorError::Client)?;
     let shutdown = shutdown.shared();
     let rest = async {
         match rest {

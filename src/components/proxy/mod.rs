@@ -11,14 +11,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Body;
-use axum::extract::State as AxumState;
+use axum::extract::{Request, State as AxumState};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
+
+mod form;
+pub mod metrics;
 
 use crate::http::{self, BodyError, HttpError};
 use crate::protocol::seldon::{self, Feedback, Meta, PayloadKind, SeldonMessage, reason};
@@ -95,6 +97,11 @@ pub struct Config {
     pub body_limit: usize,
     /// Timeout of each TF Serving call.
     pub timeout: Duration,
+    /// The labels of the unit's metrics.
+    pub metrics: metrics::UnitLabels,
+    /// `PREDICTIVE_UNIT_METRICS_ENDPOINT`, served on the metrics port besides `/prometheus` and
+    /// `/metrics`.
+    pub metrics_endpoint: String,
 }
 
 #[derive(Deserialize)]
@@ -149,6 +156,8 @@ impl Config {
             unit_image,
             body_limit: http::DEFAULT_BODY_LIMIT,
             timeout: DEFAULT_TF_TIMEOUT,
+            metrics: metrics::UnitLabels::default(),
+            metrics_endpoint: "/prometheus".to_owned(),
         })
     }
 
@@ -207,6 +216,7 @@ pub struct State {
     client: reqwest::Client,
     /// TF Serving over gRPC, when `grpc_endpoint` is set.
     tf_grpc: Option<grpc::TfGrpc>,
+    metrics: Arc<metrics::UnitMetrics>,
 }
 
 impl State {
@@ -235,6 +245,7 @@ impl State {
             .transpose()?;
         Ok(Self {
             predict_url: config.predict_url(),
+            metrics: Arc::new(metrics::UnitMetrics::new(config.metrics.clone())),
             config,
             client,
             tf_grpc,
@@ -266,20 +277,23 @@ pub fn router(state: Arc<State>) -> Router {
         .with_state(state)
 }
 
-/// Serves the proxy's REST API on `rest` and, when given, its gRPC API on `grpc`, until
-/// `shutdown` resolves.
+/// Serves the proxy's REST API on `rest` and, when given, its gRPC API on `grpc` and its
+/// metrics on `metrics`, until `shutdown` resolves; the first server to fail stops them all.
 pub async fn serve<F>(
     config: Config,
     rest: TcpListener,
     grpc: Option<TcpListener>,
+    metrics: Option<TcpListener>,
     shutdown: F,
 ) -> Result<(), ProxyError>
 where
     F: Future<Output = ()> + Send + 'static,
 {
     use futures_util::FutureExt as _;
+    let endpoint = config.metrics_endpoint.clone();
     let state = Arc::new(State::new(config)?);
     let shutdown = shutdown.shared();
+    let unit_metrics = Arc::clone(&state.metrics);
     let rest = async {
         http::serve(rest, router(Arc::clone(&state)), shutdown.clone()).await?;
         Ok(())
@@ -290,11 +304,22 @@ where
             None => Ok(()),
         }
     };
-    tokio::try_join!(rest, grpc)?;
+    let scrape = async {
+        match metrics {
+            Some(listener) => {
+                let router = metrics::metrics_router(unit_metrics, &endpoint);
+                http::serve(listener, router, shutdown.clone()).await?;
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    };
+    tokio::try_join!(rest, grpc, scrape)?;
     Ok(())
 }
 
 /// A unit error in the Python wrapper's shape.
+#[derive(Debug)]
 struct UnitError {
     status: StatusCode,
     code: i32,
@@ -342,10 +367,8 @@ fn body_error(error: &BodyError) -> UnitError {
     }
 }
 
-async fn read_message(state: &State, body: Body) -> Result<SeldonMessage, UnitError> {
-    let bytes = http::read_body(body, state.config.body_limit)
-        .await
-        .map_err(|e| body_error(&e))?;
+async fn read_message(state: &State, request: Request) -> Result<SeldonMessage, UnitError> {
+    let bytes = form::read(state, request).await?;
     let value: Value = serde_json::from_slice(&bytes)
         .map_err(|_| UnitError::bad_data("Can't find JSON in data"))?;
     if !value.is_object() {
@@ -365,11 +388,9 @@ fn reply_meta(state: &State, request: Option<&Meta>) -> Meta {
     tensorflow::unit_reply_meta(request, state.config.unit())
 }
 
-async fn predict(AxumState(state): AxumState<Arc<State>>, body: Body) -> Response {
+async fn predict(AxumState(state): AxumState<Arc<State>>, request: Request) -> Response {
     let result = async {
-        let bytes = http::read_body(body, state.config.body_limit)
-            .await
-            .map_err(|e| body_error(&e))?;
+        let bytes = form::read(&state, request).await?;
         predict_bytes(&state, &bytes).await
     }
     .await;
@@ -466,9 +487,9 @@ fn describe(error: &reqwest::Error, url: &str) -> String {
 }
 
 /// `transform-input`/`transform-output`: the wrapper's default, which returns the features.
-async fn identity(AxumState(state): AxumState<Arc<State>>, body: Body) -> Response {
+async fn identity(AxumState(state): AxumState<Arc<State>>, request: Request) -> Response {
     let result = async {
-        let message = read_message(&state, body).await?;
+        let message = read_message(&state, request).await?;
         let kind = message
             .payload_kind()
             .map_err(|e| UnitError::bad_data(format!("Invalid request data type: {e}")))?;
@@ -495,14 +516,15 @@ async fn identity(AxumState(state): AxumState<Arc<State>>, body: Body) -> Respon
     result.unwrap_or_else(UnitError::into_response)
 }
 
-async fn feedback(AxumState(state): AxumState<Arc<State>>, body: Body) -> Response {
-    let bytes = match http::read_body(body, state.config.body_limit).await {
+async fn feedback(AxumState(state): AxumState<Arc<State>>, request: Request) -> Response {
+    let bytes = match form::read(&state, request).await {
         Ok(bytes) => bytes,
-        Err(error) => return body_error(&error).into_response(),
+        Err(error) => return error.into_response(),
     };
     let Ok(feedback) = serde_json::from_slice::<Feedback>(&bytes) else {
         return UnitError::bad_data("Can't find JSON in data").into_response();
     };
+    state.metrics.record_feedback(feedback.reward);
     let request = feedback.request.as_ref();
     let tensor = request
         .and_then(|r| r.data.as_ref())

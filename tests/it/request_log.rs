@@ -1,0 +1,198 @@
+//! The executor's request logger against the builtin sink, in-process on 127.0.0.1.
+
+use std::time::{Duration, Instant};
+
+use seldon_local::components::request_sink::{self, StoredEvent};
+use seldon_local::protocol::ProtocolKind;
+use serde_json::json;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use crate::support::{closed_port, fixed, node, post_json, start_executor, start_unit};
+
+struct Sink {
+    url: String,
+    dir: tempfile::TempDir,
+    _stop: oneshot::Sender<()>,
+}
+
+async fn start_sink() -> Sink {
+    let dir = tempfile::tempdir().unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let path = dir.path().to_owned();
+    tokio::spawn(async move {
+        request_sink::run(path, listener, async {
+            let _ = stopped.await;
+        })
+        .await
+        .unwrap();
+    });
+    Sink {
+        url: format!("http://{addr}/"),
+        dir,
+        _stop: stop,
+    }
+}
+
+/// Waits until the sink holds `count` events for `dep` (or the deadline passes).
+async fn events(sink: &Sink, count: usize) -> Vec<StoredEvent> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let events = request_sink::read_events(sink.dir.path(), "dep", 0).unwrap();
+        if events.len() >= count || Instant::now() > deadline {
+            return events;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test]
+async fn after_n_predictions_the_sink_holds_n_requests_and_n_responses() {
+    let model = start_unit("m", fixed(200, r#"{"data":{"ndarray":[7]}}"#), None).await;
+    let sink = start_sink().await;
+    let mut graph = node("m", "MODEL", model.addr, vec![]);
+    graph["logger"] = json!({"mode": "all"});
+    let default = sink.url.clone();
+    let executor = start_executor(&graph, ProtocolKind::Seldon, move |c| {
+        c.logger.default_endpoint = Some(default);
+    })
+    .await;
+    let n: usize = 7;
+    let mut puids = Vec::new();
+    for i in 0..n {
+        let (status, headers, body) = post_json(
+            &format!("{}/api/v1.0/predictions", executor.base),
+            &json!({"data": {"ndarray": [i]}}),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        puids.push(headers["seldon-puid"].to_str().unwrap().to_owned());
+    }
+    let events = events(&sink, 2 * n).await;
+    // Nothing more arrives later.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(
+        request_sink::read_events(sink.dir.path(), "dep", 0)
+            .unwrap()
+            .len(),
+        2 * n
+    );
+    let requests: Vec<_> = events
+        .iter()
+        .filter(|e| e.attribute("type") == "io.seldon.serving.inference.request")
+        .collect();
+    let responses: Vec<_> = events
+        .iter()
+        .filter(|e| e.attribute("type") == "io.seldon.serving.inference.response")
+        .collect();
+    assert_eq!((requests.len(), responses.len()), (n, n));
+    for event in &events {
+        assert_eq!(event.attribute("specversion"), "1.0");
+        assert_eq!(event.attribute("id").len(), 36, "a UUID: {event:?}");
+        assert_eq!(event.attribute("modelid"), "m");
+        assert_eq!(event.attribute("inferenceservicename"), "dep");
+        assert_eq!(event.attribute("namespace"), "ns");
+        assert_eq!(event.attribute("endpoint"), "default");
+        assert_eq!(event.attribute("protocol"), "seldon");
+        assert!(!event.attribute("source").is_empty());
+        assert!(
+            puids.iter().any(|p| p == event.attribute("requestid")),
+            "{event:?}"
+        );
+        assert_eq!(event.headers["content-type"], "application/json");
+    }
+    for (i, puid) in puids.iter().enumerate() {
+        let request = requests
+            .iter()
+            .find(|e| e.attribute("requestid") == puid)
+            .unwrap();
+        assert_eq!(request.data, json!({"data": {"ndarray": [i]}}));
+        let response = responses
+            .iter()
+            .find(|e| e.attribute("requestid") == puid)
+            .unwrap();
+        assert_eq!(response.data, json!({"data": {"ndarray": [7]}}));
+    }
+    // The metrics count every event as sent, none dropped.
+    let text = reqwest::get(format!("{}/metrics", executor.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains(&format!("seldon_api_executor_logger_sent_total{{deployment_name=\"dep\",predictor_name=\"default\",predictor_version=\"\"}} {}", 2 * n)),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn with_the_sink_down_predictions_succeed_and_the_drops_are_counted() {
+    let model = start_unit("m", fixed(200, r#"{"data":{"ndarray":[7]}}"#), None).await;
+    let down = closed_port().await;
+    let mut graph = node("m", "MODEL", model.addr, vec![]);
+    graph["logger"] = json!({"mode": "request", "url": format!("http://{down}/")});
+    let executor = start_executor(&graph, ProtocolKind::Seldon, |_| {}).await;
+    let n: usize = 20;
+    let started = Instant::now();
+    for _ in 0..n {
+        let (status, _, body) = post_json(
+            &format!("{}/api/v1.0/predictions", executor.base),
+            &json!({"data": {"ndarray": [1]}}),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let want = format!(
+        "seldon_api_executor_logger_dropped_total{{deployment_name=\"dep\",predictor_name=\"default\",predictor_version=\"\",reason=\"send_failed\"}} {n}"
+    );
+    loop {
+        let text = reqwest::get(format!("{}/metrics", executor.base))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if text.contains(&want) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "missing `{want}` in\n{text}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_skip_logging_header_and_the_mode_are_honoured() {
+    let model = start_unit("m", fixed(200, r#"{"data":{"ndarray":[7]}}"#), None).await;
+    let sink = start_sink().await;
+    let mut graph = node("m", "MODEL", model.addr, vec![]);
+    graph["logger"] = json!({"mode": "response", "url": sink.url});
+    let executor = start_executor(&graph, ProtocolKind::Seldon, |_| {}).await;
+    let client = reqwest::Client::new();
+    for skip in [true, false] {
+        let mut request = client
+            .post(format!("{}/api/v1.0/predictions", executor.base))
+            .header("content-type", "application/json")
+            .body(r#"{"data":{"ndarray":[1]}}"#);
+        if skip {
+            request = request.header("Seldon-Skip-Logging", "true");
+        }
+        assert_eq!(request.send().await.unwrap().status(), 200);
+    }
+    let events = events(&sink, 1).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let events_now = request_sink::read_events(sink.dir.path(), "dep", 0).unwrap();
+    assert_eq!(events_now.len(), 1, "{events_now:?}");
+    assert_eq!(
+        events[0].attribute("type"),
+        "io.seldon.serving.inference.response"
+    );
+}
