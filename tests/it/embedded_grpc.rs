@@ -44,6 +44,25 @@ fn assert_scores(answer: &Value, expected: &Value, what: &str) {
     }
 }
 
+/// Something answers on `port`: an HTTP/1.1 request gets an HTTP reply, or an HTTP/2-only
+/// (gRPC) server's SETTINGS frame, within 5 s.
+fn assert_answers(port: u16, what: &str) {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    stream
+        .write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .unwrap();
+    let mut reply = [0u8; 16];
+    let read = stream.read(&mut reply);
+    assert!(
+        matches!(read, Ok(n) if n > 0),
+        "{what} (port {port}) is listed but does not answer: {read:?}"
+    );
+}
+
 #[test]
 fn a_transport_grpc_deployment_answers_over_grpc_end_to_end_with_tensorflows_scores() {
     let state = tempfile::tempdir().unwrap();
@@ -69,6 +88,24 @@ fn a_transport_grpc_deployment_answers_over_grpc_end_to_end_with_tensorflows_sco
             .any(|e| e["container"] == "mnist-model" && e["protocol"] == "grpc"),
         "the proxy's gRPC port is served and listed: {stdout}"
     );
+
+    // Every port `ps` lists is served: a bound but never accepted port would take the
+    // connection and then say nothing.
+    let (code, stdout, stderr) = run(state.path(), &["ps", "mnist-grpc", "-o", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let containers: Value = serde_json::from_str(&stdout).unwrap();
+    let mut checked = 0;
+    for container in containers.as_array().unwrap() {
+        for port in container["ports"].as_array().unwrap() {
+            let host = u16::try_from(port["host_port"].as_u64().unwrap()).unwrap();
+            assert_answers(
+                host,
+                &format!("{} {}", container["container"], port["container_port"]),
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 7, "{stdout}");
 
     let heldout = heldout();
     let expected = &heldout["models"]["tf1"]["scores"];
