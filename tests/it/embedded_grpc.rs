@@ -63,6 +63,24 @@ fn assert_answers(port: u16, what: &str) {
     );
 }
 
+/// Every port `ps` lists for `name` is served: a bound but never accepted port would take the
+/// connection and then say nothing.
+fn assert_every_listed_port_answers(state: &std::path::Path, name: &str) {
+    let (code, stdout, stderr) = run(state, &["ps", name, "-o", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let containers: Value = serde_json::from_str(&stdout).unwrap();
+    let mut checked = 0;
+    for container in containers.as_array().unwrap() {
+        for port in container["ports"].as_array().unwrap() {
+            let host = u16::try_from(port["host_port"].as_u64().unwrap()).unwrap();
+            let what = format!("{} {}", container["container"], port["container_port"]);
+            assert_answers(host, &what);
+            checked += 1;
+        }
+    }
+    assert!(checked >= 7, "{stdout}");
+}
+
 #[test]
 fn a_transport_grpc_deployment_answers_over_grpc_end_to_end_with_tensorflows_scores() {
     let state = tempfile::tempdir().unwrap();
@@ -89,23 +107,7 @@ fn a_transport_grpc_deployment_answers_over_grpc_end_to_end_with_tensorflows_sco
         "the proxy's gRPC port is served and listed: {stdout}"
     );
 
-    // Every port `ps` lists is served: a bound but never accepted port would take the
-    // connection and then say nothing.
-    let (code, stdout, stderr) = run(state.path(), &["ps", "mnist-grpc", "-o", "json"]);
-    assert_eq!(code, 0, "{stderr}");
-    let containers: Value = serde_json::from_str(&stdout).unwrap();
-    let mut checked = 0;
-    for container in containers.as_array().unwrap() {
-        for port in container["ports"].as_array().unwrap() {
-            let host = u16::try_from(port["host_port"].as_u64().unwrap()).unwrap();
-            assert_answers(
-                host,
-                &format!("{} {}", container["container"], port["container_port"]),
-            );
-            checked += 1;
-        }
-    }
-    assert!(checked >= 7, "{stdout}");
+    assert_every_listed_port_answers(state.path(), "mnist-grpc");
 
     let heldout = heldout();
     let expected = &heldout["models"]["tf1"]["scores"];
