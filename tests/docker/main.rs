@@ -1076,6 +1076,10 @@ fn the_model_server_answers_tf_serving_grpc_on_docker() {
 /// it, `logs --requests` shows them; stopping the sink fails no prediction and the executor
 /// counts the drops. The proxy's metrics port, as `ps` lists it, answers.
 #[test]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one user session: up, predict, logs, stop the sink, down"
+)]
 fn the_request_log_reaches_the_sink_and_the_unit_metrics_port_answers() {
     let session = Session::new("reqlog");
     let file = with_the_shipped_model(&session, "examples/tfserving-mnist/sdep.yaml", "models/tf1");
