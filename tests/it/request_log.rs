@@ -270,3 +270,28 @@ fn up_starts_the_sink_and_logs_requests_shows_each_request_and_response() {
         "{stdout}"
     );
 }
+
+#[tokio::test]
+async fn feedback_is_logged_as_a_feedback_event() {
+    let model = start_unit("m", fixed(200, r#"{"data":{"ndarray":[]}}"#), None).await;
+    let sink = start_sink().await;
+    let mut graph = node("m", "MODEL", model.addr, vec![]);
+    graph["logger"] = json!({"mode": "all", "url": sink.url});
+    let executor = start_executor(&graph, ProtocolKind::Seldon, |_| {}).await;
+    let (status, _, body) = post_json(
+        &format!("{}/api/v1.0/feedback", executor.base),
+        &json!({"request": {"data": {"ndarray": [1]}}, "reward": 1.0}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let events = events(&sink, 1).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(
+        request_sink::read_events(sink.dir.path(), "dep", 0)
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(events[0].attribute("type"), "io.seldon.serving.feedback");
+    assert_eq!(events[0].data["reward"], 1.0);
+}
