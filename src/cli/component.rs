@@ -59,6 +59,24 @@ pub(crate) enum Component {
     /// a stand-in model registry for trying `http(s)://` model URIs on a local network.
     #[command(name = "serve-files")]
     ServeFiles(ServeFilesArgs),
+    /// The request-log sink: stores the executor's request-log CloudEvents per deployment under
+    /// `--dir` and serves them back at `/events?deployment=NAME`.
+    #[command(name = "request-sink")]
+    RequestSink(RequestSinkArgs),
+}
+
+/// `component request-sink`.
+#[derive(Debug, Args)]
+pub(crate) struct RequestSinkArgs {
+    /// Where the events are stored (one `<deployment>.jsonl` each).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) dir: PathBuf,
+    /// Port to listen on (the operator's default logger URL, `http://default-broker`, has none).
+    #[arg(long, default_value_t = crate::components::request_sink::CONTAINER_PORT)]
+    pub(crate) port: u16,
+    /// Address to listen on (containers need `0.0.0.0`).
+    #[arg(long, env = env::SELDON_LOCAL_BIND, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    bind: IpAddr,
 }
 
 /// `component serve-files`.
@@ -242,6 +260,22 @@ pub(crate) fn run(args: ComponentArgs, ctx: &Context) -> Result<ExitStatus> {
                 file_server::serve(args.dir, listener, tls, shutdown_signal())
                     .await
                     .context("the file server failed")
+            })?;
+        }
+        Component::RequestSink(args) => {
+            let addr = SocketAddr::new(args.bind, args.port);
+            runtime()?.block_on(async move {
+                let listener = bind(addr).await?;
+                ctx.printer.status(
+                    "Serving",
+                    format!(
+                        "the request-log sink on `{addr}`, storing under `{}`",
+                        args.dir.display()
+                    ),
+                );
+                crate::components::request_sink::run(args.dir, listener, shutdown_signal())
+                    .await
+                    .context("the request-log sink failed")
             })?;
         }
         Component::Executor(args) => {

@@ -182,6 +182,13 @@ async fn play(
                 .context("the model server failed")
         }
         Component::StorageInitializer(args) => fetch_model(&args, &container.name, events).await,
+        Component::RequestSink(args) => {
+            let listener = listener_for(&mut listeners, args.port, &container.name)?;
+            tracing::info!(port = args.port, dir = %args.dir.display(), "request-log sink serving");
+            crate::components::request_sink::run(args.dir, listener, shutdown)
+                .await
+                .context("the request-log sink failed")
+        }
         Component::Pause => Ok(()),
         Component::ServeFiles(_) => bail!("`serve-files` is not a role of a SeldonDeployment"),
     }

@@ -196,3 +196,102 @@ async fn the_skip_logging_header_and_the_mode_are_honoured() {
         "io.seldon.serving.inference.response"
     );
 }
+
+/// The tfserving example with `logger: {mode: all}` on its node and no `url`, so the executor
+/// sends to the operator's default broker.
+fn logged_example(dir: &std::path::Path) -> std::path::PathBuf {
+    let models = crate::common::root().join("examples/tfserving-mnist/models/tf1");
+    let text = format!(
+        "apiVersion: machinelearning.seldon.io/v1\nkind: SeldonDeployment\nmetadata:\n  name: logged\n\
+         spec:\n  predictors:\n  - name: default\n    graph:\n      name: mnist-model\n\
+         \x20     implementation: TENSORFLOW_SERVER\n      modelUri: {}\n      logger:\n        mode: all\n\
+         \x20     parameters:\n      - name: signature_name\n        type: STRING\n        value: predict_images\n\
+         \x20     - name: model_name\n        type: STRING\n        value: mnist-model\n",
+        models.display()
+    );
+    let path = dir.join("logged.yaml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn up_starts_the_sink_and_logs_requests_shows_each_request_and_response() {
+    use crate::common::{DownOnDrop, run_embedded as run};
+    let state = tempfile::tempdir().unwrap();
+    let file = logged_example(state.path());
+    let _guard = DownOnDrop(state.path(), "logged");
+    let (code, _, stderr) = run(
+        state.path(),
+        &["up", "--runtime", "embedded", "-d", file.to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stdout, _) = run(state.path(), &["ps", "logged"]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("request-logger"), "{stdout}");
+    let n = 5;
+    let pixels = serde_json::to_string(&vec![vec![0.5; 784]]).unwrap();
+    for _ in 0..n {
+        let (code, _, stderr) = run(state.path(), &["predict", "logged", "--ndarray", &pixels]);
+        assert_eq!(code, 0, "{stderr}");
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let events = loop {
+        let (code, stdout, stderr) = run(
+            state.path(),
+            &["logs", "logged", "--requests", "-o", "json"],
+        );
+        assert_eq!(code, 0, "{stderr}");
+        let events: Vec<StoredEvent> = stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        if events.len() >= 2 * n || Instant::now() > deadline {
+            break events;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let count = |kind: &str| {
+        events
+            .iter()
+            .filter(|e| e.attribute("type") == format!("io.seldon.serving.inference.{kind}"))
+            .count()
+    };
+    assert_eq!((count("request"), count("response")), (n, n), "{events:?}");
+    assert!(
+        events
+            .iter()
+            .all(|e| e.attribute("inferenceservicename") == "logged")
+    );
+    let (code, stdout, _) = run(state.path(), &["logs", "logged", "--requests"]);
+    assert_eq!(code, 0);
+    assert_eq!(stdout.lines().count(), 2 * n, "{stdout}");
+    assert!(
+        stdout.lines().all(|l| l.contains(" mnist-model ")),
+        "{stdout}"
+    );
+}
+
+#[tokio::test]
+async fn feedback_is_logged_as_a_feedback_event() {
+    let model = start_unit("m", fixed(200, r#"{"data":{"ndarray":[]}}"#), None).await;
+    let sink = start_sink().await;
+    let mut graph = node("m", "MODEL", model.addr, vec![]);
+    graph["logger"] = json!({"mode": "all", "url": sink.url});
+    let executor = start_executor(&graph, ProtocolKind::Seldon, |_| {}).await;
+    let (status, _, body) = post_json(
+        &format!("{}/api/v1.0/feedback", executor.base),
+        &json!({"request": {"data": {"ndarray": [1]}}, "reward": 1.0}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let events = events(&sink, 1).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(
+        request_sink::read_events(sink.dir.path(), "dep", 0)
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(events[0].attribute("type"), "io.seldon.serving.feedback");
+    assert_eq!(events[0].data["reward"], 1.0);
+}
