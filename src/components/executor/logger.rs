@@ -197,10 +197,26 @@ impl RequestLogger {
 
     /// Queues an event for `node` if its logger's mode asks for `kind`; never waits.
     pub fn log(&self, node: &Node, kind: LogKind, payload: &Payload, headers: &HeaderMap) {
+        if node.logger.is_none() {
+            return;
+        }
+        let skip = headers
+            .get(SKIP_LOGGING_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(skip_requested);
+        let puid = headers
+            .get("seldon-puid")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        self.log_event(node, kind, payload, puid, skip);
+    }
+
+    /// [`RequestLogger::log`] with the puid and the skip header already read (gRPC metadata).
+    pub fn log_event(&self, node: &Node, kind: LogKind, payload: &Payload, puid: &str, skip: bool) {
         let Some(mode) = node.logger.as_deref() else {
             return;
         };
-        if !kind.logged_by(mode) || skip_requested(headers) {
+        if !kind.logged_by(mode) || skip {
             return;
         }
         let Some(url) = node
@@ -217,11 +233,7 @@ impl RequestLogger {
             body: payload.body.clone(),
             content_type: payload.content_type.clone(),
             model_id: node.name.clone(),
-            request_id: headers
-                .get("seldon-puid")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-                .to_owned(),
+            request_id: puid.to_owned(),
         };
         if self.queue.try_send(event).is_err() {
             self.queue_full.fetch_add(1, Ordering::Relaxed);
@@ -264,11 +276,10 @@ impl RequestLogger {
     }
 }
 
-fn skip_requested(headers: &HeaderMap) -> bool {
-    headers
-        .get(SKIP_LOGGING_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1" | "t"))
+/// Whether a `Seldon-Skip-Logging` value turns logging off (Go's `strconv.ParseBool` truths).
+#[must_use]
+pub fn skip_requested(value: &str) -> bool {
+    matches!(value.trim(), "true" | "1" | "t" | "T" | "TRUE" | "True")
 }
 
 async fn deliver(
