@@ -16,7 +16,12 @@ use tonic::metadata::{MetadataMap, MetadataValue};
 use tonic::transport::{Channel, Endpoint, Server};
 use tonic::{Request, Response, Status};
 
+use axum::http::HeaderValue;
+use bytes::Bytes;
+
+use super::client::Payload;
 use super::graph::{Node, NodeType, UnitCall};
+use super::logger::{LogKind, RequestLogger, SKIP_LOGGING_HEADER, skip_requested};
 use super::{ExecutorError, State};
 use crate::grpc::lazy::combiner_client::CombinerClient;
 use crate::grpc::lazy::model_client::ModelClient;
@@ -140,6 +145,7 @@ macro_rules! client {
 pub struct GrpcWalker {
     units: GrpcUnits,
     routing_injection: bool,
+    logger: Option<Arc<RequestLogger>>,
 }
 
 impl GrpcWalker {
@@ -149,7 +155,38 @@ impl GrpcWalker {
         Self {
             units,
             routing_injection,
+            logger: None,
         }
+    }
+
+    /// The same walker, logging nodes' requests and responses (as protobuf, upstream's
+    /// `application/protobuf` payloads) through `logger`.
+    #[must_use]
+    pub fn with_logger(mut self, logger: Arc<RequestLogger>) -> Self {
+        self.logger = Some(logger);
+        self
+    }
+
+    fn log(&self, node: &Node, kind: LogKind, message: &SeldonMessage, ctx: &Ctx) {
+        let Some(logger) = &self.logger else {
+            return;
+        };
+        if node.logger.is_none() {
+            return;
+        }
+        let text = |name: &str| ctx.metadata.get(name).and_then(|v| v.to_str().ok());
+        let payload = Payload {
+            body: Bytes::from(prost::Message::encode_to_vec(message)),
+            content_type: Some(HeaderValue::from_static("application/protobuf")),
+            content_encoding: None,
+        };
+        logger.log_event(
+            node,
+            kind,
+            &payload,
+            text(SELDON_PUID).unwrap_or_default(),
+            text(SKIP_LOGGING_HEADER).is_some_and(skip_requested),
+        );
     }
 
     fn record_route(&self, ctx: &Ctx, node: &Node, route: i64) {
@@ -166,6 +203,10 @@ impl GrpcWalker {
         ctx: &Ctx,
     ) -> Result<SeldonMessage, Status> {
         let channel = self.units.channel(node)?;
+        let logged = call != UnitCall::Route;
+        if logged {
+            self.log(node, LogKind::Request, &message, ctx);
+        }
         let request = ctx.request(message);
         let units = &self.units;
         let result = match call {
@@ -185,9 +226,13 @@ impl GrpcWalker {
                 return Err(Status::internal("not a single-message call"));
             }
         };
-        result
+        let reply = result
             .map(Response::into_inner)
-            .map_err(|s| unit_status(node, &s))
+            .map_err(|s| unit_status(node, &s))?;
+        if logged {
+            self.log(node, LogKind::Response, &reply, ctx);
+        }
+        Ok(reply)
     }
 
     /// Runs the predict walk from `node`.

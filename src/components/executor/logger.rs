@@ -6,7 +6,8 @@
 //! `io.seldon.serving.feedback`; `ce-id` a fresh UUID per event; `ce-requestid` the puid;
 //! `ce-modelid` the node; `ce-inferenceservicename`, `ce-namespace`, `ce-endpoint` (the
 //! predictor) and `ce-protocol`; `ce-source` the executor's URL (`http://<hostname>:<port>/`);
-//! the payload's content type; `Seldon-Skip-Logging: true` skips a request.
+//! the payload's content type (a gzip payload is sent decompressed); `Seldon-Skip-Logging: true`
+//! skips a request.
 //!
 //! One difference on purpose: a full queue drops the event at once (upstream waits up to
 //! `--log_write_timeout_ms`), so logging never slows a prediction; events that are dropped or
@@ -107,6 +108,7 @@ struct Event {
     kind: LogKind,
     body: Bytes,
     content_type: Option<HeaderValue>,
+    content_encoding: Option<HeaderValue>,
     model_id: String,
     request_id: String,
 }
@@ -197,10 +199,26 @@ impl RequestLogger {
 
     /// Queues an event for `node` if its logger's mode asks for `kind`; never waits.
     pub fn log(&self, node: &Node, kind: LogKind, payload: &Payload, headers: &HeaderMap) {
+        if node.logger.is_none() {
+            return;
+        }
+        let skip = headers
+            .get(SKIP_LOGGING_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(skip_requested);
+        let puid = headers
+            .get("seldon-puid")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        self.log_event(node, kind, payload, puid, skip);
+    }
+
+    /// [`RequestLogger::log`] with the puid and the skip header already read (gRPC metadata).
+    pub fn log_event(&self, node: &Node, kind: LogKind, payload: &Payload, puid: &str, skip: bool) {
         let Some(mode) = node.logger.as_deref() else {
             return;
         };
-        if !kind.logged_by(mode) || skip_requested(headers) {
+        if !kind.logged_by(mode) || skip {
             return;
         }
         let Some(url) = node
@@ -216,12 +234,9 @@ impl RequestLogger {
             kind,
             body: payload.body.clone(),
             content_type: payload.content_type.clone(),
+            content_encoding: payload.content_encoding.clone(),
             model_id: node.name.clone(),
-            request_id: headers
-                .get("seldon-puid")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-                .to_owned(),
+            request_id: puid.to_owned(),
         };
         if self.queue.try_send(event).is_err() {
             self.queue_full.fetch_add(1, Ordering::Relaxed);
@@ -264,11 +279,10 @@ impl RequestLogger {
     }
 }
 
-fn skip_requested(headers: &HeaderMap) -> bool {
-    headers
-        .get(SKIP_LOGGING_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1" | "t"))
+/// Whether a `Seldon-Skip-Logging` value turns logging off (Go's `strconv.ParseBool` truths).
+#[must_use]
+pub fn skip_requested(value: &str) -> bool {
+    matches!(value.trim(), "true" | "1" | "t" | "T" | "TRUE" | "True")
 }
 
 async fn deliver(
@@ -296,15 +310,27 @@ async fn deliver(
     if let Some(content_type) = event.content_type {
         request = request.header(header::CONTENT_TYPE, content_type);
     }
-    let response = request
-        .body(event.body)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
+    let body = decompress(event.body, event.content_encoding.as_ref())?;
+    let response = request.body(body).send().await.map_err(|e| e.to_string())?;
     if response.status().is_success() {
         Ok(())
     } else {
         Err(format!("`{}` answered {}", event.url, response.status()))
+    }
+}
+
+/// The event's data as sent: a gzip-encoded payload is decompressed first, as upstream does.
+fn decompress(body: Bytes, encoding: Option<&HeaderValue>) -> Result<Bytes, String> {
+    use std::io::Read as _;
+    match encoding.map(|e| e.to_str().unwrap_or_default().trim().to_ascii_lowercase()) {
+        Some(encoding) if encoding == "gzip" => {
+            let mut out = Vec::new();
+            flate2::read::GzDecoder::new(&body[..])
+                .read_to_end(&mut out)
+                .map_err(|e| format!("failed to decompress a gzip payload: {e}"))?;
+            Ok(Bytes::from(out))
+        }
+        _ => Ok(body),
     }
 }
 
@@ -343,6 +369,21 @@ mod tests {
         assert!(!LogKind::Request.logged_by("response"));
         assert!(LogKind::Response.logged_by("response") && !LogKind::Response.logged_by("request"));
         assert!(LogKind::Feedback.logged_by("all"));
+    }
+
+    #[test]
+    fn gzip_payloads_are_sent_decompressed() {
+        use std::io::Write as _;
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(b"{\"a\":1}").unwrap();
+        let zipped = Bytes::from(encoder.finish().unwrap());
+        let gzip = HeaderValue::from_static("gzip");
+        assert_eq!(&decompress(zipped, Some(&gzip)).unwrap()[..], b"{\"a\":1}");
+        assert_eq!(
+            &decompress(Bytes::from_static(b"x"), None).unwrap()[..],
+            b"x"
+        );
+        assert!(decompress(Bytes::from_static(b"x"), Some(&gzip)).is_err());
     }
 
     #[test]

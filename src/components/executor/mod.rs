@@ -191,7 +191,7 @@ impl State {
             },
         ));
         let walker = Walker {
-            logger: request_logger,
+            logger: Arc::clone(&request_logger),
             client,
             protocol: config.protocol,
             routing_injection: config.routing_injection,
@@ -202,7 +202,10 @@ impl State {
                 config.grpc_timeout,
                 config.grpc_max_message_size,
             )?;
-            Some(grpc::GrpcWalker::new(units, config.routing_injection))
+            Some(
+                grpc::GrpcWalker::new(units, config.routing_injection)
+                    .with_logger(Arc::clone(&request_logger)),
+            )
         } else {
             None
         };
