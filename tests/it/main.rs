@@ -17,6 +17,7 @@ mod embedded_graph;
 mod embedded_runtime;
 mod executor;
 mod executor_grpc;
+mod executor_grpc_protocols;
 mod fixtures;
 mod predict;
 mod proxy;

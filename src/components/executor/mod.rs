@@ -163,7 +163,7 @@ impl Config {
 pub struct State {
     config: Config,
     walker: Walker,
-    grpc: Option<grpc::GrpcWalker>,
+    grpc: grpc::GrpcWalker,
     metrics: Arc<Metrics>,
 }
 
@@ -182,16 +182,12 @@ impl State {
             protocol: config.protocol,
             routing_injection: config.routing_injection,
         };
-        let grpc = if config.protocol == ProtocolKind::Seldon {
-            let units = grpc::GrpcUnits::new(
-                &config.predictor.graph,
-                config.grpc_timeout,
-                config.grpc_max_message_size,
-            )?;
-            Some(grpc::GrpcWalker::new(units, config.routing_injection))
-        } else {
-            None
-        };
+        let units = grpc::GrpcUnits::new(
+            &config.predictor.graph,
+            config.grpc_timeout,
+            config.grpc_max_message_size,
+        )?;
+        let grpc = grpc::GrpcWalker::new(units, config.routing_injection);
         Ok(Self {
             config,
             walker,
