@@ -14,6 +14,7 @@ mod component_cli;
 mod corpus;
 mod embedded_e2e;
 mod embedded_graph;
+mod embedded_grpc;
 mod embedded_runtime;
 mod executor;
 mod executor_grpc;
