@@ -1,5 +1,7 @@
 //! The executor (the "engine" or service orchestrator, image `seldonio/seldon-core-executor`):
-//! serves a predictor's external API and walks its inference graph, calling each unit over REST.
+//! serves a predictor's external API and walks its inference graph, calling each unit over REST;
+//! its gRPC API (`grpc`, one service per `--protocol`) walks the graph on protobuf messages and
+//! calls each unit over gRPC.
 //!
 //! It takes the graph as the operator hands it over (`ENGINE_PREDICTOR`, see [`Predictor`]) and
 //! adds nothing to payloads: bodies go from unit to unit as bytes. It must not read the
