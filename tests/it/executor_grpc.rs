@@ -542,7 +542,7 @@ async fn malformed_protobuf_and_unknown_methods_are_statuses_and_the_server_stil
 }
 
 #[tokio::test]
-async fn other_protocols_answer_unimplemented_with_a_message() {
+async fn other_protocols_do_not_serve_the_seldon_service() {
     let m = start_unit("m", 0, false).await;
     let predictor =
         Predictor::from_engine_predictor(&engine_predictor(&node("m", "MODEL", &m, vec![])))
@@ -558,17 +558,15 @@ async fn other_protocols_answer_unimplemented_with_a_message() {
         grpc: format!("http://{addr}"),
         _stop: oneshot::channel().0,
     };
-    let status = raw_call(
-        &engine,
-        "/tensorflow.serving.PredictionService/Predict",
-        vec![],
-    )
-    .await;
+    let status = raw_call(&engine, "/seldon.protos.Seldon/Predict", vec![]).await;
     assert_eq!(status.code(), Code::Unimplemented);
     assert!(
-        status.message().contains("seldon protocol only"),
+        status
+            .message()
+            .contains("does not serve the gRPC method /seldon.protos.Seldon/Predict"),
         "{status:?}"
     );
+    assert!(m.calls().is_empty());
 }
 
 /// A codec that sends and receives raw bytes.

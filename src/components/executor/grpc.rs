@@ -4,6 +4,16 @@
 //! wrapper serves), as upstream's gRPC ingress does: no JSON on the way.
 //!
 //! The walk follows the REST one (`walk.rs`) step for step; the units fill `meta` themselves.
+//!
+//! For `--protocol tensorflow` and `v2` the same port serves TF Serving's `PredictionService` and
+//! `ModelService` (`tensorflow.rs`) or the Open Inference Protocol's `GRPCInferenceService`
+//! (`v2.rs`), forwarding each message through the graph (`forward.rs`) as upstream's
+//! `api/grpc/tensorflow` and `api/grpc/kfserving` do. All three share [`GrpcUnits`] (channels,
+//! timeout, message cap) and the request context (forwarded metadata, `seldon-puid`).
+
+mod forward;
+mod tensorflow;
+mod v2;
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
@@ -13,6 +23,7 @@ use std::time::Duration;
 use futures_util::future::{BoxFuture, join_all};
 use tokio::net::TcpListener;
 use tonic::metadata::{MetadataMap, MetadataValue};
+use tonic::service::Routes;
 use tonic::transport::{Channel, Endpoint, Server};
 use tonic::{Request, Response, Status};
 
@@ -90,7 +101,12 @@ impl GrpcUnits {
         })
     }
 
-    fn channel(&self, node: &Node) -> Result<Channel, Status> {
+    /// The cap on messages to and from the units.
+    pub(super) fn max_message_size(&self) -> usize {
+        self.max_message_size
+    }
+
+    pub(super) fn channel(&self, node: &Node) -> Result<Channel, Status> {
         self.channels.get(&node.name).cloned().ok_or_else(|| {
             Status::failed_precondition(format!(
                 "unit `{}` has no gRPC port (`endpoint.grpcPort`)",
@@ -102,13 +118,13 @@ impl GrpcUnits {
 
 /// Per-request state: the metadata copied to every unit call and the routing decisions.
 #[derive(Debug)]
-struct Ctx {
+pub(super) struct Ctx {
     metadata: MetadataMap,
     routing: Mutex<BTreeMap<String, i32>>,
 }
 
 impl Ctx {
-    fn request<T>(&self, message: T) -> Request<T> {
+    pub(super) fn request<T>(&self, message: T) -> Request<T> {
         let mut request = Request::new(message);
         *request.metadata_mut() = self.metadata.clone();
         request
@@ -125,20 +141,22 @@ impl Ctx {
 }
 
 /// A unit's error as the client sees it: its code, its message prefixed with the unit.
-fn unit_status(node: &Node, status: &Status) -> Status {
+pub(super) fn unit_status(node: &Node, status: &Status) -> Status {
     Status::new(
         status.code(),
         format!("unit `{}`: {}", node.name, status.message()),
     )
 }
 
+/// A generated client on `$channel` with the units' message size cap both ways.
 macro_rules! client {
     ($units:expr, $client:ident, $channel:expr) => {
         $client::new($channel)
-            .max_decoding_message_size($units.max_message_size)
-            .max_encoding_message_size($units.max_message_size)
+            .max_decoding_message_size($units.max_message_size())
+            .max_encoding_message_size($units.max_message_size())
     };
 }
+pub(super) use client;
 
 /// Walks graphs over gRPC for one executor.
 #[derive(Debug, Clone)]
@@ -187,6 +205,11 @@ impl GrpcWalker {
             text(SELDON_PUID).unwrap_or_default(),
             text(SKIP_LOGGING_HEADER).is_some_and(skip_requested),
         );
+    }
+
+    /// The channels to the graph's units.
+    pub(super) fn units(&self) -> &GrpcUnits {
+        &self.units
     }
 
     fn record_route(&self, ctx: &Ctx, node: &Node, route: i64) {
@@ -425,37 +448,35 @@ impl SeldonIngress {
         Self { state }
     }
 
-    /// The incoming metadata to forward, with a `seldon-puid` (the client's or a fresh one).
-    fn context(metadata: &MetadataMap) -> (Ctx, MetadataValue<tonic::metadata::Ascii>) {
-        let mut headers = metadata.clone().into_headers();
-        for name in NOT_FORWARDED {
-            headers.remove(name);
-        }
-        let mut forwarded = MetadataMap::from_headers(headers);
-        let puid = if let Some(value) = forwarded.get(SELDON_PUID) {
-            value.clone()
-        } else {
-            let fresh = MetadataValue::try_from(uuid::Uuid::new_v4().to_string())
-                .expect("a UUID is valid metadata");
-            forwarded.insert(SELDON_PUID, fresh.clone());
-            fresh
-        };
-        let ctx = Ctx {
-            metadata: forwarded,
-            routing: Mutex::default(),
-        };
-        (ctx, puid)
-    }
-
-    fn walker(&self) -> Result<&GrpcWalker, Status> {
-        self.state
-            .grpc
-            .as_ref()
-            .ok_or_else(|| Status::unimplemented("the executor has no gRPC walker"))
+    fn walker(&self) -> &GrpcWalker {
+        &self.state.grpc
     }
 }
 
-fn with_puid<T>(message: T, puid: MetadataValue<tonic::metadata::Ascii>) -> Response<T> {
+/// The incoming metadata to forward, with a `seldon-puid` (the client's or a fresh one).
+pub(super) fn context(metadata: &MetadataMap) -> (Ctx, MetadataValue<tonic::metadata::Ascii>) {
+    let mut headers = metadata.clone().into_headers();
+    for name in NOT_FORWARDED {
+        headers.remove(name);
+    }
+    let mut forwarded = MetadataMap::from_headers(headers);
+    let puid = if let Some(value) = forwarded.get(SELDON_PUID) {
+        value.clone()
+    } else {
+        let fresh = MetadataValue::try_from(uuid::Uuid::new_v4().to_string())
+            .expect("a UUID is valid metadata");
+        forwarded.insert(SELDON_PUID, fresh.clone());
+        fresh
+    };
+    let ctx = Ctx {
+        metadata: forwarded,
+        routing: Mutex::default(),
+    };
+    (ctx, puid)
+}
+
+/// A reply carrying the request's `seldon-puid`.
+pub(super) fn with_puid<T>(message: T, puid: MetadataValue<tonic::metadata::Ascii>) -> Response<T> {
     let mut response = Response::new(message);
     response.metadata_mut().insert(SELDON_PUID, puid);
     response
@@ -467,8 +488,8 @@ impl Seldon for SeldonIngress {
         &self,
         request: Request<SeldonMessage>,
     ) -> Result<Response<SeldonMessage>, Status> {
-        let walker = self.walker()?;
-        let (ctx, puid) = Self::context(request.metadata());
+        let walker = self.walker();
+        let (ctx, puid) = context(request.metadata());
         let root = &self.state.config.predictor.graph;
         let output = walker.predict(root, request.into_inner(), &ctx).await?;
         Ok(with_puid(output, puid))
@@ -478,8 +499,8 @@ impl Seldon for SeldonIngress {
         &self,
         request: Request<Feedback>,
     ) -> Result<Response<SeldonMessage>, Status> {
-        let walker = self.walker()?;
-        let (ctx, puid) = Self::context(request.metadata());
+        let walker = self.walker();
+        let (ctx, puid) = context(request.metadata());
         let root = &self.state.config.predictor.graph;
         let feedback = request.into_inner();
         let output = walker.feedback(root, &feedback, &ctx).await?;
@@ -490,8 +511,8 @@ impl Seldon for SeldonIngress {
         &self,
         request: Request<SeldonModelMetadataRequest>,
     ) -> Result<Response<SeldonModelMetadata>, Status> {
-        let walker = self.walker()?;
-        let (ctx, puid) = Self::context(request.metadata());
+        let walker = self.walker();
+        let (ctx, puid) = context(request.metadata());
         let name = request.into_inner().name;
         let Some(node) = self.state.config.predictor.graph.find(&name) else {
             return Err(Status::not_found(format!("Failed to find model {name}")));
@@ -504,8 +525,8 @@ impl Seldon for SeldonIngress {
         &self,
         request: Request<()>,
     ) -> Result<Response<SeldonGraphMetadata>, Status> {
-        let walker = self.walker()?;
-        let (ctx, puid) = Self::context(request.metadata());
+        let walker = self.walker();
+        let (ctx, puid) = context(request.metadata());
         let graph = &self.state.config.predictor.graph;
         let mut nodes = Vec::new();
         graph.post_order(&mut nodes);
@@ -549,7 +570,8 @@ fn graph_io(node: &Node, models: &BTreeMap<String, SeldonModelMetadata>) -> Io {
 }
 
 /// Serves the executor's gRPC API on `listener` until `shutdown` resolves: the `Seldon` service
-/// for the Seldon protocol; for the others every method is UNIMPLEMENTED with a message.
+/// for the Seldon protocol, `PredictionService` and `ModelService` for `tensorflow`,
+/// `GRPCInferenceService` for `v2`; any other method is UNIMPLEMENTED with a message.
 pub async fn serve<F>(
     state: Arc<State>,
     listener: TcpListener,
@@ -560,32 +582,21 @@ where
 {
     let limit = state.config.grpc_max_message_size;
     let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
-    let protocol = state.config.protocol;
-    let mut builder = Server::builder();
-    let result = if protocol == ProtocolKind::Seldon {
-        let service = SeldonServer::new(SeldonIngress::new(state))
-            .max_decoding_message_size(limit)
-            .max_encoding_message_size(limit);
-        let routes = crate::grpc::with_unknown_method_answer(
-            tonic::service::Routes::new(service),
-            "the built-in executor",
-        );
-        builder
-            .add_routes(routes)
-            .serve_with_incoming_shutdown(incoming, shutdown)
-            .await
-    } else {
-        let unsupported = move || async move {
-            Status::unimplemented(format!(
-                "the built-in executor serves gRPC for the seldon protocol only, not `{protocol}`"
-            ))
-            .into_http::<tonic::body::Body>()
-        };
-        let routes = tonic::service::Routes::from(axum::Router::new().fallback(unsupported));
-        builder
-            .add_routes(routes)
-            .serve_with_incoming_shutdown(incoming, shutdown)
-            .await
+    let routes = match state.config.protocol {
+        ProtocolKind::Seldon => Routes::new(
+            SeldonServer::new(SeldonIngress::new(state))
+                .max_decoding_message_size(limit)
+                .max_encoding_message_size(limit),
+        ),
+        ProtocolKind::Tensorflow => tensorflow::routes(state, limit),
+        ProtocolKind::V2 => v2::routes(state, limit),
     };
-    result.map_err(|error| ExecutorError::Grpc(error.to_string()))
+    Server::builder()
+        .add_routes(crate::grpc::with_unknown_method_answer(
+            routes,
+            "the executor",
+        ))
+        .serve_with_incoming_shutdown(incoming, shutdown)
+        .await
+        .map_err(|error| ExecutorError::Grpc(error.to_string()))
 }

@@ -1,5 +1,7 @@
 //! The executor (the "engine" or service orchestrator, image `seldonio/seldon-core-executor`):
-//! serves a predictor's external API and walks its inference graph, calling each unit over REST.
+//! serves a predictor's external API and walks its inference graph, calling each unit over REST;
+//! its gRPC API (`grpc`, one service per `--protocol`) walks the graph on protobuf messages and
+//! calls each unit over gRPC.
 //!
 //! It takes the graph as the operator hands it over (`ENGINE_PREDICTOR`, see [`Predictor`]) and
 //! adds nothing to payloads: bodies go from unit to unit as bytes. It must not read the
@@ -167,7 +169,7 @@ impl Config {
 pub struct State {
     config: Config,
     walker: Walker,
-    grpc: Option<grpc::GrpcWalker>,
+    grpc: grpc::GrpcWalker,
     metrics: Arc<Metrics>,
 }
 
@@ -196,19 +198,13 @@ impl State {
             protocol: config.protocol,
             routing_injection: config.routing_injection,
         };
-        let grpc = if config.protocol == ProtocolKind::Seldon {
-            let units = grpc::GrpcUnits::new(
-                &config.predictor.graph,
-                config.grpc_timeout,
-                config.grpc_max_message_size,
-            )?;
-            Some(
-                grpc::GrpcWalker::new(units, config.routing_injection)
-                    .with_logger(Arc::clone(&request_logger)),
-            )
-        } else {
-            None
-        };
+        let units = grpc::GrpcUnits::new(
+            &config.predictor.graph,
+            config.grpc_timeout,
+            config.grpc_max_message_size,
+        )?;
+        let grpc = grpc::GrpcWalker::new(units, config.routing_injection)
+            .with_logger(Arc::clone(&request_logger));
         Ok(Self {
             config,
             walker,
