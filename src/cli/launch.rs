@@ -167,6 +167,7 @@ async fn play(
         Component::StorageInitializer(args) => fetch_model(&args, &container.name, events).await,
         Component::Pause => Ok(()),
         Component::ServeFiles(_) => bail!("`serve-files` is not a role of a SeldonDeployment"),
+        Component::Ingress(_) => bail!("`ingress` is not a role of a SeldonDeployment"),
     }
 }
 

@@ -18,6 +18,7 @@ mod embedded_runtime;
 mod executor;
 mod executor_grpc;
 mod fixtures;
+mod ingress;
 mod predict;
 mod proxy;
 mod seed;

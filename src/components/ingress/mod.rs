@@ -57,7 +57,7 @@ pub enum IngressError {
 }
 
 /// One predictor behind a deployment's route.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Target {
     /// The predictor's name.
     pub predictor: String,
@@ -253,14 +253,25 @@ impl State {
     /// The routes as last read.
     #[must_use]
     pub fn routes(&self) -> Arc<Routes> {
-        Arc::clone(&self.routes.read().unwrap_or_else(std::sync::PoisonError::into_inner))
+        Arc::clone(
+            &self
+                .routes
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
     }
 
     /// Re-reads the routes.
     pub async fn refresh(&self) {
         let routes = Arc::new(self.source.routes().await);
-        *self.routes.write().unwrap_or_else(std::sync::PoisonError::into_inner) = routes;
-        *self.last_refresh.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Instant::now());
+        *self
+            .routes
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = routes;
+        *self
+            .last_refresh
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Instant::now());
     }
 
     /// Re-reads the routes after a miss, at most every 100 ms.
