@@ -10,6 +10,8 @@ pub const SELDON_LOCAL_CONFIG: &str = "SELDON_LOCAL_CONFIG";
 pub const SELDON_LOCAL_STATE_DIR: &str = "SELDON_LOCAL_STATE_DIR";
 /// The default `--runtime` of `up` (`auto`, `docker` or `embedded`).
 pub const SELDON_LOCAL_RUNTIME: &str = "SELDON_LOCAL_RUNTIME";
+/// The default `--ingress-port` of `up` (0: any free port).
+pub const SELDON_LOCAL_INGRESS_PORT: &str = "SELDON_LOCAL_INGRESS_PORT";
 /// Set by the shell completion scripts: `seldon-local` then answers with completions.
 pub const SELDON_LOCAL_COMPLETE: &str = "SELDON_LOCAL_COMPLETE";
 /// The standard switch that turns colours off (<https://no-color.org>).

@@ -393,6 +393,10 @@ pub(crate) struct UpArgs {
     /// Embedded runtime: return once ready and keep serving in a background process.
     #[arg(short, long)]
     pub(crate) detach: bool,
+    /// Port of the ingress every deployment shares (`/seldon/<namespace>/<name>/...`): by
+    /// default the running one, else 8003 when free, else a free port; 0 is any free port.
+    #[arg(long, value_name = "PORT", env = env::SELDON_LOCAL_INGRESS_PORT)]
+    pub(crate) ingress_port: Option<u16>,
     /// Embedded runtime: play CONTAINER by a local command instead of its image (repeatable).
     /// Implies `--runtime embedded`. The command runs under `sh -c` in the sdep file's
     /// directory, with the container's env (`PREDICTIVE_UNIT_HTTP_SERVICE_PORT`... set to its

@@ -6,12 +6,14 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, Subcommand};
 
 use super::{Context, ExitStatus};
-use crate::components::{executor, file_server, proxy};
+use crate::components::{executor, file_server, ingress, proxy};
 use crate::env;
 use crate::http::DEFAULT_BODY_LIMIT;
 use crate::protocol::ProtocolKind;
@@ -32,6 +34,10 @@ pub(crate) enum Component {
     /// Serving's REST API, configured by `PREDICTIVE_UNIT_PARAMETERS`.
     #[command(name = "tfserving-proxy")]
     TfservingProxy(ProxyArgs),
+    /// The ingress every deployment shares (Ambassador's or Istio's place): routes
+    /// `/seldon/<namespace>/<name>/...` to the deployment's engine, split by the predictors'
+    /// `traffic`, copied to shadows; reads the route records `up` writes.
+    Ingress(IngressArgs),
     /// The pod sandbox: holds the pod's network namespace until SIGTERM or SIGINT.
     Pause,
     /// Fetch a model URI into a directory, as the storage-initializer init container does.
@@ -94,6 +100,20 @@ pub(crate) struct ServeFilesArgs {
     /// The certificate's private key (PEM).
     #[arg(long, value_name = "PEM", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+}
+
+/// `component ingress`.
+#[derive(Debug, Args)]
+pub(crate) struct IngressArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8003")]
+    listen: SocketAddr,
+    /// The directory of the route records (default: the state root's `_ingress`).
+    #[arg(long, value_name = "DIR")]
+    routes: Option<PathBuf>,
+    /// Exit once nothing has been routed for this many seconds (0: never).
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    idle_exit: u64,
 }
 
 /// The upstream executor's flags (Go flag names, so operator-made args work unchanged).
@@ -227,6 +247,10 @@ pub(crate) struct ProxyArgs {
     max_body_bytes: usize,
 }
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "one arm per role, each binding its listeners and saying where it serves"
+)]
 pub(crate) fn run(args: ComponentArgs, ctx: &Context) -> Result<ExitStatus> {
     // One thread: a component is a sidecar on loopback, and every hop of a request would
     // otherwise wake another worker (the bench measured executor + proxy adding ~120 us at p50
@@ -298,6 +322,24 @@ pub(crate) fn run(args: ComponentArgs, ctx: &Context) -> Result<ExitStatus> {
                 executor::serve(config, Some(rest), grpc, shutdown_signal())
                     .await
                     .context("executor failed")
+            })?;
+        }
+        Component::Ingress(args) => {
+            let dir = args.routes.unwrap_or_else(super::ingress::dir);
+            let idle = (args.idle_exit > 0).then(|| Duration::from_secs(args.idle_exit));
+            let source = Arc::new(super::ingress::LocalRoutes { dir });
+            runtime()?.block_on(async move {
+                let listener = bind(args.listen).await?;
+                ctx.printer
+                    .status("Serving", format!("the ingress on `{}`", args.listen));
+                ingress::run(
+                    super::ingress::config(idle),
+                    source,
+                    listener,
+                    shutdown_signal(),
+                )
+                .await
+                .context("the ingress failed")
             })?;
         }
         Component::TfservingProxy(args) => {

@@ -124,6 +124,13 @@ pub(crate) fn up(
                     started.elapsed().as_secs_f64()
                 ),
             );
+            super::ingress::publish(
+                plan,
+                &mut deployment.running,
+                "embedded",
+                args.ingress_port,
+                ctx,
+            );
             super::up::finish_predict(&mut deployment.running, &args.sdep.file);
             state::write(&dir, &state_of(plan, &deployment, &args.sdep.file))?;
             running.push(deployment.running.clone());
@@ -192,6 +199,7 @@ fn replace_on_docker(plans: &[Plan], ctx: &Context) -> Result<()> {
 }
 
 async fn stop(deployment: embedded::Embedded, dir: &Path, events: &Events) {
+    super::ingress::remove_record(&deployment.running.deployment);
     deployment.down(events, Duration::from_secs(10)).await;
     if let Err(error) = state::remove(dir) {
         events.emit(RuntimeEvent::Warning {

@@ -13,6 +13,7 @@ mod docker;
 mod down;
 mod embedded;
 mod image;
+mod ingress;
 mod launch;
 mod logs;
 mod pipeline;

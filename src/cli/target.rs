@@ -34,6 +34,18 @@ pub(crate) fn resolve(target: &TargetArgs) -> Result<Resolved> {
         Runtime::Embedded => from_embedded(&found.name, target, explicit_model.as_deref())?,
         Runtime::Docker => from_docker(&found.name, target, explicit_model.as_deref())?,
     };
+    // By default a deployment is called through the ingress, as in a cluster.
+    let through_ingress =
+        target.unit.is_none() && target.predictor.is_none() && target.transport == "rest";
+    let resolved = match resolved {
+        Some(mut resolved) if through_ingress => {
+            if let Some(base) = super::ingress::gateway_base(&found.name) {
+                resolved.base = base;
+            }
+            Some(resolved)
+        }
+        other => other,
+    };
     resolved.ok_or_else(|| {
         NotRunning {
             name: found.name.clone(),

@@ -141,7 +141,8 @@ pub(crate) fn run(args: &UpArgs, ctx: &Context) -> Result<ExitStatus> {
                 }
             }
         }
-        for running in &mut all {
+        for (plan, running) in plans.iter().zip(&mut all) {
+            super::ingress::publish(plan, running, "docker", args.ingress_port, ctx);
             finish_predict(running, &args.sdep.file);
         }
         print_running(&all, args.output, ctx)?;

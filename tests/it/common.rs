@@ -20,6 +20,8 @@ pub(crate) fn seldon_local() -> assert_cmd::Command {
             command.env_remove(&key);
         }
     }
+    // The ingress on a free port: tests use no fixed ports.
+    command.env("SELDON_LOCAL_INGRESS_PORT", "0");
     command.env("NO_COLOR", "1").current_dir(root());
     command
 }

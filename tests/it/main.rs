@@ -21,6 +21,7 @@ mod executor;
 mod executor_grpc;
 mod executor_grpc_protocols;
 mod fixtures;
+mod ingress;
 mod predict;
 mod proxy;
 mod proxy_grpc;

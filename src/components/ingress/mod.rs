@@ -57,7 +57,7 @@ pub enum IngressError {
 }
 
 /// One predictor behind a deployment's route.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Target {
     /// The predictor's name.
     pub predictor: String,

