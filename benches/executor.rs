@@ -67,7 +67,13 @@ async fn start_proxy(tf: SocketAddr) -> SocketAddr {
         proxy::Config::from_parameters(&parameters.to_string(), Some("mnist-model".into()), None)
             .unwrap();
     let (listener, addr) = bind().await;
-    tokio::spawn(proxy::run(config, listener, std::future::pending()));
+    tokio::spawn(proxy::serve(
+        config,
+        listener,
+        None,
+        None,
+        std::future::pending(),
+    ));
     addr
 }
 

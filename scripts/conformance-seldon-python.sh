@@ -18,6 +18,10 @@ if [[ ! -x "$venv/bin/seldon-core-microservice" ]]; then
     # gunicorn 20 imports pkg_resources, which recent setuptools no longer ship.
     "$venv/bin/pip" install --quiet "seldon-core==$version" "setuptools<70"
 fi
+# The request-logger checks parse events with the CloudEvents SDK.
+if ! "$venv/bin/python" -c "import cloudevents" 2>/dev/null; then
+    "$venv/bin/pip" install --quiet "cloudevents==2.2.0"
+fi
 
 cargo build --quiet --manifest-path "$root/Cargo.toml" --bin seldon-local
 binary="${CARGO_TARGET_DIR:-$root/target}/debug/seldon-local"

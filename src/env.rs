@@ -46,9 +46,23 @@ pub const CORS_ALLOWED_HEADERS: &str = "CORS_ALLOWED_HEADERS";
 pub const PREDICTIVE_UNIT_PARAMETERS: &str = "PREDICTIVE_UNIT_PARAMETERS";
 /// A unit's HTTP port (1.18.2).
 pub const PREDICTIVE_UNIT_HTTP_SERVICE_PORT: &str = "PREDICTIVE_UNIT_HTTP_SERVICE_PORT";
+/// A unit's gRPC port (1.18.2).
+pub const PREDICTIVE_UNIT_GRPC_SERVICE_PORT: &str = "PREDICTIVE_UNIT_GRPC_SERVICE_PORT";
 /// A unit's port (1.2.1 sets only this one).
 pub const PREDICTIVE_UNIT_SERVICE_PORT: &str = "PREDICTIVE_UNIT_SERVICE_PORT";
 /// A unit's graph node name.
 pub const PREDICTIVE_UNIT_ID: &str = "PREDICTIVE_UNIT_ID";
 /// A unit's image.
 pub const PREDICTIVE_UNIT_IMAGE: &str = "PREDICTIVE_UNIT_IMAGE";
+/// The executor's request-logger target for nodes whose `logger` has no `url`.
+pub const REQUEST_LOGGER_DEFAULT_ENDPOINT: &str = "REQUEST_LOGGER_DEFAULT_ENDPOINT";
+/// A unit's metrics port (the wrapper's default is 6000).
+pub const PREDICTIVE_UNIT_METRICS_SERVICE_PORT: &str = "PREDICTIVE_UNIT_METRICS_SERVICE_PORT";
+/// A unit's metrics path (`/prometheus` as the operator sets it).
+pub const PREDICTIVE_UNIT_METRICS_ENDPOINT: &str = "PREDICTIVE_UNIT_METRICS_ENDPOINT";
+/// A unit's deployment name.
+pub const SELDON_DEPLOYMENT_ID: &str = "SELDON_DEPLOYMENT_ID";
+/// A unit's predictor name.
+pub const PREDICTOR_ID: &str = "PREDICTOR_ID";
+/// A unit's predictor labels, as JSON.
+pub const PREDICTOR_LABELS: &str = "PREDICTOR_LABELS";

@@ -227,6 +227,210 @@ def check_graph_example_with_the_real_wrapper(work_dir):
         check_equal("graph example: down", down.returncode, 0)
 
 
+def check_unit_api_with_the_real_clients(work_dir):
+    """The tfserving-mnist example on the embedded runtime, its unit (our tfserving proxy) called
+    as the wrapper's own tools call a unit: `seldon-core-microservice-tester` and
+    `SeldonClient.microservice()` send the message as a `json=` form field; the unit's metrics
+    port, listed by `ps`, counts their feedback."""
+    import numpy as np
+    from seldon_core.seldon_client import SeldonClient
+
+    root = os.path.dirname(os.path.dirname(UNITS_DIR))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SELDON_LOCAL_")}
+    env["SELDON_LOCAL_STATE_DIR"] = os.path.join(work_dir, "state-unit")
+    env["NO_COLOR"] = "1"
+
+    def seldon_local(*args):
+        return subprocess.run([BINARY, *args], cwd=root, env=env, capture_output=True, text=True, timeout=300)
+
+    up = seldon_local("up", "--runtime", "embedded", "-d", "examples/tfserving-mnist/sdep.yaml")
+    check_equal("unit: up of the tfserving example", up.returncode, 0)
+    if up.returncode != 0:
+        print(up.stderr)
+        return
+    try:
+        ps = json.loads(seldon_local("ps", "tfserving", "-o", "json").stdout)
+        proxy = next(c for c in ps if c["container"] == "mnist-model")
+        ports = {p["container_port"]: p["host_port"] for p in proxy["ports"]}
+        unit, metrics = ports[9000], ports[6000]
+        with open(os.path.join(root, "examples/tfserving-mnist/heldout.json")) as f:
+            heldout = json.load(f)
+        want = heldout["models"]["tf1"]["scores"]
+        client = SeldonClient(microservice_endpoint=f"127.0.0.1:{unit}")
+        for payload_type in ["ndarray", "tensor"]:
+            r = client.microservice(data=np.array(heldout["inputs"][:2]), method="predict", payload_type=payload_type)
+            check("unit: SeldonClient.microservice() " + payload_type + " succeeds", r.success, r.msg)
+            if r.success:
+                from google.protobuf import json_format
+
+                data = r.response if isinstance(r.response, dict) else json_format.MessageToDict(r.response)
+                got = data["data"].get("ndarray") or np.array(data["data"]["tensor"]["values"]).reshape(2, 10).tolist()
+                check(
+                    "unit: SeldonClient.microservice() " + payload_type + " has TensorFlow's scores",
+                    all(abs(g - w) <= 1e-5 for row, wrow in zip(got, want[:2]) for g, w in zip(row, wrow)),
+                    f"got {got}",
+                )
+        contract = os.path.join(work_dir, "mnist-contract.json")
+        with open(contract, "w") as f:
+            json.dump({
+                "features": [{"name": "pixel", "ftype": "continuous", "dtype": "FLOAT", "range": [0, 1], "repeat": 784}],
+                "targets": [{"name": "class", "ftype": "continuous", "dtype": "FLOAT", "range": [0, 1], "repeat": 10}],
+            }, f)
+        tester = os.path.join(os.path.dirname(sys.executable), "seldon-core-microservice-tester")
+        for endpoint in ["predict", "transform-input"]:
+            t = subprocess.run([tester, contract, "127.0.0.1", str(unit), "--endpoint", endpoint, "-p", "-n", "2"],
+                               capture_output=True, text=True, timeout=120)
+            check(
+                f"unit: seldon-core-microservice-tester --endpoint {endpoint} gets answers",
+                t.returncode == 0 and t.stdout.count("RECEIVED RESPONSE") == 2 and "status" not in t.stdout
+                and ("t:9" in t.stdout or endpoint == "transform-input"),
+                t.stdout[-500:] + t.stderr[-500:],
+            )
+        t = subprocess.run([tester, contract, "127.0.0.1", str(unit), "--endpoint", "send-feedback", "-p", "-n", "3"],
+                           capture_output=True, text=True, timeout=120)
+        check_equal("unit: seldon-core-microservice-tester --endpoint send-feedback", (t.returncode, t.stdout.count("RECEIVED RESPONSE")), (0, 3))
+        text = requests.get(f"http://127.0.0.1:{metrics}/prometheus", timeout=5).text
+        counts = [line.split()[-1] for line in text.splitlines() if line.startswith("seldon_api_model_feedback_total{")]
+        rewards = [line.split()[-1] for line in text.splitlines() if line.startswith("seldon_api_model_feedback_reward_total{")]
+        check_equal("unit: the metrics port counts the feedback with the wrapper's names", (counts, rewards), (["3.0"], ["3.0"]))
+        check("unit: the metrics labels name the unit", 'model_name="mnist-model"' in text and 'deployment_name="tfserving"' in text, text)
+        check_equal("unit: /metrics answers too", requests.get(f"http://127.0.0.1:{metrics}/metrics", timeout=5).text, text)
+    finally:
+        down = seldon_local("down", "tfserving")
+        check_equal("unit: down", down.returncode, 0)
+
+
+def logged_sdep(path, name, url=None):
+    """The tfserving example with `logger: {mode: all}` on its node (no `url`: the default broker)."""
+    models = os.path.join(os.path.dirname(os.path.dirname(UNITS_DIR)), "examples/tfserving-mnist/models/tf1")
+    logger = {"mode": "all"} if url is None else {"mode": "all", "url": url}
+    sdep = {
+        "apiVersion": "machinelearning.seldon.io/v1",
+        "kind": "SeldonDeployment",
+        "metadata": {"name": name},
+        "spec": {"predictors": [{"name": "default", "graph": {
+            "name": "mnist-model", "implementation": "TENSORFLOW_SERVER", "modelUri": models, "logger": logger,
+            "parameters": [{"name": "signature_name", "type": "STRING", "value": "predict_images"},
+                           {"name": "model_name", "type": "STRING", "value": "mnist-model"}]}}]},
+    }
+    with open(path, "w") as f:
+        json.dump(sdep, f)  # JSON is YAML
+    return path
+
+
+def check_cloudevent(name, event, puids, kind):
+    """The upstream executor's attributes on a CloudEvent the `cloudevents` package parsed."""
+    want_type = "io.seldon.serving.inference." + kind
+    problems = []
+    if event["specversion"] != "1.0":
+        problems.append(f"specversion {event['specversion']}")
+    if event["type"] != want_type:
+        problems.append(f"type {event['type']}")
+    for attribute, value in [("modelid", "mnist-model"), ("inferenceservicename", name), ("namespace", "default"),
+                             ("endpoint", "default"), ("protocol", "seldon")]:
+        if event.get(attribute) != value:
+            problems.append(f"{attribute}={event.get(attribute)!r}")
+    if event.get("requestid") not in puids:
+        problems.append(f"requestid {event.get('requestid')} is no puid")
+    if len(event["id"]) != 36 or not event["source"] or not event["time"]:
+        problems.append(f"id/source/time {event['id']!r} {event['source']!r} {event['time']!r}")
+    data = event.data if isinstance(event.data, dict) else json.loads(event.data)
+    if "data" not in data:
+        problems.append(f"data {str(data)[:100]}")
+    return problems
+
+
+def check_request_logger(work_dir):
+    """`logger: {mode: all}` on the tfserving example's node: after N predictions the builtin sink
+    (the default broker) holds exactly N request and N response events, each a valid CloudEvent
+    for the `cloudevents` package with the upstream attributes; a logger `url` of our own
+    receiver gets the same events over HTTP, as sent."""
+    import http.server
+    import threading
+
+    try:
+        from cloudevents.http import from_http
+    except ImportError:
+        from cloudevents.v1.http import from_http
+
+    root = os.path.dirname(os.path.dirname(UNITS_DIR))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SELDON_LOCAL_")}
+    env["SELDON_LOCAL_STATE_DIR"] = os.path.join(work_dir, "state-logger")
+    env["NO_COLOR"] = "1"
+
+    def seldon_local(*args):
+        return subprocess.run([BINARY, *args], cwd=root, env=env, capture_output=True, text=True, timeout=300)
+
+    received, errors = [], []
+
+    class Receiver(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            try:
+                received.append(from_http(dict(self.headers.items()), body))
+            except Exception as e:  # noqa: BLE001 - any parse failure is a finding
+                errors.append(repr(e))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    n = 10
+    pixels = json.dumps([[0.5] * 784])
+    try:
+        for name, url in [("logged", None), ("logged-url", f"http://127.0.0.1:{server.server_address[1]}/")]:
+            path = logged_sdep(os.path.join(work_dir, name + ".json"), name, url)
+            up = seldon_local("up", "--runtime", "embedded", "-d", path)
+            check_equal(f"logger {name}: up", up.returncode, 0)
+            if up.returncode != 0:
+                print(up.stderr)
+                continue
+            try:
+                engine = next(e for e in json.loads(seldon_local("ps", name, "-o", "json").stdout)
+                              if e["container"] == "seldon-container-engine")
+                base = "http://127.0.0.1:%d" % {p["container_port"]: p["host_port"] for p in engine["ports"]}[8000]
+                puids = set()
+                for _ in range(n):
+                    r = requests.post(base + "/api/v1.0/predictions", data=json.dumps({"data": {"ndarray": json.loads(pixels)}}),
+                                      headers={"Content-Type": "application/json"}, timeout=10)
+                    puids.add(r.headers.get("Seldon-Puid"))
+                check_equal(f"logger {name}: {n} predictions answered", len(puids), n)
+                deadline = time.monotonic() + 10
+                while True:
+                    if url is None:
+                        out = seldon_local("logs", name, "--requests", "-o", "json")
+                        stored = [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
+                        events = []
+                        for e in stored:
+                            try:
+                                events.append(from_http(e["headers"], json.dumps(e["data"])))
+                            except Exception as ex:  # noqa: BLE001
+                                errors.append(repr(ex))
+                    else:
+                        events = list(received)
+                    if len(events) >= 2 * n or time.monotonic() > deadline:
+                        break
+                    time.sleep(0.1)
+                time.sleep(0.3)
+                if url is not None:
+                    events = list(received)
+                kinds = [e["type"].rsplit(".", 1)[-1] for e in events]
+                check_equal(f"logger {name}: exactly N requests and N responses", (kinds.count("request"), kinds.count("response"), len(events)), (n, n, 2 * n))
+                check_equal(f"logger {name}: every event parses with the cloudevents package", errors, [])
+                problems = [p for e in events for p in check_cloudevent(name, e, puids, e["type"].rsplit(".", 1)[-1])]
+                check_equal(f"logger {name}: upstream attributes on every event", problems[:5], [])
+                pairs = {(e["requestid"], e["type"]) for e in events}
+                check_equal(f"logger {name}: a request and a response per puid", len(pairs), 2 * n)
+            finally:
+                down = seldon_local("down", name)
+                check_equal(f"logger {name}: down", down.returncode, 0)
+    finally:
+        server.shutdown()
+
+
 def check_grpc(units, feedback_dir):
     a, b = units["model-a"], units["model-b"]
     graphs = {
@@ -437,6 +641,14 @@ def main():
     # wrapper through `--exec`: they read the ports, parameters and ids the operator's env gives
     # them, rewritten to host ports.
     check_graph_example_with_the_real_wrapper(feedback_dir)
+
+    # 12. The tfserving example's unit (our proxy) with the wrapper's own client tools, and its
+    # metrics port.
+    check_unit_api_with_the_real_clients(feedback_dir)
+
+    # 13. The request logger: the builtin sink and an own receiver, events checked with the
+    # `cloudevents` package.
+    check_request_logger(feedback_dir)
 
     passed = sum(RESULTS)
     failed = len(RESULTS) - passed

@@ -483,6 +483,22 @@ pub(crate) struct LogsArgs {
     /// Show when each line was written.
     #[arg(short, long)]
     pub(crate) timestamps: bool,
+    /// Show the request log instead: the requests and responses the executor sent to the
+    /// deployment's request-log sink (graph nodes with a `logger` and no `url`).
+    #[arg(long, conflicts_with_all = ["container", "tail", "since", "timestamps"])]
+    pub(crate) requests: bool,
+    /// Format of `--requests`: one line per event, or the stored events as JSON lines.
+    #[arg(short, long, value_enum, default_value_t = RequestsFormat::Text, requires = "requests")]
+    pub(crate) output: RequestsFormat,
+}
+
+/// Formats of `logs --requests`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum RequestsFormat {
+    /// One line per event: time, kind, node, puid, data.
+    Text,
+    /// The stored CloudEvents (headers and data), one JSON object a line.
+    Json,
 }
 
 /// `--since`: seconds ago, or a Unix time.

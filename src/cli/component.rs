@@ -59,6 +59,24 @@ pub(crate) enum Component {
     /// a stand-in model registry for trying `http(s)://` model URIs on a local network.
     #[command(name = "serve-files")]
     ServeFiles(ServeFilesArgs),
+    /// The request-log sink: stores the executor's request-log CloudEvents per deployment under
+    /// `--dir` and serves them back at `/events?deployment=NAME`.
+    #[command(name = "request-sink")]
+    RequestSink(RequestSinkArgs),
+}
+
+/// `component request-sink`.
+#[derive(Debug, Args)]
+pub(crate) struct RequestSinkArgs {
+    /// Where the events are stored (one `<deployment>.jsonl` each).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) dir: PathBuf,
+    /// Port to listen on (the operator's default logger URL, `http://default-broker`, has none).
+    #[arg(long, default_value_t = crate::components::request_sink::CONTAINER_PORT)]
+    pub(crate) port: u16,
+    /// Address to listen on (containers need `0.0.0.0`).
+    #[arg(long, env = env::SELDON_LOCAL_BIND, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    bind: IpAddr,
 }
 
 /// `component serve-files`.
@@ -118,18 +136,21 @@ pub(crate) struct ExecutorArgs {
     /// Load the predictor from a SeldonDeployment file (not supported; use `ENGINE_PREDICTOR`).
     #[arg(long)]
     file: Option<PathBuf>,
-    /// Hostname used in request-log CloudEvents (accepted).
+    /// Hostname in the request log's `ce-source` (`http://<hostname>:<http_port>/`).
     #[arg(long)]
     hostname: Option<String>,
-    /// Request-logger workers (accepted; request logging is not implemented).
+    /// Request-log events in flight at once.
     #[arg(long = "logger_workers")]
     logger_workers: Option<u32>,
-    /// Request-logger queue size (accepted).
+    /// Request-log queue size; a full queue drops events (counted in the metrics).
     #[arg(long = "log_work_buffer_size")]
     log_work_buffer_size: Option<u64>,
-    /// Request-logger enqueue timeout (accepted).
+    /// Request-logger enqueue timeout (accepted; a full queue drops at once).
     #[arg(long = "log_write_timeout_ms")]
     log_write_timeout_ms: Option<u64>,
+    /// `REQUEST_LOGGER_DEFAULT_ENDPOINT`: where nodes whose `logger` has no `url` send.
+    #[arg(long, hide = true, env = env::REQUEST_LOGGER_DEFAULT_ENDPOINT)]
+    request_logger_default_endpoint: Option<String>,
     /// Graceful shutdown timeout (accepted).
     #[arg(long = "graceful_timeout")]
     graceful_timeout: Option<String>,
@@ -174,12 +195,30 @@ pub(crate) struct ProxyArgs {
     /// `PREDICTIVE_UNIT_SERVICE_PORT` (used when the HTTP one is absent, as 1.2.1 sets only it).
     #[arg(long, env = env::PREDICTIVE_UNIT_SERVICE_PORT)]
     service_port: Option<String>,
+    /// `PREDICTIVE_UNIT_GRPC_SERVICE_PORT`: the Seldon `Model` service's port (none: no gRPC).
+    #[arg(long, env = env::PREDICTIVE_UNIT_GRPC_SERVICE_PORT)]
+    grpc_service_port: Option<String>,
     /// `PREDICTIVE_UNIT_ID`: the graph node name, for `meta.requestPath`.
     #[arg(long, env = env::PREDICTIVE_UNIT_ID)]
     unit_id: Option<String>,
     /// `PREDICTIVE_UNIT_IMAGE`: the unit's image, for `meta.requestPath` and `/metadata`.
     #[arg(long, env = env::PREDICTIVE_UNIT_IMAGE)]
     unit_image: Option<String>,
+    /// `PREDICTIVE_UNIT_METRICS_SERVICE_PORT`: where `/prometheus` is served (default 6000).
+    #[arg(long, env = env::PREDICTIVE_UNIT_METRICS_SERVICE_PORT)]
+    metrics_service_port: Option<String>,
+    /// `PREDICTIVE_UNIT_METRICS_ENDPOINT`: the metrics path, besides `/prometheus` and `/metrics`.
+    #[arg(long, env = env::PREDICTIVE_UNIT_METRICS_ENDPOINT, default_value = "/prometheus")]
+    metrics_endpoint: String,
+    /// `SELDON_DEPLOYMENT_ID`, a metrics label.
+    #[arg(long, env = env::SELDON_DEPLOYMENT_ID, default_value = "")]
+    deployment_id: String,
+    /// `PREDICTOR_ID`, a metrics label.
+    #[arg(long, env = env::PREDICTOR_ID, default_value = "")]
+    predictor_id: String,
+    /// `PREDICTOR_LABELS`: the predictor's labels as JSON (`version` is a metrics label).
+    #[arg(long, env = env::PREDICTOR_LABELS)]
+    predictor_labels: Option<String>,
     /// Address to listen on (upstream listens on every interface; containers need `0.0.0.0`).
     #[arg(long, env = env::SELDON_LOCAL_BIND, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
     bind: IpAddr,
@@ -223,6 +262,22 @@ pub(crate) fn run(args: ComponentArgs, ctx: &Context) -> Result<ExitStatus> {
                     .context("the file server failed")
             })?;
         }
+        Component::RequestSink(args) => {
+            let addr = SocketAddr::new(args.bind, args.port);
+            runtime()?.block_on(async move {
+                let listener = bind(addr).await?;
+                ctx.printer.status(
+                    "Serving",
+                    format!(
+                        "the request-log sink on `{addr}`, storing under `{}`",
+                        args.dir.display()
+                    ),
+                );
+                crate::components::request_sink::run(args.dir, listener, shutdown_signal())
+                    .await
+                    .context("the request-log sink failed")
+            })?;
+        }
         Component::Executor(args) => {
             let (config, addrs) = executor_config(*args, ctx)?;
             runtime()?.block_on(async move {
@@ -246,14 +301,29 @@ pub(crate) fn run(args: ComponentArgs, ctx: &Context) -> Result<ExitStatus> {
             })?;
         }
         Component::TfservingProxy(args) => {
-            let (config, addr) = proxy_config(args)?;
+            let (config, addrs) = proxy_config(args)?;
             runtime()?.block_on(async move {
-                let listener = bind(addr).await?;
+                let listener = bind(addrs.rest).await?;
+                let metrics = bind(addrs.metrics).await?;
                 ctx.printer.status(
                     "Serving",
-                    format!("the tfserving proxy's REST API on `{addr}`"),
+                    format!(
+                        "the tfserving proxy's REST API on `{}`, its metrics on `{}`",
+                        addrs.rest, addrs.metrics
+                    ),
                 );
-                proxy::run(config, listener, shutdown_signal())
+                let grpc = match addrs.grpc {
+                    Some(addr) => {
+                        let listener = bind(addr).await?;
+                        ctx.printer.status(
+                            "Serving",
+                            format!("the tfserving proxy's gRPC API on `{addr}`"),
+                        );
+                        Some(listener)
+                    }
+                    None => None,
+                };
+                proxy::serve(config, listener, grpc, Some(metrics), shutdown_signal())
                     .await
                     .context("tfserving proxy failed")
             })?;
@@ -300,14 +370,6 @@ pub(crate) fn executor_config(
             args.predictor, predictor.name
         ));
     }
-    let mut nodes = Vec::new();
-    predictor.graph.post_order(&mut nodes);
-    for node in nodes.iter().filter(|n| n.logger.is_some()) {
-        ctx.printer.warning(format!(
-            "node `{}` has a request logger; the built-in executor does not send request logs",
-            node.name
-        ));
-    }
     let annotations = match std::fs::read_to_string(&args.annotations) {
         Ok(text) => executor::annotations::parse(&text).with_context(|| {
             format!(
@@ -336,6 +398,26 @@ pub(crate) fn executor_config(
     config.full_health_checks = args.full_health_checks;
     config.body_limit = args.max_body_bytes;
     config.routing_injection = !args.routing_injection.is_empty();
+    let http_port = args.port.unwrap_or(args.http_port);
+    config.logger = executor::logger::LoggerConfig {
+        default_endpoint: args
+            .request_logger_default_endpoint
+            .filter(|e| !e.is_empty()),
+        queue_size: args
+            .log_work_buffer_size
+            .map_or(executor::logger::DEFAULT_QUEUE_SIZE, |n| {
+                usize::try_from(n).unwrap_or(usize::MAX)
+            }),
+        workers: args
+            .logger_workers
+            .map_or(executor::logger::DEFAULT_WORKERS, |n| n as usize),
+        // Upstream builds it before defaulting the hostname, so it is empty unless given.
+        source: format!(
+            "http://{}:{http_port}/",
+            args.hostname.as_deref().unwrap_or("")
+        ),
+        ..executor::logger::LoggerConfig::default()
+    };
     config.cors = executor::Cors::new(
         args.cors_allowed_origins.as_deref(),
         args.cors_allowed_headers.as_deref(),
@@ -350,15 +432,47 @@ pub(crate) fn executor_config(
     Ok((config, addrs))
 }
 
-pub(crate) fn proxy_config(args: ProxyArgs) -> Result<(proxy::Config, SocketAddr)> {
+/// Where the tfserving proxy serves: its unit API (REST always, gRPC when the operator gave
+/// it a port) and its metrics port.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ProxyAddrs {
+    pub(crate) rest: SocketAddr,
+    pub(crate) grpc: Option<SocketAddr>,
+    pub(crate) metrics: SocketAddr,
+}
+
+pub(crate) fn proxy_config(args: ProxyArgs) -> Result<(proxy::Config, ProxyAddrs)> {
     let port = proxy::http_port(
         args.http_service_port.as_deref(),
         args.service_port.as_deref(),
     )?;
+    let metrics_port = match args.metrics_service_port.as_deref().map(str::trim) {
+        Some(value) if !value.is_empty() => value.parse().with_context(|| {
+            format!("`PREDICTIVE_UNIT_METRICS_SERVICE_PORT` is not a valid port: `{value}`")
+        })?,
+        _ => proxy::metrics::DEFAULT_METRICS_PORT,
+    };
+    let labels = proxy::metrics::UnitLabels {
+        deployment: args.deployment_id,
+        model_name: args.unit_id.clone().unwrap_or_default(),
+        image: args.unit_image.clone().unwrap_or_default(),
+        predictor_name: args.predictor_id,
+        predictor_version: proxy::metrics::UnitLabels::version_from_labels(
+            args.predictor_labels.as_deref(),
+        ),
+    };
     let mut config =
         proxy::Config::from_parameters(&args.parameters, args.unit_id, args.unit_image)?;
     config.body_limit = args.max_body_bytes;
-    Ok((config, SocketAddr::new(args.bind, port)))
+    config.metrics = labels;
+    config.metrics_endpoint = args.metrics_endpoint;
+    let grpc = proxy::grpc_port(args.grpc_service_port.as_deref())?;
+    let addrs = ProxyAddrs {
+        rest: SocketAddr::new(args.bind, port),
+        grpc: grpc.map(|port| SocketAddr::new(args.bind, port)),
+        metrics: SocketAddr::new(args.bind, metrics_port),
+    };
+    Ok((config, addrs))
 }
 
 async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener> {

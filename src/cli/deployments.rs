@@ -87,7 +87,7 @@ pub(crate) fn all() -> Result<Vec<Deployment>> {
     let mut found: Vec<Deployment> = super::embedded::list(None)?
         .into_iter()
         .map(|(_, state)| Deployment {
-            stale: !crate::runtime::embedded::state::is_alive(state.pid),
+            stale: !crate::runtime::embedded::state::is_serving(&state),
             name: state.deployment,
             runtime: Runtime::Embedded,
         })

@@ -205,6 +205,7 @@ fn state_of(plan: &Plan, deployment: &embedded::Embedded, source: &Path) -> Stat
         deployment: plan.deployment.clone(),
         session: deployment.running.session.clone(),
         pid: std::process::id(),
+        pid_start: state::process_start(std::process::id()),
         source: std::path::absolute(source).unwrap_or_else(|_| source.to_owned()),
         protocol: plan.protocol.clone(),
         graph_roots: plan
@@ -263,7 +264,7 @@ fn stop_existing(dir: &Path, ctx: &Context) -> Result<()> {
     let Some(existing) = state::read(dir)? else {
         return Ok(());
     };
-    if existing.pid != std::process::id() && state::is_alive(existing.pid) {
+    if existing.pid != std::process::id() && state::is_serving(&existing) {
         ctx.printer.status(
             "replacing",
             format!("`{}` (pid {})", existing.deployment, existing.pid),
@@ -503,7 +504,7 @@ pub(crate) fn list(name: Option<&str>) -> Result<Vec<(PathBuf, StateFile)>> {
 pub(crate) fn ps_rows(name: Option<&str>) -> Result<Vec<PsRow>> {
     let mut rows = Vec::new();
     for (dir, state) in list(name)? {
-        let alive = state::is_alive(state.pid);
+        let alive = state::is_serving(&state);
         // The state file is written once, when the deployment is ready.
         let started = std::fs::metadata(dir.join("state.json"))
             .and_then(|m| m.modified())
@@ -551,7 +552,7 @@ pub(crate) fn ps_rows(name: Option<&str>) -> Result<Vec<PsRow>> {
 pub(crate) fn down(name: Option<&str>, ctx: &Context) -> Result<Vec<String>> {
     let mut stopped = Vec::new();
     for (dir, state) in list(name)? {
-        if state.pid != std::process::id() && state::is_alive(state.pid) {
+        if state.pid != std::process::id() && state::is_serving(&state) {
             terminate(state.pid, Duration::from_secs(15))?;
         }
         stop_orphans(&state);
@@ -689,7 +690,7 @@ pub(crate) fn logs(name: &str, request: &LogRequest<'_>, ctx: &Context) -> Resul
         })
     };
     while request.follow
-        && (state::read(&dir)?.is_some_and(|s| state::is_alive(s.pid))
+        && (state::read(&dir)?.is_some_and(|s| state::is_serving(&s))
             || !quiet_for(Duration::from_secs(3)))
     {
         std::thread::sleep(Duration::from_millis(200));

@@ -126,10 +126,27 @@ async fn play(
                 .context("executor failed")
         }
         Component::TfservingProxy(args) => {
-            let (config, addr) = component::proxy_config(args)?;
-            let listener = listener_for(&mut listeners, addr.port(), &container.name)?;
-            tracing::info!(port = addr.port(), "tfserving proxy serving");
-            proxy::run(config, listener, shutdown)
+            let (config, addrs) = component::proxy_config(args)?;
+            let rest = listener_for(&mut listeners, addrs.rest.port(), &container.name)?;
+            let grpc = match addrs.grpc {
+                Some(addr) => Some(listener_for(&mut listeners, addr.port(), &container.name)?),
+                None => None,
+            };
+            // The metrics port answers where the plan declares it (`ps` lists it).
+            let metrics = listeners
+                .remove(&addrs.metrics.port())
+                .map(tokio::net::TcpListener::from_std)
+                .transpose()
+                .context("failed to register a listener")?;
+            // Nothing else is served: closed, not left unaccepted.
+            drop(listeners);
+            tracing::info!(
+                port = addrs.rest.port(),
+                grpc_port = addrs.grpc.map(|a| a.port()),
+                metrics_port = metrics.is_some().then_some(addrs.metrics.port()),
+                "tfserving proxy serving"
+            );
+            proxy::serve(config, rest, grpc, metrics, shutdown)
                 .await
                 .context("tfserving proxy failed")
         }
@@ -165,6 +182,13 @@ async fn play(
                 .context("the model server failed")
         }
         Component::StorageInitializer(args) => fetch_model(&args, &container.name, events).await,
+        Component::RequestSink(args) => {
+            let listener = listener_for(&mut listeners, args.port, &container.name)?;
+            tracing::info!(port = args.port, dir = %args.dir.display(), "request-log sink serving");
+            crate::components::request_sink::run(args.dir, listener, shutdown)
+                .await
+                .context("the request-log sink failed")
+        }
         Component::Pause => Ok(()),
         Component::ServeFiles(_) => bail!("`serve-files` is not a role of a SeldonDeployment"),
     }

@@ -15,6 +15,14 @@ use crate::output::log_prefix;
 use crate::runtime::docker::{DockerApi as _, LogOptions, Selector};
 
 pub(crate) fn run(args: &LogsArgs, ctx: &Context) -> Result<ExitStatus> {
+    if args.requests {
+        return super::requests::run(
+            args.name.as_deref(),
+            args.follow,
+            args.output == super::args::RequestsFormat::Json,
+            ctx,
+        );
+    }
     let shown: Vec<Deployment> = match &args.name {
         Some(name) => vec![deployments::one(Some(name))?],
         None => deployments::all()?,

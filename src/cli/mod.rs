@@ -19,6 +19,7 @@ mod pipeline;
 mod predict;
 mod ps;
 mod render;
+mod requests;
 mod signals;
 mod target;
 mod up;

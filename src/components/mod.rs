@@ -1,6 +1,7 @@
 //! The servers and roles seldon-local can play in place of upstream images, each with the
 //! upstream flags, env and HTTP surface: the executor ([`executor`]), the tfserving proxy
-//! ([`proxy`]), the TF-Serving-compatible model server ([`model_server`]), the storage
+//! ([`proxy`]), the ingress in front of every deployment ([`ingress`]), the
+//! TF-Serving-compatible model server ([`model_server`]), the storage
 //! initializer ([`storage`]), and a file server standing in for a model registry
 //! ([`file_server`]).
 //!
@@ -11,6 +12,8 @@
 
 pub mod executor;
 pub mod file_server;
+pub mod ingress;
 pub mod model_server;
 pub mod proxy;
+pub mod request_sink;
 pub mod storage;

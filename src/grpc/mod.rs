@@ -42,6 +42,42 @@ pub mod inference {
     include!(concat!(env!("OUT_DIR"), "/services/inference.rs"));
 }
 
+/// The `seldon.protos` services over `protocol::grpc::lazy`'s messages, whose payloads stay
+/// encoded: what the executor serves and calls, so it never decodes the data it only forwards.
+#[allow(
+    missing_docs,
+    unreachable_pub,
+    clippy::all,
+    clippy::pedantic,
+    clippy::unwrap_used
+)]
+pub mod lazy {
+    include!(concat!(
+        env!("OUT_DIR"),
+        "/lazy_services/seldon.protos.Seldon.rs"
+    ));
+    include!(concat!(
+        env!("OUT_DIR"),
+        "/lazy_services/seldon.protos.Model.rs"
+    ));
+    include!(concat!(
+        env!("OUT_DIR"),
+        "/lazy_services/seldon.protos.Router.rs"
+    ));
+    include!(concat!(
+        env!("OUT_DIR"),
+        "/lazy_services/seldon.protos.Transformer.rs"
+    ));
+    include!(concat!(
+        env!("OUT_DIR"),
+        "/lazy_services/seldon.protos.OutputTransformer.rs"
+    ));
+    include!(concat!(
+        env!("OUT_DIR"),
+        "/lazy_services/seldon.protos.Combiner.rs"
+    ));
+}
+
 use axum::extract::Request;
 use axum::http::HeaderValue;
 use axum::middleware::Next;

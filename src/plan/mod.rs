@@ -9,6 +9,7 @@
 mod controller;
 mod model;
 pub mod objects;
+pub mod request_sink;
 
 use serde::Serialize;
 
@@ -115,7 +116,11 @@ pub fn build(validated: &Validated) -> Result<Plan, PlanError> {
                 .map(|s| Object::Service(Box::new(s))),
         );
     }
-    let (pods, services) = model::runtime_view(validated, &built);
+    let (mut pods, mut services) = model::runtime_view(validated, &built);
+    if let Some((pod, service)) = request_sink::build(validated) {
+        pods.push(pod);
+        services.push(service);
+    }
     Ok(Plan {
         deployment: sdep.name().to_owned(),
         namespace: sdep.namespace().to_owned(),

@@ -41,6 +41,8 @@ pub enum Role {
     Explainer,
     /// A user's own container.
     Custom,
+    /// seldon-local's request-log sink, standing in for the cluster's default broker.
+    RequestSink,
 }
 
 impl Role {
@@ -57,6 +59,7 @@ impl Role {
             Self::Triton => "triton",
             Self::Explainer => "explainer",
             Self::Custom => "custom",
+            Self::RequestSink => "request-sink",
         }
     }
 }

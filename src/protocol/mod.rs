@@ -15,7 +15,7 @@ pub mod v2;
 use std::fmt;
 use std::str::FromStr;
 
-pub use ndarray::{NdArray, Values, float_value};
+pub use ndarray::{MAX_ELEMENTS, NdArray, Values, checked_count, float_value};
 
 use seldon::PayloadKind;
 
@@ -98,6 +98,14 @@ pub enum ProtocolError {
     /// A shape had a negative dimension.
     #[error("negative dimension `{0}` in shape")]
     NegativeDimension(i64),
+    /// A shape bigger than any request may make a server build.
+    #[error("shape {shape:?} is too large: a request may describe at most {limit} elements")]
+    TooLarge {
+        /// The shape as sent.
+        shape: Vec<u64>,
+        /// The most elements (and nested lists) a request may make.
+        limit: usize,
+    },
     /// A `tftensor` could not be read.
     #[error("invalid tftensor: {0}")]
     TfTensor(String),

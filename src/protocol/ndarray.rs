@@ -53,6 +53,41 @@ pub fn float_value(x: f64) -> Value {
     Number::from_f64(x).map_or(Value::Null, Value::Number)
 }
 
+/// The most elements an array built from a request may hold (2^26, 512 MiB of f64), and the
+/// most nested lists it may print: a shape is checked against it before anything is allocated,
+/// so a 50-byte request cannot make a server allocate terabytes.
+pub const MAX_ELEMENTS: usize = 1 << 26;
+
+/// The nested lists a shape with a zero dimension may still describe (`[10000000, 0]` is ten
+/// million empty rows).
+const MAX_EMPTY_ROWS: usize = 1 << 16;
+
+/// Checks that `shape` describes at most [`MAX_ELEMENTS`] elements and a bounded number of nested
+/// lists, with no overflow; returns its element count.
+///
+/// # Errors
+/// [`ProtocolError::TooLarge`] otherwise.
+pub fn checked_count(shape: &[usize]) -> Result<usize, ProtocolError> {
+    let too_large = || ProtocolError::TooLarge {
+        shape: shape.iter().map(|&d| d as u64).collect(),
+        limit: MAX_ELEMENTS,
+    };
+    let mut count: usize = 1;
+    // The lists above the leaves: d0 + d0*d1 + ... (without the last dimension).
+    let mut lists: usize = 0;
+    for (i, &d) in shape.iter().enumerate() {
+        count = count.checked_mul(d).ok_or_else(too_large)?;
+        if i + 1 < shape.len() {
+            lists = lists.checked_add(count).ok_or_else(too_large)?;
+        }
+    }
+    // A shape without zero dimensions has no more lists than elements.
+    if count > MAX_ELEMENTS || lists > count.max(MAX_EMPTY_ROWS) {
+        return Err(too_large());
+    }
+    Ok(count)
+}
+
 /// A rectangular n-dimensional array with a shape and row-major values.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NdArray {
@@ -63,7 +98,7 @@ pub struct NdArray {
 impl NdArray {
     /// Builds an array from a shape and values whose count matches it.
     pub fn new(shape: Vec<usize>, values: Values) -> Result<Self, ProtocolError> {
-        let expected: usize = shape.iter().product();
+        let expected = checked_count(&shape)?;
         if expected != values.len() {
             return Err(ProtocolError::ShapeMismatch {
                 shape,
@@ -84,7 +119,10 @@ impl NdArray {
                 None => break,
             }
         }
-        let mut leaves = Vec::with_capacity(shape.iter().product());
+        // The first row's lengths are a guess at the shape, not a promise: reserve no more
+        // than the values the text can hold.
+        let guess = checked_count(&shape).unwrap_or(0);
+        let mut leaves = Vec::with_capacity(guess.min(1 << 16));
         collect_leaves(value, &shape, 0, &mut leaves)?;
         Ok(Self {
             values: classify(leaves),
@@ -318,5 +356,39 @@ mod tests {
         assert_eq!(expanded.shape(), &[1, 3]);
         assert_eq!(expanded.default_names(), ["t:0", "t:1", "t:2"]);
         assert_eq!(expanded.to_json(), json!([[0.1, 0.2, 0.3]]));
+    }
+
+    #[test]
+    fn shapes_that_would_make_a_server_allocate_without_bound_are_refused() {
+        for shape in [
+            vec![1_099_511_627_776, 0],
+            vec![4_294_967_296, 4_294_967_296],
+            vec![1_000_000, 1_000_000],
+            vec![10_000_000, 0],
+            vec![usize::MAX, 2],
+        ] {
+            assert!(
+                matches!(checked_count(&shape), Err(ProtocolError::TooLarge { .. })),
+                "{shape:?}"
+            );
+        }
+        assert_eq!(checked_count(&[1, 784]).unwrap(), 784);
+        assert_eq!(checked_count(&[0]).unwrap(), 0);
+        assert_eq!(checked_count(&[100, 0]).unwrap(), 0);
+        assert_eq!(checked_count(&[]).unwrap(), 1);
+        assert_eq!(checked_count(&[1; 60]).unwrap(), 1);
+    }
+
+    #[test]
+    fn a_ragged_list_promising_a_huge_shape_costs_only_what_it_sends() {
+        // The first elements nest four levels of 1000; the rest is one number.
+        let row = format!("[{}]", vec!["0"; 1000].join(","));
+        let plane = format!("[{}]", vec![row.as_str(); 1000].join(","));
+        let text = format!("[[{plane}], 1]");
+        let value: Value = serde_json::from_str(&text).unwrap();
+        assert!(matches!(
+            NdArray::from_json(&value),
+            Err(ProtocolError::Ragged { .. })
+        ));
     }
 }

@@ -332,6 +332,10 @@ fn uniform_numeric_list(text: &[u8]) -> bool {
             }
         }
         fn value(&mut self, depth: usize) -> bool {
+            // Deeper than any tensor: the general path (and serde's depth limit) decides.
+            if depth > 64 {
+                return false;
+            }
             self.skip_ws();
             match self.text.get(self.at) {
                 Some(b'[') => self.list(depth),

@@ -21,7 +21,7 @@ pub fn to_ndarray(tensor: &Value) -> Result<NdArray, ProtocolError> {
         .and_then(Value::as_str)
         .ok_or_else(|| bad("missing `dtype`"))?;
     let shape = read_shape(tensor)?;
-    let count: usize = shape.iter().product();
+    let count = super::ndarray::checked_count(&shape)?;
     let values = if let Some(content) = tensor.get("tensorContent").and_then(Value::as_str) {
         let raw = STANDARD
             .decode(content)

@@ -306,6 +306,7 @@ pub fn builtin_component(role: &Role) -> Option<&'static str> {
         Role::TfservingProxy => Some("tfserving-proxy"),
         Role::TensorflowServer => Some("tensorflow-model-server"),
         Role::StorageInitializer => Some("storage-initializer"),
+        Role::RequestSink => Some("request-sink"),
         Role::PrepackagedServer { .. }
         | Role::Mlserver { .. }
         | Role::Triton

@@ -1070,3 +1070,141 @@ fn the_model_server_answers_tf_serving_grpc_on_docker() {
         .success();
     assert_nothing_left(&session);
 }
+
+/// A node with `logger: {mode: all}` and no `url`: `up` starts the request-log sink as the
+/// default broker on the deployment's network, every prediction's request and response reach
+/// it, `logs --requests` shows them; stopping the sink fails no prediction and the executor
+/// counts the drops. The proxy's metrics port, as `ps` lists it, answers.
+#[test]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one user session: up, predict, logs, stop the sink, down"
+)]
+fn the_request_log_reaches_the_sink_and_the_unit_metrics_port_answers() {
+    let session = Session::new("reqlog");
+    let file = with_the_shipped_model(&session, "examples/tfserving-mnist/sdep.yaml", "models/tf1");
+    let sdep = std::fs::read_to_string(&file).unwrap().replace(
+        "      name: mnist-model\n",
+        "      name: mnist-model\n      logger:\n        mode: all\n",
+    );
+    let file = session.write("sdep.yaml", &sdep);
+    let output = session
+        .up(&file, &["--images", "builtin"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let ps = seldon_local()
+        .args(["ps", &session.name, "-o", "json"])
+        .output()
+        .unwrap();
+    let rows: serde_json::Value = serde_json::from_slice(&ps.stdout).unwrap();
+    let port = |container: &str, port: u64| {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["container"] == container)
+            .and_then(|r| {
+                r["ports"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|p| p["container_port"] == port)
+            })
+            .unwrap_or_else(|| panic!("no port {port} of `{container}`: {rows}"))["host_port"]
+            .as_u64()
+            .unwrap()
+    };
+    let (metrics, engine) = (
+        port("mnist-model", 6000),
+        port("seldon-container-engine", 8000),
+    );
+    let (status, _) = support::get(&format!("http://127.0.0.1:{metrics}/prometheus")).unwrap();
+    assert_eq!(status, 200);
+    let pixels = serde_json::to_string(&vec![vec![0.5; 784]]).unwrap();
+    let predict = || {
+        let deadline = Instant::now() + Duration::from_mins(1);
+        loop {
+            let output = seldon_local()
+                .args(["predict", &session.name, "--ndarray", &pixels])
+                .output()
+                .unwrap();
+            if output.status.success() {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            std::thread::sleep(Duration::from_millis(100)); // poll interval
+        }
+    };
+    let n = 4;
+    for _ in 0..n {
+        predict();
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let lines = loop {
+        let output = seldon_local()
+            .args(["logs", &session.name, "--requests", "-o", "json"])
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let text = String::from_utf8(output.stdout).unwrap();
+        if text.lines().count() >= 2 * n || Instant::now() > deadline {
+            break text;
+        }
+        std::thread::sleep(Duration::from_millis(100)); // poll interval
+    };
+    let kinds: Vec<String> = lines
+        .lines()
+        .map(|l| {
+            let event: serde_json::Value = serde_json::from_str(l).unwrap();
+            event["headers"]["ce-type"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    let count = |kind: &str| kinds.iter().filter(|k| k.ends_with(kind)).count();
+    assert_eq!((count(".request"), count(".response")), (n, n), "{lines}");
+
+    // The sink stops: predictions still succeed, the executor counts what it could not send.
+    let stop = std::process::Command::new("docker")
+        .args([
+            "stop",
+            "-t",
+            "1",
+            &format!("{}-request-logger_request-logger", session.name),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        stop.status.success(),
+        "{}",
+        String::from_utf8_lossy(&stop.stderr)
+    );
+    for _ in 0..n {
+        predict();
+    }
+    let want = format!("reason=\"send_failed\"}} {}", 2 * n);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, text) = support::get(&format!("http://127.0.0.1:{engine}/prometheus")).unwrap();
+        if text.contains(&want) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "missing `{want}` in\n{text}");
+        std::thread::sleep(Duration::from_millis(100)); // poll interval
+    }
+    seldon_local()
+        .args(["down", &session.name])
+        .assert()
+        .success();
+    assert_nothing_left(&session);
+}

@@ -84,6 +84,29 @@ fn the_mnist_example_runs_embedded_and_answers_with_tensorflows_scores() {
         "{answer}"
     );
 
+    // The unit's metrics port, as `ps` lists it, answers with the wrapper's exposition.
+    let (code, stdout, _) = run(state.path(), &["ps", "tfserving", "-o", "json"]);
+    assert_eq!(code, 0);
+    let containers: Value = serde_json::from_str(&stdout).unwrap();
+    let proxy = containers
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["container"] == "mnist-model")
+        .unwrap();
+    let metrics = proxy["ports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["container_port"] == 6000)
+        .unwrap()["host_port"]
+        .as_u64()
+        .unwrap();
+    for path in ["/prometheus", "/metrics"] {
+        let reply = http_get(metrics as u16, path);
+        assert!(reply.starts_with("HTTP/1.1 200"), "{path}: {reply}");
+    }
+
     // The default table leaves the finished init container out; `-a` shows it.
     let (code, stdout, _) = run(state.path(), &["ps", "tfserving"]);
     assert_eq!(code, 0);
@@ -159,6 +182,23 @@ fn the_mnist_example_runs_embedded_and_answers_with_tensorflows_scores() {
 }
 
 /// Runs a command line as a user pastes it into a shell, `seldon-local` on the PATH.
+/// A plain HTTP/1.1 GET on 127.0.0.1, the whole reply as text.
+fn http_get(port: u16, path: &str) -> String {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).unwrap();
+    reply
+}
+
 fn run_shell(state: &std::path::Path, line: &str) -> (i32, String, String) {
     let bin = assert_cmd::cargo::cargo_bin("seldon-local");
     let path = format!(

@@ -1,51 +1,90 @@
-//! End to end on the embedded runtime over gRPC: `up -d` of examples/tfserving-grpc
-//! (`protocol: tensorflow`, `transport: grpc`), TF Serving's `PredictionService` on the engine's
-//! gRPC address, the engine calling the builtin model server over gRPC; the answers equal the REST
-//! ones (`predict` with the example's request file) and TensorFlow's own scores.
+//! The whole pod on gRPC, end to end on the embedded runtime: `up -d` of examples/mnist-grpc
+//! (`transport: grpc`), so the engine calls the tfserving proxy's `Model` service and the proxy
+//! calls the model server's `PredictionService`; `predict --transport grpc` must give
+//! TensorFlow's scores, and REST through the same pod the same numbers.
 
-use std::collections::HashMap;
-
-use seldon_local::grpc::tfserving::model_service_client::ModelServiceClient;
-use seldon_local::grpc::tfserving::prediction_service_client::PredictionServiceClient;
-use seldon_local::protocol::grpc::tensorflow::serving::{
-    GetModelStatusRequest, ModelSpec, PredictRequest,
-};
-use seldon_local::protocol::grpc::tensorflow::{TensorProto, TensorShapeProto, tensor_shape_proto};
 use serde_json::Value;
 
 use crate::common::{DownOnDrop, root, run_embedded as run};
 
-fn images(request: &Value) -> TensorProto {
-    let rows = request["instances"].as_array().unwrap();
-    #[allow(clippy::cast_possible_truncation)] // the images are f32 data
-    let values: Vec<f32> = rows
-        .iter()
-        .flat_map(|row| row.as_array().unwrap().iter())
-        .map(|v| v.as_f64().unwrap() as f32)
-        .collect();
-    let dim = |size: usize| tensor_shape_proto::Dim {
-        size: i64::try_from(size).unwrap(),
-        ..Default::default()
+fn heldout() -> Value {
+    let text =
+        std::fs::read_to_string(root().join("examples/tfserving-mnist/heldout.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Every score of `answer` (a reply's `data`, as ndarray or tensor) within 1e-5 of `expected`.
+fn assert_scores(answer: &Value, expected: &Value, what: &str) {
+    let data = &answer["data"];
+    let got: Vec<f64> = if let Some(rows) = data["ndarray"].as_array() {
+        rows[0]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect()
+    } else {
+        let values = data["tensor"]["values"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{what}: {answer}"));
+        values.iter().map(|v| v.as_f64().unwrap()).collect()
     };
-    TensorProto {
-        dtype: 1, // DT_FLOAT
-        tensor_shape: Some(TensorShapeProto {
-            dim: vec![dim(rows.len()), dim(values.len() / rows.len())],
-            unknown_rank: false,
-        }),
-        float_val: values,
-        ..TensorProto::default()
+    let want: Vec<f64> = expected
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert_eq!(got.len(), want.len(), "{what}: {answer}");
+    for (got, want) in got.iter().zip(&want) {
+        assert!(
+            (got - want).abs() <= 1e-5,
+            "{what}: {got} vs TensorFlow's {want}"
+        );
     }
 }
 
+/// Something answers on `port`: an HTTP/1.1 request gets an HTTP reply, or an HTTP/2-only
+/// (gRPC) server's SETTINGS frame, within 5 s.
+fn assert_answers(port: u16, what: &str) {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    stream
+        .write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .unwrap();
+    let mut reply = [0u8; 16];
+    let read = stream.read(&mut reply);
+    assert!(
+        matches!(read, Ok(n) if n > 0),
+        "{what} (port {port}) is listed but does not answer: {read:?}"
+    );
+}
+
+/// Every port `ps` lists for `name` is served: a bound but never accepted port would take the
+/// connection and then say nothing.
+fn assert_every_listed_port_answers(state: &std::path::Path, name: &str) {
+    let (code, stdout, stderr) = run(state, &["ps", name, "-o", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let containers: Value = serde_json::from_str(&stdout).unwrap();
+    let mut checked = 0;
+    for container in containers.as_array().unwrap() {
+        for port in container["ports"].as_array().unwrap() {
+            let host = u16::try_from(port["host_port"].as_u64().unwrap()).unwrap();
+            let what = format!("{} {}", container["container"], port["container_port"]);
+            assert_answers(host, &what);
+            checked += 1;
+        }
+    }
+    assert!(checked >= 7, "{stdout}");
+}
+
 #[test]
-#[allow(
-    clippy::too_many_lines,
-    reason = "one user session: up, REST predict, gRPC predict and status, compare"
-)]
-fn the_grpc_example_predicts_over_grpc_end_to_end_like_rest() {
+fn a_transport_grpc_deployment_answers_over_grpc_end_to_end_with_tensorflows_scores() {
     let state = tempfile::tempdir().unwrap();
-    let guard = DownOnDrop(state.path(), "grpc-tfserving");
+    let guard = DownOnDrop(state.path(), "mnist-grpc");
     let (code, stdout, stderr) = run(
         state.path(),
         &[
@@ -55,96 +94,152 @@ fn the_grpc_example_predicts_over_grpc_end_to_end_like_rest() {
             "-d",
             "-o",
             "json",
-            "examples/tfserving-grpc/sdep.yaml",
+            "examples/mnist-grpc/sdep.yaml",
         ],
     );
     assert_eq!(code, 0, "{stderr}");
     let running: Value = serde_json::from_str(&stdout).unwrap();
-    let engine = running[0]["endpoints"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["name"] == "engine" && e["protocol"] == "grpc")
-        .and_then(|e| e["address"].as_str())
-        .unwrap()
-        .to_owned();
-
-    // REST, as `up` prints it.
-    let command = running[0]["predict_command"].as_str().unwrap();
-    assert_eq!(
-        command,
-        "seldon-local predict grpc-tfserving --file examples/tfserving-grpc/request.json"
+    let endpoints = running[0]["endpoints"].as_array().unwrap();
+    assert!(
+        endpoints
+            .iter()
+            .any(|e| e["container"] == "mnist-model" && e["protocol"] == "grpc"),
+        "the proxy's gRPC port is served and listed: {stdout}"
     );
+
+    assert_every_listed_port_answers(state.path(), "mnist-grpc");
+
+    let heldout = heldout();
+    let expected = &heldout["models"]["tf1"]["scores"];
+    for i in [0usize, 3] {
+        let input = serde_json::to_string(&vec![&heldout["inputs"][i]]).unwrap();
+        for transport in ["grpc", "rest"] {
+            let (code, stdout, stderr) = run(
+                state.path(),
+                &[
+                    "predict",
+                    "mnist-grpc",
+                    "--transport",
+                    transport,
+                    "--ndarray",
+                    &input,
+                ],
+            );
+            assert_eq!(code, 0, "{transport}: {stderr}");
+            let answer: Value = serde_json::from_str(&stdout).unwrap();
+            assert_scores(
+                &answer,
+                &expected[i],
+                &format!("input {i} over {transport}"),
+            );
+        }
+    }
+    let values = heldout["inputs"][5].clone();
+    let tensor = serde_json::json!({"shape": [1, 784], "values": values}).to_string();
     let (code, stdout, stderr) = run(
         state.path(),
         &[
             "predict",
-            "grpc-tfserving",
-            "--file",
-            "examples/tfserving-grpc/request.json",
+            "mnist-grpc",
+            "--transport",
+            "grpc",
+            "--tensor",
+            &tensor,
         ],
     );
     assert_eq!(code, 0, "{stderr}");
-    let rest: Value = serde_json::from_str(&stdout).unwrap();
-    let rest_scores: Vec<f64> = rest["predictions"][0]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_f64().unwrap())
-        .collect();
+    let answer: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        answer["data"]["tensor"]["shape"],
+        serde_json::json!([1, 10]),
+        "{answer}"
+    );
+    assert_scores(&answer, &expected[5], "a tensor over gRPC");
 
-    let request: Value = serde_json::from_slice(
-        &std::fs::read(root().join("examples/tfserving-grpc/request.json")).unwrap(),
-    )
-    .unwrap();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let (scores, state_code) = runtime.block_on(async {
-        let channel = tonic::transport::Endpoint::from_shared(format!("http://{engine}"))
-            .unwrap()
-            .connect()
-            .await
-            .unwrap();
-        let spec = Some(ModelSpec {
-            name: "mnist-model".into(),
-            signature_name: "predict_images".into(),
-            ..ModelSpec::default()
-        });
-        let reply = PredictionServiceClient::new(channel.clone())
-            .predict(PredictRequest {
-                model_spec: spec.clone(),
-                inputs: HashMap::from([("images".to_owned(), images(&request))]),
-                ..PredictRequest::default()
-            })
-            .await
-            .unwrap()
-            .into_inner();
-        let status = ModelServiceClient::new(channel)
-            .get_model_status(GetModelStatusRequest { model_spec: spec })
-            .await
-            .unwrap()
-            .into_inner();
-        (
-            reply.outputs["scores"].float_val.clone(),
-            status.model_version_status[0].state,
-        )
-    });
-    assert_eq!(state_code, 30, "the model is not AVAILABLE");
-    assert_eq!(scores.len(), 10);
-    assert_eq!(rest_scores.len(), 10);
-    let heldout: Value = serde_json::from_slice(
-        &std::fs::read(root().join("examples/tfserving-mnist/heldout.json")).unwrap(),
-    )
-    .unwrap();
-    let tensorflow = heldout["models"]["tf1"]["scores"][0].as_array().unwrap();
-    for ((grpc, rest), tf) in scores.iter().zip(&rest_scores).zip(tensorflow) {
-        let grpc = f64::from(*grpc);
-        assert!((grpc - rest).abs() <= 1e-6, "gRPC {grpc} vs REST {rest}");
-        assert!(
-            (grpc - tf.as_f64().unwrap()).abs() <= 1e-5,
-            "gRPC {grpc} vs TensorFlow {tf}"
+    // A request the model cannot take is a gRPC status with TF's message, and the pod still
+    // serves.
+    let (code, _, stderr) = run(
+        state.path(),
+        &[
+            "predict",
+            "mnist-grpc",
+            "--transport",
+            "grpc",
+            "--ndarray",
+            "[[1.0, 2.0]]",
+        ],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("784") || stderr.contains("shape"),
+        "{stderr}"
+    );
+    let input = serde_json::to_string(&vec![&heldout["inputs"][0]]).unwrap();
+    let (code, _, stderr) = run(
+        state.path(),
+        &[
+            "predict",
+            "mnist-grpc",
+            "--transport",
+            "grpc",
+            "--ndarray",
+            &input,
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    drop(guard);
+}
+
+#[test]
+#[ignore = "needs SELDON_LOCAL_CORPUS; run by .ci/run"]
+fn the_corpus_mnist_grpc_deployment_runs_over_grpc_with_the_shipped_model() {
+    let dir = std::env::var("SELDON_LOCAL_CORPUS").expect("set SELDON_LOCAL_CORPUS to the corpus");
+    let source =
+        std::path::Path::new(&dir).join("v1.18.2/servers__tfserving__samples__mnist_grpc.yaml");
+    let text = std::fs::read_to_string(&source).unwrap();
+    let model = root().join("examples/tfserving-mnist/models/tf1");
+    let pointed = text.replace(
+        "gs://seldon-models/tfserving/mnist-model",
+        &model.display().to_string(),
+    );
+    assert_ne!(
+        pointed,
+        text,
+        "the corpus file's modelUri moved: {}",
+        source.display()
+    );
+    let work = tempfile::tempdir().unwrap();
+    let file = work.path().join("mnist_grpc.yaml");
+    std::fs::write(&file, pointed).unwrap();
+
+    let state = tempfile::tempdir().unwrap();
+    let guard = DownOnDrop(state.path(), "tfserving");
+    let (code, _, stderr) = run(
+        state.path(),
+        &["up", "--runtime", "embedded", "-d", file.to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let heldout = heldout();
+    let expected = &heldout["models"]["tf1"]["scores"];
+    let input = serde_json::to_string(&vec![&heldout["inputs"][2]]).unwrap();
+    for transport in ["grpc", "rest"] {
+        let (code, stdout, stderr) = run(
+            state.path(),
+            &[
+                "predict",
+                "tfserving",
+                "--transport",
+                transport,
+                "--ndarray",
+                &input,
+            ],
+        );
+        assert_eq!(code, 0, "{transport}: {stderr}");
+        let answer: Value = serde_json::from_str(&stdout).unwrap();
+        assert_scores(
+            &answer,
+            &expected[2],
+            &format!("corpus mnist_grpc over {transport}"),
         );
     }
     drop(guard);

@@ -528,6 +528,7 @@ async fn malformed_protobuf_and_unknown_methods_are_statuses_and_the_server_stil
     assert!(!status.message().is_empty());
     let status = raw_call(&engine, "/seldon.protos.Seldon/Nope", vec![]).await;
     assert_eq!(status.code(), Code::Unimplemented);
+    assert!(status.message().contains("Seldon/Nope"), "{status:?}");
     let status = raw_call(
         &engine,
         "/tensorflow.serving.PredictionService/Predict",
@@ -610,5 +611,52 @@ impl tonic::codec::Decoder for RawCodec {
         let mut out = vec![0; src.remaining()];
         src.copy_to_slice(&mut out);
         Ok(Some(out))
+    }
+}
+
+#[tokio::test]
+async fn a_logged_node_sends_its_grpc_request_and_response_as_protobuf_events() {
+    use seldon_local::components::request_sink;
+    let m = start_unit("m", 0, false).await;
+    let dir = tempfile::tempdir().unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let sink = listener.local_addr().unwrap();
+    let (_stop_sink, stopped) = oneshot::channel::<()>();
+    let path = dir.path().to_owned();
+    tokio::spawn(async move {
+        request_sink::run(path, listener, async {
+            let _ = stopped.await;
+        })
+        .await
+        .unwrap();
+    });
+    let mut graph = node("m", "MODEL", &m, vec![]);
+    graph["logger"] = json!({"mode": "all", "url": format!("http://{sink}/")});
+    let engine = start_engine(&graph, |_| {}).await;
+    let mut client = client(&engine).await;
+    let mut req = request("in");
+    req.metadata_mut()
+        .insert("seldon-puid", "grpc-puid".parse().unwrap());
+    client.predict(req).await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let events = loop {
+        let events = request_sink::read_events(dir.path(), "dep", 0).unwrap();
+        if events.len() >= 2 || std::time::Instant::now() > deadline {
+            break events;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    };
+    let mut kinds: Vec<&str> = events.iter().map(|e| e.attribute("type")).collect();
+    kinds.sort_unstable();
+    assert_eq!(
+        kinds,
+        [
+            "io.seldon.serving.inference.request",
+            "io.seldon.serving.inference.response"
+        ]
+    );
+    for event in &events {
+        assert_eq!(event.attribute("requestid"), "grpc-puid");
+        assert_eq!(event.headers["content-type"], "application/protobuf");
     }
 }

@@ -175,3 +175,115 @@ async fn executor_and_proxy_serve_the_seed_deployment_end_to_end() {
         json!({"requestPath": {"mnist-model": "seldonio/tfserving-proxy:1.18.2"}})
     );
 }
+
+#[tokio::test]
+async fn form_bodies_reach_the_proxy_through_the_executor_as_the_wrapper_reads_them() {
+    let tf = start_tf("mnist-model", 200, json!({"predictions": [[0.25, 0.75]]})).await;
+    let proxy = start_proxy(config(tf.addr, None)).await;
+    let proxy_addr: std::net::SocketAddr =
+        proxy.base.trim_start_matches("http://").parse().unwrap();
+    let graph = node("mnist-model", "MODEL", proxy_addr, vec![]);
+    let executor = start_executor(&graph, ProtocolKind::Seldon, |_| {}).await;
+    let message = json!({"data": {"ndarray": [[1, 2]]}}).to_string();
+    let form = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("json", &message)
+        .finish();
+    let multipart = "--b0\r\nContent-Disposition: form-data; name=\"data\"\r\n\r\n\
+                     {\"ndarray\":[[1,2]]}\r\n--b0--\r\n";
+    let client = reqwest::Client::new();
+    for (base, path, content_type, body) in [
+        (
+            &executor.base,
+            "/api/v1.0/predictions",
+            "application/x-www-form-urlencoded",
+            form.clone(),
+        ),
+        (
+            &executor.base,
+            "/api/v1.0/predictions",
+            "multipart/form-data; boundary=b0",
+            multipart.to_owned(),
+        ),
+        (
+            &proxy.base,
+            "/predict",
+            "application/x-www-form-urlencoded",
+            form.clone(),
+        ),
+        (
+            &proxy.base,
+            "/transform-input",
+            "application/x-www-form-urlencoded",
+            form.clone(),
+        ),
+    ] {
+        let response = client
+            .post(format!("{base}{path}"))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{path} {content_type}");
+        let reply = parse(&response.text().await.unwrap());
+        let want = if path == "/transform-input" {
+            json!([[1, 2]])
+        } else {
+            json!([[0.25, 0.75]])
+        };
+        assert_eq!(
+            reply["data"]["ndarray"], want,
+            "{path} {content_type}: {reply}"
+        );
+    }
+    // The unit got the instances the form carried, each time it was asked to predict.
+    let calls = tf.calls();
+    assert_eq!(calls.len(), 3);
+    for call in calls {
+        let sent: Value = serde_json::from_slice(&call.body).unwrap();
+        assert_eq!(sent["instances"], json!([[1, 2]]));
+    }
+    // A form with a broken message is the wrapper's bad-data error, through the executor too.
+    let response = client
+        .post(format!("{}/api/v1.0/predictions", executor.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("json=%7Bnot")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    assert_eq!(
+        parse(&response.text().await.unwrap())["status"]["info"],
+        "Can't find JSON in data"
+    );
+}
+
+#[tokio::test]
+async fn the_executor_forwards_a_form_body_and_its_content_type_unchanged() {
+    let unit = crate::support::start_unit(
+        "m",
+        crate::support::fixed(200, r#"{"data":{"ndarray":[1]}}"#),
+        None,
+    )
+    .await;
+    let executor = start_executor(
+        &node("m", "MODEL", unit.addr, vec![]),
+        ProtocolKind::Seldon,
+        |_| {},
+    )
+    .await;
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v1.0/predictions", executor.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("json=%7B%22strData%22%3A%22x%22%7D")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let calls = unit.calls();
+    assert_eq!(&calls[0].body[..], b"json=%7B%22strData%22%3A%22x%22%7D");
+    assert_eq!(
+        calls[0].headers["content-type"],
+        "application/x-www-form-urlencoded"
+    );
+}

@@ -235,7 +235,7 @@ pub(crate) async fn start_proxy(config: seldon_local::components::proxy::Config)
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = oneshot::channel::<()>();
     tokio::spawn(async move {
-        seldon_local::components::proxy::run(config, listener, async {
+        seldon_local::components::proxy::serve(config, listener, None, None, async {
             let _ = stopped.await;
         })
         .await

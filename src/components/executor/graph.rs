@@ -69,6 +69,8 @@ pub struct Node {
     pub image: String,
     /// The request-logger mode (`request`, `response`, `all`) if the node has a `logger`.
     pub logger: Option<String>,
+    /// The request logger's `url`, when the node names one (else the executor's default).
+    pub logger_url: Option<String>,
     /// Children, in order.
     pub children: Vec<Node>,
 }
@@ -269,6 +271,11 @@ fn convert(
             .into_iter()
             .map(|p| (p.name, p.value))
             .collect(),
+        logger_url: wire
+            .logger
+            .as_ref()
+            .and_then(|l| l.url.clone())
+            .filter(|u| !u.is_empty()),
         logger: wire
             .logger
             .map(|l| l.mode.unwrap_or_else(|| "all".to_owned())),
@@ -331,6 +338,8 @@ struct NodeWire {
 struct LoggerWire {
     #[serde(default)]
     mode: Option<String>,
+    #[serde(default)]
+    url: Option<String>,
 }
 
 #[derive(Deserialize, Default)]

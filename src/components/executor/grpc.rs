@@ -27,19 +27,26 @@ use tonic::service::Routes;
 use tonic::transport::{Channel, Endpoint, Server};
 use tonic::{Request, Response, Status};
 
+use axum::http::HeaderValue;
+use bytes::Bytes;
+
+use super::client::Payload;
 use super::graph::{Node, NodeType, UnitCall};
+use super::logger::{LogKind, RequestLogger, SKIP_LOGGING_HEADER, skip_requested};
 use super::{ExecutorError, State};
-use crate::grpc::seldon::combiner_client::CombinerClient;
-use crate::grpc::seldon::model_client::ModelClient;
-use crate::grpc::seldon::output_transformer_client::OutputTransformerClient;
-use crate::grpc::seldon::router_client::RouterClient;
-use crate::grpc::seldon::seldon_server::{Seldon, SeldonServer};
-use crate::grpc::seldon::transformer_client::TransformerClient;
+use crate::grpc::lazy::combiner_client::CombinerClient;
+use crate::grpc::lazy::model_client::ModelClient;
+use crate::grpc::lazy::output_transformer_client::OutputTransformerClient;
+use crate::grpc::lazy::router_client::RouterClient;
+use crate::grpc::lazy::seldon_server::{Seldon, SeldonServer};
+use crate::grpc::lazy::transformer_client::TransformerClient;
 use crate::protocol::ProtocolKind;
+use crate::protocol::grpc::lazy::{
+    LazyFeedback as Feedback, LazyMessage as SeldonMessage, LazyMessageList as SeldonMessageList,
+};
 use crate::protocol::grpc::route::{feedback_route, route_of};
 use crate::protocol::grpc::seldon::protos::{
-    Feedback, SeldonGraphMetadata, SeldonMessage, SeldonMessageList, SeldonMessageMetadata,
-    SeldonModelMetadata, SeldonModelMetadataRequest,
+    SeldonGraphMetadata, SeldonMessageMetadata, SeldonModelMetadata, SeldonModelMetadataRequest,
 };
 
 /// The request metadata keys never copied to a unit: they describe one call.
@@ -156,6 +163,7 @@ pub(super) use client;
 pub struct GrpcWalker {
     units: GrpcUnits,
     routing_injection: bool,
+    logger: Option<Arc<RequestLogger>>,
 }
 
 impl GrpcWalker {
@@ -165,12 +173,43 @@ impl GrpcWalker {
         Self {
             units,
             routing_injection,
+            logger: None,
         }
     }
 
     /// The channels to the graph's units.
     pub(super) fn units(&self) -> &GrpcUnits {
         &self.units
+    }
+
+    /// The same walker, logging nodes' requests and responses (as protobuf, upstream's
+    /// `application/protobuf` payloads) through `logger`.
+    #[must_use]
+    pub fn with_logger(mut self, logger: Arc<RequestLogger>) -> Self {
+        self.logger = Some(logger);
+        self
+    }
+
+    fn log(&self, node: &Node, kind: LogKind, message: &SeldonMessage, ctx: &Ctx) {
+        let Some(logger) = &self.logger else {
+            return;
+        };
+        if node.logger.is_none() {
+            return;
+        }
+        let text = |name: &str| ctx.metadata.get(name).and_then(|v| v.to_str().ok());
+        let payload = Payload {
+            body: Bytes::from(prost::Message::encode_to_vec(message)),
+            content_type: Some(HeaderValue::from_static("application/protobuf")),
+            content_encoding: None,
+        };
+        logger.log_event(
+            node,
+            kind,
+            &payload,
+            text(SELDON_PUID).unwrap_or_default(),
+            text(SKIP_LOGGING_HEADER).is_some_and(skip_requested),
+        );
     }
 
     fn record_route(&self, ctx: &Ctx, node: &Node, route: i64) {
@@ -187,6 +226,10 @@ impl GrpcWalker {
         ctx: &Ctx,
     ) -> Result<SeldonMessage, Status> {
         let channel = self.units.channel(node)?;
+        let logged = call != UnitCall::Route;
+        if logged {
+            self.log(node, LogKind::Request, &message, ctx);
+        }
         let request = ctx.request(message);
         let units = &self.units;
         let result = match call {
@@ -206,9 +249,13 @@ impl GrpcWalker {
                 return Err(Status::internal("not a single-message call"));
             }
         };
-        result
+        let reply = result
             .map(Response::into_inner)
-            .map_err(|s| unit_status(node, &s))
+            .map_err(|s| unit_status(node, &s))?;
+        if logged {
+            self.log(node, LogKind::Response, &reply, ctx);
+        }
+        Ok(reply)
     }
 
     /// Runs the predict walk from `node`.
@@ -260,6 +307,12 @@ impl GrpcWalker {
             let reply = self
                 .unit(node, UnitCall::Route, message.clone(), ctx)
                 .await?;
+            let reply = reply.decode_payload().map_err(|error| {
+                Status::internal(format!(
+                    "unit `{}` sent a malformed reply: {error}",
+                    node.name
+                ))
+            })?;
             route_of(&reply).map_err(|error| {
                 Status::internal(format!(
                     "failed to use the reply of unit `{}`: {error}",
@@ -541,7 +594,7 @@ where
     Server::builder()
         .add_routes(crate::grpc::with_unknown_method_answer(
             routes,
-            "the executor",
+            "the built-in executor",
         ))
         .serve_with_incoming_shutdown(incoming, shutdown)
         .await

@@ -106,6 +106,16 @@ impl Metrics {
         }
     }
 
+    /// The deployment labels every series carries.
+    #[must_use]
+    pub fn base_labels(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("deployment_name", self.deployment.clone()),
+            ("predictor_name", self.predictor.clone()),
+            ("predictor_version", self.version.clone()),
+        ]
+    }
+
     /// Records one handled external request.
     pub fn observe_server(&self, labels: ServerLabels, elapsed: Duration) {
         let mut map = self
@@ -239,7 +249,9 @@ fn write_family(
     }
 }
 
-fn render_labels(labels: &[(&str, String)]) -> String {
+/// `key="value",…` with Prometheus escaping, in the given order.
+#[must_use]
+pub fn render_labels(labels: &[(&str, String)]) -> String {
     let mut text = String::new();
     for (i, (key, value)) in labels.iter().enumerate() {
         if i > 0 {

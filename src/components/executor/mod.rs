@@ -12,6 +12,7 @@ pub mod annotations;
 pub mod client;
 pub mod graph;
 pub mod grpc;
+pub mod logger;
 pub mod metrics;
 mod server;
 pub mod walk;
@@ -132,6 +133,8 @@ pub struct Config {
     pub grpc_max_message_size: usize,
     /// Timeout of each gRPC unit call (`seldon.io/grpc-timeout`).
     pub grpc_timeout: Duration,
+    /// The request logger's settings.
+    pub logger: logger::LoggerConfig,
 }
 
 impl Config {
@@ -156,6 +159,7 @@ impl Config {
             cors: Cors::default(),
             grpc_max_message_size: http::DEFAULT_BODY_LIMIT,
             grpc_timeout: annotations::DEFAULT_UNIT_TIMEOUT,
+            logger: logger::LoggerConfig::default(),
         }
     }
 }
@@ -179,7 +183,17 @@ impl State {
         ));
         let client = UnitClient::new(config.unit_timeout, config.body_limit, Arc::clone(&metrics))
             .map_err(ExecutorError::Client)?;
+        let request_logger = Arc::new(logger::RequestLogger::new(
+            config.logger.clone(),
+            logger::Sender {
+                deployment: config.deployment.clone(),
+                namespace: config.namespace.clone(),
+                predictor: config.predictor.name.clone(),
+                protocol: config.protocol.to_string(),
+            },
+        ));
         let walker = Walker {
+            logger: Arc::clone(&request_logger),
             client,
             protocol: config.protocol,
             routing_injection: config.routing_injection,
@@ -189,7 +203,8 @@ impl State {
             config.grpc_timeout,
             config.grpc_max_message_size,
         )?;
-        let grpc = grpc::GrpcWalker::new(units, config.routing_injection);
+        let grpc = grpc::GrpcWalker::new(units, config.routing_injection)
+            .with_logger(Arc::clone(&request_logger));
         Ok(Self {
             config,
             walker,
@@ -224,6 +239,7 @@ where
     F: Future<Output = ()> + Send + 'static,
 {
     let state = Arc::new(State::new(config)?);
+    state.walker.logger.start().map_err(ExecutorError::Client)?;
     let shutdown = shutdown.shared();
     let rest = async {
         match rest {

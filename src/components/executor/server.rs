@@ -316,7 +316,7 @@ async fn run_action(
             Some(HeaderValue::from_static(
                 "text/plain; version=0.0.4; charset=utf-8",
             )),
-            state.metrics.render(),
+            state.metrics.render() + &state.walker.logger.render(&state.metrics.base_labels()),
         ),
         Action::Predict | Action::Feedback => {
             let bytes = match http::read_body(body, state.config.body_limit).await {

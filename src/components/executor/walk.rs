@@ -6,7 +6,7 @@
 //! transformer → model chain forwards each unit's reply untouched.
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use axum::http::{HeaderMap, StatusCode};
 use bytes::{BufMut as _, Bytes, BytesMut};
@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use super::client::{Payload, TransportError, UnitClient, unit_path};
 use super::graph::{Node, UnitCall};
+use super::logger::{LogKind, RequestLogger};
 use crate::protocol::seldon::{Feedback, extract_route};
 use crate::protocol::{ProtocolError, ProtocolKind, tensorflow, v2};
 
@@ -107,6 +108,8 @@ pub struct Walker {
     pub protocol: ProtocolKind,
     /// Whether `meta.routing` is written into replies (`SELDON_ENABLE_ROUTING_INJECTION`).
     pub routing_injection: bool,
+    /// Where nodes with a `logger` send their requests and responses.
+    pub logger: Arc<RequestLogger>,
 }
 
 impl Walker {
@@ -126,11 +129,21 @@ impl Walker {
     ) -> Result<Payload, WalkError> {
         let model = ctx.model.as_deref().unwrap_or(&node.name);
         let path = unit_path(self.protocol, call, model);
+        // Upstream logs around every call but routing and feedback.
+        let logged = !matches!(call, UnitCall::Route | UnitCall::SendFeedback);
+        if logged {
+            self.logger
+                .log(node, LogKind::Request, payload, &ctx.headers);
+        }
         let reply = self
             .client
             .call(node, &path, Some(payload), &ctx.headers)
             .await?;
         if reply.status == StatusCode::OK {
+            if logged {
+                self.logger
+                    .log(node, LogKind::Response, &reply.payload, &ctx.headers);
+            }
             Ok(reply.payload)
         } else {
             Err(WalkError::Unit {
@@ -198,6 +211,20 @@ impl Walker {
     }
 
     async fn predict_children(
+        &self,
+        node: &Node,
+        message: Payload,
+        ctx: &RequestContext,
+    ) -> Result<Payload, WalkError> {
+        self.logger
+            .log(node, LogKind::Request, &message, &ctx.headers);
+        let output = self.predict_routed(node, message, ctx).await?;
+        self.logger
+            .log(node, LogKind::Response, &output, &ctx.headers);
+        Ok(output)
+    }
+
+    async fn predict_routed(
         &self,
         node: &Node,
         message: Payload,
@@ -297,6 +324,8 @@ impl Walker {
         ctx: &'a RequestContext,
     ) -> BoxFuture<'a, Result<Payload, WalkError>> {
         Box::pin(async move {
+            self.logger
+                .log(node, LogKind::Feedback, message, &ctx.headers);
             if !node.children.is_empty() {
                 let route = parsed.and_then(|f| f.routing_for(&node.name)).unwrap_or(-1);
                 match route {

@@ -11,8 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Body;
-use axum::extract::State as AxumState;
+use axum::extract::{Request, State as AxumState};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -20,13 +19,21 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
+mod form;
+pub mod metrics;
+
 use crate::http::{self, BodyError, HttpError};
 use crate::protocol::seldon::{self, Feedback, Meta, PayloadKind, SeldonMessage, reason};
 use crate::protocol::tensorflow::{self, DEFAULT_SIGNATURE, ProxyRequest};
 use crate::protocol::{ProtocolError, tensorflow::ErrorBody};
 
+pub mod grpc;
+
 /// The Python wrapper's default HTTP port.
 pub const DEFAULT_HTTP_PORT: u16 = 9000;
+
+/// The Python wrapper's default gRPC port.
+pub const DEFAULT_GRPC_PORT: u16 = 9500;
 
 /// The default timeout of calls to TF Serving (upstream has none).
 pub const DEFAULT_TF_TIMEOUT: Duration = Duration::from_mins(1);
@@ -51,9 +58,20 @@ pub enum ProxyError {
     /// The HTTP client could not be built.
     #[error("failed to build the HTTP client")]
     Client(#[source] reqwest::Error),
+    /// `grpc_endpoint` is not an address.
+    #[error("`grpc_endpoint` `{endpoint}` is not a gRPC address: {problem}")]
+    GrpcEndpoint {
+        /// The parameter's value.
+        endpoint: String,
+        /// What is wrong with it.
+        problem: String,
+    },
     /// The server stopped with an error.
     #[error(transparent)]
     Serve(#[from] HttpError),
+    /// The gRPC server stopped with an error.
+    #[error("the tfserving proxy's gRPC server failed")]
+    Grpc(#[source] tonic::transport::Error),
 }
 
 /// What the proxy needs, resolved by the caller from the unit's env.
@@ -65,6 +83,12 @@ pub struct Config {
     pub model_name: String,
     /// `signature_name` (`serving_default` when absent).
     pub signature_name: String,
+    /// `grpc_endpoint`: TF Serving's gRPC `host:port`; predictions over gRPC use it.
+    pub grpc_endpoint: Option<String>,
+    /// `model_input`: the input tensor's key over gRPC (the signature's only input if absent).
+    pub model_input: Option<String>,
+    /// `model_output`: the output tensor's key over gRPC (the signature's only output if absent).
+    pub model_output: Option<String>,
     /// `PREDICTIVE_UNIT_ID` (the graph node name), for `meta.requestPath`.
     pub unit_id: Option<String>,
     /// `PREDICTIVE_UNIT_IMAGE`, for `meta.requestPath` and `/metadata`.
@@ -73,6 +97,11 @@ pub struct Config {
     pub body_limit: usize,
     /// Timeout of each TF Serving call.
     pub timeout: Duration,
+    /// The labels of the unit's metrics.
+    pub metrics: metrics::UnitLabels,
+    /// `PREDICTIVE_UNIT_METRICS_ENDPOINT`, served on the metrics port besides `/prometheus` and
+    /// `/metrics`.
+    pub metrics_endpoint: String,
 }
 
 #[derive(Deserialize)]
@@ -95,6 +124,9 @@ impl Config {
         let mut rest_endpoint = None;
         let mut model_name = None;
         let mut signature_name = None;
+        let mut grpc_endpoint = None;
+        let mut model_input = None;
+        let mut model_output = None;
         for parameter in list {
             let value = match parameter.value {
                 Value::String(s) => s,
@@ -104,6 +136,9 @@ impl Config {
                 "rest_endpoint" => rest_endpoint = Some(value),
                 "model_name" => model_name = Some(value),
                 "signature_name" => signature_name = Some(value),
+                "grpc_endpoint" => grpc_endpoint = Some(value),
+                "model_input" => model_input = Some(value),
+                "model_output" => model_output = Some(value),
                 _ => {}
             }
         }
@@ -114,10 +149,15 @@ impl Config {
                 .to_owned(),
             model_name: model_name.ok_or(ProxyError::MissingParameter("model_name"))?,
             signature_name: signature_name.unwrap_or_else(|| DEFAULT_SIGNATURE.to_owned()),
+            grpc_endpoint: grpc_endpoint.filter(|e| !e.is_empty()),
+            model_input: model_input.filter(|e| !e.is_empty()),
+            model_output: model_output.filter(|e| !e.is_empty()),
             unit_id,
             unit_image,
             body_limit: http::DEFAULT_BODY_LIMIT,
             timeout: DEFAULT_TF_TIMEOUT,
+            metrics: metrics::UnitLabels::default(),
+            metrics_endpoint: "/prometheus".to_owned(),
         })
     }
 
@@ -153,12 +193,30 @@ pub fn http_port(
     })
 }
 
+/// The gRPC port, from `PREDICTIVE_UNIT_GRPC_SERVICE_PORT`; `None` when it is absent (1.2.1
+/// gives a unit one port, its REST one here) or 0.
+pub fn grpc_port(grpc_service_port: Option<&str>) -> Result<Option<u16>, ProxyError> {
+    match grpc_service_port.map(str::trim) {
+        None | Some("" | "0") => Ok(None),
+        Some(value) => value
+            .parse()
+            .map(Some)
+            .map_err(|_| ProxyError::InvalidPort {
+                name: "PREDICTIVE_UNIT_GRPC_SERVICE_PORT",
+                value: value.to_owned(),
+            }),
+    }
+}
+
 /// Shared state of a running proxy.
 #[derive(Debug)]
 pub struct State {
     config: Config,
     predict_url: String,
     client: reqwest::Client,
+    /// TF Serving over gRPC, when `grpc_endpoint` is set.
+    tf_grpc: Option<grpc::TfGrpc>,
+    metrics: Arc<metrics::UnitMetrics>,
 }
 
 impl State {
@@ -172,10 +230,25 @@ impl State {
             .tls_certs_only(Vec::<reqwest::Certificate>::new())
             .build()
             .map_err(ProxyError::Client)?;
+        let tf_grpc = config
+            .grpc_endpoint
+            .as_deref()
+            .map(|endpoint| {
+                grpc::TfGrpc::new(
+                    endpoint,
+                    config.model_input.clone(),
+                    config.model_output.clone(),
+                    config.timeout,
+                    config.body_limit,
+                )
+            })
+            .transpose()?;
         Ok(Self {
             predict_url: config.predict_url(),
+            metrics: Arc::new(metrics::UnitMetrics::new(config.metrics.clone())),
             config,
             client,
+            tf_grpc,
         })
     }
 }
@@ -204,17 +277,49 @@ pub fn router(state: Arc<State>) -> Router {
         .with_state(state)
 }
 
-/// Serves the proxy on `listener` until `shutdown` resolves.
-pub async fn run<F>(config: Config, listener: TcpListener, shutdown: F) -> Result<(), ProxyError>
+/// Serves the proxy's REST API on `rest` and, when given, its gRPC API on `grpc` and its
+/// metrics on `metrics`, until `shutdown` resolves; the first server to fail stops them all.
+pub async fn serve<F>(
+    config: Config,
+    rest: TcpListener,
+    grpc: Option<TcpListener>,
+    metrics: Option<TcpListener>,
+    shutdown: F,
+) -> Result<(), ProxyError>
 where
     F: Future<Output = ()> + Send + 'static,
 {
+    use futures_util::FutureExt as _;
+    let endpoint = config.metrics_endpoint.clone();
     let state = Arc::new(State::new(config)?);
-    http::serve(listener, router(state), shutdown).await?;
+    let shutdown = shutdown.shared();
+    let unit_metrics = Arc::clone(&state.metrics);
+    let rest = async {
+        http::serve(rest, router(Arc::clone(&state)), shutdown.clone()).await?;
+        Ok(())
+    };
+    let grpc = async {
+        match grpc {
+            Some(listener) => grpc::serve(Arc::clone(&state), listener, shutdown.clone()).await,
+            None => Ok(()),
+        }
+    };
+    let scrape = async {
+        match metrics {
+            Some(listener) => {
+                let router = metrics::metrics_router(unit_metrics, &endpoint);
+                http::serve(listener, router, shutdown.clone()).await?;
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    };
+    tokio::try_join!(rest, grpc, scrape)?;
     Ok(())
 }
 
 /// A unit error in the Python wrapper's shape.
+#[derive(Debug)]
 struct UnitError {
     status: StatusCode,
     code: i32,
@@ -262,10 +367,8 @@ fn body_error(error: &BodyError) -> UnitError {
     }
 }
 
-async fn read_message(state: &State, body: Body) -> Result<SeldonMessage, UnitError> {
-    let bytes = http::read_body(body, state.config.body_limit)
-        .await
-        .map_err(|e| body_error(&e))?;
+async fn read_message(state: &State, request: Request) -> Result<SeldonMessage, UnitError> {
+    let bytes = form::read(state, request).await?;
     let value: Value = serde_json::from_slice(&bytes)
         .map_err(|_| UnitError::bad_data("Can't find JSON in data"))?;
     if !value.is_object() {
@@ -285,18 +388,22 @@ fn reply_meta(state: &State, request: Option<&Meta>) -> Meta {
     tensorflow::unit_reply_meta(request, state.config.unit())
 }
 
-async fn predict(AxumState(state): AxumState<Arc<State>>, body: Body) -> Response {
-    match predict_inner(&state, body).await {
-        Ok(response) => response,
+async fn predict(AxumState(state): AxumState<Arc<State>>, request: Request) -> Response {
+    let result = async {
+        let bytes = form::read(&state, request).await?;
+        predict_bytes(&state, &bytes).await
+    }
+    .await;
+    match result {
+        Ok(reply) => http::json(StatusCode::OK, reply),
         Err(error) => error.into_response(),
     }
 }
 
-async fn predict_inner(state: &State, body: Body) -> Result<Response, UnitError> {
-    let bytes = http::read_body(body, state.config.body_limit)
-        .await
-        .map_err(|e| body_error(&e))?;
-    let (request, meta) = ProxyRequest::from_slice(&bytes).map_err(|error| match error {
+/// A prediction from a request's JSON to the reply's (the REST path, which gRPC without
+/// `grpc_endpoint` shares).
+async fn predict_bytes(state: &State, bytes: &[u8]) -> Result<Vec<u8>, UnitError> {
+    let (request, meta) = ProxyRequest::from_slice(bytes).map_err(|error| match error {
         ProtocolError::Parse { source, .. } if source.is_syntax() || source.is_eof() => {
             UnitError::bad_data("Can't find JSON in data")
         }
@@ -325,7 +432,7 @@ async fn predict_inner(state: &State, body: Body) -> Result<Response, UnitError>
     let reply = request
         .reply(&tf_body, reply_meta(state, meta.as_ref()))
         .map_err(|e| UnitError::internal(e.to_string()))?;
-    Ok(ok_message(&reply))
+    Ok(reply.to_wire())
 }
 
 async fn read_reply(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, UnitError> {
@@ -380,9 +487,9 @@ fn describe(error: &reqwest::Error, url: &str) -> String {
 }
 
 /// `transform-input`/`transform-output`: the wrapper's default, which returns the features.
-async fn identity(AxumState(state): AxumState<Arc<State>>, body: Body) -> Response {
+async fn identity(AxumState(state): AxumState<Arc<State>>, request: Request) -> Response {
     let result = async {
-        let message = read_message(&state, body).await?;
+        let message = read_message(&state, request).await?;
         let kind = message
             .payload_kind()
             .map_err(|e| UnitError::bad_data(format!("Invalid request data type: {e}")))?;
@@ -409,14 +516,15 @@ async fn identity(AxumState(state): AxumState<Arc<State>>, body: Body) -> Respon
     result.unwrap_or_else(UnitError::into_response)
 }
 
-async fn feedback(AxumState(state): AxumState<Arc<State>>, body: Body) -> Response {
-    let bytes = match http::read_body(body, state.config.body_limit).await {
+async fn feedback(AxumState(state): AxumState<Arc<State>>, request: Request) -> Response {
+    let bytes = match form::read(&state, request).await {
         Ok(bytes) => bytes,
-        Err(error) => return body_error(&error).into_response(),
+        Err(error) => return error.into_response(),
     };
     let Ok(feedback) = serde_json::from_slice::<Feedback>(&bytes) else {
         return UnitError::bad_data("Can't find JSON in data").into_response();
     };
+    state.metrics.record_feedback(feedback.reward);
     let request = feedback.request.as_ref();
     let tensor = request
         .and_then(|r| r.data.as_ref())

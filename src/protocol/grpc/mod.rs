@@ -7,6 +7,7 @@
 //! these messages live in `crate::grpc`, which may use tonic; this module stays pure.
 
 pub mod json;
+pub mod lazy;
 pub mod route;
 
 /// Seldon's `seldon.protos` package.

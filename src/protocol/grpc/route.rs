@@ -36,7 +36,7 @@ pub fn route_of(message: &SeldonMessage) -> Result<i64, ProtocolError> {
 
 /// The route recorded for `node` in a feedback's `response.meta.routing`.
 #[must_use]
-pub fn feedback_route(feedback: &super::seldon::protos::Feedback, node: &str) -> Option<i32> {
+pub fn feedback_route(feedback: &super::lazy::LazyFeedback, node: &str) -> Option<i32> {
     feedback
         .response
         .as_ref()?
@@ -68,6 +68,10 @@ mod tests {
         }
         let feedback: super::super::seldon::protos::Feedback =
             from_json(br#"{"response":{"meta":{"routing":{"r":1}}},"reward":1}"#).unwrap();
+        let feedback = <super::super::lazy::LazyFeedback as prost::Message>::decode(
+            prost::Message::encode_to_vec(&feedback).as_slice(),
+        )
+        .unwrap();
         assert_eq!(feedback_route(&feedback, "r"), Some(1));
         assert_eq!(feedback_route(&feedback, "x"), None);
     }

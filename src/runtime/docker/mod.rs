@@ -354,6 +354,14 @@ impl<A: DockerApi> DockerRuntime<A> {
                 let component = builtin_component(&container.role);
                 let upstream = container.image.clone();
                 let (image, reason) = match (policy, component) {
+                    // The sink has no upstream image: seldon-local's always plays it.
+                    (_, Some(component)) if container.role == Role::RequestSink => (
+                        Image::Builtin {
+                            image: builtin.to_owned(),
+                            component,
+                        },
+                        None,
+                    ),
                     (ImagePolicy::Builtin, Some(component)) => (
                         Image::Builtin {
                             image: builtin.to_owned(),

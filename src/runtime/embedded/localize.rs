@@ -179,7 +179,11 @@ pub fn localize(
 fn has_builtin(role: &Role) -> bool {
     matches!(
         role,
-        Role::Executor | Role::TfservingProxy | Role::TensorflowServer | Role::StorageInitializer
+        Role::Executor
+            | Role::TfservingProxy
+            | Role::TensorflowServer
+            | Role::StorageInitializer
+            | Role::RequestSink
     )
 }
 
@@ -236,6 +240,13 @@ fn localize_container(
     let mut env = BTreeMap::new();
     for variable in &container.env {
         match &variable.value {
+            // The operator's default logger URL names a Service: its host port here.
+            EnvValue::Literal(value) if variable.name == "REQUEST_LOGGER_DEFAULT_ENDPOINT" => {
+                env.insert(
+                    variable.name.clone(),
+                    rewrite_service_url(plan, layout, value).unwrap_or_else(|| value.clone()),
+                );
+            }
             EnvValue::Literal(value) if variable.name == "ENGINE_PREDICTOR" => {
                 let rewritten = rewrite_engine_predictor(plan, layout, pod, value)
                     .ok_or_else(|| LocalizeError::EnginePredictor { pod: pod.to_owned() })?;
@@ -386,6 +397,13 @@ fn rewrite_engine_predictor(
 }
 
 fn rewrite_node(plan: &Plan, layout: &HostLayout, pod: &str, node: &mut Value) {
+    // A logger URL naming a Service of the plan (the default broker) points at its host port.
+    if let Some(logger) = node.get_mut("logger").and_then(Value::as_object_mut)
+        && let Some(url) = logger.get("url").and_then(Value::as_str)
+        && let Some(local) = rewrite_service_url(plan, layout, url)
+    {
+        logger.insert("url".to_owned(), Value::from(local));
+    }
     if let Some(endpoint) = node.get_mut("endpoint").and_then(Value::as_object_mut) {
         let host = endpoint
             .get("service_host")
@@ -411,6 +429,30 @@ fn rewrite_node(plan: &Plan, layout: &HostLayout, pod: &str, node: &mut Value) {
             rewrite_node(plan, layout, pod, child);
         }
     }
+}
+
+/// `http://<service>[:port][/path]` → `http://127.0.0.1:<host port>[/path]`, when the host is a
+/// Service of the plan.
+fn rewrite_service_url(plan: &Plan, layout: &HostLayout, url: &str) -> Option<String> {
+    let rest = url.strip_prefix("http://")?;
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((host, port)) => (host, port.parse::<u16>().ok()?),
+        None => (authority, 80),
+    };
+    let host = host.trim_end_matches('.');
+    let service = plan
+        .services
+        .iter()
+        .find(|s| s.aliases.iter().any(|a| a == host))?;
+    let target = service
+        .ports
+        .iter()
+        .find(|p| p.port == port)
+        .map_or(port, |p| p.target_port);
+    let pod = service.pods.first()?;
+    let mapped = host_port(layout, pod, target)?;
+    Some(format!("http://127.0.0.1:{mapped}{path}"))
 }
 
 /// The pod a unit host names: this pod for `localhost`, else the pod behind the Service.

@@ -42,6 +42,10 @@ pub struct StateFile {
     pub session: String,
     /// The process serving it.
     pub pid: u32,
+    /// When that process started (`/proc/<pid>/stat`'s start time, in clock ticks since boot):
+    /// with the pid it names the process, so a pid reused by another program is never signalled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid_start: Option<u64>,
     /// The SeldonDeployment file it was started from.
     pub source: PathBuf,
     /// The protocol of its predictors.
@@ -202,15 +206,55 @@ pub fn is_alive(pid: u32) -> bool {
     Path::new("/proc").join(pid.to_string()).exists()
 }
 
+/// When process `pid` started, in clock ticks since boot (field 22 of `/proc/<pid>/stat`).
+#[must_use]
+pub fn process_start(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may hold spaces and parentheses: count from its closing one.
+    let after = &stat[stat.rfind(')')? + 1..];
+    after.split_whitespace().nth(19)?.parse().ok()
+}
+
+/// Whether the process that serves `state` still runs: its pid is alive and is the same process
+/// (the recorded start time matches; a state file without one needs a seldon-local command line).
+/// A pid reused by an unrelated program is not ours and must never be signalled.
+#[must_use]
+pub fn is_serving(state: &StateFile) -> bool {
+    if !is_alive(state.pid) {
+        return false;
+    }
+    match state.pid_start {
+        Some(start) => process_start(state.pid) == Some(start),
+        None => std::fs::read(format!("/proc/{}/cmdline", state.pid))
+            .is_ok_and(|cmdline| cmdline.windows(12).any(|w| w == b"seldon-local")),
+    }
+}
+
 #[cfg(test)]
 mod state_tests {
     use super::*;
+
+    #[test]
+    fn a_live_pid_that_started_at_another_time_is_not_the_server() {
+        let mut state = sample();
+        assert!(is_serving(&state), "this very process serves the sample");
+        state.pid_start = state.pid_start.map(|t| t + 1);
+        assert!(!is_serving(&state), "a reused pid is someone else");
+        // Without a start time, only a seldon-local command line counts.
+        state.pid_start = None;
+        let ours = std::fs::read(format!("/proc/{}/cmdline", state.pid))
+            .unwrap()
+            .windows(12)
+            .any(|w| w == b"seldon-local");
+        assert_eq!(is_serving(&state), ours);
+    }
 
     fn sample() -> StateFile {
         StateFile {
             deployment: "d".into(),
             session: "s".into(),
             pid: std::process::id(),
+            pid_start: process_start(std::process::id()),
             source: "x.yaml".into(),
             protocol: "seldon".into(),
             graph_roots: vec![("p".into(), "m".into())],
