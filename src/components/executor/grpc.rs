@@ -594,7 +594,7 @@ where
     Server::builder()
         .add_routes(crate::grpc::with_unknown_method_answer(
             routes,
-            "the executor",
+            "the built-in executor",
         ))
         .serve_with_incoming_shutdown(incoming, shutdown)
         .await
