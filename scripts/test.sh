@@ -37,10 +37,16 @@ cargo test --locked --features docker-tests --test docker
 step "executor conformance against seldon-core-microservice"
 scripts/conformance-seldon-python.sh
 
-# The model server's gRPC API against TF Serving's own Python client: ~3 min the first time
-# (a virtualenv with TensorFlow from PyPI), ~40 s after.
-step "gRPC conformance against tensorflow-serving-api"
+# The model server's, the proxy's and the engine's gRPC against TF Serving's and Seldon's own
+# Python clients on both runtimes: ~4 min the first time (a virtualenv with TensorFlow from
+# PyPI), ~40 s after.
+step "gRPC conformance against tensorflow-serving-api and SeldonClient (both runtimes)"
 scripts/conformance-grpc.sh
+
+# tritonclient through a `protocol: v2` engine to a real MLServer unit: ~1 min the first time (a
+# virtualenv with MLServer from PyPI), ~10 s after.
+step "V2 gRPC conformance against tritonclient and MLServer"
+scripts/conformance-v2-grpc.sh
 
 corpus=${SELDON_LOCAL_CORPUS:-}
 if [ -n "$corpus" ]; then
