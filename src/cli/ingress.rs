@@ -143,9 +143,23 @@ impl LocalRoutes {
         let mut routes = Routes::default();
         for record in records {
             let live = match record.runtime.as_str() {
-                "embedded" => record
-                    .pid
-                    .is_some_and(crate::runtime::embedded::state::is_alive),
+                "embedded" => {
+                    let alive = record
+                        .pid
+                        .is_some_and(crate::runtime::embedded::state::is_alive);
+                    if !alive {
+                        // Its process is gone for good: so is the record, unless a new `up`
+                        // has just rewritten it.
+                        let path = routes_dir(dir).join(format!("{}.json", record.deployment));
+                        let current: Option<RouteRecord> = std::fs::read(&path)
+                            .ok()
+                            .and_then(|b| serde_json::from_slice(&b).ok());
+                        if current.is_some_and(|c| c.pid == record.pid) {
+                            let _ = std::fs::remove_file(&path);
+                        }
+                    }
+                    alive
+                }
                 _ => docker_names.contains(&record.deployment),
             };
             if live {
