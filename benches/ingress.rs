@@ -164,6 +164,7 @@ fn start_ingress(one: SocketAddr, other: SocketAddr) -> SocketAddr {
     let target = |name: &str, addr: SocketAddr, weight| Target {
         predictor: name.to_owned(),
         rest: format!("http://{addr}"),
+        grpc: None,
         weight,
         shadow: false,
     };

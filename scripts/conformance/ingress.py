@@ -1,6 +1,7 @@
 """Conformance of seldon-local's ingress against Seldon's own Python clients (seldon-core from
 PyPI): `up` the shipped MNIST example, then SeldonClient with gateway="ambassador" and
-gateway="istio" (REST), and `seldon-core-api-tester`, all through the ingress; TensorFlow's
+gateway="istio" (REST, and gRPC against a wrapper unit on the embedded runtime), and
+`seldon-core-api-tester`, all through the ingress; TensorFlow's
 scores within 1e-5. Then the traffic-split example: the split, the shadow and the predictor
 header over many calls. Prints one line per check and ends with `N passed, M failed`.
 
@@ -47,6 +48,68 @@ def up(env, path):
     # http://127.0.0.1:PORT/seldon/<ns>/<name>
     hostport = ingress["address"].split("/")[2]
     return running, hostport
+
+
+DOUBLER = """
+apiVersion: machinelearning.seldon.io/v1
+kind: SeldonDeployment
+metadata:
+  name: doubler
+spec:
+  predictors:
+  - name: default
+    componentSpecs:
+    - spec:
+        containers:
+        - name: doubler
+          image: seldon-local-examples/doubler:0.1
+    graph:
+      name: doubler
+      type: MODEL
+"""
+
+
+def grpc_checks(env):
+    """gRPC through the ingress needs an engine whose units serve gRPC (the tfserving proxy's
+    gRPC is not served yet): a Python wrapper unit, played by `--exec`."""
+    microservice = os.path.join(os.path.dirname(sys.executable), "seldon-core-microservice")
+    units = os.path.join(ROOT, "scripts/conformance")
+    work = tempfile.mkdtemp(prefix="seldon-local-doubler-")
+    path = os.path.join(work, "sdep.yaml")
+    with open(path, "w") as f:
+        f.write(DOUBLER)
+    command = f"cd {units} && exec {microservice} Doubler --service-type MODEL --single-threaded 1"
+    done = seldon_local(env, "up", "--runtime", "embedded", "-d", "-o", "json",
+                        "--exec", "doubler=" + command, path)
+    try:
+        if done.returncode != 0:
+            check("gRPC: up of a wrapper unit", lambda: (_ for _ in ()).throw(RuntimeError(done.stderr)))
+            return
+        endpoints = json.loads(done.stdout)[0]["endpoints"]
+        grpc = [e for e in endpoints if e["name"] == "ingress" and e["protocol"] == "grpc"]
+        assert grpc, endpoints
+        hostport = grpc[0]["address"]
+
+        def client(gateway):
+            def run():
+                sc = SeldonClient(
+                    deployment_name="doubler",
+                    namespace="default",
+                    gateway=gateway,
+                    gateway_endpoint=hostport,
+                    transport="grpc",
+                )
+                result = sc.predict(data=np.array([[1.0, 2.5]]), payload_type="ndarray")
+                assert result.success, result.msg
+                got = result.response["data"]["ndarray"]
+                assert got == [[2.0, 5.0]], got
+
+            return run
+
+        check("SeldonClient gateway=ambassador gRPC through the ingress", client("ambassador"))
+        check("SeldonClient gateway=istio gRPC through the ingress", client("istio"))
+    finally:
+        seldon_local(env, "down", "doubler")
 
 
 def main():
@@ -102,6 +165,8 @@ def main():
         check("an unknown deployment is a 404 naming what is routed", unknown)
     finally:
         seldon_local(env, "down", "tfserving")
+    if RUNTIME == "embedded":
+        grpc_checks(env)
     failed = sum(1 for _, error in RESULTS if error)
     print(f"{len(RESULTS) - failed} passed, {failed} failed")
     return 1 if failed else 0

@@ -75,9 +75,15 @@ pub(crate) fn record(plan: &Plan, running: &Running, runtime: &str) -> RouteReco
             };
             // No executor (`seldon.io/no-engine`): the graph's root unit answers.
             let endpoint = rest("engine").or_else(|| rest(&p.graph_root))?;
+            let grpc = running
+                .endpoints
+                .iter()
+                .find(|e| e.predictor == p.name && e.protocol == "grpc" && e.name == "engine")
+                .map(|e| format!("http://{}", e.address));
             Some(Target {
                 predictor: p.name.clone(),
                 rest: endpoint.address.clone(),
+                grpc,
                 weight: p.traffic.and_then(|t| u32::try_from(t).ok()).unwrap_or(0),
                 shadow: p.shadow,
             })
@@ -137,9 +143,23 @@ impl LocalRoutes {
         let mut routes = Routes::default();
         for record in records {
             let live = match record.runtime.as_str() {
-                "embedded" => record
-                    .pid
-                    .is_some_and(crate::runtime::embedded::state::is_alive),
+                "embedded" => {
+                    let alive = record
+                        .pid
+                        .is_some_and(crate::runtime::embedded::state::is_alive);
+                    if !alive {
+                        // Its process is gone for good: so is the record, unless a new `up`
+                        // has just rewritten it.
+                        let path = routes_dir(dir).join(format!("{}.json", record.deployment));
+                        let current: Option<RouteRecord> = std::fs::read(&path)
+                            .ok()
+                            .and_then(|b| serde_json::from_slice(&b).ok());
+                        if current.is_some_and(|c| c.pid == record.pid) {
+                            let _ = std::fs::remove_file(&path);
+                        }
+                    }
+                    alive
+                }
                 _ => docker_names.contains(&record.deployment),
             };
             if live {
@@ -311,18 +331,23 @@ fn free_port() -> Result<SocketAddr> {
     Ok(listener.local_addr()?)
 }
 
-/// The ingress's row of the endpoint table, first.
+/// The ingress's rows of the endpoint table, first: REST under the deployment's prefix, and
+/// gRPC on the same address (routed by the `seldon` and `namespace` metadata).
 pub(crate) fn add_endpoint(running: &mut Running, namespace: &str, address: SocketAddr) {
-    running.endpoints.insert(
-        0,
-        Endpoint {
-            predictor: "*".to_owned(),
-            name: "ingress".to_owned(),
-            container: "ingress".to_owned(),
-            protocol: "rest".to_owned(),
-            address: format!("http://{address}/seldon/{namespace}/{}", running.deployment),
-        },
+    let row = |protocol: &str, address: String| Endpoint {
+        predictor: "*".to_owned(),
+        name: "ingress".to_owned(),
+        container: "ingress".to_owned(),
+        protocol: protocol.to_owned(),
+        address,
+    };
+    let rest = row(
+        "rest",
+        format!("http://{address}/seldon/{namespace}/{}", running.deployment),
     );
+    running
+        .endpoints
+        .splice(0..0, [rest, row("grpc", address.to_string())]);
 }
 
 /// Records the deployment's route, makes sure the ingress runs, and lists it first. A failing

@@ -63,6 +63,8 @@ fn scrub(command: &mut assert_cmd::Command) {
         }
     }
     command.env("NO_COLOR", "1");
+    // The ingress on a free port: tests use no fixed ports.
+    command.env("SELDON_LOCAL_INGRESS_PORT", "0");
 }
 
 /// Builds our image once per test run (from the binary under test; no pulls).
@@ -126,6 +128,7 @@ impl Session {
             // A CA file in the caller's environment would be mounted into storage initializers.
             .env_remove("SSL_CERT_FILE")
             .env("NO_COLOR", "1")
+            .env("SELDON_LOCAL_INGRESS_PORT", "0")
             .env("SELDON_LOCAL_SESSION", &self.id)
             .current_dir(root())
             .arg("up")

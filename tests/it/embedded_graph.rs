@@ -278,6 +278,7 @@ fn sigterm_in_the_foreground_stops_every_unit_and_removes_the_state() {
         .current_dir(root())
         .env_remove("SELDON_LOCAL_RUNTIME")
         .env("SELDON_LOCAL_STATE_DIR", state.path())
+        .env("SELDON_LOCAL_INGRESS_PORT", "0")
         .env("NO_COLOR", "1")
         .args(["up", SDEP, "--exec", SCALE, "--exec", MEAN])
         .stdout(std::process::Stdio::null())

@@ -63,6 +63,9 @@ pub struct Target {
     pub predictor: String,
     /// The base URL of its engine's REST API (`http://127.0.0.1:PORT`).
     pub rest: String,
+    /// The address of its engine's gRPC API (`http://127.0.0.1:PORT`), if it serves one.
+    #[serde(default)]
+    pub grpc: Option<String>,
     /// Its `traffic` weight (0 when unset).
     pub weight: u32,
     /// Whether it is a shadow.
@@ -218,6 +221,7 @@ pub struct State {
     /// The shadow counters.
     pub shadow: Arc<ShadowStats>,
     last_refresh: Mutex<Option<Instant>>,
+    channels: Mutex<HashMap<String, tonic::transport::Channel>>,
 }
 
 impl std::fmt::Debug for State {
@@ -247,6 +251,7 @@ impl State {
             config,
             shadow: Arc::new(ShadowStats::default()),
             last_refresh: Mutex::new(None),
+            channels: Mutex::new(HashMap::new()),
         })
     }
 
@@ -272,6 +277,23 @@ impl State {
             .last_refresh
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Instant::now());
+    }
+
+    /// A lazily connected HTTP/2 channel to `address`, shared by every call to it.
+    fn channel(&self, address: &str) -> Option<tonic::transport::Channel> {
+        let mut channels = self
+            .channels
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(channel) = channels.get(address) {
+            return Some(channel.clone());
+        }
+        let channel = tonic::transport::Channel::from_shared(address.to_owned())
+            .ok()?
+            .tcp_nodelay(true)
+            .connect_lazy();
+        channels.insert(address.to_owned(), channel.clone());
+        Some(channel)
     }
 
     /// Re-reads the routes after a miss, at most every 100 ms.
@@ -416,6 +438,9 @@ fn copy_headers(from: &HeaderMap, to: &mut HeaderMap) {
 
 /// Any call under `/seldon/<namespace>/<name>/`: to one predictor, copied to the shadows.
 async fn forward(AxumState(state): AxumState<Arc<State>>, request: Request) -> Response {
+    if is_grpc(request.headers()) {
+        return forward_grpc(&state, request).await;
+    }
     let (parts, body) = request.into_parts();
     let path = parts.uri.path();
     let Some((key, rest)) = split_path(path) else {
@@ -497,6 +522,131 @@ async fn forward(AxumState(state): AxumState<Arc<State>>, request: Request) -> R
             .insert(HeaderName::from_static(PREDICTOR_HEADER), value);
     }
     response
+}
+
+fn is_grpc(headers: &HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/grpc"))
+}
+
+/// The gRPC metadata naming the deployment, as Ambassador's gRPC mappings match it.
+pub const GRPC_NAME_METADATA: &str = "seldon";
+/// The gRPC metadata naming the namespace (`default` when absent).
+pub const GRPC_NAMESPACE_METADATA: &str = "namespace";
+
+/// A trailers-only gRPC answer: `grpc-status` and `grpc-message` in the headers.
+fn grpc_failure(code: u8, message: &str) -> Response {
+    let mut response = http::response(
+        StatusCode::OK,
+        Some(HeaderValue::from_static("application/grpc")),
+        Body::empty(),
+    );
+    let headers = response.headers_mut();
+    headers.insert("grpc-status", HeaderValue::from(u16::from(code)));
+    // Printable ASCII but `%` travels unencoded.
+    let printable: String = message
+        .chars()
+        .map(|c| {
+            if (' '..='~').contains(&c) && c != '%' {
+                c
+            } else {
+                '?'
+            }
+        })
+        .collect();
+    if let Ok(value) = HeaderValue::from_str(&printable) {
+        headers.insert("grpc-message", value);
+    }
+    response
+}
+
+/// A gRPC call: to the engine's gRPC port of the predictor picked for the deployment named by
+/// the `seldon` and `namespace` metadata, passed through as it is (HTTP/2 frames, trailers).
+async fn forward_grpc(state: &Arc<State>, request: Request) -> Response {
+    const NOT_FOUND: u8 = 5;
+    const UNAVAILABLE: u8 = 14;
+    const INVALID_ARGUMENT: u8 = 3;
+    let metadata = |headers: &HeaderMap, name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let Some(name) = metadata(request.headers(), GRPC_NAME_METADATA) else {
+        return grpc_failure(
+            INVALID_ARGUMENT,
+            "no `seldon` metadata: the ingress routes gRPC by the `seldon` (deployment) and \
+             `namespace` metadata",
+        );
+    };
+    let namespace = metadata(request.headers(), GRPC_NAMESPACE_METADATA)
+        .unwrap_or_else(|| "default".to_owned());
+    let key = format!("{namespace}/{name}");
+    let mut routes = state.routes();
+    if routes.get(&key).is_none() {
+        state.refresh_after_miss().await;
+        routes = state.routes();
+    }
+    let Some(route) = routes.get(&key).cloned() else {
+        let keys = routes.keys();
+        return grpc_failure(
+            NOT_FOUND,
+            &format!(
+                "no deployment `{key}` is routed here; routed: {}",
+                keys.join(", ")
+            ),
+        );
+    };
+    let Some(target) = route.pick(fastrand::u32(..)) else {
+        return grpc_failure(UNAVAILABLE, &format!("`{key}` has only shadow predictors"));
+    };
+    let Some(channel) = target.grpc.as_deref().and_then(|a| state.channel(a)) else {
+        return grpc_failure(
+            UNAVAILABLE,
+            &format!("predictor `{}` of `{key}` serves no gRPC", target.predictor),
+        );
+    };
+    let (mut parts, body) = request.into_parts();
+    if let Some(path) = parts.uri.path_and_query().cloned() {
+        parts.uri = axum::http::Uri::from(path);
+    }
+    for name in [
+        "host",
+        "connection",
+        "keep-alive",
+        "transfer-encoding",
+        "upgrade",
+    ] {
+        parts.headers.remove(name);
+    }
+    let request = axum::http::Request::from_parts(parts, tonic::body::Body::new(body));
+    let mut channel = channel;
+    let reply = async {
+        use tonic::codegen::Service as _;
+        futures_util::future::poll_fn(|cx| channel.poll_ready(cx)).await?;
+        channel.call(request).await
+    }
+    .await;
+    match reply {
+        Ok(reply) => {
+            let (mut parts, body) = reply.into_parts();
+            if let Ok(value) = HeaderValue::from_str(&target.predictor) {
+                parts
+                    .headers
+                    .insert(HeaderName::from_static(PREDICTOR_HEADER), value);
+            }
+            Response::from_parts(parts, Body::new(body))
+        }
+        Err(error) => {
+            tracing::warn!(predictor = %target.predictor, %error, "engine gRPC call failed");
+            grpc_failure(
+                UNAVAILABLE,
+                &format!("predictor `{}` of `{key}` did not answer", target.predictor),
+            )
+        }
+    }
 }
 
 fn call_headers(from: &HeaderMap) -> HeaderMap {

@@ -35,6 +35,7 @@ fn target(predictor: &str, rest: &str, weight: u32, shadow: bool) -> Target {
     Target {
         predictor: predictor.to_owned(),
         rest: rest.to_owned(),
+        grpc: None,
         weight,
         shadow,
     }
@@ -323,4 +324,159 @@ async fn info_lists_the_routes() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["ingress"], "seldon-local");
     assert_eq!(body["routes"][0]["key"], "ns/d");
+}
+
+mod grpc {
+    use tonic::{Request as GrpcRequest, Response as GrpcResponse, Status};
+
+    use super::*;
+    use crate::grpc::seldon::seldon_client::SeldonClient;
+    use crate::grpc::seldon::seldon_server::{Seldon, SeldonServer};
+    use crate::protocol::grpc::seldon::protos::{
+        Feedback, SeldonGraphMetadata, SeldonMessage, SeldonModelMetadata,
+        SeldonModelMetadataRequest, seldon_message::DataOneof,
+    };
+
+    /// An engine's gRPC API answering `Predict` with its name and the string it got.
+    struct Echo(&'static str);
+
+    #[tonic::async_trait]
+    impl Seldon for Echo {
+        async fn predict(
+            &self,
+            request: GrpcRequest<SeldonMessage>,
+        ) -> Result<GrpcResponse<SeldonMessage>, Status> {
+            let got = match request.into_inner().data_oneof {
+                Some(DataOneof::StrData(s)) => s,
+                _ => String::new(),
+            };
+            Ok(GrpcResponse::new(SeldonMessage {
+                data_oneof: Some(DataOneof::StrData(format!("{}:{got}", self.0))),
+                ..SeldonMessage::default()
+            }))
+        }
+        async fn send_feedback(
+            &self,
+            _: GrpcRequest<Feedback>,
+        ) -> Result<GrpcResponse<SeldonMessage>, Status> {
+            Err(Status::unimplemented("feedback"))
+        }
+        async fn model_metadata(
+            &self,
+            _: GrpcRequest<SeldonModelMetadataRequest>,
+        ) -> Result<GrpcResponse<SeldonModelMetadata>, Status> {
+            Err(Status::unimplemented("metadata"))
+        }
+        async fn graph_metadata(
+            &self,
+            _: GrpcRequest<()>,
+        ) -> Result<GrpcResponse<SeldonGraphMetadata>, Status> {
+            Err(Status::unimplemented("graph metadata"))
+        }
+    }
+
+    async fn grpc_engine(name: &'static str) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let incoming = tonic::transport::server::TcpIncoming::from(listener);
+        tokio::spawn(
+            tonic::transport::Server::builder()
+                .add_service(SeldonServer::new(Echo(name)))
+                .serve_with_incoming(incoming),
+        );
+        format!("http://{addr}")
+    }
+
+    fn call(text: &str, name: Option<&str>, namespace: Option<&str>) -> GrpcRequest<SeldonMessage> {
+        let mut request = GrpcRequest::new(SeldonMessage {
+            data_oneof: Some(DataOneof::StrData(text.to_owned())),
+            ..SeldonMessage::default()
+        });
+        if let Some(name) = name {
+            request
+                .metadata_mut()
+                .insert("seldon", name.parse().unwrap());
+        }
+        if let Some(namespace) = namespace {
+            request
+                .metadata_mut()
+                .insert("namespace", namespace.parse().unwrap());
+        }
+        request
+    }
+
+    #[tokio::test]
+    async fn grpc_calls_are_routed_by_the_seldon_and_namespace_metadata() {
+        let a = grpc_engine("a").await;
+        let b = grpc_engine("b").await;
+        let mut routes = Routes::default();
+        let grpc_target = |predictor: &str, grpc: &str, weight| Target {
+            predictor: predictor.to_owned(),
+            rest: "http://127.0.0.1:9".to_owned(),
+            grpc: Some(grpc.to_owned()),
+            weight,
+            shadow: false,
+        };
+        routes.insert(Route::new(
+            "ns",
+            "d",
+            vec![grpc_target("a", &a, 50), grpc_target("b", &b, 50)],
+        ));
+        routes.insert(Route::new("default", "only", vec![grpc_target("a", &a, 0)]));
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(run(
+            Config::default(),
+            Arc::new(FixedRoutes(routes)),
+            listener,
+            std::future::pending(),
+        ));
+        let channel = tonic::transport::Channel::from_shared(format!("http://{addr}"))
+            .unwrap()
+            .connect_lazy();
+        let mut client = SeldonClient::new(channel);
+        let mut seen = std::collections::BTreeSet::new();
+        for _ in 0..40 {
+            let reply = client
+                .predict(call("x", Some("d"), Some("ns")))
+                .await
+                .unwrap();
+            let predictor = reply
+                .metadata()
+                .get(PREDICTOR_HEADER)
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_owned();
+            let Some(DataOneof::StrData(text)) = reply.into_inner().data_oneof else {
+                panic!("no strData");
+            };
+            assert_eq!(text, format!("{predictor}:x"));
+            seen.insert(predictor);
+        }
+        assert_eq!(seen.len(), 2, "{seen:?}");
+        // No namespace metadata: `default`.
+        let reply = client.predict(call("y", Some("only"), None)).await.unwrap();
+        assert_eq!(
+            reply.into_inner().data_oneof,
+            Some(DataOneof::StrData("a:y".to_owned()))
+        );
+        let status = client
+            .predict(call("z", Some("nope"), Some("ns")))
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), tonic::Code::NotFound);
+        assert!(
+            status.message().contains("routed: default/only, ns/d"),
+            "{}",
+            status.message()
+        );
+        let status = client.predict(call("z", None, None)).await.unwrap_err();
+        assert_eq!(status.code(), tonic::Code::InvalidArgument);
+        // REST still answers on the same address.
+        let reply = reqwest::get(format!("http://{addr}{INFO_PATH}"))
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), 200);
+    }
 }
