@@ -48,6 +48,19 @@ scripts/conformance-grpc.sh
 step "V2 gRPC conformance against tritonclient and MLServer"
 scripts/conformance-v2-grpc.sh
 
+# The ingress (/seldon/<ns>/<name>/...) against SeldonClient's ambassador and istio gateways
+# over REST and gRPC and `seldon-core-api-tester`, on both runtimes: ~10 s each once the
+# virtualenv of the executor conformance exists.
+step "ingress conformance against SeldonClient and seldon-core-api-tester (both runtimes)"
+scripts/conformance-ingress.sh embedded
+scripts/conformance-ingress.sh docker
+
+# Traffic split and shadow through the ingress, 10,000 calls per runtime (2 points of tolerance
+# is 4.6 standard deviations at that count): ~1 min embedded, ~2.5 min on Docker.
+step "traffic split and shadow (both runtimes)"
+scripts/traffic-split.sh embedded
+scripts/traffic-split.sh docker
+
 corpus=${SELDON_LOCAL_CORPUS:-}
 if [ -n "$corpus" ]; then
   step "conformance over $corpus"

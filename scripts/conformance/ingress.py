@@ -1,6 +1,7 @@
 """Conformance of seldon-local's ingress against Seldon's own Python clients (seldon-core from
 PyPI): `up` the shipped MNIST example, then SeldonClient with gateway="ambassador" and
-gateway="istio" (REST, and gRPC against a wrapper unit on the embedded runtime), and
+gateway="istio" over REST and gRPC (on both runtimes; on the embedded one also against a Python
+wrapper unit), and
 `seldon-core-api-tester`, all through the ingress; TensorFlow's
 scores within 1e-5. Then the traffic-split example: the split, the shadow and the predictor
 header over many calls. Prints one line per check and ends with `N passed, M failed`.
@@ -50,6 +51,13 @@ def up(env, path):
     return running, hostport
 
 
+def ingress_grpc(running):
+    """The ingress's gRPC address (host:port), as `up` lists it."""
+    rows = [e for e in running["endpoints"] if e["name"] == "ingress" and e["protocol"] == "grpc"]
+    assert rows, running["endpoints"]
+    return rows[0]["address"]
+
+
 DOUBLER = """
 apiVersion: machinelearning.seldon.io/v1
 kind: SeldonDeployment
@@ -70,8 +78,8 @@ spec:
 
 
 def grpc_checks(env):
-    """gRPC through the ingress needs an engine whose units serve gRPC (the tfserving proxy's
-    gRPC is not served yet): a Python wrapper unit, played by `--exec`."""
+    """gRPC through the ingress to an engine whose unit is the real Python wrapper, played by
+    `--exec` (embedded only: `--exec` runs a local process)."""
     microservice = os.path.join(os.path.dirname(sys.executable), "seldon-core-microservice")
     units = os.path.join(ROOT, "scripts/conformance")
     work = tempfile.mkdtemp(prefix="seldon-local-doubler-")
@@ -121,25 +129,36 @@ def main():
     inputs = np.array(heldout["inputs"][:3], dtype=np.float32)
     expected = np.array(heldout["models"]["tf1"]["scores"][:3])
     try:
-        _, hostport = up(env, os.path.join(ROOT, "examples/tfserving-mnist/sdep.yaml"))
+        running, hostport = up(env, os.path.join(ROOT, "examples/tfserving-mnist/sdep.yaml"))
+        grpc_hostport = ingress_grpc(running)
 
-        def client(gateway):
+        def client(gateway, transport, payload_type="ndarray"):
             def run():
                 sc = SeldonClient(
                     deployment_name="tfserving",
                     namespace="default",
                     gateway=gateway,
-                    gateway_endpoint=hostport,
+                    gateway_endpoint=grpc_hostport if transport == "grpc" else hostport,
+                    transport=transport,
                 )
-                result = sc.predict(data=inputs, payload_type="ndarray", transport="rest")
+                result = sc.predict(data=inputs, payload_type=payload_type)
                 assert result.success, result.msg
-                got = np.array(result.response["data"]["ndarray"])
+                data = result.response["data"]
+                if payload_type == "ndarray":
+                    got = np.array(data["ndarray"])
+                else:
+                    got = np.array(data["tensor"]["values"]).reshape(data["tensor"]["shape"])
                 assert np.allclose(got, expected, atol=1e-5), (got, expected)
 
             return run
 
-        check("SeldonClient gateway=ambassador REST through the ingress", client("ambassador"))
-        check("SeldonClient gateway=istio REST through the ingress", client("istio"))
+        for gateway in ("ambassador", "istio"):
+            check(f"SeldonClient gateway={gateway} REST through the ingress", client(gateway, "rest"))
+            for payload_type in ("ndarray", "tensor"):
+                check(
+                    f"SeldonClient gateway={gateway} gRPC {payload_type} through the ingress",
+                    client(gateway, "grpc", payload_type),
+                )
 
         def api_tester():
             host, port = hostport.split(":")
