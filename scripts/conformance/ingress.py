@@ -1,10 +1,10 @@
 """Conformance of seldon-local's ingress against Seldon's own Python clients (seldon-core from
 PyPI): `up` the shipped MNIST example, then SeldonClient with gateway="ambassador" and
 gateway="istio" over REST and gRPC (on both runtimes; on the embedded one also against a Python
-wrapper unit), and
-`seldon-core-api-tester`, all through the ingress; TensorFlow's
-scores within 1e-5. Then the traffic-split example: the split, the shadow and the predictor
-header over many calls. Prints one line per check and ends with `N passed, M failed`.
+wrapper unit) and `seldon-core-api-tester`, all through the ingress, and the wrapper's unit tools
+(`seldon-core-microservice-tester`, `SeldonClient.microservice()`) on the unit's address;
+TensorFlow's scores within 1e-5. (The traffic-split example has its own script,
+scripts/traffic-split.sh.) Prints one line per check and ends with `N passed, M failed`.
 
 Usage: python ingress.py <seldon-local binary> <repository root> [docker|embedded]
 """
@@ -17,6 +17,7 @@ import tempfile
 
 import numpy as np
 import requests
+from google.protobuf import json_format
 from seldon_core.seldon_client import SeldonClient
 
 BINARY, ROOT = sys.argv[1], sys.argv[2]
@@ -172,6 +173,42 @@ def main():
             assert "FAILURE" not in done.stdout, done.stdout
 
         check("seldon-core-api-tester through the ingress", api_tester)
+
+        # The wrapper's own tools for one unit, on the unit's address as `up` lists it.
+        unit = next(e["address"] for e in running["endpoints"]
+                    if e["name"] == "mnist-model" and e["protocol"] == "rest").split("/")[2]
+
+        def microservice(payload_type):
+            def run():
+                sc = SeldonClient(microservice_endpoint=unit)
+                result = sc.microservice(data=inputs, method="predict", payload_type=payload_type)
+                assert result.success, result.msg
+                # microservice() answers a SeldonMessage, not a dict as predict() does.
+                data = json_format.MessageToDict(result.response)["data"]
+                if payload_type == "ndarray":
+                    got = np.array(data["ndarray"])
+                else:
+                    got = np.array(data["tensor"]["values"]).reshape(data["tensor"]["shape"])
+                assert np.allclose(got, expected, atol=1e-5), (got, expected)
+
+            return run
+
+        for payload_type in ("ndarray", "tensor"):
+            check(f"SeldonClient.microservice() {payload_type} on the unit", microservice(payload_type))
+
+        def microservice_tester():
+            host, port = unit.split(":")
+            done = subprocess.run(
+                [TESTER.replace("api-tester", "microservice-tester"),
+                 os.path.join(ROOT, "scripts/conformance/mnist-contract.json"),
+                 host, port, "--endpoint", "predict", "-p", "-n", "2"],
+                capture_output=True, text=True, check=False, timeout=120,
+            )
+            assert done.returncode == 0, done.stdout + done.stderr
+            assert done.stdout.count("RECEIVED RESPONSE") == 2, done.stdout
+            assert "FAILURE" not in done.stdout, done.stdout
+
+        check("seldon-core-microservice-tester on the unit", microservice_tester)
 
         def unknown():
             reply = requests.post(
