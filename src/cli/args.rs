@@ -252,7 +252,9 @@ pub(crate) struct TargetArgs {
     #[arg(long, value_name = "NAME")]
     pub(crate) model: Option<String>,
     /// Call the REST or the gRPC endpoint (gRPC: the Seldon protocol's `Seldon` service, or a
-    /// unit's `Model` service with `--unit`; `--endpoint` is then `host:port`).
+    /// unit's `Model` service with `--unit`; for `protocol: tensorflow`, TF Serving's
+    /// `PredictionService`, the REST body typed by the model's signature; `--endpoint` is then
+    /// `host:port`).
     #[arg(long, default_value = "rest", value_parser = ["rest", "grpc"])]
     pub(crate) transport: String,
     /// Per-request timeout (e.g. `30s`).

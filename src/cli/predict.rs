@@ -27,10 +27,16 @@ async fn send(
     let protocol: Protocol = resolved.protocol.parse()?;
     let input = read_input(&args.input)?;
     let sender = if target.transport == "grpc" {
-        grpc_only_seldon(protocol)?;
-        let message = client::seldon_message(&input, &args.names)?;
+        grpc_speaks(protocol)?;
         let client = GrpcClient::new(&resolved.base, target.timeout, target.unit.is_some())?;
-        Sender::Grpc(client, GrpcCall::Predict(message))
+        let call = if protocol == Protocol::Tensorflow {
+            let body = client::predict_body(&input, &args.names, protocol)?;
+            let (request, format) = client.tensorflow_request(&resolved.model, &body).await?;
+            GrpcCall::TfPredict(request, format)
+        } else {
+            GrpcCall::Predict(client::seldon_message(&input, &args.names)?)
+        };
+        Sender::Grpc(client, call)
     } else {
         let body = client::predict_body(&input, &args.names, protocol)?;
         let request = Request {
@@ -50,11 +56,13 @@ async fn send(
     finish(ctx, &sender, &response)
 }
 
-/// gRPC is spoken for the Seldon protocol only.
-fn grpc_only_seldon(protocol: Protocol) -> Result<()> {
-    if protocol != Protocol::Seldon {
+/// gRPC is spoken for the Seldon protocol (the `Seldon` and `Model` services) and for
+/// `tensorflow` (TF Serving's `PredictionService`).
+fn grpc_speaks(protocol: Protocol) -> Result<()> {
+    if protocol == Protocol::V2 {
         anyhow::bail!(
-            "`--transport grpc` speaks the Seldon protocol only; use REST for `{protocol:?}`"
+            "`--transport grpc` speaks the Seldon and tensorflow protocols; use REST for `v2` \
+             (or tritonclient's gRPC client against the engine's gRPC address)"
         );
     }
     Ok(())
@@ -95,12 +103,15 @@ pub(crate) fn feedback(args: &FeedbackArgs, ctx: &Context) -> Result<ExitStatus>
     };
     if args.target.transport == "grpc" {
         let call = GrpcCall::Feedback(client::grpc_feedback(body.as_bytes())?);
-        let client = GrpcClient::new(
-            &resolved.base,
-            args.target.timeout,
-            args.target.unit.is_some(),
-        )?;
-        return super::block_on(send_sender(ctx, Sender::Grpc(client, call)));
+        // A channel is made inside the runtime: tonic spawns its connection task there.
+        return super::block_on(async {
+            let client = GrpcClient::new(
+                &resolved.base,
+                args.target.timeout,
+                args.target.unit.is_some(),
+            )?;
+            send_sender(ctx, Sender::Grpc(client, call)).await
+        });
     }
     let request = Request {
         path: client::feedback_path(args.target.unit.is_some()),
@@ -114,13 +125,20 @@ pub(crate) fn metadata(args: &MetadataArgs, ctx: &Context) -> Result<ExitStatus>
     let resolved = super::target::resolve(&args.target)?;
     let protocol: Protocol = resolved.protocol.parse()?;
     if args.target.transport == "grpc" {
-        grpc_only_seldon(protocol)?;
-        let client = GrpcClient::new(
-            &resolved.base,
-            args.target.timeout,
-            args.target.unit.is_some(),
-        )?;
-        return super::block_on(send_sender(ctx, Sender::Grpc(client, GrpcCall::Metadata)));
+        grpc_speaks(protocol)?;
+        let call = if protocol == Protocol::Tensorflow {
+            GrpcCall::TfMetadata(resolved.model.clone())
+        } else {
+            GrpcCall::Metadata
+        };
+        return super::block_on(async {
+            let client = GrpcClient::new(
+                &resolved.base,
+                args.target.timeout,
+                args.target.unit.is_some(),
+            )?;
+            send_sender(ctx, Sender::Grpc(client, call)).await
+        });
     }
     let request = Request {
         path: client::metadata_path(protocol, &resolved.model, args.target.unit.is_some()),

@@ -1,17 +1,32 @@
 //! The gRPC side of the client: the Seldon protocol's `Seldon` service on an executor, or a
 //! unit's `Model` service, with the request built once and sent as protobuf (no JSON on the
-//! way); replies are shown as their proto3 JSON.
+//! way); replies are shown as their proto3 JSON. For `protocol: tensorflow`, TF Serving's
+//! `PredictionService` (on an executor or a model server): the REST body is typed by the
+//! model's signature (read once with `GetModelMetadata`, as TF Serving types REST inputs) and
+//! the reply is shown as REST would show it, so both transports print the same answer.
 
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use tonic::transport::{Channel, Endpoint};
 
+use prost::Message as _;
+
 use super::{ClientError, Input, Response};
+use crate::components::model_server::rest::{self as tf_rest, Format};
+use crate::components::model_server::servable::TensorSpec;
+use crate::components::model_server::{grpc as tf_grpc, tensor::Tensor};
 use crate::grpc::seldon::model_client::ModelClient;
 use crate::grpc::seldon::seldon_client::SeldonClient;
+use crate::grpc::tfserving::prediction_service_client::PredictionServiceClient;
 use crate::protocol::grpc::json::{from_json, to_json};
 use crate::protocol::grpc::seldon::protos::{Feedback, SeldonMessage, SeldonModelMetadataRequest};
+use crate::protocol::grpc::tensorflow::serving::{
+    GetModelMetadataRequest, ModelSpec, PredictRequest, PredictResponse, SignatureDefMap,
+};
+
+/// The signature TF Serving uses when a request names none.
+const DEFAULT_SIGNATURE: &str = "serving_default";
 
 /// The largest message the client sends or accepts.
 const MAX_MESSAGE: usize = 1 << 30;
@@ -26,6 +41,10 @@ pub enum GrpcCall {
     Feedback(Feedback),
     /// `Seldon.GraphMetadata` on an executor, or `Model.Metadata` on a unit.
     Metadata,
+    /// TF Serving's `PredictionService.Predict`, its answer shown in the request's REST format.
+    TfPredict(PredictRequest, Format),
+    /// TF Serving's `PredictionService.GetModelMetadata` (the signatures) of one model.
+    TfMetadata(String),
 }
 
 /// A client for one gRPC endpoint.
@@ -115,6 +134,26 @@ impl GrpcClient {
             (GrpcCall::Metadata, true) => {
                 reply(model.metadata(empty()).await.map(|r| to_json(r.get_ref())))
             }
+            (GrpcCall::TfPredict(m, format), _) => {
+                let mut tf = PredictionServiceClient::new(self.channel.clone())
+                    .max_decoding_message_size(MAX_MESSAGE)
+                    .max_encoding_message_size(MAX_MESSAGE);
+                match tf.predict(timed(m.clone(), timeout)).await {
+                    Ok(r) => rest_answer(r.get_ref(), *format),
+                    Err(status) => Err(status),
+                }
+            }
+            (GrpcCall::TfMetadata(name), _) => {
+                let mut tf = PredictionServiceClient::new(self.channel.clone())
+                    .max_decoding_message_size(MAX_MESSAGE);
+                match tf
+                    .get_model_metadata(timed(metadata_request(name, ""), timeout))
+                    .await
+                {
+                    Ok(r) => signatures_json(r.get_ref()),
+                    Err(status) => Err(status),
+                }
+            }
         };
         let elapsed = started.elapsed();
         Ok(match json {
@@ -159,6 +198,128 @@ impl GrpcClient {
             },
         })
     }
+
+    /// The `PredictRequest` for a TF Serving REST `body` (`instances` or `inputs`): the model's
+    /// signature, read with `GetModelMetadata`, names and types the inputs as TF Serving's REST
+    /// API would.
+    pub async fn tensorflow_request(
+        &self,
+        model: &str,
+        body: &[u8],
+    ) -> Result<(PredictRequest, Format), ClientError> {
+        let invalid = |message: String| ClientError::Input(message);
+        let parsed = tf_rest::parse_predict(body).map_err(|e| invalid(e.message))?;
+        let signature_name = parsed
+            .signature_name
+            .clone()
+            .unwrap_or_else(|| DEFAULT_SIGNATURE.to_owned());
+        let mut tf = PredictionServiceClient::new(self.channel.clone())
+            .max_decoding_message_size(MAX_MESSAGE);
+        let metadata = tf
+            .get_model_metadata(timed(
+                metadata_request(model, &signature_name),
+                self.timeout,
+            ))
+            .await
+            .map_err(|status| {
+                invalid(format!(
+                    "reading model `{model}`'s signature from `{}` (to type the inputs as REST \
+                     would) failed: {:?}: {}",
+                    self.address,
+                    status.code(),
+                    status.message()
+                ))
+            })?
+            .into_inner();
+        let map = signature_map(&metadata).map_err(|s| invalid(s.message().to_owned()))?;
+        let Some(signature) = map.signature_def.get(&signature_name) else {
+            return Err(invalid(format!(
+                "model `{model}` has no signature `{signature_name}` (it has {:?})",
+                map.signature_def.keys().collect::<Vec<_>>()
+            )));
+        };
+        let specs: Vec<TensorSpec> = signature
+            .inputs
+            .iter()
+            .map(|(alias, info)| TensorSpec {
+                alias: alias.clone(),
+                dtype: info.dtype,
+                shape: None,
+            })
+            .collect();
+        let tensors = parsed.decode(&specs).map_err(|e| invalid(e.message))?;
+        let request = PredictRequest {
+            model_spec: Some(ModelSpec {
+                name: model.to_owned(),
+                signature_name,
+                ..ModelSpec::default()
+            }),
+            inputs: tensors
+                .iter()
+                .map(|(alias, tensor)| (alias.clone(), tf_grpc::to_proto(tensor)))
+                .collect(),
+            ..PredictRequest::default()
+        };
+        Ok((request, parsed.format))
+    }
+}
+
+fn metadata_request(model: &str, signature_name: &str) -> GetModelMetadataRequest {
+    GetModelMetadataRequest {
+        model_spec: Some(ModelSpec {
+            name: model.to_owned(),
+            signature_name: signature_name.to_owned(),
+            ..ModelSpec::default()
+        }),
+        metadata_field: vec!["signature_def".to_owned()],
+    }
+}
+
+fn signature_map(
+    metadata: &crate::protocol::grpc::tensorflow::serving::GetModelMetadataResponse,
+) -> Result<SignatureDefMap, tonic::Status> {
+    metadata
+        .metadata
+        .get("signature_def")
+        .and_then(|any| SignatureDefMap::decode(any.value.as_slice()).ok())
+        .ok_or_else(|| tonic::Status::internal("the model's metadata has no signature_def"))
+}
+
+/// The signatures as the proto3 JSON TF Serving's REST metadata shows (`signature_def`).
+fn signatures_json(
+    metadata: &crate::protocol::grpc::tensorflow::serving::GetModelMetadataResponse,
+) -> Result<Vec<u8>, tonic::Status> {
+    let map = signature_map(metadata)?;
+    let signatures = to_json(&map)
+        .map_err(|e| tonic::Status::internal(format!("the signatures do not map to JSON: {e}")))?;
+    let spec = metadata
+        .model_spec
+        .as_ref()
+        .map(|s| to_json(s).unwrap_or_default())
+        .unwrap_or_default();
+    let mut out = Vec::with_capacity(signatures.len() + spec.len() + 64);
+    out.extend_from_slice(b"{\"model_spec\":");
+    out.extend_from_slice(if spec.is_empty() { b"{}" } else { &spec });
+    out.extend_from_slice(b",\"metadata\":{\"signature_def\":");
+    out.extend_from_slice(&signatures);
+    out.extend_from_slice(b"}}");
+    Ok(out)
+}
+
+/// A `PredictResponse` as TF Serving's REST API answers the same request.
+fn rest_answer(response: &PredictResponse, format: Format) -> Result<Vec<u8>, tonic::Status> {
+    let outputs = response
+        .outputs
+        .iter()
+        .map(|(alias, proto)| {
+            tf_grpc::from_proto(proto, MAX_MESSAGE)
+                .map(|tensor| (alias.clone(), tensor))
+                .map_err(|e| tonic::Status::internal(format!("output `{alias}`: {e}")))
+        })
+        .collect::<Result<Vec<(String, Tensor)>, _>>()?;
+    tf_rest::encode(format, &outputs)
+        .map(String::into_bytes)
+        .map_err(|e| tonic::Status::internal(e.message))
 }
 
 fn timed<T>(message: T, timeout: Duration) -> tonic::Request<T> {

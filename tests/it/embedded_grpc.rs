@@ -82,6 +82,10 @@ fn assert_every_listed_port_answers(state: &std::path::Path, name: &str) {
 }
 
 #[test]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one user session: up, predict, feedback and metadata over both transports"
+)]
 fn a_transport_grpc_deployment_answers_over_grpc_end_to_end_with_tensorflows_scores() {
     let state = tempfile::tempdir().unwrap();
     let guard = DownOnDrop(state.path(), "mnist-grpc");
@@ -187,6 +191,28 @@ fn a_transport_grpc_deployment_answers_over_grpc_end_to_end_with_tensorflows_sco
         ],
     );
     assert_eq!(code, 0, "{stderr}");
+
+    // Feedback and the graph's metadata over gRPC too.
+    let (code, stdout, stderr) = run(
+        state.path(),
+        &[
+            "feedback",
+            "mnist-grpc",
+            "--transport",
+            "grpc",
+            "--json",
+            r#"{"reward": 1.0}"#,
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stdout.contains("FAILURE"), "{stdout}");
+    let (code, stdout, stderr) = run(
+        state.path(),
+        &["metadata", "mnist-grpc", "--transport", "grpc"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let metadata: Value = serde_json::from_str(&stdout).unwrap();
+    assert!(metadata["models"]["mnist-model"].is_object(), "{metadata}");
     drop(guard);
 }
 

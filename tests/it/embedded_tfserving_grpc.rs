@@ -147,5 +147,48 @@ fn the_grpc_example_predicts_over_grpc_end_to_end_like_rest() {
             "gRPC {grpc} vs TensorFlow {tf}"
         );
     }
+
+    // `predict --transport grpc` with the same REST request file: typed by the signature that
+    // `GetModelMetadata` gives, answered as REST answers, on the engine and on the unit.
+    for unit in [None, Some("mnist-model")] {
+        let mut args = vec![
+            "predict",
+            "grpc-tfserving",
+            "--transport",
+            "grpc",
+            "--file",
+            "examples/tfserving-grpc/request.json",
+        ];
+        args.extend(unit.map(|u| ["--unit", u]).into_iter().flatten());
+        let (code, stdout, stderr) = run(state.path(), &args);
+        assert_eq!(code, 0, "{unit:?}: {stderr}");
+        let answer: Value = serde_json::from_str(&stdout).unwrap();
+        assert_eq!(
+            answer, rest,
+            "{unit:?}: gRPC and REST print the same answer"
+        );
+    }
+    let (code, stdout, stderr) = run(
+        state.path(),
+        &["metadata", "grpc-tfserving", "--transport", "grpc"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let metadata: Value = serde_json::from_str(&stdout).unwrap();
+    let inputs = &metadata["metadata"]["signature_def"]["signatureDef"]["predict_images"]["inputs"];
+    assert_eq!(inputs["images"]["dtype"], "DT_FLOAT", "{metadata}");
+    // An input the signature cannot take: TF's message as the gRPC status, exit 1.
+    let (code, _, stderr) = run(
+        state.path(),
+        &[
+            "predict",
+            "grpc-tfserving",
+            "--transport",
+            "grpc",
+            "--json",
+            r#"{"signature_name": "predict_images", "instances": [[1.0, 2.0]]}"#,
+        ],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("784"), "{stderr}");
     drop(guard);
 }
