@@ -83,6 +83,36 @@ echo "engine gRPC at $address" >&2
 
 status=0
 "$venv/bin/python" scripts/conformance/v2_grpc_triton.py "$address" "$work/expected.json" "$name" || status=$?
+
+# seldon-local's own client over both transports: the same answer (`predict --transport grpc`
+# sends ModelInfer with typed contents and prints the reply as REST's).
+body='{"inputs":[{"name":"input-0","shape":[2,4],"datatype":"FP64","data":[[5.1,3.5,1.4,0.2],[6.7,3.0,5.2,2.3]]}]}'
+passed=0 failed=0
+for transport in rest grpc; do
+    if "$bin" -q predict "$name" --transport "$transport" --json "$body" > "$work/$transport.json"; then
+        echo "ok   seldon-local predict --transport $transport answers"; passed=$((passed + 1))
+    else
+        echo "FAIL seldon-local predict --transport $transport"; failed=$((failed + 1))
+    fi
+done
+if "$venv/bin/python" - "$work/rest.json" "$work/grpc.json" <<'PY'
+import json, sys
+rest, grpc = (json.load(open(p)) for p in sys.argv[1:3])
+key = lambda doc: [(o["name"], o["shape"], o["datatype"], o["data"]) for o in doc["outputs"]]
+assert key(rest) == key(grpc), (rest, grpc)
+PY
+then
+    echo "ok   REST and gRPC print the same outputs"; passed=$((passed + 1))
+else
+    echo "FAIL REST and gRPC print different outputs"; failed=$((failed + 1))
+fi
+if "$bin" -q metadata "$name" --transport grpc | grep -q '"inputs"\|"platform"'; then
+    echo "ok   seldon-local metadata --transport grpc"; passed=$((passed + 1))
+else
+    echo "FAIL seldon-local metadata --transport grpc"; failed=$((failed + 1))
+fi
+echo "$passed passed, $failed failed (seldon-local's client)"
+[[ $failed -eq 0 ]] || status=1
 if [[ $status -ne 0 ]]; then
     echo "--- the unit's log" >&2
     "$bin" -q logs "$name" 2>&1 | tail -30 >&2 || true

@@ -253,7 +253,8 @@ pub(crate) struct TargetArgs {
     pub(crate) model: Option<String>,
     /// Call the REST or the gRPC endpoint (gRPC: the Seldon protocol's `Seldon` service, or a
     /// unit's `Model` service with `--unit`; for `protocol: tensorflow`, TF Serving's
-    /// `PredictionService`, the REST body typed by the model's signature; `--endpoint` is then
+    /// `PredictionService`, the REST body typed by the model's signature; for `protocol: v2`,
+    /// `GRPCInferenceService.ModelInfer`; answers print as REST's; `--endpoint` is then
     /// `host:port`).
     #[arg(long, default_value = "rest", value_parser = ["rest", "grpc"])]
     pub(crate) transport: String,

@@ -27,14 +27,18 @@ async fn send(
     let protocol: Protocol = resolved.protocol.parse()?;
     let input = read_input(&args.input)?;
     let sender = if target.transport == "grpc" {
-        grpc_speaks(protocol)?;
         let client = GrpcClient::new(&resolved.base, target.timeout, target.unit.is_some())?;
-        let call = if protocol == Protocol::Tensorflow {
-            let body = client::predict_body(&input, &args.names, protocol)?;
-            let (request, format) = client.tensorflow_request(&resolved.model, &body).await?;
-            GrpcCall::TfPredict(request, format)
-        } else {
-            GrpcCall::Predict(client::seldon_message(&input, &args.names)?)
+        let call = match protocol {
+            Protocol::Tensorflow => {
+                let body = client::predict_body(&input, &args.names, protocol)?;
+                let (request, format) = client.tensorflow_request(&resolved.model, &body).await?;
+                GrpcCall::TfPredict(request, format)
+            }
+            Protocol::V2 => {
+                let body = client::predict_body(&input, &args.names, protocol)?;
+                GrpcCall::V2Infer(client::v2_request(&resolved.model, &body)?)
+            }
+            Protocol::Seldon => GrpcCall::Predict(client::seldon_message(&input, &args.names)?),
         };
         Sender::Grpc(client, call)
     } else {
@@ -54,18 +58,6 @@ async fn send(
     }
     let response = sender.send().await?;
     finish(ctx, &sender, &response)
-}
-
-/// gRPC is spoken for the Seldon protocol (the `Seldon` and `Model` services) and for
-/// `tensorflow` (TF Serving's `PredictionService`).
-fn grpc_speaks(protocol: Protocol) -> Result<()> {
-    if protocol == Protocol::V2 {
-        anyhow::bail!(
-            "`--transport grpc` speaks the Seldon and tensorflow protocols; use REST for `v2` \
-             (or tritonclient's gRPC client against the engine's gRPC address)"
-        );
-    }
-    Ok(())
 }
 
 /// Shows the answer; a failure also goes to stderr with its status.
@@ -125,11 +117,10 @@ pub(crate) fn metadata(args: &MetadataArgs, ctx: &Context) -> Result<ExitStatus>
     let resolved = super::target::resolve(&args.target)?;
     let protocol: Protocol = resolved.protocol.parse()?;
     if args.target.transport == "grpc" {
-        grpc_speaks(protocol)?;
-        let call = if protocol == Protocol::Tensorflow {
-            GrpcCall::TfMetadata(resolved.model.clone())
-        } else {
-            GrpcCall::Metadata
+        let call = match protocol {
+            Protocol::Tensorflow => GrpcCall::TfMetadata(resolved.model.clone()),
+            Protocol::V2 => GrpcCall::V2Metadata(resolved.model.clone()),
+            Protocol::Seldon => GrpcCall::Metadata,
         };
         return super::block_on(async {
             let client = GrpcClient::new(

@@ -3,7 +3,9 @@
 //! way); replies are shown as their proto3 JSON. For `protocol: tensorflow`, TF Serving's
 //! `PredictionService` (on an executor or a model server): the REST body is typed by the
 //! model's signature (read once with `GetModelMetadata`, as TF Serving types REST inputs) and
-//! the reply is shown as REST would show it, so both transports print the same answer.
+//! the reply is shown as REST would show it, so both transports print the same answer. For
+//! `protocol: v2`, the Open Inference Protocol's `GRPCInferenceService`, the REST body sent as
+//! typed contents and the reply shown as REST's.
 
 use std::time::{Duration, Instant};
 
@@ -16,9 +18,11 @@ use super::{ClientError, Input, Response};
 use crate::components::model_server::rest::{self as tf_rest, Format};
 use crate::components::model_server::servable::TensorSpec;
 use crate::components::model_server::{grpc as tf_grpc, tensor::Tensor};
+use crate::grpc::inference::grpc_inference_service_client::GrpcInferenceServiceClient;
 use crate::grpc::seldon::model_client::ModelClient;
 use crate::grpc::seldon::seldon_client::SeldonClient;
 use crate::grpc::tfserving::prediction_service_client::PredictionServiceClient;
+use crate::protocol::grpc::inference::{ModelInferRequest, ModelMetadataRequest};
 use crate::protocol::grpc::json::{from_json, to_json};
 use crate::protocol::grpc::seldon::protos::{Feedback, SeldonMessage, SeldonModelMetadataRequest};
 use crate::protocol::grpc::tensorflow::serving::{
@@ -45,6 +49,10 @@ pub enum GrpcCall {
     TfPredict(PredictRequest, Format),
     /// TF Serving's `PredictionService.GetModelMetadata` (the signatures) of one model.
     TfMetadata(String),
+    /// The Open Inference Protocol's `ModelInfer`, its answer shown as REST's.
+    V2Infer(ModelInferRequest),
+    /// The Open Inference Protocol's `ModelMetadata` of one model.
+    V2Metadata(String),
 }
 
 /// A client for one gRPC endpoint.
@@ -88,6 +96,10 @@ impl GrpcClient {
 
     /// Sends one call; a gRPC error is an unsuccessful [`Response`] carrying its code and
     /// message, a connection failure too (code `UNAVAILABLE`), as tonic reports both alike.
+    #[allow(
+        clippy::too_many_lines,
+        reason = "one dispatch arm per service and method, each a few lines"
+    )]
     pub async fn send(&self, call: &GrpcCall) -> Result<Response, ClientError> {
         let started = Instant::now();
         let mut seldon = SeldonClient::new(self.channel.clone())
@@ -153,6 +165,28 @@ impl GrpcClient {
                     Ok(r) => signatures_json(r.get_ref()),
                     Err(status) => Err(status),
                 }
+            }
+            (GrpcCall::V2Infer(m), _) => {
+                let mut v2 = GrpcInferenceServiceClient::new(self.channel.clone())
+                    .max_decoding_message_size(MAX_MESSAGE)
+                    .max_encoding_message_size(MAX_MESSAGE);
+                match v2.model_infer(timed(m.clone(), timeout)).await {
+                    Ok(r) => v2_answer(r.get_ref()),
+                    Err(status) => Err(status),
+                }
+            }
+            (GrpcCall::V2Metadata(name), _) => {
+                let mut v2 = GrpcInferenceServiceClient::new(self.channel.clone())
+                    .max_decoding_message_size(MAX_MESSAGE);
+                let request = ModelMetadataRequest {
+                    name: name.clone(),
+                    ..ModelMetadataRequest::default()
+                };
+                reply(
+                    v2.model_metadata(timed(request, timeout))
+                        .await
+                        .map(|r| to_json(r.get_ref())),
+                )
             }
         };
         let elapsed = started.elapsed();
@@ -304,6 +338,23 @@ fn signatures_json(
     out.extend_from_slice(&signatures);
     out.extend_from_slice(b"}}");
     Ok(out)
+}
+
+/// A `ModelInferResponse` as the REST API answers the same request.
+fn v2_answer(
+    response: &crate::protocol::grpc::inference::ModelInferResponse,
+) -> Result<Vec<u8>, tonic::Status> {
+    let rest = crate::protocol::grpc::v2::infer_response(response)
+        .map_err(|e| tonic::Status::internal(e.to_string()))?;
+    serde_json::to_vec(&rest).map_err(|e| tonic::Status::internal(e.to_string()))
+}
+
+/// The `ModelInferRequest` for a V2 REST `body` to `model`.
+pub fn v2_request(model: &str, body: &[u8]) -> Result<ModelInferRequest, ClientError> {
+    let request: crate::protocol::v2::InferenceRequest = serde_json::from_slice(body)
+        .map_err(|e| ClientError::Input(format!("the body is not a V2 inference request: {e}")))?;
+    crate::protocol::grpc::v2::infer_request(&request, model)
+        .map_err(|e| ClientError::Input(e.to_string()))
 }
 
 /// A `PredictResponse` as TF Serving's REST API answers the same request.

@@ -8,7 +8,7 @@ mod grpc;
 mod load;
 mod payload;
 
-pub use grpc::{GrpcCall, GrpcClient, feedback as grpc_feedback, seldon_message};
+pub use grpc::{GrpcCall, GrpcClient, feedback as grpc_feedback, seldon_message, v2_request};
 
 pub use load::{LoadReport, LoadSettings, run_load};
 pub use payload::{

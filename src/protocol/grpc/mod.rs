@@ -9,6 +9,7 @@
 pub mod json;
 pub mod lazy;
 pub mod route;
+pub mod v2;
 
 /// Seldon's `seldon.protos` package.
 pub mod seldon {
