@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The builtin Triton-compatible server against real peers from PyPI: Triton's own Python client
-# (tritonclient[http]) makes the calls its example clients make (simple_http_infer_client's
+# (tritonclient[http] and [grpc]) makes the calls its example clients make (simple_http_infer_client's
 # binary and JSON tensors, health, server and model metadata, model config, async infer, errors)
 # against `component tritonserver` over a repository of the shipped examples, and through the
 # engine of `up --runtime embedded` on examples/triton-simple; onnxruntime computes the expected
@@ -15,10 +15,10 @@ root=$(pwd)
 venv="${SELDON_LOCAL_TRITON_VENV:-$root/.venv-triton-client}"
 started=$(date +%s)
 
-if ! "$venv/bin/python" -c 'import tritonclient.http, onnxruntime, numpy' 2>/dev/null; then
-    echo "creating virtualenv $venv with tritonclient[http], onnxruntime and numpy" >&2
+if ! "$venv/bin/python" -c 'import tritonclient.http, tritonclient.grpc, onnxruntime, numpy' 2>/dev/null; then
+    echo "creating virtualenv $venv with tritonclient[http,grpc], onnxruntime and numpy" >&2
     python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet "tritonclient[http]==2.73.0" "onnxruntime>=1.17,<2" numpy
+    "$venv/bin/pip" install --quiet "tritonclient[http,grpc]==2.73.0" "onnxruntime>=1.17,<2" numpy
 fi
 
 cargo build --quiet --bin seldon-local
@@ -39,8 +39,13 @@ mkdir -p "$work/repo"
 for model in examples/triton-*/models/*/; do
     ln -s "$root/$model" "$work/repo/$(basename "$model")"
 done
-port=$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+free_port() {
+    "$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+port=$(free_port)
+grpc_port=$(free_port)
 "$bin" -q component tritonserver --model-repository="$work/repo" --http-port="$port" \
+    --grpc-port="$grpc_port" \
     2> "$work/server.log" &
 server_pid=$!
 
@@ -59,7 +64,7 @@ PY
 
 status=0
 "$venv/bin/python" scripts/conformance/triton_clients.py "127.0.0.1:$port" "$engine" \
-    "$work/repo" || status=$?
+    "$work/repo" "127.0.0.1:$grpc_port" || status=$?
 if [[ $status -ne 0 ]]; then
     echo "--- the server's log" >&2
     tail -30 "$work/server.log" >&2 || true

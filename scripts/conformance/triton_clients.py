@@ -2,10 +2,10 @@
 directly and through the engine, with onnxruntime (and TensorFlow's recorded scores) as the
 reference numbers.
 
-usage: triton_clients.py SERVER_ADDRESS ENGINE_ADDRESS REPOSITORY
+usage: triton_clients.py SERVER_ADDRESS ENGINE_ADDRESS REPOSITORY GRPC_ADDRESS
 The calls are the ones Triton's example clients make (simple_http_infer_client.py,
 simple_http_async_infer_client.py, simple_http_health_metadata.py, simple_http_model_control
-index), written here against the same public API. Prints one line per check and ends with
+index, and their simple_grpc_* counterparts), written here against the same public API. Prints one line per check and ends with
 `N passed, M failed`; exits 1 on any failure.
 """
 
@@ -16,10 +16,11 @@ import time
 
 import numpy as np
 import onnxruntime as ort
+import tritonclient.grpc as grpcclient
 import tritonclient.http as httpclient
 from tritonclient.utils import InferenceServerException
 
-server, engine, repository = sys.argv[1], sys.argv[2], sys.argv[3]
+server, engine, repository, grpc_address = sys.argv[1:5]
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 results = []
 
@@ -191,6 +192,39 @@ def simple_vs_onnxruntime():
     np.testing.assert_array_equal(ours.as_numpy("OUTPUT1"), want[1])
 
 
+def grpc_checks():
+    g = grpcclient.InferenceServerClient(grpc_address)
+    assert g.is_server_live() and g.is_server_ready()
+    assert g.is_model_ready("simple") and not g.is_model_ready("simple", "7")
+    assert g.get_server_metadata().name == "triton"
+    metadata = g.get_model_metadata("simple")
+    assert [i.name for i in metadata.inputs] == ["INPUT0", "INPUT1"], metadata
+    assert list(metadata.inputs[0].shape) == [-1, 16], metadata
+    input0 = np.arange(16, dtype=np.int32).reshape(1, 16)
+    input1 = np.ones((1, 16), dtype=np.int32)
+    inputs = [grpcclient.InferInput("INPUT0", [1, 16], "INT32"), grpcclient.InferInput("INPUT1", [1, 16], "INT32")]
+    inputs[0].set_data_from_numpy(input0)
+    inputs[1].set_data_from_numpy(input1)
+    outputs = [grpcclient.InferRequestedOutput("OUTPUT0"), grpcclient.InferRequestedOutput("OUTPUT1")]
+    result = g.infer("simple", inputs, outputs=outputs, request_id="7")
+    np.testing.assert_array_equal(result.as_numpy("OUTPUT0"), input0 + input1)
+    np.testing.assert_array_equal(result.as_numpy("OUTPUT1"), input0 - input1)
+    assert result.get_response().id == "7"
+    try:
+        g.infer("nothing", inputs)
+        raise AssertionError("no error for an unknown model")
+    except InferenceServerException as error:
+        assert "unknown model" in error.message(), error.message()
+    heldout = json.load(open(os.path.join(ROOT, "examples", "tfserving-mnist", "heldout.json")))
+    x = np.array(heldout["inputs"][:32], dtype=np.float32)
+    tensor = grpcclient.InferInput("images", list(x.shape), "FP32")
+    tensor.set_data_from_numpy(x)
+    ours = g.infer("mnist", [tensor]).as_numpy("scores")
+    session = ort.InferenceSession(os.path.join(repository, "mnist", "1", "model.onnx"), providers=["CPUExecutionProvider"])
+    reference = session.run(["scores"], {"images": x})[0]
+    assert float(np.max(np.abs(ours - reference))) <= 1e-5
+
+
 check("server becomes ready", wait_ready)
 check("health: live, ready, model ready by version", health)
 check("server metadata", server_metadata)
@@ -210,6 +244,7 @@ check("a batch of max_batch_size", batch_of_8)
 check("errors: unknown model and version, batch over the max, wrong datatype", errors)
 check("simple equals onnxruntime", simple_vs_onnxruntime)
 check("mnist equals onnxruntime and TensorFlow within 1e-5", onnx_models)
+check("gRPC: health, metadata, simple infer, unknown model, mnist equals onnxruntime", grpc_checks)
 
 passed = sum(results)
 failed = len(results) - passed

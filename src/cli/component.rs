@@ -64,9 +64,9 @@ pub(crate) enum Component {
     /// A Triton-compatible V2 inference server (no Triton needed) over a Triton model
     /// repository: ONNX and TensorFlow SavedModel versions.
     ///
-    /// Takes `tritonserver`'s flags: `--model-repository`, `--http-port`,
-    /// `--model-control-mode`, `--load-model`, `--repository-poll-secs`; `--grpc-port` and
-    /// other flags are accepted with a warning.
+    /// Takes `tritonserver`'s flags: `--model-repository`, `--http-port`, `--grpc-port`,
+    /// `--model-control-mode`, `--load-model`, `--repository-poll-secs`; other flags are
+    /// accepted with a warning.
     Tritonserver(super::component_triton::TritonArgs),
     /// Serve a directory's files read-only over HTTP, or HTTPS with `--tls-cert`/`--tls-key`:
     /// a stand-in model registry for trying `http(s)://` model URIs on a local network.

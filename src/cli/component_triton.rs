@@ -170,10 +170,6 @@ pub(crate) fn run(args: &TritonArgs, ctx: &Context) -> Result<ExitStatus> {
     for message in &warnings {
         ctx.printer.warning(message);
     }
-    if flags.grpc_port.is_some_and(|p| p != 0) {
-        ctx.printer
-            .warning("`--grpc-port`: the builtin Triton server serves REST only for now");
-    }
     let port = flags.http_port.unwrap_or(8000);
     block_on(async move {
         let (events, mut received) = tokio::sync::mpsc::unbounded_channel();
@@ -192,9 +188,24 @@ pub(crate) fn run(args: &TritonArgs, ctx: &Context) -> Result<ExitStatus> {
             "Serving",
             format!("the V2 inference REST API on `{address}`"),
         );
+        let grpc = match flags.grpc_port.filter(|p| *p != 0) {
+            Some(port) => {
+                let address = std::net::SocketAddr::from(([0, 0, 0, 0], port));
+                let listener = tokio::net::TcpListener::bind(address)
+                    .await
+                    .with_context(|| format!("failed to listen on `{address}`"))?;
+                ctx.printer.status(
+                    "Serving",
+                    format!("the V2 inference gRPC API on `{address}`"),
+                );
+                Some(listener)
+            }
+            None => None,
+        };
         triton::serve(
             config,
             listener,
+            grpc,
             super::component_tfserving::shutdown_signal(),
         )
         .await

@@ -216,10 +216,14 @@ async fn play_triton(
     }
     let port = flags.http_port.unwrap_or(8000);
     let listener = listener_for(&mut listeners, port, &container.name)?;
-    // The gRPC port stays declared (the plan lists it) but is not served yet.
+    let grpc = flags
+        .grpc_port
+        .filter(|p| *p != 0)
+        .map(|port| listener_for(&mut listeners, port, &container.name))
+        .transpose()?;
     drop(listeners);
-    tracing::info!(port, "triton server serving");
-    crate::components::triton::serve(config, listener, shutdown)
+    tracing::info!(port, grpc_port = flags.grpc_port, "triton server serving");
+    crate::components::triton::serve(config, listener, grpc, shutdown)
         .await
         .context("the Triton-compatible server failed")
 }

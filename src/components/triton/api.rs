@@ -22,11 +22,22 @@ use crate::protocol::v2::Datatype;
 pub const HEADER_LENGTH: &str = "inference-header-content-length";
 
 /// What `GET /v2` reports.
-const SERVER_NAME: &str = "triton";
-const SERVER_VERSION: &str = "2.13.0";
-const EXTENSIONS: &[&str] = &["classification", "model_repository", "binary_tensor_data"];
+pub(super) const SERVER_NAME: &str = "triton";
+pub(super) const SERVER_VERSION: &str = "2.13.0";
+const EXTENSIONS: &[&str] = &["model_repository", "binary_tensor_data"];
 
-type Models = Arc<Manager<Loaded>>;
+pub(super) type Models = Arc<Manager<Loaded>>;
+
+pub(super) fn extensions() -> Vec<String> {
+    EXTENSIONS.iter().map(|e| (*e).to_owned()).collect()
+}
+
+/// Whether every model has a version ready.
+pub(super) fn all_ready(models: &Models) -> bool {
+    models
+        .names()
+        .all(|name| models.servable(name, &Selector::Latest).is_ok())
+}
 
 /// The router over `manager`'s models.
 pub fn router(manager: Models, max_body_bytes: usize) -> Router {
@@ -75,10 +86,7 @@ async fn server_metadata() -> Response {
 }
 
 async fn server_ready(State(models): State<Models>) -> StatusCode {
-    let ready = models
-        .names()
-        .all(|name| models.servable(name, &Selector::Latest).is_ok());
-    if ready {
+    if all_ready(&models) {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
@@ -86,7 +94,11 @@ async fn server_ready(State(models): State<Models>) -> StatusCode {
 }
 
 /// The version a request names ("" is the latest); every miss is a 400 with this message.
-fn find(models: &Models, name: &str, version: &str) -> Result<(i64, Arc<Loaded>), String> {
+pub(super) fn find(
+    models: &Models,
+    name: &str,
+    version: &str,
+) -> Result<(i64, Arc<Loaded>), String> {
     if !models.names().any(|n| n == name) {
         return Err(format!("Request for unknown model: '{name}' is not found"));
     }
@@ -120,10 +132,15 @@ async fn model_metadata_v(
 }
 
 fn metadata(models: &Models, name: &str, version: &str) -> Response {
-    let (_, loaded) = match find(models, name, version) {
-        Ok(found) => found,
-        Err(message) => return bad(message),
-    };
+    match metadata_of(models, name, version) {
+        Ok(json) => axum::Json(json).into_response(),
+        Err(message) => bad(message),
+    }
+}
+
+/// The model metadata object, or why the model or version is not found.
+pub(super) fn metadata_of(models: &Models, name: &str, version: &str) -> Result<Json, String> {
+    let (_, loaded) = find(models, name, version)?;
     let versions: Vec<String> = models
         .status(name, &Selector::Latest)
         .unwrap_or_default()
@@ -144,14 +161,13 @@ fn metadata(models: &Models, name: &str, version: &str) -> Response {
             })
             .collect()
     };
-    axum::Json(json!({
+    Ok(json!({
         "name": name,
         "versions": versions,
         "platform": config.platform,
         "inputs": io(&config.inputs),
         "outputs": io(&config.outputs),
     }))
-    .into_response()
 }
 
 async fn model_ready(State(m): State<Models>, Path(model): Path<String>) -> StatusCode {

@@ -5,11 +5,12 @@
 //! `pbtxt` and `config` read `config.pbtxt`; `backend` runs a version (tract-onnx for ONNX, the
 //! TF-Serving-compatible server's loader for SavedModels); versions are polled by the model
 //! server's [`Manager`](crate::components::model_server::Manager), as Triton's POLL mode does;
-//! `tensor` and `api` are the V2 wire format. Nothing here prints or reads the environment.
+//! `tensor`, `api` (REST) and `grpc` are the V2 wire format over the same models. Nothing here prints or reads the environment.
 
 pub mod api;
 pub mod backend;
 pub mod config;
+pub mod grpc;
 pub mod pbtxt;
 pub mod tensor;
 
@@ -74,6 +75,8 @@ pub enum ServeError {
     Poller(#[source] tokio::task::JoinError),
     #[error("the HTTP server failed")]
     Http(#[source] std::io::Error),
+    #[error(transparent)]
+    Grpc(#[from] grpc::GrpcServeError),
 }
 
 /// The models of a repository with their configs, and warnings about what is ignored.
@@ -155,12 +158,13 @@ pub fn manager(repository: &Path, configs: Vec<ModelConfig>) -> Manager<Loaded> 
     Manager::with_loaders(models)
 }
 
-/// Loads the repository, then serves the V2 REST API on `http` until `shutdown` completes.
-/// Start-up fails if a model has no version that loads, as Triton's does under
-/// `--exit-on-error`.
+/// Loads the repository, then serves the V2 REST API on `http` (and gRPC on `grpc`) until
+/// `shutdown` completes. Start-up fails if a model has no version that loads, as Triton's does
+/// under `--exit-on-error`.
 pub async fn serve(
     config: Config,
     http: tokio::net::TcpListener,
+    grpc: Option<tokio::net::TcpListener>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     let (configs, warnings) = scan(&config.repository, config.load_models.as_deref())?;
@@ -187,6 +191,18 @@ pub async fn serve(
         return Err(ServeError::Load { model, version, error });
     }
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let stopped = |mut stop: tokio::sync::watch::Receiver<bool>| async move {
+        // An error means the sender is gone, which also means stop.
+        let _ = stop.wait_for(|stop| *stop).await;
+    };
+    let grpc_server = grpc.map(|listener| {
+        tokio::spawn(grpc::serve(
+            Arc::clone(&manager),
+            config.max_body_bytes,
+            listener,
+            stopped(stop_rx.clone()),
+        ))
+    });
     let poller = config.poll_interval.map(|interval| {
         tokio::spawn(model_server::poll_loop(
             Arc::clone(&manager),
@@ -205,6 +221,13 @@ pub async fn serve(
         .map_err(ServeError::Http);
     if let Some(poller) = poller {
         poller.abort();
+    }
+    if let Some(server) = grpc_server {
+        match server.await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => return Err(ServeError::Grpc(error)),
+            Err(join) => return Err(ServeError::Poller(join)),
+        }
     }
     served
 }
