@@ -47,6 +47,10 @@ scripts/conformance-grpc.sh
 # virtualenv with MLServer from PyPI), ~10 s after.
 step "V2 gRPC conformance against tritonclient and MLServer"
 scripts/conformance-v2-grpc.sh
+# The builtin Triton-compatible server against tritonclient[http], with onnxruntime's numbers:
+# ~1 min the first time (a virtualenv with tritonclient and onnxruntime), ~5 s after.
+step "Triton conformance against tritonclient and onnxruntime"
+scripts/conformance-triton.sh
 
 # The ingress (/seldon/<ns>/<name>/...) against SeldonClient's ambassador and istio gateways
 # over REST and gRPC and `seldon-core-api-tester`, on both runtimes: ~10 s each once the

@@ -61,6 +61,13 @@ pub(crate) enum Component {
     /// `--model_base_path`, `--model_config_file`, `--file_system_poll_wait_seconds`; `--port`
     /// (gRPC) and other flags are accepted with a warning.
     TensorflowModelServer(super::component_tfserving::TfServingArgs),
+    /// A Triton-compatible V2 inference server (no Triton needed) over a Triton model
+    /// repository: ONNX and TensorFlow SavedModel versions.
+    ///
+    /// Takes `tritonserver`'s flags: `--model-repository`, `--http-port`, `--grpc-port`,
+    /// `--model-control-mode`, `--load-model`, `--repository-poll-secs`; other flags are
+    /// accepted with a warning.
+    Tritonserver(super::component_triton::TritonArgs),
     /// Serve a directory's files read-only over HTTP, or HTTPS with `--tls-cert`/`--tls-key`:
     /// a stand-in model registry for trying `http(s)://` model URIs on a local network.
     #[command(name = "serve-files")]
@@ -266,6 +273,7 @@ pub(crate) fn run(args: ComponentArgs, ctx: &Context) -> Result<ExitStatus> {
         Component::TensorflowModelServer(args) => {
             return super::component_tfserving::run(&args, ctx);
         }
+        Component::Tritonserver(args) => return super::component_triton::run(&args, ctx),
         Component::StorageInitializer(args) => {
             return runtime()?.block_on(super::component_storage::run(&args, ctx));
         }

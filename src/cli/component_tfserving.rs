@@ -228,7 +228,7 @@ pub(crate) fn run(args: &TfServingArgs, ctx: &Context) -> Result<ExitStatus> {
     })
 }
 
-fn report(printer: crate::output::Printer, event: &Event) {
+pub(crate) fn report(printer: crate::output::Printer, event: &Event) {
     match event {
         Event::Loaded { model, version } => {
             printer.status("Loaded", format!("model `{model}` version {version}"));
@@ -250,7 +250,7 @@ fn report(printer: crate::output::Printer, event: &Event) {
 }
 
 /// Completes on Ctrl-C or SIGTERM (`docker stop`).
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {

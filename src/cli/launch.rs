@@ -181,6 +181,7 @@ async fn play(
                 .await
                 .context("the model server failed")
         }
+        Component::Tritonserver(args) => play_triton(&args, container, listeners, shutdown).await,
         Component::StorageInitializer(args) => fetch_model(&args, &container.name, events).await,
         Component::RequestSink(args) => {
             let listener = listener_for(&mut listeners, args.port, &container.name)?;
@@ -193,6 +194,38 @@ async fn play(
         Component::ServeFiles(_) => bail!("`serve-files` is not a role of a SeldonDeployment"),
         Component::Ingress(_) => bail!("`ingress` is not a role of a SeldonDeployment"),
     }
+}
+
+/// The Triton role in this process.
+async fn play_triton(
+    args: &super::component_triton::TritonArgs,
+    container: &LocalContainer,
+    mut listeners: BTreeMap<u16, TcpListener>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    let flags = super::component_triton::parse_flags(&args.flags)?;
+    for message in &flags.ignored {
+        tracing::warn!("{message}");
+    }
+    let (mut config, warnings) = super::component_triton::server_config(&flags)?;
+    for message in warnings {
+        tracing::warn!("{message}");
+    }
+    if let Some(path) = container.host_path(&config.repository.display().to_string()) {
+        config.repository = path;
+    }
+    let port = flags.http_port.unwrap_or(8000);
+    let listener = listener_for(&mut listeners, port, &container.name)?;
+    let grpc = flags
+        .grpc_port
+        .filter(|p| *p != 0)
+        .map(|port| listener_for(&mut listeners, port, &container.name))
+        .transpose()?;
+    drop(listeners);
+    tracing::info!(port, grpc_port = flags.grpc_port, "triton server serving");
+    crate::components::triton::serve(config, listener, grpc, shutdown)
+        .await
+        .context("the Triton-compatible server failed")
 }
 
 /// The storage role in this process: fetches the model, reporting progress as

@@ -8,6 +8,7 @@ mod component;
 mod component_pause;
 mod component_storage;
 mod component_tfserving;
+mod component_triton;
 mod deployments;
 mod docker;
 mod down;

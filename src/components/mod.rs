@@ -17,3 +17,4 @@ pub mod model_server;
 pub mod proxy;
 pub mod request_sink;
 pub mod storage;
+pub mod triton;

@@ -305,13 +305,12 @@ pub fn builtin_component(role: &Role) -> Option<&'static str> {
         Role::Executor => Some("executor"),
         Role::TfservingProxy => Some("tfserving-proxy"),
         Role::TensorflowServer => Some("tensorflow-model-server"),
+        Role::Triton => Some("tritonserver"),
         Role::StorageInitializer => Some("storage-initializer"),
         Role::RequestSink => Some("request-sink"),
-        Role::PrepackagedServer { .. }
-        | Role::Mlserver { .. }
-        | Role::Triton
-        | Role::Explainer
-        | Role::Custom => None,
+        Role::PrepackagedServer { .. } | Role::Mlserver { .. } | Role::Explainer | Role::Custom => {
+            None
+        }
     }
 }
 

@@ -1208,3 +1208,66 @@ fn the_request_log_reaches_the_sink_and_the_unit_metrics_port_answers() {
         .success();
     assert_nothing_left(&session);
 }
+
+/// `TRITON_SERVER` with seldon-local's image: the operator's `tritonserver` args played by the
+/// builtin Triton-compatible server, answering V2 directly and through the engine.
+#[test]
+fn the_triton_simple_example_runs_with_builtin_images() {
+    let session = Session::new("triton");
+    let repository = support::root()
+        .join("examples/triton-simple/models")
+        .canonicalize()
+        .expect("the shipped Triton repository");
+    let sdep = std::fs::read_to_string(support::root().join("examples/triton-simple/sdep.yaml"))
+        .unwrap()
+        .replace("name: triton", &format!("name: {}", session.name))
+        .replace(
+            "modelUri: models",
+            &format!("modelUri: file://{}", repository.display()),
+        );
+    let file = session.write("sdep.yaml", &sdep);
+    let output = session
+        .up(&file, &["--images", "builtin", "-o", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let running: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let endpoint = |name: &str| {
+        running[0]["endpoints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["name"] == name && e["protocol"] == "rest")
+            .unwrap_or_else(|| panic!("no `{name}` REST endpoint: {running}"))["address"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let body = serde_json::json!({"inputs": [
+        {"name": "INPUT0", "datatype": "INT32", "shape": [1, 16], "data": (0..16).collect::<Vec<i32>>()},
+        {"name": "INPUT1", "datatype": "INT32", "shape": [1, 16], "data": vec![1; 16]},
+    ]})
+    .to_string();
+    for base in [endpoint("simple"), endpoint("engine")] {
+        let answer = support::post(&format!("{base}/v2/models/simple/infer"), &body);
+        assert_eq!(
+            answer["outputs"][0]["data"],
+            serde_json::json!((1..17).collect::<Vec<i32>>()),
+            "{base}: {answer}"
+        );
+        assert_eq!(
+            answer["outputs"][1]["data"],
+            serde_json::json!((-1..15).collect::<Vec<i32>>()),
+            "{base}: {answer}"
+        );
+    }
+    seldon_local()
+        .args(["down", &session.name])
+        .assert()
+        .success();
+    assert_nothing_left(&session);
+}

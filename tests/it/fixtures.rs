@@ -22,10 +22,14 @@ fn fixtures_render_as_the_operator_would() {
 }
 
 #[test]
-fn every_example_validates_and_plans_in_both_versions() {
+fn every_example_validates_and_plans_in_each_version_of_its_protocol() {
     insta::glob!("../..", "examples/**/*.yaml", |path| {
         for version in SeldonVersion::ALL {
-            let plan = plan_of(load_first(path), version);
+            let sdep = load_first(path);
+            if version.is_old() && matches!(sdep.spec.protocol(), "v2" | "kfserving") {
+                continue; // not a protocol of 1.2.1, which rejects it (see the fixtures)
+            }
+            let plan = plan_of(sdep, version);
             assert!(!plan.pods.is_empty(), "{}: no pods", path.display());
         }
     });

@@ -17,6 +17,7 @@ mod embedded_graph;
 mod embedded_grpc;
 mod embedded_runtime;
 mod embedded_tfserving_grpc;
+mod embedded_triton;
 mod executor;
 mod executor_grpc;
 mod executor_grpc_protocols;

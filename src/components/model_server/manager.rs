@@ -116,40 +116,78 @@ pub enum Event {
 /// Files that identify a version's content, to retry a failed version once it changes.
 type Stamp = Vec<(PathBuf, u64, Option<SystemTime>)>;
 
-#[derive(Clone)]
-struct Version {
+struct Version<S> {
     state: State,
-    servable: Option<Arc<Servable>>,
+    servable: Option<Arc<S>>,
     error: Option<String>,
     stamp: Stamp,
 }
 
-struct Model {
+// Not derived: a derive would ask `S: Clone`, and only the `Arc` is cloned.
+impl<S> Clone for Version<S> {
+    fn clone(&self) -> Self {
+        Self {
+            state: self.state,
+            servable: self.servable.clone(),
+            error: self.error.clone(),
+            stamp: self.stamp.clone(),
+        }
+    }
+}
+
+/// Loads one version directory; the error is the whole cause chain on one line.
+pub type Loader<S> = Arc<dyn Fn(&Path) -> Result<S, String> + Send + Sync>;
+
+struct Model<S> {
     config: ModelConfig,
-    versions: RwLock<BTreeMap<i64, Version>>,
+    loader: Loader<S>,
+    versions: RwLock<BTreeMap<i64, Version<S>>>,
 }
 
-/// The models and their versions.
-pub struct Manager {
-    models: BTreeMap<String, Model>,
+/// The models and their versions. `S` is what a version loads into: a TF SavedModel
+/// ([`Servable`]) by default, or another backend's model (the Triton-compatible server's).
+pub struct Manager<S = Servable> {
+    models: BTreeMap<String, Model<S>>,
 }
 
-impl Manager {
+impl Manager<Servable> {
+    /// TF Serving's manager: every version is a SavedModel.
     #[must_use]
     pub fn new(configs: Vec<ModelConfig>) -> Self {
-        let models = configs
+        let loader: Loader<Servable> =
+            Arc::new(|dir: &Path| Servable::load(dir).map_err(|e| error_chain(&e)));
+        Self::with_loaders(
+            configs
+                .into_iter()
+                .map(|config| (config, Arc::clone(&loader)))
+                .collect(),
+        )
+    }
+}
+
+impl<S> Manager<S> {
+    /// A manager whose models each load their versions with their own loader.
+    #[must_use]
+    pub fn with_loaders(models: Vec<(ModelConfig, Loader<S>)>) -> Self {
+        let models = models
             .into_iter()
-            .map(|config| {
+            .map(|(config, loader)| {
                 (
                     config.name.clone(),
                     Model {
                         config,
+                        loader,
                         versions: RwLock::new(BTreeMap::new()),
                     },
                 )
             })
             .collect();
         Self { models }
+    }
+
+    /// The names of the models, sorted.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.models.keys().map(String::as_str)
     }
 
     /// Scans every base path once, loading and unloading as the policies say. Blocking: it
@@ -164,11 +202,7 @@ impl Manager {
     }
 
     /// The servable answering a request, or TF Serving's "not found" errors.
-    pub fn servable(
-        &self,
-        name: &str,
-        selector: &Selector,
-    ) -> Result<(i64, Arc<Servable>), ApiError> {
+    pub fn servable(&self, name: &str, selector: &Selector) -> Result<(i64, Arc<S>), ApiError> {
         let model = self
             .models
             .get(name)
@@ -181,7 +215,7 @@ impl Manager {
             .versions
             .read()
             .unwrap_or_else(PoisonError::into_inner);
-        let available = |(v, entry): (&i64, &Version)| entry.servable.clone().map(|s| (*v, s));
+        let available = |(v, entry): (&i64, &Version<S>)| entry.servable.clone().map(|s| (*v, s));
         let found = match version {
             Selector::Version(v) => versions.get_key_value(&v).and_then(available),
             _ => versions.iter().rev().find_map(available),
@@ -197,7 +231,7 @@ impl Manager {
             .versions
             .read()
             .unwrap_or_else(PoisonError::into_inner);
-        let status = |(v, entry): (&i64, &Version)| VersionStatus {
+        let status = |(v, entry): (&i64, &Version<S>)| VersionStatus {
             version: *v,
             state: entry.state,
             error: entry.error.clone(),
@@ -237,7 +271,7 @@ fn not_found(name: &str, selector: &Selector) -> ApiError {
     })
 }
 
-impl Model {
+impl<S> Model<S> {
     fn label(&self, label: &str) -> Result<i64, ApiError> {
         self.config
             .version_labels
@@ -251,7 +285,7 @@ impl Model {
             })
     }
 
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<i64, Version>> {
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<i64, Version<S>>> {
         self.versions
             .write()
             .unwrap_or_else(PoisonError::into_inner)
@@ -302,7 +336,7 @@ impl Model {
                     stamp: stamp.clone(),
                 },
             );
-            let loaded = Servable::load(dir);
+            let loaded = (self.loader)(dir);
             let entry = match loaded {
                 Ok(servable) => {
                     events.push(Event::Loaded {
@@ -316,8 +350,7 @@ impl Model {
                         stamp,
                     }
                 }
-                Err(e) => {
-                    let error = error_chain(&e);
+                Err(error) => {
                     events.push(Event::LoadFailed {
                         model: name.clone(),
                         version,

@@ -127,8 +127,8 @@ pub async fn serve_all(
     served
 }
 
-async fn poll(
-    manager: &Arc<Manager>,
+pub(crate) async fn poll<S: Send + Sync + 'static>(
+    manager: &Arc<Manager<S>>,
     sink: Option<&tokio::sync::mpsc::UnboundedSender<Event>>,
 ) -> Result<Vec<Event>, ServeError> {
     let m = Arc::clone(manager);
@@ -145,8 +145,8 @@ async fn poll(
     Ok(events)
 }
 
-async fn poll_loop(
-    manager: Arc<Manager>,
+pub(crate) async fn poll_loop<S: Send + Sync + 'static>(
+    manager: Arc<Manager<S>>,
     interval: Duration,
     mut stop: tokio::sync::watch::Receiver<bool>,
     sink: Option<tokio::sync::mpsc::UnboundedSender<Event>>,

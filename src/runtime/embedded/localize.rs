@@ -182,6 +182,7 @@ fn has_builtin(role: &Role) -> bool {
         Role::Executor
             | Role::TfservingProxy
             | Role::TensorflowServer
+            | Role::Triton
             | Role::StorageInitializer
             | Role::RequestSink
     )
