@@ -4,8 +4,10 @@
 # `transport: grpc`, whose unit is a real MLServer (mlserver + mlserver-sklearn) serving a small
 # sklearn classifier trained here, played by `up --exec` on the embedded runtime. Checks
 # readiness, metadata and inference through the engine against sklearn's own numbers
-# (scripts/conformance/v2_grpc_triton.py). Ends with `N passed, M failed`; exits non-zero on any
-# failure. The virtualenv (about 1 min to create) is kept.
+# (scripts/conformance/v2_grpc_triton.py). Then on Docker: tritonclient through the engine of
+# examples/triton-simple, whose unit is the builtin Triton-compatible server
+# (scripts/conformance/v2_grpc_simple.py). Each part ends with `N passed, M failed`; exits
+# non-zero on any failure. The virtualenv (about 1 min to create) is kept.
 #
 # Env: SELDON_LOCAL_V2_VENV (default .venv-v2).
 set -euo pipefail
@@ -30,6 +32,7 @@ export SELDON_LOCAL_STATE_DIR="$work/state"
 name=v2-grpc-conformance
 cleanup() {
     "$bin" -q down "$name" >/dev/null 2>&1 || true
+    "$bin" -q down triton >/dev/null 2>&1 || true
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -117,5 +120,32 @@ if [[ $status -ne 0 ]]; then
     echo "--- the unit's log" >&2
     "$bin" -q logs "$name" 2>&1 | tail -30 >&2 || true
 fi
+"$bin" -q down "$name" >/dev/null 2>&1 || true
+
+# On Docker no Python unit can be played (no images can be pulled here): the unit is the builtin
+# Triton-compatible server in seldon-local's image, on Triton's `simple` model, and
+# tritonclient[grpc] calls the engine's gRPC port in its container.
+docker_status=0
+"$bin" -q up --runtime docker -d -o json examples/triton-simple/sdep.yaml > "$work/up-docker.json" \
+    || docker_status=$?
+if [[ $docker_status -eq 0 ]]; then
+    address=$("$venv/bin/python" - "$work/up-docker.json" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+for item in doc if isinstance(doc, list) else [doc]:
+    for endpoint in item.get("endpoints", []):
+        if endpoint.get("name") == "engine" and endpoint.get("protocol") == "grpc":
+            print(endpoint["address"].replace("http://", ""))
+            sys.exit(0)
+sys.exit("no gRPC endpoint of the engine in `up -o json`: " + json.dumps(doc)[:500])
+PY
+)
+    echo "Docker: engine gRPC at $address" >&2
+    "$venv/bin/python" scripts/conformance/v2_grpc_simple.py "$address" triton || docker_status=$?
+    "$bin" -q down triton >/dev/null 2>&1 || true
+else
+    echo "FAIL up --runtime docker of examples/triton-simple" >&2
+fi
+[[ $docker_status -eq 0 ]] || status=1
 echo "V2 gRPC conformance took $(( $(date +%s) - started ))s" >&2
 exit "$status"

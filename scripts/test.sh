@@ -43,9 +43,10 @@ scripts/conformance-seldon-python.sh
 step "gRPC conformance against tensorflow-serving-api and SeldonClient (both runtimes)"
 scripts/conformance-grpc.sh
 
-# tritonclient through a `protocol: v2` engine to a real MLServer unit: ~1 min the first time (a
-# virtualenv with MLServer from PyPI), ~10 s after.
-step "V2 gRPC conformance against tritonclient and MLServer"
+# tritonclient through a `protocol: v2` engine to a real MLServer unit (embedded) and to the
+# builtin Triton-compatible server (Docker): ~1 min the first time (a virtualenv with MLServer
+# from PyPI), ~25 s after.
+step "V2 gRPC conformance against tritonclient and MLServer (both runtimes)"
 scripts/conformance-v2-grpc.sh
 # The builtin Triton-compatible server against tritonclient[http], with onnxruntime's numbers:
 # ~1 min the first time (a virtualenv with tritonclient and onnxruntime), ~5 s after.
