@@ -70,6 +70,10 @@ fn request() -> Value {
 }
 
 #[test]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one session: up, metadata, JSON and binary infer, every bad input, down"
+)]
 fn the_triton_simple_example_runs_embedded_and_answers_v2() {
     let state = tempfile::tempdir().unwrap();
     let guard = DownOnDrop(state.path(), "triton");
@@ -169,6 +173,26 @@ fn the_triton_simple_example_runs_embedded_and_answers_v2() {
         assert_eq!(status, 400, "{path}");
         let error = json_of(&reply)["error"].as_str().unwrap().to_owned();
         assert!(error.contains(needle), "{path}: {error}");
+    }
+
+    // Malformed binary framing: a header length that is not a number, one past the body, and
+    // a blob shorter than the shape needs.
+    let too_long = [(
+        "Inference-Header-Content-Length",
+        (body.len() + 1).to_string(),
+    )];
+    let not_a_number = [("Inference-Header-Content-Length", "ten".to_owned())];
+    let mut short = header.clone().into_bytes();
+    short.extend_from_slice(&[0; 60]);
+    for (body, headers, needle) in [
+        (&body, &not_a_number[..], "unable to parse"),
+        (&body, &too_long[..], "holds only"),
+        (&short, &length[..], "unexpected end of binary data"),
+    ] {
+        let (status, reply) = http(triton, "POST", "/v2/models/simple/infer", body, headers);
+        assert_eq!(status, 400, "{needle}");
+        let error = json_of(&reply)["error"].as_str().unwrap().to_owned();
+        assert!(error.contains(needle), "{needle}: {error}");
     }
     drop(guard);
 }

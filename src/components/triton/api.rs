@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -228,11 +229,13 @@ async fn index(State(models): State<Models>) -> Response {
     axum::Json(Json::Array(list)).into_response()
 }
 
+type Body = Result<Bytes, BytesRejection>;
+
 async fn infer(
     State(m): State<Models>,
     Path(model): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     run(m, model, String::new(), &headers, body).await
 }
@@ -241,7 +244,7 @@ async fn infer_v(
     State(m): State<Models>,
     Path((model, version)): Path<(String, String)>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     run(m, model, version, &headers, body).await
 }
@@ -261,8 +264,13 @@ async fn run(
     name: String,
     version: String,
     headers: &HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
+    // A body over the cap (or one that fails to arrive) in Triton's error shape, not axum's text.
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => return error(rejection.status(), rejection.body_text()),
+    };
     let (version, loaded) = match find(&models, &name, &version) {
         Ok(found) => found,
         Err(message) => return bad(message),
@@ -471,6 +479,22 @@ fn encode(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_body_over_the_cap_is_a_413_in_tritons_error_shape() {
+        use tower::ServiceExt as _;
+        let app = router(Arc::new(Manager::with_loaders(Vec::new())), 16);
+        let request = axum::http::Request::post("/v2/models/simple/infer")
+            .body(axum::body::Body::from(vec![b' '; 17]))
+            .unwrap();
+        let response = app.oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        let body = axum::body::to_bytes(response.into_body(), 1024)
+            .await
+            .unwrap();
+        let body: Json = serde_json::from_slice(&body).unwrap();
+        assert!(body["error"].is_string(), "{body}");
+    }
 
     #[test]
     fn a_binary_request_splits_at_the_header_length() {

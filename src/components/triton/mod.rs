@@ -212,6 +212,13 @@ pub async fn serve(
         ))
     });
     let app = api::router(manager, config.max_body_bytes);
+    // Replies go out in one write per response part; without NODELAY a small reply can wait
+    // on the client's delayed ACK.
+    let http = axum::serve::ListenerExt::tap_io(http, |tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::debug!(%error, "failed to set TCP_NODELAY");
+        }
+    });
     let served = axum::serve(http, app)
         .with_graceful_shutdown(async move {
             shutdown.await;
