@@ -5,7 +5,7 @@
 //! nothing is read from, or written to, this process's environment.
 
 use std::collections::BTreeMap;
-use std::net::TcpListener;
+use tokio::net::TcpSocket;
 
 use anyhow::{Context as _, Result, anyhow, bail};
 use clap::{CommandFactory as _, Parser as _};
@@ -30,7 +30,7 @@ impl Launcher for InProcess {
     fn launch(
         &self,
         container: LocalContainer,
-        listeners: BTreeMap<u16, TcpListener>,
+        listeners: BTreeMap<u16, TcpSocket>,
         stop: Cancel,
     ) -> RoleFuture {
         let ctx = self.ctx.clone();
@@ -83,20 +83,25 @@ fn parse(container: &LocalContainer) -> Result<Component> {
 }
 
 fn listener_for(
-    listeners: &mut BTreeMap<u16, TcpListener>,
+    listeners: &mut BTreeMap<u16, TcpSocket>,
     port: u16,
     container: &str,
 ) -> Result<tokio::net::TcpListener> {
     let listener = listeners.remove(&port).with_context(|| {
         format!("`{container}` listens on port {port}, which it does not declare")
     })?;
-    tokio::net::TcpListener::from_std(listener).context("failed to register a listener")
+    listen(listener)
+}
+
+/// Starts listening on a reserved port: from now on a TCP probe of it passes.
+fn listen(socket: TcpSocket) -> Result<tokio::net::TcpListener> {
+    socket.listen(1024).context("failed to listen")
 }
 
 async fn play(
     ctx: &Context,
     container: &LocalContainer,
-    mut listeners: BTreeMap<u16, TcpListener>,
+    mut listeners: BTreeMap<u16, TcpSocket>,
     stop: Cancel,
     events: Events,
 ) -> Result<()> {
@@ -135,7 +140,7 @@ async fn play(
             // The metrics port answers where the plan declares it (`ps` lists it).
             let metrics = listeners
                 .remove(&addrs.metrics.port())
-                .map(tokio::net::TcpListener::from_std)
+                .map(listen)
                 .transpose()
                 .context("failed to register a listener")?;
             // Nothing else is served: closed, not left unaccepted.
@@ -170,6 +175,11 @@ async fn play(
             let port = flags.rest_api_port.filter(|p| *p != 0).context(
                 "`--rest_api_port` is needed: the builtin model server always serves REST",
             )?;
+            // The ports open only once the models are loaded, as `tensorflow_model_server`
+            // does: readiness (a TCP probe) means a servable model.
+            let loaded = model_server::load(config)
+                .await
+                .context("the model server failed")?;
             let listener = listener_for(&mut listeners, port, &container.name)?;
             let grpc = flags
                 .port
@@ -177,7 +187,8 @@ async fn play(
                 .map(|port| listener_for(&mut listeners, port, &container.name))
                 .transpose()?;
             tracing::info!(port, grpc_port = flags.port, "model server serving");
-            model_server::serve_all(config, listener, grpc, shutdown)
+            loaded
+                .serve(listener, grpc, shutdown)
                 .await
                 .context("the model server failed")
         }

@@ -7,6 +7,7 @@
 
 pub mod grpc;
 mod ndarray;
+pub mod nonfinite;
 pub mod seldon;
 pub mod tensorflow;
 pub mod tftensor;

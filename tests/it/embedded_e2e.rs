@@ -325,3 +325,34 @@ fn with_several_deployments_commands_ask_for_a_name_and_logs_name_the_deployment
     );
     drop(guards);
 }
+
+#[test]
+fn a_model_uri_naming_a_file_with_no_model_is_not_reported_ready() {
+    let state = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let model = files.path().join("hostname");
+    std::fs::write(&model, "box\n").unwrap();
+    let sdep = files.path().join("nomodel.yaml");
+    std::fs::write(
+        &sdep,
+        format!(
+            "apiVersion: machinelearning.seldon.io/v1\nkind: SeldonDeployment\n\
+             metadata:\n  name: nomodel\nspec:\n  predictors:\n  - name: default\n    graph:\n\
+             \x20     name: m\n      implementation: TENSORFLOW_SERVER\n      modelUri: file://{}\n",
+            model.display()
+        ),
+    )
+    .unwrap();
+    let _guard = DownOnDrop(state.path(), "nomodel");
+    let (code, _, stderr) = run(
+        state.path(),
+        &["up", "--runtime", "embedded", "-d", sdep.to_str().unwrap()],
+    );
+    assert_ne!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("model `m` has no version to serve"),
+        "{stderr}"
+    );
+    let (_, stdout, _) = run(state.path(), &["ps"]);
+    assert!(!stdout.contains("nomodel"), "{stdout}");
+}

@@ -2,7 +2,6 @@
 //! args, readiness, failures, cancellation and cleanup.
 
 use std::collections::BTreeMap;
-use std::net::TcpListener;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -50,7 +49,7 @@ impl Launcher for FakeLauncher {
     fn launch(
         &self,
         container: LocalContainer,
-        listeners: BTreeMap<u16, TcpListener>,
+        listeners: BTreeMap<u16, tokio::net::TcpSocket>,
         stop: Cancel,
     ) -> RoleFuture {
         self.launched.lock().unwrap().push(container.clone());
@@ -70,7 +69,7 @@ impl Launcher for FakeLauncher {
                     drop(listener);
                     continue;
                 }
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                let listener = listener.listen(16).unwrap();
                 servers.spawn(async move {
                     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
                     while let Ok((mut stream, _)) = listener.accept().await {

@@ -57,7 +57,11 @@ async fn a_model_is_called_on_predict_and_its_reply_is_passed_through() {
     );
     assert_eq!(calls[0].headers["seldon-puid"], puid.as_str());
     assert_eq!(headers["x-content-type-options"], "nosniff");
-    assert_eq!(headers["access-control-allow-origin"], "*");
+    // No origin is allowed unless named (`CORS_ALLOWED_ORIGINS`): a web page cannot post here.
+    assert!(
+        headers.get("access-control-allow-origin").is_none(),
+        "{headers:?}"
+    );
     assert_eq!(headers["access-control-allow-methods"], "OPTIONS,POST");
 }
 
@@ -594,4 +598,29 @@ async fn routing_injection_writes_meta_routing() {
     )
     .await;
     assert_eq!(parse(&body)["meta"]["routing"], json!({"b": -1, "r": 1}));
+}
+
+#[tokio::test]
+async fn only_an_origin_named_by_cors_allowed_origins_is_allowed() {
+    let model = start_unit("m", fixed(200, r#"{"data":{"ndarray":[1.0]}}"#), None).await;
+    let executor = start_executor(
+        &node("m", "MODEL", model.addr, vec![]),
+        ProtocolKind::Seldon,
+        |config| {
+            config.cors =
+                seldon_local::components::executor::Cors::new(Some("http://localhost:3000"), None)
+                    .unwrap();
+        },
+    )
+    .await;
+    let (status, headers, _) = post_json(
+        &format!("{}/api/v1.0/predictions", executor.base),
+        &request(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        headers["access-control-allow-origin"],
+        "http://localhost:3000"
+    );
 }

@@ -287,3 +287,42 @@ async fn the_executor_forwards_a_form_body_and_its_content_type_unchanged() {
         "application/x-www-form-urlencoded"
     );
 }
+
+/// An input above float32's range makes the shipped MNIST model answer NaN, which TF Serving
+/// writes as a bare `NaN`: the proxy passes it through, as upstream's does, instead of a 500.
+#[tokio::test]
+async fn a_model_answering_nan_is_passed_through_not_a_500() {
+    use seldon_local::components::model_server::{
+        self, Config as ServerConfig, ModelConfig, VersionPolicy,
+    };
+    let rest = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = rest.local_addr().unwrap();
+    let server = ServerConfig {
+        models: vec![ModelConfig {
+            name: "mnist-model".to_owned(),
+            base_path: crate::common::root().join("examples/tfserving-mnist/models/tf1"),
+            version_policy: VersionPolicy::Latest { num_versions: 1 },
+            version_labels: std::collections::BTreeMap::new(),
+        }],
+        poll_interval: None,
+        max_body_bytes: 16 << 20,
+        events: None,
+    };
+    tokio::spawn(model_server::serve(server, rest, std::future::pending()));
+    let proxy = start_proxy(config(addr, None)).await;
+    for (kind, request) in [
+        ("ndarray", json!({"data": {"ndarray": [vec![3.5e38; 784]]}})),
+        (
+            "tensor",
+            json!({"data": {"tensor": {"shape": [1, 784], "values": vec![3.5e38; 784]}}}),
+        ),
+    ] {
+        let (status, _, body) =
+            post_json(&format!("{}/api/v1.0/predictions", proxy.base), &request).await;
+        assert_eq!(status, 200, "{kind}: {body}");
+        assert!(
+            body.contains("[NaN,NaN,NaN,NaN,NaN,NaN,NaN,NaN,NaN,NaN]"),
+            "{kind}: {body}"
+        );
+    }
+}

@@ -73,22 +73,29 @@ pub enum ExecutorError {
 }
 
 /// CORS response headers (`CORS_ALLOWED_ORIGINS`, `CORS_ALLOWED_HEADERS` upstream).
+///
+/// Upstream allows every origin by default. Here no origin is allowed unless named: the ingress
+/// makes a deployment's port predictable, and a web page the user opens could otherwise post to
+/// it (`docs/differences.md`).
 #[derive(Debug, Clone)]
 pub struct Cors {
-    /// `Access-Control-Allow-Origin`.
-    pub allowed_origins: HeaderValue,
+    /// `Access-Control-Allow-Origin`; `None` sends no CORS headers.
+    pub allowed_origins: Option<HeaderValue>,
     /// `Access-Control-Allow-Headers`.
     pub allowed_headers: HeaderValue,
 }
 
 impl Cors {
-    /// CORS headers from the two settings, defaulting like upstream when absent.
+    /// CORS headers from the two settings; no origin is allowed when `origins` is absent.
     pub fn new(origins: Option<&str>, headers: Option<&str>) -> Result<Self, ExecutorError> {
         let value = |v: &str, name| {
             HeaderValue::try_from(v).map_err(|_| ExecutorError::InvalidHeader { name })
         };
         Ok(Self {
-            allowed_origins: value(origins.unwrap_or("*"), "CORS_ALLOWED_ORIGINS")?,
+            allowed_origins: origins
+                .filter(|o| !o.is_empty())
+                .map(|o| value(o, "CORS_ALLOWED_ORIGINS"))
+                .transpose()?,
             allowed_headers: value(
                 headers.unwrap_or(DEFAULT_CORS_HEADERS),
                 "CORS_ALLOWED_HEADERS",
@@ -100,7 +107,7 @@ impl Cors {
 impl Default for Cors {
     fn default() -> Self {
         Self {
-            allowed_origins: HeaderValue::from_static("*"),
+            allowed_origins: None,
             allowed_headers: HeaderValue::from_static(DEFAULT_CORS_HEADERS),
         }
     }

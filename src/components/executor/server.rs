@@ -285,14 +285,13 @@ fn add_middleware_headers(
     if !methods.is_empty() {
         out.insert(header::ACCESS_CONTROL_ALLOW_METHODS, methods);
     }
-    out.insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        config.cors.allowed_origins.clone(),
-    );
-    out.insert(
-        header::ACCESS_CONTROL_ALLOW_HEADERS,
-        config.cors.allowed_headers.clone(),
-    );
+    if let Some(origins) = &config.cors.allowed_origins {
+        out.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origins.clone());
+        out.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            config.cors.allowed_headers.clone(),
+        );
+    }
 }
 
 async fn run_action(

@@ -201,6 +201,14 @@ impl<S> Manager<S> {
         events
     }
 
+    /// Models with no servable version yet, with their base paths.
+    pub fn unservable(&self) -> impl Iterator<Item = (&str, &Path)> {
+        self.models
+            .iter()
+            .filter(|(name, _)| self.servable(name, &Selector::Latest).is_err())
+            .map(|(name, model)| (name.as_str(), model.config.base_path.as_path()))
+    }
+
     /// The servable answering a request, or TF Serving's "not found" errors.
     pub fn servable(&self, name: &str, selector: &Selector) -> Result<(i64, Arc<S>), ApiError> {
         let model = self

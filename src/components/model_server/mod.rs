@@ -52,6 +52,17 @@ pub enum ServeError {
         version: i64,
         error: String,
     },
+    /// Readiness means a servable model is loaded: a base path holding no version directory
+    /// (a modelUri naming a single unrelated file, say) must not start a server that answers
+    /// only "not found".
+    #[error(
+        "model `{model}` has no version to serve in `{}`: expected a numeric version directory holding a SavedModel, such as `1/saved_model.pb`",
+        base_path.display()
+    )]
+    NoVersion {
+        model: String,
+        base_path: std::path::PathBuf,
+    },
     #[error("the model-server poller stopped unexpectedly")]
     Poller(#[source] tokio::task::JoinError),
     #[error("the model-server HTTP server failed")]
@@ -79,6 +90,20 @@ pub async fn serve_all(
     grpc: Option<tokio::net::TcpListener>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
+    load(config).await?.serve(rest, grpc, shutdown).await
+}
+
+/// The models of a [`Config`], loaded: what a server needs before it opens its ports.
+pub struct Loaded {
+    manager: Arc<Manager>,
+    poll_interval: Option<Duration>,
+    max_body_bytes: usize,
+    sink: Option<tokio::sync::mpsc::UnboundedSender<Event>>,
+}
+
+/// Loads every model once, like `tensorflow_model_server` before it opens its ports: start-up
+/// fails if a model has no version that loads.
+pub async fn load(config: Config) -> Result<Loaded, ServeError> {
     let manager = Arc::new(Manager::new(config.models));
     let sink = config.events;
     let events = poll(&manager, sink.as_ref()).await?;
@@ -89,42 +114,72 @@ pub async fn serve_all(
     {
         return Err(ServeError::Load { model, version, error });
     }
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let poller = config.poll_interval.map(|interval| {
-        let manager = Arc::clone(&manager);
-        tokio::spawn(poll_loop(manager, interval, stop_rx.clone(), sink))
-    });
-    let stopped = |mut stop: tokio::sync::watch::Receiver<bool>| async move {
-        // An error means the sender is gone, which also means stop.
-        let _ = stop.wait_for(|stop| *stop).await;
-    };
-    let grpc_server = grpc.map(|listener| {
-        tokio::spawn(grpc::serve(
-            Arc::clone(&manager),
-            config.max_body_bytes,
-            listener,
-            stopped(stop_rx.clone()),
-        ))
-    });
-    let app = router(Arc::clone(&manager), config.max_body_bytes);
-    let served = axum::serve(rest, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            let _ = stop_tx.send(true);
-        })
-        .await
-        .map_err(ServeError::Http);
-    if let Some(poller) = poller {
-        poller.abort();
+    if let Some((model, base_path)) = manager.unservable().next() {
+        return Err(ServeError::NoVersion {
+            model: model.to_owned(),
+            base_path: base_path.to_owned(),
+        });
     }
-    if let Some(server) = grpc_server {
-        match server.await {
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => return Err(ServeError::Grpc(error)),
-            Err(join) => return Err(ServeError::Poller(join)),
+    Ok(Loaded {
+        manager,
+        poll_interval: config.poll_interval,
+        max_body_bytes: config.max_body_bytes,
+        sink,
+    })
+}
+
+impl Loaded {
+    /// Serves REST on `rest` and gRPC on `grpc` until `shutdown` completes, polling for new
+    /// versions when configured to.
+    pub async fn serve(
+        self,
+        rest: tokio::net::TcpListener,
+        grpc: Option<tokio::net::TcpListener>,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServeError> {
+        let Self {
+            manager,
+            poll_interval,
+            max_body_bytes,
+            sink,
+        } = self;
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let poller = poll_interval.map(|interval| {
+            let manager = Arc::clone(&manager);
+            tokio::spawn(poll_loop(manager, interval, stop_rx.clone(), sink))
+        });
+        let stopped = |mut stop: tokio::sync::watch::Receiver<bool>| async move {
+            // An error means the sender is gone, which also means stop.
+            let _ = stop.wait_for(|stop| *stop).await;
+        };
+        let grpc_server = grpc.map(|listener| {
+            tokio::spawn(grpc::serve(
+                Arc::clone(&manager),
+                max_body_bytes,
+                listener,
+                stopped(stop_rx.clone()),
+            ))
+        });
+        let app = router(Arc::clone(&manager), max_body_bytes);
+        let served = axum::serve(rest, app)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                let _ = stop_tx.send(true);
+            })
+            .await
+            .map_err(ServeError::Http);
+        if let Some(poller) = poller {
+            poller.abort();
         }
+        if let Some(server) = grpc_server {
+            match server.await {
+                Ok(Ok(())) => {}
+                Ok(Err(error)) => return Err(ServeError::Grpc(error)),
+                Err(join) => return Err(ServeError::Poller(join)),
+            }
+        }
+        served
     }
-    served
 }
 
 pub(crate) async fn poll<S: Send + Sync + 'static>(

@@ -647,6 +647,26 @@ async fn start_up_fails_when_a_model_has_no_loadable_version() {
     );
 }
 
+#[tokio::test]
+async fn start_up_fails_when_a_base_path_holds_no_version_directory() {
+    let base = tempfile::tempdir().unwrap();
+    std::fs::write(base.path().join("hostname"), "box\n").unwrap();
+    let config = Config {
+        models: vec![model("m", base.path().to_path_buf())],
+        poll_interval: Some(Duration::from_secs(1)),
+        max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        events: None,
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let error = serve(config, listener, std::future::pending())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, ServeError::NoVersion { model, .. } if model == "m"),
+        "{error}"
+    );
+}
+
 mod grpc_api {
     //! The gRPC API against the shipped MNIST model, with tonic's client over loopback.
 

@@ -23,6 +23,7 @@ mod form;
 pub mod metrics;
 
 use crate::http::{self, BodyError, HttpError};
+use crate::protocol::nonfinite;
 use crate::protocol::seldon::{self, Feedback, Meta, PayloadKind, SeldonMessage, reason};
 use crate::protocol::tensorflow::{self, DEFAULT_SIGNATURE, ProxyRequest};
 use crate::protocol::{ProtocolError, tensorflow::ErrorBody};
@@ -429,10 +430,19 @@ async fn predict_bytes(state: &State, bytes: &[u8]) -> Result<Vec<u8>, UnitError
     if status != StatusCode::OK {
         return Err(tf_failure(status, &tf_body));
     }
+    // A model whose input overflowed answers NaN or Infinity: passed through, as upstream does.
+    let hidden = nonfinite::hide(&tf_body);
     let reply = request
-        .reply(&tf_body, reply_meta(state, meta.as_ref()))
+        .reply(
+            hidden.as_deref().unwrap_or(&tf_body),
+            reply_meta(state, meta.as_ref()),
+        )
         .map_err(|e| UnitError::internal(e.to_string()))?;
-    Ok(reply.to_wire())
+    let wire = reply.to_wire();
+    Ok(match hidden {
+        Some(_) => nonfinite::restore(&wire),
+        None => wire,
+    })
 }
 
 async fn read_reply(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, UnitError> {

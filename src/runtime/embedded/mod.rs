@@ -13,30 +13,33 @@ pub mod state;
 
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use tokio::net::TcpSocket;
 use tokio::task::JoinSet;
 use tracing::Instrument as _;
 
 use self::localize::{HostLayout, LocalContainer, LocalPod, localize};
 use super::{Cancel, Canceller, Events, Running, RuntimeError, RuntimeEvent};
-use crate::plan::{Plan, Probe, ProbeAction, VolumeSource};
+use crate::plan::{Plan, Probe, ProbeAction, Role, VolumeSource};
 
 /// A role's task: resolves when the role stops (servers) or finishes (init containers).
 pub type RoleFuture = Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
 
 /// Starts roles in-process. Implemented by the CLI, which knows each role's flags.
 pub trait Launcher: Send + Sync {
-    /// Plays `container`'s role with the listeners bound for its ports (container port →
-    /// listener) until `stop` fires; init containers run to completion.
+    /// Plays `container`'s role with the sockets bound for its ports (container port →
+    /// socket) until `stop` fires; init containers run to completion. The sockets are bound but
+    /// not listening: a role calls `listen` once it can serve, so a TCP probe fails until then,
+    /// as a container's port is closed until its server starts (a model server listens only
+    /// once its model is loaded).
     fn launch(
         &self,
         container: LocalContainer,
-        listeners: BTreeMap<u16, TcpListener>,
+        listeners: BTreeMap<u16, TcpSocket>,
         stop: Cancel,
     ) -> RoleFuture;
 }
@@ -198,17 +201,18 @@ fn remove_volumes(dir: &Path, events: &Events) {
 fn bind_ports(
     plan: &Plan,
     layout: &mut HostLayout,
-) -> Result<BTreeMap<(String, u16), TcpListener>, EmbeddedError> {
-    let mut listeners: BTreeMap<(String, u16), TcpListener> = BTreeMap::new();
+) -> Result<BTreeMap<(String, u16), TcpSocket>, EmbeddedError> {
+    let mut listeners: BTreeMap<(String, u16), TcpSocket> = BTreeMap::new();
     for pod in &plan.pods {
         for port in pod.containers.iter().flat_map(|c| &c.ports) {
             let key = (pod.name.clone(), port.container_port);
             if listeners.contains_key(&key) {
                 continue;
             }
-            let listener = TcpListener::bind("127.0.0.1:0").map_err(EmbeddedError::Bind)?;
+            // Bound, so nothing else takes the port; not listening until the role can serve.
+            let listener = TcpSocket::new_v4().map_err(EmbeddedError::Bind)?;
             listener
-                .set_nonblocking(true)
+                .bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
                 .map_err(EmbeddedError::Bind)?;
             let host = listener.local_addr().map_err(EmbeddedError::Bind)?.port();
             layout.ports.insert(key.clone(), host);
@@ -336,7 +340,7 @@ impl Start<'_> {
     fn launch(
         &self,
         container: &LocalContainer,
-        listeners: BTreeMap<u16, TcpListener>,
+        listeners: BTreeMap<u16, TcpSocket>,
     ) -> RoleFuture {
         if container.exec.is_some() {
             drop(listeners);
@@ -356,7 +360,7 @@ impl Start<'_> {
     async fn run(
         &self,
         pods: &[LocalPod],
-        mut listeners: BTreeMap<(String, u16), TcpListener>,
+        mut listeners: BTreeMap<(String, u16), TcpSocket>,
         tasks: &mut JoinSet<(String, Result<(), String>)>,
     ) -> Result<(), RuntimeError> {
         let deadline = Instant::now() + self.options.timeout;
@@ -372,7 +376,7 @@ impl Start<'_> {
                 self.run_init(init, deadline).await?;
             }
             for container in &pod.containers {
-                let mine: BTreeMap<u16, TcpListener> = container
+                let mine: BTreeMap<u16, TcpSocket> = container
                     .ports
                     .iter()
                     .filter_map(|(port, _)| {
@@ -394,8 +398,12 @@ impl Start<'_> {
             }
         }
         for container in pods.iter().flat_map(|p| &p.containers) {
-            if let Some(probe) = &container.readiness {
-                self.wait_ready(container, probe, deadline, tasks).await?;
+            if let Some(probe) = container
+                .readiness
+                .clone()
+                .or_else(|| loaded_probe(container))
+            {
+                self.wait_ready(container, &probe, deadline, tasks).await?;
             }
         }
         Ok(())
@@ -473,6 +481,23 @@ impl Start<'_> {
             }
         }
     }
+}
+
+/// The operator gives TF Serving no readiness probe, but readiness must mean a servable model:
+/// the builtin model server opens its ports only once its models are loaded, so waiting for its
+/// first port waits for the model (and sees the role fail when there is none).
+fn loaded_probe(container: &LocalContainer) -> Option<Probe> {
+    if container.role != Role::TensorflowServer || container.exec.is_some() {
+        return None;
+    }
+    let &(_, port) = container.ports.first()?;
+    Some(Probe {
+        action: ProbeAction::Tcp { port },
+        initial_delay_seconds: 0,
+        period_seconds: 1,
+        timeout_seconds: 1,
+        failure_threshold: 3,
+    })
 }
 
 fn describe(probe: &Probe) -> String {
