@@ -211,7 +211,7 @@ async fn play(
 async fn play_triton(
     args: &super::component_triton::TritonArgs,
     container: &LocalContainer,
-    mut listeners: BTreeMap<u16, TcpListener>,
+    mut listeners: BTreeMap<u16, TcpSocket>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
     let flags = super::component_triton::parse_flags(&args.flags)?;
