@@ -12,6 +12,11 @@ pub const SELDON_LOCAL_STATE_DIR: &str = "SELDON_LOCAL_STATE_DIR";
 pub const SELDON_LOCAL_RUNTIME: &str = "SELDON_LOCAL_RUNTIME";
 /// The default `--ingress-port` of `up` (0: any free port).
 pub const SELDON_LOCAL_INGRESS_PORT: &str = "SELDON_LOCAL_INGRESS_PORT";
+/// The default `--max-unpacked-bytes` of the storage initializer: an archive expanding to more
+/// is refused.
+pub const SELDON_LOCAL_MAX_UNPACKED_BYTES: &str = "SELDON_LOCAL_MAX_UNPACKED_BYTES";
+/// The default `--max-unpacked-entries` of the storage initializer.
+pub const SELDON_LOCAL_MAX_UNPACKED_ENTRIES: &str = "SELDON_LOCAL_MAX_UNPACKED_ENTRIES";
 /// Set by the shell completion scripts: `seldon-local` then answers with completions.
 pub const SELDON_LOCAL_COMPLETE: &str = "SELDON_LOCAL_COMPLETE";
 /// The standard switch that turns colours off (<https://no-color.org>).

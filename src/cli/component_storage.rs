@@ -30,6 +30,24 @@ pub(crate) struct StorageInitializerArgs {
     /// How many files to download at once.
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub(crate) parallel: u16,
+    /// Refuse an archive that expands to more than this many bytes.
+    #[arg(long, value_name = "BYTES", env = crate::env::SELDON_LOCAL_MAX_UNPACKED_BYTES,
+          default_value_t = storage::UnpackLimits::DEFAULT_MAX_BYTES)]
+    pub(crate) max_unpacked_bytes: u64,
+    /// Refuse an archive with more than this many entries.
+    #[arg(long, value_name = "N", env = crate::env::SELDON_LOCAL_MAX_UNPACKED_ENTRIES,
+          default_value_t = storage::UnpackLimits::DEFAULT_MAX_ENTRIES)]
+    pub(crate) max_unpacked_entries: u64,
+}
+
+impl StorageInitializerArgs {
+    /// The archive limits the flags set.
+    pub(crate) fn unpack_limits(&self) -> storage::UnpackLimits {
+        storage::UnpackLimits {
+            max_bytes: self.max_unpacked_bytes,
+            max_entries: self.max_unpacked_entries,
+        }
+    }
 }
 
 fn parse_pvc(value: &str) -> Result<(String, PathBuf), String> {
@@ -51,6 +69,7 @@ pub(crate) async fn run(
         pvcs: args.pvc.iter().cloned().collect(),
         base_dir: args.base_dir.clone(),
         parallelism: usize::from(args.parallel),
+        unpack: args.unpack_limits(),
         ..Config::default()
     };
     let mut progress = Progress::new(ctx.printer);

@@ -253,6 +253,7 @@ async fn fetch_model(
         pvcs: args.pvc.iter().cloned().collect(),
         base_dir: args.base_dir.clone(),
         parallelism: usize::from(args.parallel),
+        unpack: args.unpack_limits(),
         ..storage::Config::default()
     };
     // The fetch's future is not `Send` for every lifetime the launcher's must be; it
@@ -319,6 +320,8 @@ mod tests {
             pvc: Vec::new(),
             base_dir: tmp.path().to_owned(),
             parallel: 1,
+            max_unpacked_bytes: storage::UnpackLimits::DEFAULT_MAX_BYTES,
+            max_unpacked_entries: storage::UnpackLimits::DEFAULT_MAX_ENTRIES,
         };
         let seen = Arc::new(Mutex::new(Vec::new()));
         let sink = seen.clone();

@@ -11,10 +11,12 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
-use axum::serve::ListenerExt as _;
+use std::time::Duration;
+
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, LengthLimitError, Limited};
 use tokio::net::TcpListener;
+use tower::ServiceExt as _;
 
 /// The default cap on request bodies (32 MiB); a 784-float request is about 10 KiB.
 pub const DEFAULT_BODY_LIMIT: usize = 32 * 1024 * 1024;
@@ -30,20 +32,84 @@ pub enum HttpError {
     Serve(#[source] std::io::Error),
 }
 
+/// How long a client has to send a request's head, counted from the connection's accept or its
+/// previous response: a connection idle or trickling for longer is closed (slow-loris clients
+/// would otherwise hold sockets forever).
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Serves `router` on `listener` until `shutdown` resolves, then finishes in-flight requests.
 /// Accepted sockets get `TCP_NODELAY`, since every exchange here is a small request/response.
 pub async fn serve<F>(listener: TcpListener, router: Router, shutdown: F) -> Result<(), HttpError>
 where
     F: Future<Output = ()> + Send + 'static,
 {
-    let listener = listener.tap_io(|tcp| {
+    serve_with(listener, router, HEADER_TIMEOUT, shutdown).await
+}
+
+/// [`serve`] with the given header (and idle) timeout.
+pub async fn serve_with<F>(
+    listener: TcpListener,
+    router: Router,
+    header_timeout: Duration,
+    shutdown: F,
+) -> Result<(), HttpError>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use hyper_util::server::conn::auto::Builder;
+    use hyper_util::service::TowerToHyperService;
+    // Connections hold a receiver; shutdown drops the sender, and waits for every receiver.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(());
+    let (done_tx, done_rx) = tokio::sync::watch::channel(());
+    tokio::pin!(shutdown);
+    loop {
+        let accepted = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => accepted,
+        };
+        let Ok((tcp, _)) = accepted else {
+            // Out of file descriptors and the like: wait and go on, as axum does.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        };
         // Best effort: without it replies may wait on Nagle, but they are still correct.
         let _ = tcp.set_nodelay(true);
-    });
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(HttpError::Serve)
+        let service = TowerToHyperService::new(router.clone().map_request(
+            |request: axum::http::Request<hyper::body::Incoming>| request.map(Body::new),
+        ));
+        let mut stop = stop_rx.clone();
+        let done = done_rx.clone();
+        tokio::spawn(async move {
+            // hyper's header timer starts at the first byte: a client that sends none is
+            // timed here.
+            let first = tokio::time::timeout(header_timeout, tcp.peek(&mut [0u8; 1])).await;
+            if !matches!(first, Ok(Ok(1..))) {
+                drop(done);
+                return;
+            }
+            let mut builder = Builder::new(TokioExecutor::new());
+            builder
+                .http1()
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_timeout);
+            let connection = builder.serve_connection_with_upgrades(TokioIo::new(tcp), service);
+            tokio::pin!(connection);
+            tokio::select! {
+                _ = connection.as_mut() => {}
+                _ = stop.changed() => {
+                    connection.as_mut().graceful_shutdown();
+                    let _ = connection.await;
+                }
+            }
+            drop(done);
+        });
+    }
+    drop(listener);
+    drop(stop_tx);
+    drop(done_rx);
+    done_tx.closed().await;
+    Ok(())
 }
 
 /// Why a request body could not be read.
@@ -108,6 +174,31 @@ mod tests {
         assert_eq!(ok, Bytes::from_static(b"hello"));
         let too_large = read_body(Body::from("hello!"), 5).await;
         assert!(matches!(too_large, Err(BodyError::TooLarge { limit: 5 })));
+    }
+
+    #[tokio::test]
+    async fn a_client_that_never_finishes_its_headers_is_disconnected() -> anyhow::Result<()> {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let router = Router::new().route("/x", axum::routing::get(|| async { "x" }));
+        tokio::spawn(serve_with(
+            listener,
+            router,
+            Duration::from_millis(200),
+            std::future::pending(),
+        ));
+        let mut idle = tokio::net::TcpStream::connect(addr).await?;
+        let mut slow = tokio::net::TcpStream::connect(addr).await?;
+        slow.write_all(b"GET /x HTTP/1.1\r\nHost: a\r\n").await?;
+        for (name, stream) in [("slow", &mut slow), ("idle", &mut idle)] {
+            let mut rest = Vec::new();
+            // Closed by the server (EOF or reset), well before this test's own bound.
+            let read =
+                tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut rest)).await;
+            assert!(read.is_ok(), "the {name} connection was held open");
+        }
+        Ok(())
     }
 
     #[tokio::test]

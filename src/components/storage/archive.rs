@@ -7,6 +7,7 @@ use std::io::{self, BufReader, Read};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use super::config::UnpackLimits;
 use super::error::StorageError;
 use super::fs::safe_relative;
 
@@ -48,18 +49,24 @@ pub(crate) fn unpack(
     archive: &Path,
     label: &str,
     root: &Path,
+    limits: UnpackLimits,
     cancelled: &AtomicBool,
 ) -> Result<Unpacked, StorageError> {
+    let mut budget = Budget {
+        limits,
+        label,
+        unpacked: Unpacked::default(),
+    };
     let file = File::open(archive).map_err(|e| StorageError::io("open", archive, e))?;
     let unpacked = match kind {
-        ArchiveKind::Tar => unpack_tar(BufReader::new(file), label, root, cancelled)?,
+        ArchiveKind::Tar => unpack_tar(BufReader::new(file), root, &mut budget, cancelled)?,
         ArchiveKind::TarGz => unpack_tar(
             flate2::read::MultiGzDecoder::new(BufReader::new(file)),
-            label,
             root,
+            &mut budget,
             cancelled,
         )?,
-        ArchiveKind::Zip => unpack_zip(file, label, root, cancelled)?,
+        ArchiveKind::Zip => unpack_zip(file, root, &mut budget, cancelled)?,
     };
     if unpacked.files == 0 {
         return Err(StorageError::EmptyPrefix {
@@ -67,6 +74,32 @@ pub(crate) fn unpack(
         });
     }
     Ok(unpacked)
+}
+
+/// What has been unpacked so far, against the limits.
+struct Budget<'a> {
+    limits: UnpackLimits,
+    label: &'a str,
+    unpacked: Unpacked,
+}
+
+impl Budget<'_> {
+    fn exceeded(&self, what: &'static str, limit: u64) -> StorageError {
+        StorageError::UnpackLimit {
+            archive: self.label.to_owned(),
+            what,
+            limit,
+        }
+    }
+
+    /// Counts one more entry, file or directory.
+    fn entry(&mut self, entries: &mut u64) -> Result<(), StorageError> {
+        *entries += 1;
+        if *entries > self.limits.max_entries {
+            return Err(self.exceeded("entries", self.limits.max_entries));
+        }
+        Ok(())
+    }
 }
 
 fn prepare_file(root: &Path, rel: &Path) -> Result<std::path::PathBuf, StorageError> {
@@ -97,15 +130,17 @@ fn unsafe_entry(name: String, reason: &'static str) -> StorageError {
 
 fn unpack_tar(
     reader: impl Read,
-    label: &str,
     root: &Path,
+    budget: &mut Budget<'_>,
     cancelled: &AtomicBool,
 ) -> Result<Unpacked, StorageError> {
     use tar::EntryType;
+    let label = budget.label;
     let mut archive = tar::Archive::new(reader);
-    let mut unpacked = Unpacked::default();
+    let mut entries = 0;
     for entry in archive.entries().map_err(|e| unpack_error(label, e))? {
         check_cancelled(cancelled)?;
+        budget.entry(&mut entries)?;
         let mut entry = entry.map_err(|e| unpack_error(label, e))?;
         let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
         let kind = entry.header().entry_type();
@@ -132,26 +167,28 @@ fn unpack_tar(
         }
         let path = prepare_file(root, &rel)?;
         let mut out = File::create(&path).map_err(|e| StorageError::io("create", &path, e))?;
-        unpacked.bytes += copy(&mut entry, &mut out, &path, label)?;
-        unpacked.files += 1;
+        copy(&mut entry, &mut out, &path, budget)?;
+        budget.unpacked.files += 1;
     }
-    Ok(unpacked)
+    Ok(budget.unpacked)
 }
 
 fn unpack_zip(
     file: File,
-    label: &str,
     root: &Path,
+    budget: &mut Budget<'_>,
     cancelled: &AtomicBool,
 ) -> Result<Unpacked, StorageError> {
     const S_IFMT: u32 = 0o170_000;
     const S_IFREG: u32 = 0o100_000;
     const S_IFDIR: u32 = 0o040_000;
     const S_IFLNK: u32 = 0o120_000;
+    let label = budget.label;
     let mut archive = zip::ZipArchive::new(file).map_err(|e| unpack_error(label, e))?;
-    let mut unpacked = Unpacked::default();
+    let mut entries = 0;
     for index in 0..archive.len() {
         check_cancelled(cancelled)?;
+        budget.entry(&mut entries)?;
         let mut entry = archive
             .by_index(index)
             .map_err(|e| unpack_error(label, e))?;
@@ -171,33 +208,37 @@ fn unpack_zip(
         }
         let path = prepare_file(root, &rel)?;
         let mut out = File::create(&path).map_err(|e| StorageError::io("create", &path, e))?;
-        unpacked.bytes += copy(&mut entry, &mut out, &path, label)?;
-        unpacked.files += 1;
+        copy(&mut entry, &mut out, &path, budget)?;
+        budget.unpacked.files += 1;
     }
-    Ok(unpacked)
+    Ok(budget.unpacked)
 }
 
 /// Copies one entry, telling write failures (ours: disk full, permissions) from read
-/// failures (the archive's: truncated, corrupt).
+/// failures (the archive's: truncated, corrupt), and stopping at the byte limit before writing
+/// past it.
 fn copy(
     from: &mut impl Read,
     to: &mut File,
     path: &Path,
-    label: &str,
-) -> Result<u64, StorageError> {
+    budget: &mut Budget<'_>,
+) -> Result<(), StorageError> {
     use std::io::Write;
     let mut buf = vec![0; 64 * 1024];
-    let mut total = 0u64;
     loop {
         let n = match from.read(&mut buf) {
-            Ok(0) => return Ok(total),
+            Ok(0) => return Ok(()),
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(unpack_error(label, e)),
+            Err(e) => return Err(unpack_error(budget.label, e)),
         };
+        let total = budget.unpacked.bytes + n as u64;
+        if total > budget.limits.max_bytes {
+            return Err(budget.exceeded("bytes", budget.limits.max_bytes));
+        }
         to.write_all(&buf[..n])
             .map_err(|e| StorageError::io("write", path, e))?;
-        total += n as u64;
+        budget.unpacked.bytes = total;
     }
 }
 
@@ -239,6 +280,14 @@ mod tests {
     }
 
     fn run(kind: ArchiveKind, bytes: &[u8]) -> (tempfile::TempDir, Result<Unpacked, StorageError>) {
+        run_limited(kind, bytes, UnpackLimits::default())
+    }
+
+    fn run_limited(
+        kind: ArchiveKind,
+        bytes: &[u8],
+        limits: UnpackLimits,
+    ) -> (tempfile::TempDir, Result<Unpacked, StorageError>) {
         let tmp = tempfile::tempdir().unwrap();
         let archive = tmp.path().join("archive");
         fs::write(&archive, bytes).unwrap();
@@ -249,6 +298,7 @@ mod tests {
             &archive,
             "archive",
             staging.root(),
+            limits,
             &AtomicBool::new(false),
         );
         if result.is_ok() {
@@ -375,6 +425,60 @@ mod tests {
         let (_tmp, result) = run(ArchiveKind::TarGz, b"not gzip at all");
         assert!(
             matches!(result, Err(StorageError::Unpack { .. })),
+            "{result:?}"
+        );
+    }
+
+    #[test]
+    fn a_decompression_bomb_stops_at_the_byte_limit_before_writing_past_it() {
+        let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+            Vec::new(),
+            flate2::Compression::best(),
+        ));
+        let zeros = vec![0u8; 8 << 20];
+        let mut header = tar::Header::new_gnu();
+        header.set_size(zeros.len() as u64);
+        header.set_mode(0o644);
+        builder
+            .append_data(&mut header, "bomb.bin", &zeros[..])
+            .unwrap();
+        let bytes = builder.into_inner().unwrap().finish().unwrap();
+        assert!(bytes.len() < 64 << 10, "{} bytes", bytes.len());
+        let limits = UnpackLimits {
+            max_bytes: 1 << 20,
+            ..UnpackLimits::default()
+        };
+        let (_tmp, result) = run_limited(ArchiveKind::TarGz, &bytes, limits);
+        let error = result.unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "archive `archive` expands to more than 1048576 bytes; raise `--max-unpacked-bytes` if that is expected"
+        );
+    }
+
+    #[test]
+    fn an_archive_with_too_many_entries_is_refused() {
+        let mut writer = zip::ZipWriter::new(io::Cursor::new(Vec::new()));
+        for i in 0..5 {
+            writer
+                .start_file(format!("f{i}"), zip::write::SimpleFileOptions::default())
+                .unwrap();
+        }
+        let bytes = writer.finish().unwrap().into_inner();
+        let limits = UnpackLimits {
+            max_entries: 3,
+            ..UnpackLimits::default()
+        };
+        let (_tmp, result) = run_limited(ArchiveKind::Zip, &bytes, limits);
+        assert!(
+            matches!(
+                result,
+                Err(StorageError::UnpackLimit {
+                    what: "entries",
+                    limit: 3,
+                    ..
+                })
+            ),
             "{result:?}"
         );
     }

@@ -244,6 +244,34 @@ pub struct Config {
     pub parallelism: usize,
     /// Retry policy for transient failures.
     pub retry: RetryPolicy,
+    /// Bounds on what one archive may expand to.
+    pub unpack: UnpackLimits,
+}
+
+/// Bounds on an archive's expansion, checked while extracting: a few megabytes of archive can
+/// otherwise write gigabytes (a decompression bomb).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct UnpackLimits {
+    /// Bytes written, over every entry.
+    pub max_bytes: u64,
+    /// Entries (files and directories).
+    pub max_entries: u64,
+}
+
+impl UnpackLimits {
+    /// 64 GiB: larger than any model served locally, far below a bomb's expansion.
+    pub const DEFAULT_MAX_BYTES: u64 = 64 << 30;
+    /// 100,000 entries: a SavedModel has a handful.
+    pub const DEFAULT_MAX_ENTRIES: u64 = 100_000;
+}
+
+impl Default for UnpackLimits {
+    fn default() -> Self {
+        Self {
+            max_bytes: Self::DEFAULT_MAX_BYTES,
+            max_entries: Self::DEFAULT_MAX_ENTRIES,
+        }
+    }
 }
 
 impl Default for Config {
@@ -254,6 +282,7 @@ impl Default for Config {
             base_dir: PathBuf::from("."),
             parallelism: 4,
             retry: RetryPolicy::default(),
+            unpack: UnpackLimits::default(),
         }
     }
 }

@@ -153,6 +153,18 @@ pub enum StorageError {
         /// Why it is refused.
         reason: &'static str,
     },
+    /// An archive expands to more than its limit allows.
+    #[error(
+        "archive `{archive}` expands to more than {limit} {what}; raise `--max-unpacked-{what}` if that is expected"
+    )]
+    UnpackLimit {
+        /// The archive URL or name.
+        archive: String,
+        /// `bytes` or `entries`.
+        what: &'static str,
+        /// The limit.
+        limit: u64,
+    },
     /// An archive could not be read.
     #[error("failed to unpack archive `{archive}`")]
     Unpack {

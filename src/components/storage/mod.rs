@@ -38,7 +38,7 @@ use object_store::ObjectStoreExt;
 use object_store::path::Path as ObjectPath;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
-pub use config::{Config, Credentials, RetryPolicy, Secret, vars};
+pub use config::{Config, Credentials, RetryPolicy, Secret, UnpackLimits, vars};
 pub use error::{StorageError, Unreachable};
 pub use progress::Snapshot;
 pub use source::{KNOWN_SCHEMES, Source};
@@ -419,8 +419,9 @@ async fn fetch_http(
     let (archive_path, root) = (scratch.path().to_owned(), staging.root().to_owned());
     let cancel = CancelOnDrop::default();
     let cancelled = cancel.0.clone();
+    let limits = config.unpack;
     let unpacked = tokio::task::spawn_blocking(move || {
-        archive::unpack(kind, &archive_path, &location, &root, &cancelled)
+        archive::unpack(kind, &archive_path, &location, &root, limits, &cancelled)
     })
     .await
     .expect("unpack task does not panic")?;
