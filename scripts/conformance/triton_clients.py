@@ -234,11 +234,11 @@ check("repository index", repository_index)
 for b0, b1, o0, o1 in [(True, False, True, False), (False, False, False, False), (True, True, True, True)]:
     check(f"simple infer (binary inputs {b0}/{b1}, binary outputs {o0}/{o1})",
           lambda: simple_infer(client, b0, b1, o0, o1))
-# Through the engine, JSON only: the executor reads each body as JSON to chain it, so the
-# binary data extension does not pass it yet (a known gap of the executor, not of this server).
-for b0, b1 in [(False, False)]:
-    check(f"simple infer through the engine (binary inputs {b0}/{b1}, JSON outputs)",
-          lambda: simple_infer(through_engine, b0, b1, False, False))
+# Through the engine too: the binary data extension (tritonclient's default) passes the
+# executor with its Inference-Header-Content-Length, both ways.
+for b0, b1, o0, o1 in [(True, False, True, False), (False, False, False, False), (True, True, True, True)]:
+    check(f"simple infer through the engine (binary inputs {b0}/{b1}, binary outputs {o0}/{o1})",
+          lambda: simple_infer(through_engine, b0, b1, o0, o1))
 check("async infer", async_infer)
 check("a batch of max_batch_size", batch_of_8)
 check("errors: unknown model and version, batch over the max, wrong datatype", errors)

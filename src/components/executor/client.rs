@@ -20,7 +20,13 @@ pub struct Payload {
     pub content_type: Option<HeaderValue>,
     /// Its `Content-Encoding`, if any.
     pub content_encoding: Option<HeaderValue>,
+    /// The V2 binary tensor extension's `Inference-Header-Content-Length`: the body is that
+    /// many bytes of JSON followed by raw tensor data.
+    pub inference_header: Option<HeaderValue>,
 }
+
+/// The V2 binary tensor extension's header (Triton's; tritonclient sends it by default).
+pub const INFERENCE_HEADER: &str = "inference-header-content-length";
 
 /// What a unit answered.
 #[derive(Debug)]
@@ -196,12 +202,16 @@ impl UnitClient {
             if let Some(encoding) = &payload.content_encoding {
                 request = request.header(header::CONTENT_ENCODING, encoding);
             }
+            if let Some(length) = &payload.inference_header {
+                request = request.header(INFERENCE_HEADER, length);
+            }
             request = request.body(payload.body.clone());
         }
         let mut response = request.send().await.map_err(|e| self.describe(&e))?;
         let status = response.status();
         let content_type = response.headers().get(header::CONTENT_TYPE).cloned();
         let content_encoding = response.headers().get(header::CONTENT_ENCODING).cloned();
+        let inference_header = response.headers().get(INFERENCE_HEADER).cloned();
         if response
             .content_length()
             .is_some_and(|len| len > self.reply_limit as u64)
@@ -221,6 +231,7 @@ impl UnitClient {
                 body: body.freeze(),
                 content_type,
                 content_encoding,
+                inference_header,
             },
         })
     }

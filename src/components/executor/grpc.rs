@@ -196,7 +196,7 @@ impl GrpcWalker {
         let payload = Payload {
             body: Bytes::from(prost::Message::encode_to_vec(message)),
             content_type: Some(HeaderValue::from_static("application/protobuf")),
-            content_encoding: None,
+            ..Payload::default()
         };
         logger.log_event(
             node,

@@ -326,6 +326,7 @@ async fn run_action(
                 body: bytes,
                 content_type: headers.get(header::CONTENT_TYPE).cloned(),
                 content_encoding: headers.get(header::CONTENT_ENCODING).cloned(),
+                inference_header: headers.get(super::client::INFERENCE_HEADER).cloned(),
             };
             let ctx = RequestContext::new(forwarded_headers(&headers), model);
             let root = &state.config.predictor.graph;
@@ -379,7 +380,8 @@ async fn run_action(
 /// A unit's successful reply as the client sees it: same content headers, body HTML-escaped
 /// like Go's `json.HTMLEscape` unless it is encoded.
 fn success(payload: Payload) -> Response {
-    let body = if payload.content_encoding.is_some() {
+    // Encoded and binary-framed bodies are bytes, not JSON text: never escaped.
+    let body = if payload.content_encoding.is_some() || payload.inference_header.is_some() {
         payload.body
     } else {
         html_escape(payload.body)
@@ -389,6 +391,12 @@ fn success(payload: Payload) -> Response {
         response
             .headers_mut()
             .insert(header::CONTENT_ENCODING, encoding);
+    }
+    if let Some(length) = payload.inference_header {
+        response.headers_mut().insert(
+            axum::http::HeaderName::from_static(super::client::INFERENCE_HEADER),
+            length,
+        );
     }
     response
 }

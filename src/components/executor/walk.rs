@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use bytes::{BufMut as _, Bytes, BytesMut};
 use futures_util::future::{BoxFuture, join_all};
 use serde::de::IgnoredAny;
@@ -156,6 +156,12 @@ impl Walker {
 
     /// Turns a unit's reply into the next unit's request (identity for the Seldon protocol).
     fn chain(&self, node: &Node, payload: Payload) -> Result<Payload, WalkError> {
+        if payload.inference_header.is_some() {
+            return chain_binary(self.protocol, payload).map_err(|source| WalkError::BadReply {
+                node: node.name.clone(),
+                source,
+            });
+        }
         let rewrite = match self.protocol {
             ProtocolKind::Seldon => return Ok(payload),
             ProtocolKind::Tensorflow => tensorflow::chain(&payload.body),
@@ -308,7 +314,7 @@ impl Walker {
         let list = Payload {
             body: body.freeze(),
             content_type: outputs.first().and_then(|o| o.content_type.clone()),
-            content_encoding: None,
+            ..Payload::default()
         };
         self.record_route(ctx, node, -1);
         self.unit(node, UnitCall::Aggregate, &list, ctx).await
@@ -374,9 +380,37 @@ pub(super) fn random_abtest(node: &Node) -> i64 {
     i64::from(draw >= ratio)
 }
 
+/// A V2 binary-extension body's JSON header rewritten as [`v2::chain`] rewrites a JSON body
+/// (`outputs` become `inputs`, each keeping its `binary_data_size`), the tensor bytes after it
+/// untouched; a request passes unchanged.
+fn chain_binary(protocol: ProtocolKind, payload: Payload) -> Result<Payload, ProtocolError> {
+    if protocol != ProtocolKind::V2 {
+        return Ok(payload);
+    }
+    let bad = || ProtocolError::V2("a malformed Inference-Header-Content-Length".to_owned());
+    let length: usize = payload
+        .inference_header
+        .as_ref()
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+        .filter(|&n| n <= payload.body.len())
+        .ok_or_else(bad)?;
+    let Some(header) = v2::chain(&payload.body[..length])? else {
+        return Ok(payload);
+    };
+    let mut body = BytesMut::with_capacity(header.len() + payload.body.len() - length);
+    body.extend_from_slice(&header);
+    body.extend_from_slice(&payload.body[length..]);
+    Ok(Payload {
+        body: body.freeze(),
+        inference_header: HeaderValue::from_str(&header.len().to_string()).ok(),
+        ..payload
+    })
+}
+
 /// Writes the request's routing into `meta.routing` when the body has a `meta` object.
 fn inject_routing(payload: Payload, ctx: &RequestContext) -> Payload {
-    if payload.content_encoding.is_some() {
+    if payload.content_encoding.is_some() || payload.inference_header.is_some() {
         return payload;
     }
     let Ok(mut value) = serde_json::from_slice::<Value>(&payload.body) else {
@@ -409,6 +443,36 @@ mod tests {
         assert!((0..50).all(|_| random_abtest(&node) == 0));
         node.parameters.insert("ratioA".into(), "0".into());
         assert!((0..50).all(|_| random_abtest(&node) == 1));
+    }
+
+    #[test]
+    fn a_binary_v2_reply_chains_by_its_json_header_and_keeps_its_tensor_bytes() {
+        let header = br#"{"model_name":"m","outputs":[{"name":"y","datatype":"INT32","shape":[1],"parameters":{"binary_data_size":4}}]}"#;
+        let body = [&header[..], &7i32.to_le_bytes()].concat();
+        let reply = Payload {
+            body: Bytes::from(body),
+            inference_header: Some(HeaderValue::from(header.len())),
+            ..Payload::default()
+        };
+        let next = chain_binary(ProtocolKind::V2, reply).unwrap();
+        let length: usize = next
+            .inference_header
+            .as_ref()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let json: Value = serde_json::from_slice(&next.body[..length]).unwrap();
+        assert_eq!(json["inputs"][0]["parameters"]["binary_data_size"], 4);
+        assert_eq!(&next.body[length..], &7i32.to_le_bytes());
+        // A header length past the body is an error, not a panic.
+        let bad = Payload {
+            body: Bytes::from_static(b"{}"),
+            inference_header: Some(HeaderValue::from_static("99")),
+            ..Payload::default()
+        };
+        assert!(chain_binary(ProtocolKind::V2, bad).is_err());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //!
 //! `pbtxt` and `config` read `config.pbtxt`; `backend` runs a version (tract-onnx for ONNX, the
 //! TF-Serving-compatible server's loader for SavedModels); versions are polled by the model
-//! server's [`Manager`](crate::components::model_server::Manager), as Triton's POLL mode does;
+//! server's [`Manager`], as Triton's POLL mode does;
 //! `tensor`, `api` (REST) and `grpc` are the V2 wire format over the same models. Nothing here prints or reads the environment.
 
 pub mod api;
