@@ -600,3 +600,16 @@ where
         .await
         .map_err(|error| ExecutorError::Grpc(error.to_string()))
 }
+
+/// The graph's unit named `name` (NOT_FOUND as upstream words it), and its channel: what the
+/// tensorflow and v2 services call.
+fn named_unit<'a>(state: &'a State, name: &str) -> Result<(&'a Node, Channel), Status> {
+    let node = state
+        .config
+        .predictor
+        .graph
+        .find(name)
+        .ok_or_else(|| Status::not_found(format!("Failed to find model {name}")))?;
+    let channel = state.grpc.units().channel(node)?;
+    Ok((node, channel))
+}

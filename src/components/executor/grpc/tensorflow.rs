@@ -162,15 +162,7 @@ impl TensorflowIngress {
                 "Missing ModelSpec: the request names no model (`model_spec.name`)",
             ));
         }
-        let node = self
-            .state
-            .config
-            .predictor
-            .graph
-            .find(name)
-            .ok_or_else(|| Status::not_found(format!("Failed to find model {name}")))?;
-        let channel = self.state.grpc.units().channel(node)?;
-        Ok((node, channel))
+        super::named_unit(&self.state, name)
     }
 }
 

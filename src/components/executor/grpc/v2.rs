@@ -85,15 +85,7 @@ struct V2Ingress {
 impl V2Ingress {
     /// The unit named `name`, and its channel.
     fn unit(&self, name: &str) -> Result<(&super::Node, Channel), Status> {
-        let node = self
-            .state
-            .config
-            .predictor
-            .graph
-            .find(name)
-            .ok_or_else(|| Status::not_found(format!("Failed to find model {name}")))?;
-        let channel = self.state.grpc.units().channel(node)?;
-        Ok((node, channel))
+        super::named_unit(&self.state, name)
     }
 }
 
