@@ -180,6 +180,10 @@ pub(crate) fn run(args: &TritonArgs, ctx: &Context) -> Result<ExitStatus> {
                 super::component_tfserving::report(printer, &event);
             }
         });
+        // Ports open once the models are loaded: a TCP probe that passes means servable models.
+        let loaded = triton::load(config)
+            .await
+            .context("the Triton-compatible server failed")?;
         let address = std::net::SocketAddr::from(([0, 0, 0, 0], port));
         let listener = tokio::net::TcpListener::bind(address)
             .await
@@ -202,14 +206,14 @@ pub(crate) fn run(args: &TritonArgs, ctx: &Context) -> Result<ExitStatus> {
             }
             None => None,
         };
-        triton::serve(
-            config,
-            listener,
-            grpc,
-            super::component_tfserving::shutdown_signal(),
-        )
-        .await
-        .context("the Triton-compatible server failed")?;
+        loaded
+            .serve(
+                listener,
+                grpc,
+                super::component_tfserving::shutdown_signal(),
+            )
+            .await
+            .context("the Triton-compatible server failed")?;
         reporter.abort();
         Ok(ExitStatus::Success)
     })

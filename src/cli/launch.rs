@@ -225,6 +225,11 @@ async fn play_triton(
     if let Some(path) = container.host_path(&config.repository.display().to_string()) {
         config.repository = path;
     }
+    // The ports open only once the models are loaded, as `tritonserver` does: readiness (a
+    // TCP probe) means servable models.
+    let loaded = crate::components::triton::load(config)
+        .await
+        .context("the Triton-compatible server failed")?;
     let port = flags.http_port.unwrap_or(8000);
     let listener = listener_for(&mut listeners, port, &container.name)?;
     let grpc = flags
@@ -234,7 +239,8 @@ async fn play_triton(
         .transpose()?;
     drop(listeners);
     tracing::info!(port, grpc_port = flags.grpc_port, "triton server serving");
-    crate::components::triton::serve(config, listener, grpc, shutdown)
+    loaded
+        .serve(listener, grpc, shutdown)
         .await
         .context("the Triton-compatible server failed")
 }

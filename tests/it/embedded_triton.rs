@@ -196,3 +196,37 @@ fn the_triton_simple_example_runs_embedded_and_answers_v2() {
     }
     drop(guard);
 }
+
+#[test]
+fn a_triton_repository_whose_model_cannot_load_fails_up_and_is_never_ready() {
+    let state = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let version = files.path().join("models/broken/1");
+    std::fs::create_dir_all(&version).unwrap();
+    std::fs::write(version.join("model.onnx"), b"not an onnx graph").unwrap();
+    let sdep = files.path().join("broken.yaml");
+    std::fs::write(
+        &sdep,
+        format!(
+            "apiVersion: machinelearning.seldon.io/v1\nkind: SeldonDeployment\n\
+             metadata:\n  name: broken\nspec:\n  protocol: v2\n  predictors:\n  - name: default\n\
+             \x20   graph:\n      name: broken\n      implementation: TRITON_SERVER\n\
+             \x20     modelUri: {}\n",
+            files.path().join("models").display()
+        ),
+    )
+    .unwrap();
+    let _guard = DownOnDrop(state.path(), "broken");
+    let (code, _, stderr) = run(
+        state.path(),
+        &["up", "--runtime", "embedded", "-d", sdep.to_str().unwrap()],
+    );
+    assert_ne!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("failed to load model `broken` version 1"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("is ready"), "{stderr}");
+    let (_, stdout, _) = run(state.path(), &["ps"]);
+    assert!(!stdout.contains("broken"), "{stdout}");
+}

@@ -220,7 +220,8 @@ pub struct State {
     shadow_slots: Arc<Semaphore>,
     /// The shadow counters.
     pub shadow: Arc<ShadowStats>,
-    last_refresh: Mutex<Option<Instant>>,
+    /// When the last refresh started; held across a refresh so misses queue behind it.
+    refreshing: tokio::sync::Mutex<Option<Instant>>,
     channels: Mutex<HashMap<String, tonic::transport::Channel>>,
 }
 
@@ -250,7 +251,7 @@ impl State {
             shadow_slots: Arc::new(Semaphore::new(config.shadow_limit)),
             config,
             shadow: Arc::new(ShadowStats::default()),
-            last_refresh: Mutex::new(None),
+            refreshing: tokio::sync::Mutex::new(None),
             channels: Mutex::new(HashMap::new()),
         })
     }
@@ -268,15 +269,17 @@ impl State {
 
     /// Re-reads the routes.
     pub async fn refresh(&self) {
+        let mut started = self.refreshing.lock().await;
+        *started = Some(Instant::now());
+        self.reread().await;
+    }
+
+    async fn reread(&self) {
         let routes = Arc::new(self.source.routes().await);
         *self
             .routes
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = routes;
-        *self
-            .last_refresh
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Instant::now());
     }
 
     /// A lazily connected HTTP/2 channel to `address`, shared by every call to it.
@@ -296,16 +299,16 @@ impl State {
         Some(channel)
     }
 
-    /// Re-reads the routes after a miss, at most every 100 ms.
-    async fn refresh_after_miss(&self) {
-        let recent = self
-            .last_refresh
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .is_some_and(|at| at.elapsed() < Duration::from_millis(100));
-        if !recent {
-            self.refresh().await;
+    /// Re-reads the routes after a miss that arrived at `arrived`, unless a refresh started
+    /// since: a deployment whose `up` returned before the call is always seen (a fixed rate
+    /// limit once hid one written just after a refresh), and a burst of misses shares one read.
+    async fn refresh_after_miss(&self, arrived: Instant) {
+        let mut started = self.refreshing.lock().await;
+        if started.is_some_and(|at| at >= arrived) {
+            return;
         }
+        *started = Some(Instant::now());
+        self.reread().await;
     }
 }
 
@@ -438,6 +441,7 @@ fn copy_headers(from: &HeaderMap, to: &mut HeaderMap) {
 
 /// Any call under `/seldon/<namespace>/<name>/`: to one predictor, copied to the shadows.
 async fn forward(AxumState(state): AxumState<Arc<State>>, request: Request) -> Response {
+    let arrived = Instant::now();
     if is_grpc(request.headers()) {
         return forward_grpc(&state, request).await;
     }
@@ -448,7 +452,7 @@ async fn forward(AxumState(state): AxumState<Arc<State>>, request: Request) -> R
     };
     let mut routes = state.routes();
     if routes.get(key).is_none() {
-        state.refresh_after_miss().await;
+        state.refresh_after_miss(arrived).await;
         routes = state.routes();
     }
     let Some(route) = routes.get(key).cloned() else {
@@ -565,6 +569,7 @@ fn grpc_failure(code: u8, message: &str) -> Response {
 /// A gRPC call: to the engine's gRPC port of the predictor picked for the deployment named by
 /// the `seldon` and `namespace` metadata, passed through as it is (HTTP/2 frames, trailers).
 async fn forward_grpc(state: &Arc<State>, request: Request) -> Response {
+    let arrived = Instant::now();
     const NOT_FOUND: u8 = 5;
     const UNAVAILABLE: u8 = 14;
     const INVALID_ARGUMENT: u8 = 3;
@@ -586,7 +591,7 @@ async fn forward_grpc(state: &Arc<State>, request: Request) -> Response {
     let key = format!("{namespace}/{name}");
     let mut routes = state.routes();
     if routes.get(&key).is_none() {
-        state.refresh_after_miss().await;
+        state.refresh_after_miss(arrived).await;
         routes = state.routes();
     }
     let Some(route) = routes.get(&key).cloned() else {

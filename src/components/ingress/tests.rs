@@ -191,6 +191,37 @@ async fn an_unknown_deployment_is_a_404_naming_what_is_routed() {
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
+/// Routes that a test changes while the ingress runs.
+#[derive(Default)]
+struct ChangingRoutes(Mutex<Routes>);
+
+impl RouteSource for Arc<ChangingRoutes> {
+    fn routes(&self) -> Pin<Box<dyn Future<Output = Routes> + Send>> {
+        let routes = self.0.lock().unwrap().clone();
+        Box::pin(async move { routes })
+    }
+}
+
+#[tokio::test]
+async fn a_deployment_added_right_after_a_miss_is_routed_on_the_next_call() {
+    let (main, _) = engine("main").await;
+    let source = Arc::new(ChangingRoutes::default());
+    let state = Arc::new(State::new(Config::default(), Arc::new(Arc::clone(&source))).unwrap());
+    let app = router(Arc::clone(&state));
+    let path = "/seldon/default/late/api/v1.0/predictions";
+    let (status, _, _) = call(&app, Method::POST, path, "{}").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // `up` of `late` finishes within milliseconds of that miss's refresh.
+    source.0.lock().unwrap().insert(Route::new(
+        "default",
+        "late",
+        vec![target("p", &main, 0, false)],
+    ));
+    let (status, headers, body) = call(&app, Method::POST, path, "{}").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(headers["seldon-predictor"], "p");
+}
+
 #[tokio::test]
 async fn shadows_get_a_copy_and_a_dead_shadow_changes_nothing_for_the_caller() {
     let (a, a_calls) = engine("a").await;

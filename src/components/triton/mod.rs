@@ -21,7 +21,6 @@ use std::time::Duration;
 
 use crate::components::model_server::manager::Loader;
 use crate::components::model_server::{self, Event, Manager, ModelConfig as VersionsConfig};
-use backend::Loaded;
 use config::ModelConfig;
 
 /// Default request body cap, as the model server's.
@@ -74,7 +73,7 @@ pub enum ServeError {
     #[error("the version poller stopped unexpectedly")]
     Poller(#[source] tokio::task::JoinError),
     #[error("the HTTP server failed")]
-    Http(#[source] std::io::Error),
+    Http(#[source] crate::http::HttpError),
     #[error(transparent)]
     Grpc(#[from] grpc::GrpcServeError),
 }
@@ -139,7 +138,7 @@ pub fn scan(
 
 /// The version manager over `configs`, each version loaded as its model's config says.
 #[must_use]
-pub fn manager(repository: &Path, configs: Vec<ModelConfig>) -> Manager<Loaded> {
+pub fn manager(repository: &Path, configs: Vec<ModelConfig>) -> Manager<backend::Loaded> {
     let models = configs
         .into_iter()
         .map(|config| {
@@ -149,8 +148,8 @@ pub fn manager(repository: &Path, configs: Vec<ModelConfig>) -> Manager<Loaded> 
                 version_policy: config.version_policy.clone(),
                 version_labels: std::collections::BTreeMap::new(),
             };
-            let loader: Loader<Loaded> = Arc::new(move |dir: &Path| {
-                Loaded::load(&config, dir).map_err(|e| model_server::error_chain(&e))
+            let loader: Loader<backend::Loaded> = Arc::new(move |dir: &Path| {
+                backend::Loaded::load(&config, dir).map_err(|e| model_server::error_chain(&e))
             });
             (versions, loader)
         })
@@ -167,6 +166,20 @@ pub async fn serve(
     grpc: Option<tokio::net::TcpListener>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
+    load(config).await?.serve(http, grpc, shutdown).await
+}
+
+/// A repository's models, loaded: what the server needs before it opens its ports.
+pub struct LoadedRepository {
+    manager: Arc<Manager<backend::Loaded>>,
+    poll_interval: Option<Duration>,
+    max_body_bytes: usize,
+    sink: Option<tokio::sync::mpsc::UnboundedSender<Event>>,
+}
+
+/// Reads and loads the repository, as `tritonserver` does before it opens its ports, so that
+/// a port that answers means servable models. Fails if a model has no version that loads.
+pub async fn load(config: Config) -> Result<LoadedRepository, ServeError> {
     let (configs, warnings) = scan(&config.repository, config.load_models.as_deref())?;
     for warning in warnings {
         tracing::warn!("{warning}");
@@ -190,51 +203,68 @@ pub async fn serve(
     {
         return Err(ServeError::Load { model, version, error });
     }
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let stopped = |mut stop: tokio::sync::watch::Receiver<bool>| async move {
-        // An error means the sender is gone, which also means stop.
-        let _ = stop.wait_for(|stop| *stop).await;
-    };
-    let grpc_server = grpc.map(|listener| {
-        tokio::spawn(grpc::serve(
-            Arc::clone(&manager),
-            config.max_body_bytes,
-            listener,
-            stopped(stop_rx.clone()),
-        ))
-    });
-    let poller = config.poll_interval.map(|interval| {
-        tokio::spawn(model_server::poll_loop(
-            Arc::clone(&manager),
-            interval,
-            stop_rx,
+    Ok(LoadedRepository {
+        manager,
+        poll_interval: config.poll_interval,
+        max_body_bytes: config.max_body_bytes,
+        sink,
+    })
+}
+
+impl LoadedRepository {
+    /// Serves REST on `http` and gRPC on `grpc` until `shutdown` completes, polling for new
+    /// versions when configured to.
+    pub async fn serve(
+        self,
+        http: tokio::net::TcpListener,
+        grpc: Option<tokio::net::TcpListener>,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServeError> {
+        let Self {
+            manager,
+            poll_interval,
+            max_body_bytes,
             sink,
-        ))
-    });
-    let app = api::router(manager, config.max_body_bytes);
-    // Replies go out in one write per response part; without NODELAY a small reply can wait
-    // on the client's delayed ACK.
-    let http = axum::serve::ListenerExt::tap_io(http, |tcp| {
-        if let Err(error) = tcp.set_nodelay(true) {
-            tracing::debug!(%error, "failed to set TCP_NODELAY");
-        }
-    });
-    let served = axum::serve(http, app)
-        .with_graceful_shutdown(async move {
+        } = self;
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let stopped = |mut stop: tokio::sync::watch::Receiver<bool>| async move {
+            // An error means the sender is gone, which also means stop.
+            let _ = stop.wait_for(|stop| *stop).await;
+        };
+        let grpc_server = grpc.map(|listener| {
+            tokio::spawn(grpc::serve(
+                Arc::clone(&manager),
+                max_body_bytes,
+                listener,
+                stopped(stop_rx.clone()),
+            ))
+        });
+        let poller = poll_interval.map(|interval| {
+            tokio::spawn(model_server::poll_loop(
+                Arc::clone(&manager),
+                interval,
+                stop_rx,
+                sink,
+            ))
+        });
+        let app = api::router(manager, max_body_bytes);
+        // `http::serve` sets TCP_NODELAY and closes slow or idle connections.
+        let served = crate::http::serve(http, app, async move {
             shutdown.await;
             let _ = stop_tx.send(true);
         })
         .await
         .map_err(ServeError::Http);
-    if let Some(poller) = poller {
-        poller.abort();
-    }
-    if let Some(server) = grpc_server {
-        match server.await {
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => return Err(ServeError::Grpc(error)),
-            Err(join) => return Err(ServeError::Poller(join)),
+        if let Some(poller) = poller {
+            poller.abort();
         }
+        if let Some(server) = grpc_server {
+            match server.await {
+                Ok(Ok(())) => {}
+                Ok(Err(error)) => return Err(ServeError::Grpc(error)),
+                Err(join) => return Err(ServeError::Poller(join)),
+            }
+        }
+        served
     }
-    served
 }
