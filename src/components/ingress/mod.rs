@@ -569,10 +569,10 @@ fn grpc_failure(code: u8, message: &str) -> Response {
 /// A gRPC call: to the engine's gRPC port of the predictor picked for the deployment named by
 /// the `seldon` and `namespace` metadata, passed through as it is (HTTP/2 frames, trailers).
 async fn forward_grpc(state: &Arc<State>, request: Request) -> Response {
-    let arrived = Instant::now();
     const NOT_FOUND: u8 = 5;
     const UNAVAILABLE: u8 = 14;
     const INVALID_ARGUMENT: u8 = 3;
+    let arrived = Instant::now();
     let metadata = |headers: &HeaderMap, name: &str| {
         headers
             .get(name)
