@@ -6,7 +6,9 @@
 #   - Seldon's own client (SeldonClient from seldon-core, transport="grpc") against the engine's
 #     gRPC port, for examples/tfserving-mnist (engine -> proxy -> model server, the proxy
 #     calling TF Serving over gRPC) and examples/mnist-grpc (`transport: grpc`)
-#     (scripts/conformance/grpc_seldon.py).
+#     (scripts/conformance/grpc_seldon.py);
+#   - TensorFlow against the Triton-compatible server on examples/triton-simple's SavedModel
+#     repository, directly and through the engine (scripts/conformance/triton_savedmodel_tf.py).
 # Ends with `N passed, M failed`; exits non-zero on any failure. The virtualenv (~3 min to
 # create the first time: TensorFlow is large) is kept.
 #
@@ -116,6 +118,20 @@ for runtime in $runtimes; do
         examples/tfserving-mnist/heldout.json tf1 --tftensor
     "$bin" -q down "$name" >/dev/null
 done
+
+# The Triton-compatible server on a TF SavedModel repository (examples/triton-simple's
+# models-tf, `simple` as a SavedModel): TensorFlow's own outputs, directly and through the
+# engine. Embedded only: the model and the server are the same on Docker.
+name=triton-tf
+deployments+=("$name")
+echo "== embedded: up of examples/triton-simple/sdep-savedmodel.yaml" >&2
+"$bin" -q up --runtime embedded -d -o json examples/triton-simple/sdep-savedmodel.yaml > "$work/up.json"
+server=$(address_of "$work/up.json" simple rest)
+engine=$(address_of "$work/up.json" seldon-container-engine rest)
+echo "# embedded: TensorFlow against the Triton-compatible server's SavedModel"
+tally "$venv/bin/python" scripts/conformance/triton_savedmodel_tf.py "$server" "$engine" \
+    examples/triton-simple/models-tf/simple/1/model.savedmodel simple
+"$bin" -q down "$name" >/dev/null
 
 echo "gRPC conformance took $(( $(date +%s) - started ))s" >&2
 echo "$passed passed, $failed failed"
