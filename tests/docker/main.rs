@@ -899,6 +899,165 @@ fn up_replaces_the_other_runtimes_deployment_of_that_name() {
     assert_nothing_left(&session);
 }
 
+/// Two `up`s of one name at once, on Docker then on the embedded runtime: the second waits for
+/// the first (saying so) and replaces it, leaving exactly one deployment that answers; `down`
+/// then leaves nothing labelled.
+#[test]
+fn two_concurrent_ups_of_one_name_leave_one_working_deployment() {
+    let session = Session::new("concurrent");
+    let file = with_the_shipped_model(&session, "examples/tfserving-mnist/sdep.yaml", "models/tf1");
+    let state = tempfile::tempdir().unwrap();
+    for runtime in [
+        &["--runtime", "docker", "--images", "builtin"][..],
+        &["--runtime", "embedded", "-d"],
+    ] {
+        let children: Vec<std::process::Child> = ["a", "b"]
+            .iter()
+            .map(|suffix| {
+                session
+                    .up(&file, runtime)
+                    .env("SELDON_LOCAL_STATE_DIR", state.path())
+                    .env("SELDON_LOCAL_SESSION", format!("{}-{suffix}", session.id))
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        let outputs: Vec<std::process::Output> = children
+            .into_iter()
+            .map(|c| c.wait_with_output().unwrap())
+            .collect();
+        let stderrs: Vec<String> = outputs
+            .iter()
+            .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+            .collect();
+        for (output, stderr) in outputs.iter().zip(&stderrs) {
+            assert!(output.status.success(), "{runtime:?}: {stderr}");
+        }
+        assert!(
+            stderrs
+                .iter()
+                .any(|e| e.contains(&format!("waiting for another `up` of `{}`", session.name))),
+            "{runtime:?}: one waited for the other: {stderrs:?}"
+        );
+        let (sessions, networks) = support::deployment_objects(&session);
+        if runtime[1] == "docker" {
+            assert_eq!(networks, 1, "one network");
+            let mut distinct = sessions.clone();
+            distinct.sort();
+            distinct.dedup();
+            assert_eq!(distinct.len(), 1, "one session's containers: {sessions:?}");
+        } else {
+            assert!(
+                sessions.is_empty() && networks == 0,
+                "the Docker one was replaced"
+            );
+            let ps = seldon_local()
+                .env("SELDON_LOCAL_STATE_DIR", state.path())
+                .args(["ps", "-o", "json", &session.name])
+                .output()
+                .unwrap();
+            let rows: serde_json::Value = serde_json::from_slice(&ps.stdout).unwrap();
+            assert!(
+                rows.as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|r| r["runtime"] == "embedded" && r["state"] != "exited"),
+                "{rows}"
+            );
+        }
+        let predict = seldon_local()
+            .env("SELDON_LOCAL_STATE_DIR", state.path())
+            .args([
+                "predict",
+                &session.name,
+                "--file",
+                "examples/tfserving-mnist/request.json",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            predict.status.success(),
+            "{runtime:?}: {}",
+            String::from_utf8_lossy(&predict.stderr)
+        );
+    }
+    let down = seldon_local()
+        .env("SELDON_LOCAL_STATE_DIR", state.path())
+        .args(["down", &session.name])
+        .output()
+        .unwrap();
+    assert!(down.status.success());
+    assert_nothing_left(&session);
+}
+
+/// Pods heal as on Kubernetes: after `docker kill` of each container of the deployment in turn,
+/// then of each pod's sandbox, the deployment answers again within 5 s, at the same address.
+#[test]
+fn after_docker_kill_of_a_container_or_a_sandbox_the_deployment_serves_again_within_5s() {
+    let session = Session::new("heal");
+    let file = with_the_shipped_model(&session, "examples/tfserving-mnist/sdep.yaml", "models/tf1");
+    let output = session
+        .up(&file, &["--images", "builtin"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let predicts = || {
+        seldon_local()
+            .args([
+                "predict",
+                &session.name,
+                "--file",
+                "examples/tfserving-mnist/request.json",
+            ])
+            .output()
+            .unwrap()
+            .status
+            .success()
+    };
+    assert!(predicts());
+    let mut victims = session.containers("container");
+    victims.extend(session.containers("sandbox"));
+    assert!(victims.len() >= 3, "{victims:?}");
+    for victim in victims {
+        session.kill(&victim);
+        let killed = Instant::now();
+        // It is down (not restarted by Docker's policy)...
+        assert_ne!(
+            session.inspect(&victim)["State"]["Running"],
+            true,
+            "{victim}"
+        );
+        // ...and the supervisor brings the pod back.
+        while !predicts() {
+            assert!(
+                killed.elapsed() < Duration::from_secs(5),
+                "not serving 5 s after `docker kill {victim}`"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        println!(
+            "`docker kill {victim}`: serving again after {:.2}s",
+            killed.elapsed().as_secs_f64()
+        );
+        assert_eq!(
+            session.inspect(&victim)["State"]["Running"],
+            true,
+            "{victim}"
+        );
+    }
+    seldon_local()
+        .args(["down", &session.name])
+        .assert()
+        .success();
+    assert_nothing_left(&session);
+}
+
 /// `logs -f` keeps following a container that restarts: the lines of its next run arrive.
 #[test]
 fn logs_follow_a_container_through_a_restart() {

@@ -74,7 +74,7 @@ pub enum ServeError {
     #[error("the version poller stopped unexpectedly")]
     Poller(#[source] tokio::task::JoinError),
     #[error("the HTTP server failed")]
-    Http(#[source] std::io::Error),
+    Http(#[source] crate::http::HttpError),
     #[error(transparent)]
     Grpc(#[from] grpc::GrpcServeError),
 }
@@ -212,20 +212,13 @@ pub async fn serve(
         ))
     });
     let app = api::router(manager, config.max_body_bytes);
-    // Replies go out in one write per response part; without NODELAY a small reply can wait
-    // on the client's delayed ACK.
-    let http = axum::serve::ListenerExt::tap_io(http, |tcp| {
-        if let Err(error) = tcp.set_nodelay(true) {
-            tracing::debug!(%error, "failed to set TCP_NODELAY");
-        }
-    });
-    let served = axum::serve(http, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            let _ = stop_tx.send(true);
-        })
-        .await
-        .map_err(ServeError::Http);
+    // The shared connection loop (TCP_NODELAY, header and idle timeouts).
+    let served = crate::http::serve(http, app, async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    })
+    .await
+    .map_err(ServeError::Http);
     if let Some(poller) = poller {
         poller.abort();
     }
