@@ -366,6 +366,37 @@ fn sigterm_during_readiness_removes_everything_and_exits_143() {
     assert_nothing_left(&session);
 }
 
+/// An `up` killed outright cleans up nothing itself: `down` removes what it left, by label, and
+/// the lock it held died with it (the next `up` does not wait).
+#[test]
+fn down_removes_what_a_sigkilled_up_left_and_its_lock_is_gone() {
+    let session = Session::new("sigkill-ready");
+    let sdep = pause_sdep(&session.name, TCP_PROBE, "");
+    let (code, stderr) = interrupt_when(&session, &sdep, "waiting", "-KILL");
+    assert_eq!(code, None, "{stderr}");
+    let (containers, networks, _) = session.labelled();
+    assert!(
+        !containers.is_empty() && !networks.is_empty(),
+        "a killed `up` leaves its objects"
+    );
+    let down = seldon_local()
+        .args(["down", &session.name])
+        .output()
+        .unwrap();
+    assert!(down.status.success());
+    assert_nothing_left(&session);
+    let file = session.write("again.yaml", &pause_sdep(&session.name, EXEC_PROBE, ""));
+    let again = session.up(&file, &[]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(again.status.success(), "{stderr}");
+    assert!(!stderr.contains("waiting for another `up`"), "{stderr}");
+    seldon_local()
+        .args(["down", &session.name])
+        .assert()
+        .success();
+    assert_nothing_left(&session);
+}
+
 #[test]
 fn down_of_nothing_succeeds() {
     let session = Session::new("nothing");
@@ -1333,12 +1364,12 @@ fn the_request_log_reaches_the_sink_and_the_unit_metrics_port_answers() {
     let count = |kind: &str| kinds.iter().filter(|k| k.ends_with(kind)).count();
     assert_eq!((count(".request"), count(".response")), (n, n), "{lines}");
 
-    // The sink stops: predictions still succeed, the executor counts what it could not send.
+    // The sink is gone: predictions still succeed, the executor counts what it could not send.
+    // (Removed, not stopped: like the kubelet, the supervisor starts a stopped container again.)
     let stop = std::process::Command::new("docker")
         .args([
-            "stop",
-            "-t",
-            "1",
+            "rm",
+            "-f",
             &format!("{}-request-logger_request-logger", session.name),
         ])
         .output()
