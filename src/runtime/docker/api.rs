@@ -709,8 +709,10 @@ impl DockerApi for BollardApi {
     }
 
     async fn restart_container(&self, name: &str) -> Result<(), DockerError> {
+        // A container restarted to rejoin its pod's new network namespace serves nobody where
+        // it is: a short grace.
         let options = bollard::query_parameters::RestartContainerOptionsBuilder::default()
-            .t(5)
+            .t(2)
             .build();
         self.docker
             .restart_container(name, Some(options))

@@ -147,8 +147,11 @@ impl<A: DockerApi> DockerRuntime<A> {
         match repair {
             Repair::Sandbox { sandbox, members } => {
                 tolerate(self.api.start_container(sandbox).await)?;
-                for member in members {
-                    tolerate(self.api.restart_container(member).await)?;
+                // All at once, as the kubelet recreates a pod: the pod serves again as soon as
+                // its slowest container does.
+                let restarts = members.iter().map(|m| self.api.restart_container(m));
+                for result in futures_util::future::join_all(restarts).await {
+                    tolerate(result)?;
                 }
             }
             Repair::Start { container } => {
