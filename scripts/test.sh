@@ -66,6 +66,12 @@ step "traffic split and shadow (both runtimes)"
 scripts/traffic-split.sh embedded
 scripts/traffic-split.sh docker
 
+# Hostile and mutated bodies to every REST surface, then `docker kill`/`docker stop` of every
+# container and sandbox (serving again within 5 s each): ~20 s embedded, ~1 min on Docker.
+step "HTTP fuzz and faults (both runtimes)"
+scripts/fault.sh embedded
+scripts/fault.sh docker
+
 corpus=${SELDON_LOCAL_CORPUS:-}
 if [ -n "$corpus" ]; then
   step "conformance over $corpus"

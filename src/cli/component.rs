@@ -40,6 +40,9 @@ pub(crate) enum Component {
     Ingress(IngressArgs),
     /// The pod sandbox: holds the pod's network namespace until SIGTERM or SIGINT.
     Pause,
+    /// The Docker runtime's supervisor: follows Docker's events and heals pods as Kubernetes
+    /// does (restarts a container stopped by hand; a dead sandbox brings its pod back).
+    Supervisor(SupervisorArgs),
     /// Fetch a model URI into a directory, as the storage-initializer init container does.
     ///
     /// SRC is a `modelUri`: `gs://bucket/path`, `s3://bucket/path`,
@@ -107,6 +110,14 @@ pub(crate) struct ServeFilesArgs {
     /// The certificate's private key (PEM).
     #[arg(long, value_name = "PEM", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+}
+
+/// `component supervisor`.
+#[derive(Debug, Args)]
+pub(crate) struct SupervisorArgs {
+    /// Exit once no Docker deployment has been left for this many seconds (0: never).
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    idle_exit: u64,
 }
 
 /// `component ingress`.
@@ -270,6 +281,10 @@ pub(crate) fn run(args: ComponentArgs, ctx: &Context) -> Result<ExitStatus> {
     };
     match args.component {
         Component::Pause => return super::component_pause::run(),
+        Component::Supervisor(args) => {
+            let idle = (args.idle_exit > 0).then(|| Duration::from_secs(args.idle_exit));
+            return super::supervisor::run(idle, ctx);
+        }
         Component::TensorflowModelServer(args) => {
             return super::component_tfserving::run(&args, ctx);
         }

@@ -86,12 +86,24 @@ fn names(running: &[Deployment]) -> String {
 pub(crate) fn all() -> Result<Vec<Deployment>> {
     let mut found: Vec<Deployment> = super::embedded::list(None)?
         .into_iter()
-        .map(|(_, state)| Deployment {
-            stale: !crate::runtime::embedded::state::is_serving(&state),
+        .map(|(dir, state)| Deployment {
+            stale: !crate::runtime::embedded::state::is_serving(&dir),
             name: state.deployment,
             runtime: Runtime::Embedded,
         })
         .collect();
+    // A damaged state file still names a deployment (its directory), which `down` can stop.
+    found.extend(
+        super::embedded::damaged(None)?
+            .into_iter()
+            .filter_map(|(dir, _)| {
+                Some(Deployment {
+                    stale: !crate::runtime::embedded::state::is_serving(&dir),
+                    name: dir.file_name()?.to_str()?.to_owned(),
+                    runtime: Runtime::Embedded,
+                })
+            }),
+    );
     if super::docker::daemon_answers() {
         let names = super::docker::block_on(async {
             let ctx = Context {

@@ -54,11 +54,26 @@ pub(crate) fn up(
     ctx: &Context,
 ) -> Result<ExitStatus> {
     let exec = exec_commands(args, plans)?;
+    let names: Vec<&str> = plans.iter().map(|p| p.deployment.as_str()).collect();
+    // Until every deployment is ready (or cleaned up), no other `up` of these names starts. The
+    // background process of `up -d` runs under its parent's locks, which the parent holds until
+    // it has seen it ready (or failing).
+    let lifecycle = if args.detached_child {
+        None
+    } else {
+        Some(super::lock::acquire(
+            &names,
+            Duration::from_secs(args.timeout),
+            ctx,
+        )?)
+    };
     if !args.detached_child {
         replace_on_docker(plans, ctx)?;
     }
     if args.detach && !args.detached_child {
-        return detach(args, plans, ctx);
+        let status = detach(args, plans, ctx);
+        drop(lifecycle);
+        return status;
     }
     let root = state_root();
     let logs = FileLogs::new(if args.detached_child {
@@ -74,6 +89,9 @@ pub(crate) fn up(
     // A second `up` in one process (tests) keeps the first subscriber; logs still reach files
     // through the layer it holds only if it is ours, so say nothing when it fails.
     let _ = tracing::subscriber::set_global_default(subscriber);
+    // Held until this function returns, after every deployment of it has stopped and removed
+    // its state: while a process holds one, it is that deployment's server (`down` proves it so).
+    let mut server_locks = Vec::new();
     super::block_on(async {
         let mut signals = Signals::listen()?;
         let (canceller, cancel) = Cancel::new();
@@ -87,12 +105,17 @@ pub(crate) fn up(
         for plan in plans {
             let dir = state::deployment_dir(&root, &plan.deployment);
             stop_existing(&dir, ctx)?;
+            let session = super::docker::session_id();
+            server_locks
+                .push(state::claim_server(&dir, &session).with_context(|| {
+                    format!("failed to start deployment `{}`", plan.deployment)
+                })?);
             logs.open(&dir, plan)?;
             let options = EmbeddedOptions {
                 dir: dir.clone(),
                 base_dir: base_dir.to_owned(),
                 timeout: Duration::from_secs(args.timeout),
-                session: super::docker::session_id(),
+                session,
                 exec: exec.clone(),
             };
             let started = Instant::now();
@@ -136,6 +159,8 @@ pub(crate) fn up(
             running.push(deployment.running.clone());
             deployments.push((deployment, dir));
         }
+        // Ready, and the state written: another `up` of these names may replace them now.
+        drop(lifecycle);
         super::up::print_running(&running, args.output, ctx)?;
         if !args.detached_child {
             ctx.printer
@@ -259,29 +284,140 @@ fn exec_commands(args: &UpArgs, plans: &[Plan]) -> Result<BTreeMap<String, Strin
     Ok(exec)
 }
 
-/// Stops the local commands a deployment's serving process left behind when it was killed.
-fn stop_orphans(state: &StateFile) {
-    let pids: Vec<u32> = state.containers.iter().filter_map(|c| c.pid).collect();
-    if !pids.is_empty() {
-        embedded::process::stop_orphans(&pids, &state.session, Duration::from_secs(5));
+/// What stopping a deployment found and did.
+#[derive(Debug, Default)]
+struct Stopped {
+    /// The processes that held its server lock, stopped.
+    servers: Vec<u32>,
+    /// The process groups of its `--exec` commands that outlived their server, stopped.
+    commands: Vec<u32>,
+    /// A live pid `state.json` names that is not the server (the pid was reused), left alone.
+    left_alone: Option<u32>,
+}
+
+/// Stops what serves the deployment in `dir`, proving each process ours before every signal:
+/// the process that holds its server lock (whatever pid `state.json` names), then the commands
+/// of its session (their env carries the marker), found by the state's pids and by scanning
+/// `/proc`, so a damaged or missing state file still stops everything.
+fn stop_deployment(dir: &Path, state: Option<&StateFile>) -> Stopped {
+    let me = std::process::id();
+    let servers: Vec<u32> = state::servers(dir)
+        .into_iter()
+        .filter(|pid| *pid != me)
+        .collect();
+    for pid in &servers {
+        terminate_server(*pid, dir, Duration::from_secs(15));
+    }
+    let left_alone = state
+        .map(|s| s.pid)
+        .filter(|pid| *pid != me && !servers.contains(pid) && state::is_alive(*pid));
+    let session = state
+        .map(|s| s.session.clone())
+        .or_else(|| state::lock_session(dir));
+    let mut commands = Vec::new();
+    if let Some(session) = session {
+        let mut pids: Vec<u32> = state
+            .iter()
+            .flat_map(|s| &s.containers)
+            .filter_map(|c| c.pid)
+            .collect();
+        pids.extend(embedded::process::session_groups(&session));
+        pids.sort_unstable();
+        pids.dedup();
+        commands = embedded::process::stop_orphans(&pids, &session, Duration::from_secs(5));
+    }
+    Stopped {
+        servers,
+        commands,
+        left_alone,
+    }
+}
+
+/// Says what [`stop_deployment`] did beyond the ordinary.
+fn report_stopped(deployment: &str, stopped: &Stopped, ctx: &Context) {
+    if let Some(pid) = stopped.left_alone {
+        ctx.printer.warning(format!(
+            "pid {pid} in `{deployment}`'s state is not its server (that pid was reused by \
+             another program); left alone"
+        ));
+    }
+    if !stopped.commands.is_empty() {
+        ctx.printer.status(
+            "stopped",
+            format!(
+                "the local commands `{deployment}` left behind (process groups {})",
+                stopped
+                    .commands
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
     }
 }
 
 /// Stops the process serving an earlier `up` of the same deployment (`up` replaces).
 fn stop_existing(dir: &Path, ctx: &Context) -> Result<()> {
-    let Some(existing) = state::read(dir)? else {
-        return Ok(());
+    let existing = match state::read(dir) {
+        Ok(existing) => existing,
+        Err(error) => {
+            ctx.printer.warning(format!(
+                "{error:#}; stopping what it ran by its server lock and session"
+            ));
+            None
+        }
     };
-    if existing.pid != std::process::id() && state::is_serving(&existing) {
-        ctx.printer.status(
-            "replacing",
-            format!("`{}` (pid {})", existing.deployment, existing.pid),
-        );
-        terminate(existing.pid, Duration::from_secs(15))?;
+    let name = dir_name(dir);
+    let servers = state::servers(dir);
+    if let Some(pid) = servers.iter().find(|pid| **pid != std::process::id()) {
+        ctx.printer
+            .status("replacing", format!("`{name}` (pid {pid})"));
     }
-    stop_orphans(&existing);
+    let stopped = stop_deployment(dir, existing.as_ref());
+    report_stopped(&name, &stopped, ctx);
     state::remove(dir)?;
     Ok(())
+}
+
+/// Stops a deployment's server: SIGTERM, then SIGKILL after `grace`, each only while `pid`
+/// still holds the deployment's server lock; returns once it let go of it and exited.
+fn terminate_server(pid: u32, dir: &Path, grace: Duration) {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    let send = |signal: Signal| {
+        if state::holds_server_lock(pid, dir)
+            && let Ok(raw) = i32::try_from(pid)
+        {
+            let _ = kill(Pid::from_raw(raw), signal);
+        }
+    };
+    send(Signal::SIGTERM);
+    let deadline = Instant::now() + grace;
+    while state::holds_server_lock(pid, dir) {
+        if Instant::now() >= deadline {
+            send(Signal::SIGKILL);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // It has let go of the lock; wait (bounded) for it to exit, as it may still be closing.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while running(pid) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Whether `pid` runs (exists and is not a zombie).
+fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        !stat
+            .rsplit(')')
+            .next()
+            .unwrap_or("")
+            .trim_start()
+            .starts_with('Z')
+    })
 }
 
 /// SIGTERM, then SIGKILL after `grace`; returns once the process is gone.
@@ -512,7 +648,7 @@ pub(crate) fn list(name: Option<&str>) -> Result<Vec<(PathBuf, StateFile)>> {
 pub(crate) fn ps_rows(name: Option<&str>) -> Result<Vec<PsRow>> {
     let mut rows = Vec::new();
     for (dir, state) in list(name)? {
-        let alive = state::is_serving(&state);
+        let alive = state::is_serving(&dir);
         // The state file is written once, when the deployment is ready.
         let started = std::fs::metadata(dir.join("state.json"))
             .and_then(|m| m.modified())
@@ -556,14 +692,41 @@ pub(crate) fn ps_rows(name: Option<&str>) -> Result<Vec<PsRow>> {
     Ok(rows)
 }
 
-/// `down` of embedded deployments; returns the names stopped.
+/// `down` of embedded deployments; returns the names stopped. A deployment whose state file is
+/// damaged is stopped too (found by its server lock and session), saying so.
 pub(crate) fn down(name: Option<&str>, ctx: &Context) -> Result<Vec<String>> {
+    let mut targets: Vec<(PathBuf, String, Option<StateFile>)> = list(name)?
+        .into_iter()
+        .map(|(dir, state)| (dir, state.deployment.clone(), Some(state)))
+        .collect();
+    for (dir, error) in damaged(name)? {
+        let deployment = dir_name(&dir);
+        ctx.printer.warning(format!(
+            "{error:#}; stopping `{deployment}` by its server lock and session"
+        ));
+        targets.push((dir, deployment, None));
+    }
     let mut stopped = Vec::new();
-    for (dir, state) in list(name)? {
-        if state.pid != std::process::id() && state::is_serving(&state) {
-            terminate(state.pid, Duration::from_secs(15))?;
+    for (dir, deployment, state) in targets {
+        let done = stop_deployment(&dir, state.as_ref());
+        report_stopped(&deployment, &done, ctx);
+        if state.is_none() {
+            ctx.printer.status(
+                "stopped",
+                if done.servers.is_empty() {
+                    format!("nothing: no process served `{deployment}`")
+                } else {
+                    format!(
+                        "`{deployment}`'s server (pid {})",
+                        done.servers
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                },
+            );
         }
-        stop_orphans(&state);
         // A process killed hard leaves its volumes and state behind; remove them here.
         let volumes = dir.join("volumes");
         if volumes.exists() {
@@ -572,10 +735,25 @@ pub(crate) fn down(name: Option<&str>, ctx: &Context) -> Result<Vec<String>> {
         }
         state::remove(&dir)?;
         ctx.printer
-            .status("removed", format!("`{}` (embedded)", state.deployment));
-        stopped.push(state.deployment);
+            .status("removed", format!("`{deployment}` (embedded)"));
+        stopped.push(deployment);
     }
     Ok(stopped)
+}
+
+/// A deployment directory's name, which is the deployment's.
+fn dir_name(dir: &Path) -> String {
+    dir.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Embedded deployments whose state file is damaged (directory, why), optionally only one.
+pub(crate) fn damaged(name: Option<&str>) -> Result<Vec<(PathBuf, state::StateError)>> {
+    Ok(state::damaged(&state_root())?
+        .into_iter()
+        .filter(|(dir, _)| name.is_none_or(|n| dir_name(dir) == n))
+        .collect())
 }
 
 /// What `logs` asks of an embedded deployment.
@@ -697,10 +875,7 @@ pub(crate) fn logs(name: &str, request: &LogRequest<'_>, ctx: &Context) -> Resul
                 .is_none_or(|age| age > limit)
         })
     };
-    while request.follow
-        && (state::read(&dir)?.is_some_and(|s| state::is_serving(&s))
-            || !quiet_for(Duration::from_secs(3)))
-    {
+    while request.follow && (state::is_serving(&dir) || !quiet_for(Duration::from_secs(3))) {
         std::thread::sleep(Duration::from_millis(200));
         for (index, (_, path)) in files.iter().enumerate() {
             let text = std::fs::read_to_string(path).unwrap_or_default();

@@ -204,6 +204,7 @@ async fn play(
         Component::Pause => Ok(()),
         Component::ServeFiles(_) => bail!("`serve-files` is not a role of a SeldonDeployment"),
         Component::Ingress(_) => bail!("`ingress` is not a role of a SeldonDeployment"),
+        Component::Supervisor(_) => bail!("`supervisor` is not a role of a SeldonDeployment"),
     }
 }
 

@@ -34,6 +34,27 @@ pub(crate) fn run(args: &PsArgs, ctx: &Context) -> Result<ExitStatus> {
         .clone()
         .map_or(Selector::All, Selector::Deployment);
     let mut rows = super::embedded::ps_rows(args.name.as_deref())?;
+    for (dir, error) in super::embedded::damaged(args.name.as_deref())? {
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let servers = crate::runtime::embedded::state::servers(&dir);
+        let serving = match servers.as_slice() {
+            [] => "no process serves it".to_owned(),
+            pids => format!(
+                "its server runs (pid {})",
+                pids.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        ctx.printer.warning(format!(
+            "`{name}` (embedded): {error:#}; {serving}; `seldon-local down {name}` stops it and \
+             removes the state"
+        ));
+    }
     // Without a daemon there is nothing of Docker's to list; that is not an error.
     if super::docker::daemon_answers() {
         rows.extend(block_on(async {

@@ -58,7 +58,7 @@ pub(crate) fn resolve(target: &TargetArgs) -> Result<Resolved> {
 fn from_embedded(name: &str, target: &TargetArgs, model: Option<&str>) -> Result<Option<Resolved>> {
     let mut running: Vec<_> = super::embedded::list(Some(name))?
         .into_iter()
-        .filter(|(_, s)| crate::runtime::embedded::state::is_serving(s))
+        .filter(|(dir, _)| crate::runtime::embedded::state::is_serving(dir))
         .collect();
     let Some((_, state)) = running.pop() else {
         return Ok(None);

@@ -65,6 +65,9 @@ pub(crate) fn run(args: &UpArgs, ctx: &Context) -> Result<ExitStatus> {
     if embedded {
         return super::embedded::up(args, &plans, &base_dir, ctx);
     }
+    let names: Vec<&str> = plans.iter().map(|p| p.deployment.as_str()).collect();
+    // Until every deployment is ready (or cleaned up), no other `up` of these names starts.
+    let _lifecycle = super::lock::acquire(&names, Duration::from_secs(args.timeout), ctx)?;
     // A name is one deployment: the embedded one of that name makes way.
     for plan in &plans {
         if super::embedded::list(Some(&plan.deployment))?.is_empty() {
@@ -144,6 +147,12 @@ pub(crate) fn run(args: &UpArgs, ctx: &Context) -> Result<ExitStatus> {
         for (plan, running) in plans.iter().zip(&mut all) {
             super::ingress::publish(plan, running, "docker", args.ingress_port, ctx);
             finish_predict(running, &args.sdep.file);
+        }
+        // Pods heal as on Kubernetes only while a supervisor follows Docker's events.
+        if let Err(error) = super::supervisor::ensure() {
+            ctx.printer.warning(format!(
+                "pods will not heal from `docker kill`: the supervisor did not start: {error:#}"
+            ));
         }
         print_running(&all, args.output, ctx)?;
         Ok(ExitStatus::Success)

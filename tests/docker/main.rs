@@ -366,6 +366,37 @@ fn sigterm_during_readiness_removes_everything_and_exits_143() {
     assert_nothing_left(&session);
 }
 
+/// An `up` killed outright cleans up nothing itself: `down` removes what it left, by label, and
+/// the lock it held died with it (the next `up` does not wait).
+#[test]
+fn down_removes_what_a_sigkilled_up_left_and_its_lock_is_gone() {
+    let session = Session::new("sigkill-ready");
+    let sdep = pause_sdep(&session.name, TCP_PROBE, "");
+    let (code, stderr) = interrupt_when(&session, &sdep, "waiting", "-KILL");
+    assert_eq!(code, None, "{stderr}");
+    let (containers, networks, _) = session.labelled();
+    assert!(
+        !containers.is_empty() && !networks.is_empty(),
+        "a killed `up` leaves its objects"
+    );
+    let down = seldon_local()
+        .args(["down", &session.name])
+        .output()
+        .unwrap();
+    assert!(down.status.success());
+    assert_nothing_left(&session);
+    let file = session.write("again.yaml", &pause_sdep(&session.name, EXEC_PROBE, ""));
+    let again = session.up(&file, &[]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(again.status.success(), "{stderr}");
+    assert!(!stderr.contains("waiting for another `up`"), "{stderr}");
+    seldon_local()
+        .args(["down", &session.name])
+        .assert()
+        .success();
+    assert_nothing_left(&session);
+}
+
 #[test]
 fn down_of_nothing_succeeds() {
     let session = Session::new("nothing");
@@ -899,6 +930,165 @@ fn up_replaces_the_other_runtimes_deployment_of_that_name() {
     assert_nothing_left(&session);
 }
 
+/// Two `up`s of one name at once, on Docker then on the embedded runtime: the second waits for
+/// the first (saying so) and replaces it, leaving exactly one deployment that answers; `down`
+/// then leaves nothing labelled.
+#[test]
+fn two_concurrent_ups_of_one_name_leave_one_working_deployment() {
+    let session = Session::new("concurrent");
+    let file = with_the_shipped_model(&session, "examples/tfserving-mnist/sdep.yaml", "models/tf1");
+    let state = tempfile::tempdir().unwrap();
+    for runtime in [
+        &["--runtime", "docker", "--images", "builtin"][..],
+        &["--runtime", "embedded", "-d"],
+    ] {
+        let children: Vec<std::process::Child> = ["a", "b"]
+            .iter()
+            .map(|suffix| {
+                session
+                    .up(&file, runtime)
+                    .env("SELDON_LOCAL_STATE_DIR", state.path())
+                    .env("SELDON_LOCAL_SESSION", format!("{}-{suffix}", session.id))
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        let outputs: Vec<std::process::Output> = children
+            .into_iter()
+            .map(|c| c.wait_with_output().unwrap())
+            .collect();
+        let stderrs: Vec<String> = outputs
+            .iter()
+            .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+            .collect();
+        for (output, stderr) in outputs.iter().zip(&stderrs) {
+            assert!(output.status.success(), "{runtime:?}: {stderr}");
+        }
+        assert!(
+            stderrs
+                .iter()
+                .any(|e| e.contains(&format!("waiting for another `up` of `{}`", session.name))),
+            "{runtime:?}: one waited for the other: {stderrs:?}"
+        );
+        let (sessions, networks) = support::deployment_objects(&session);
+        if runtime[1] == "docker" {
+            assert_eq!(networks, 1, "one network");
+            let mut distinct = sessions.clone();
+            distinct.sort();
+            distinct.dedup();
+            assert_eq!(distinct.len(), 1, "one session's containers: {sessions:?}");
+        } else {
+            assert!(
+                sessions.is_empty() && networks == 0,
+                "the Docker one was replaced"
+            );
+            let ps = seldon_local()
+                .env("SELDON_LOCAL_STATE_DIR", state.path())
+                .args(["ps", "-o", "json", &session.name])
+                .output()
+                .unwrap();
+            let rows: serde_json::Value = serde_json::from_slice(&ps.stdout).unwrap();
+            assert!(
+                rows.as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|r| r["runtime"] == "embedded" && r["state"] != "exited"),
+                "{rows}"
+            );
+        }
+        let predict = seldon_local()
+            .env("SELDON_LOCAL_STATE_DIR", state.path())
+            .args([
+                "predict",
+                &session.name,
+                "--file",
+                "examples/tfserving-mnist/request.json",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            predict.status.success(),
+            "{runtime:?}: {}",
+            String::from_utf8_lossy(&predict.stderr)
+        );
+    }
+    let down = seldon_local()
+        .env("SELDON_LOCAL_STATE_DIR", state.path())
+        .args(["down", &session.name])
+        .output()
+        .unwrap();
+    assert!(down.status.success());
+    assert_nothing_left(&session);
+}
+
+/// Pods heal as on Kubernetes: after `docker kill` of each container of the deployment in turn,
+/// then of each pod's sandbox, the deployment answers again within 5 s, at the same address.
+#[test]
+fn after_docker_kill_of_a_container_or_a_sandbox_the_deployment_serves_again_within_5s() {
+    let session = Session::new("heal");
+    let file = with_the_shipped_model(&session, "examples/tfserving-mnist/sdep.yaml", "models/tf1");
+    let output = session
+        .up(&file, &["--images", "builtin"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let predicts = || {
+        seldon_local()
+            .args([
+                "predict",
+                &session.name,
+                "--file",
+                "examples/tfserving-mnist/request.json",
+            ])
+            .output()
+            .unwrap()
+            .status
+            .success()
+    };
+    assert!(predicts());
+    let mut victims = session.containers("container");
+    victims.extend(session.containers("sandbox"));
+    assert!(victims.len() >= 3, "{victims:?}");
+    for victim in victims {
+        session.kill(&victim);
+        let killed = Instant::now();
+        // It is down (not restarted by Docker's policy)...
+        assert_ne!(
+            session.inspect(&victim)["State"]["Running"],
+            true,
+            "{victim}"
+        );
+        // ...and the supervisor brings the pod back.
+        while !predicts() {
+            assert!(
+                killed.elapsed() < Duration::from_secs(5),
+                "not serving 5 s after `docker kill {victim}`"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        println!(
+            "`docker kill {victim}`: serving again after {:.2}s",
+            killed.elapsed().as_secs_f64()
+        );
+        assert_eq!(
+            session.inspect(&victim)["State"]["Running"],
+            true,
+            "{victim}"
+        );
+    }
+    seldon_local()
+        .args(["down", &session.name])
+        .assert()
+        .success();
+    assert_nothing_left(&session);
+}
+
 /// `logs -f` keeps following a container that restarts: the lines of its next run arrive.
 #[test]
 fn logs_follow_a_container_through_a_restart() {
@@ -1174,12 +1364,12 @@ fn the_request_log_reaches_the_sink_and_the_unit_metrics_port_answers() {
     let count = |kind: &str| kinds.iter().filter(|k| k.ends_with(kind)).count();
     assert_eq!((count(".request"), count(".response")), (n, n), "{lines}");
 
-    // The sink stops: predictions still succeed, the executor counts what it could not send.
+    // The sink is gone: predictions still succeed, the executor counts what it could not send.
+    // (Removed, not stopped: like the kubelet, the supervisor starts a stopped container again.)
     let stop = std::process::Command::new("docker")
         .args([
-            "stop",
-            "-t",
-            "1",
+            "rm",
+            "-f",
             &format!("{}-request-logger_request-logger", session.name),
         ])
         .output()

@@ -151,6 +151,48 @@ impl Session {
         });
     }
 
+    /// `docker kill` of a container (Docker's restart policy treats it as a manual stop).
+    pub(crate) fn kill(&self, container: &str) {
+        block_on(async {
+            docker()
+                .await
+                .kill_container(
+                    container,
+                    None::<bollard::query_parameters::KillContainerOptions>,
+                )
+                .await
+                .unwrap();
+        });
+    }
+
+    /// The names of the deployment's containers of a kind (`sandbox`, `init`, `container`).
+    pub(crate) fn containers(&self, kind: &str) -> Vec<String> {
+        block_on(async {
+            let docker = docker().await;
+            let filters = HashMap::from([(
+                "label".to_owned(),
+                vec![
+                    format!("seldon-local/deployment={}", self.name),
+                    format!("seldon-local/kind={kind}"),
+                ],
+            )]);
+            let mut names: Vec<String> = docker
+                .list_containers(Some(
+                    ListContainersOptionsBuilder::default()
+                        .all(true)
+                        .filters(&filters)
+                        .build(),
+                ))
+                .await
+                .unwrap()
+                .into_iter()
+                .filter_map(|c| Some(c.names?.first()?.trim_start_matches('/').to_owned()))
+                .collect();
+            names.sort();
+            names
+        })
+    }
+
     /// `docker inspect` of a container, as JSON.
     pub(crate) fn inspect(&self, container: &str) -> serde_json::Value {
         block_on(async {
@@ -201,7 +243,7 @@ impl Session {
         .collect()
     }
 
-    /// (containers, networks, volumes) carrying this session's label or deployment name.
+    /// (containers, network ids, volumes) carrying this session's label or deployment name.
     pub(crate) fn labelled(&self) -> (Vec<String>, Vec<String>, Vec<String>) {
         block_on(async {
             let docker = docker().await;
@@ -228,7 +270,8 @@ impl Session {
                     .await
                     .unwrap()
                 {
-                    networks.push(n.name.unwrap_or_default());
+                    // By id: two networks may share a name, and a name is then ambiguous.
+                    networks.push(n.id.unwrap_or_default());
                 }
                 for v in docker
                     .list_volumes(Some(
@@ -268,8 +311,8 @@ impl Drop for Session {
                     )
                     .await;
             }
-            for name in networks {
-                let _ = docker.remove_network(&name).await;
+            for id in networks {
+                let _ = docker.remove_network(&id).await;
             }
             for name in volumes {
                 let _ = docker
@@ -281,6 +324,46 @@ impl Drop for Session {
             }
         });
     }
+}
+
+/// The deployment's labelled containers' session labels (one per container) and how many
+/// networks carry its label.
+pub(crate) fn deployment_objects(session: &Session) -> (Vec<String>, usize) {
+    block_on(async {
+        let docker = docker().await;
+        let filters = HashMap::from([(
+            "label".to_owned(),
+            vec![format!("seldon-local/deployment={}", session.name)],
+        )]);
+        let sessions = docker
+            .list_containers(Some(
+                ListContainersOptionsBuilder::default()
+                    .all(true)
+                    .filters(&filters)
+                    .build(),
+            ))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| {
+                c.labels
+                    .unwrap_or_default()
+                    .get("seldon-local/session")
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .collect();
+        let networks = docker
+            .list_networks(Some(
+                ListNetworksOptionsBuilder::default()
+                    .filters(&filters)
+                    .build(),
+            ))
+            .await
+            .unwrap()
+            .len();
+        (sessions, networks)
+    })
 }
 
 /// Fails unless no container, network or volume carries the session's labels.

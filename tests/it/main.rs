@@ -15,6 +15,7 @@ mod corpus;
 mod embedded_e2e;
 mod embedded_graph;
 mod embedded_grpc;
+mod embedded_lifecycle;
 mod embedded_runtime;
 mod embedded_tfserving_grpc;
 mod embedded_triton;

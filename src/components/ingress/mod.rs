@@ -440,6 +440,10 @@ fn copy_headers(from: &HeaderMap, to: &mut HeaderMap) {
 }
 
 /// Any call under `/seldon/<namespace>/<name>/`: to one predictor, copied to the shadows.
+#[allow(
+    clippy::too_many_lines,
+    reason = "route, read, shadow, call (retrying a moved route once), reply: one sequence"
+)]
 async fn forward(AxumState(state): AxumState<Arc<State>>, request: Request) -> Response {
     let arrived = Instant::now();
     if is_grpc(request.headers()) {
@@ -493,13 +497,32 @@ async fn forward(AxumState(state): AxumState<Arc<State>>, request: Request) -> R
             &body,
         );
     }
-    let mut call = state
-        .client
-        .request(parts.method.clone(), format!("{}{suffix}", target.rest))
-        .body(body);
-    let headers = call_headers(&parts.headers);
-    call = call.headers(headers);
-    let reply = match call.send().await {
+    let call = |rest: &str| {
+        state
+            .client
+            .request(parts.method.clone(), format!("{rest}{suffix}"))
+            .body(body.clone())
+            .headers(call_headers(&parts.headers))
+            .send()
+    };
+    let mut target = target.clone();
+    let mut sent = call(&target.rest).await;
+    if sent.as_ref().is_err_and(reqwest::Error::is_connect) {
+        // Nothing listens where the route points: the deployment may just have been replaced
+        // (new ports). Read the routes again and, if they moved, try the new address once.
+        state.refresh_after_miss(Instant::now()).await;
+        if let Some(moved) = state
+            .routes()
+            .get(key)
+            .and_then(|r| r.pick(fastrand::u32(..)))
+            .filter(|t| t.rest != target.rest)
+            .cloned()
+        {
+            target = moved;
+            sent = call(&target.rest).await;
+        }
+    }
+    let reply = match sent {
         Ok(reply) => reply,
         Err(error) => {
             tracing::warn!(predictor = %target.predictor, %error, "engine call failed");

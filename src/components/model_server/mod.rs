@@ -66,7 +66,7 @@ pub enum ServeError {
     #[error("the model-server poller stopped unexpectedly")]
     Poller(#[source] tokio::task::JoinError),
     #[error("the model-server HTTP server failed")]
-    Http(#[source] std::io::Error),
+    Http(#[source] crate::http::HttpError),
     #[error(transparent)]
     Grpc(#[from] grpc::GrpcServeError),
 }
@@ -137,6 +137,18 @@ impl Loaded {
         grpc: Option<tokio::net::TcpListener>,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
+        self.serve_with(rest, grpc, crate::http::HEADER_TIMEOUT, shutdown)
+            .await
+    }
+
+    /// [`Loaded::serve`] with the given REST header (and idle) timeout.
+    pub async fn serve_with(
+        self,
+        rest: tokio::net::TcpListener,
+        grpc: Option<tokio::net::TcpListener>,
+        header_timeout: Duration,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServeError> {
         let Self {
             manager,
             poll_interval,
@@ -161,13 +173,14 @@ impl Loaded {
             ))
         });
         let app = router(Arc::clone(&manager), max_body_bytes);
-        let served = axum::serve(rest, app)
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                let _ = stop_tx.send(true);
-            })
-            .await
-            .map_err(ServeError::Http);
+        // The shared connection loop: header and idle timeouts, so a slow or idle client cannot
+        // hold a connection forever.
+        let served = crate::http::serve_with(rest, app, header_timeout, async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+        })
+        .await
+        .map_err(ServeError::Http);
         if let Some(poller) = poller {
             poller.abort();
         }

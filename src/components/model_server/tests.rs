@@ -905,3 +905,44 @@ mod grpc_api {
         assert_eq!(status.into_inner().model_version_status[0].state, 30);
     }
 }
+
+/// The REST port runs on the shared connection loop: a client that never finishes its headers,
+/// or never sends any, is disconnected after the header timeout instead of holding a socket.
+#[tokio::test]
+async fn the_rest_port_disconnects_slow_and_idle_clients() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let config = Config {
+        models: vec![model("tf1", mnist_models().join("tf1"))],
+        poll_interval: None,
+        max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        events: None,
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let loaded = load(config).await.unwrap();
+    tokio::spawn(loaded.serve_with(
+        listener,
+        None,
+        Duration::from_millis(200),
+        std::future::pending(),
+    ));
+    let mut idle = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+    slow.write_all(b"GET /v1/models/tf1 HTTP/1.1\r\nHost: a\r\n")
+        .await
+        .unwrap();
+    for (name, stream) in [("slow", &mut slow), ("idle", &mut idle)] {
+        let mut rest = Vec::new();
+        let read =
+            tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut rest)).await;
+        assert!(read.is_ok(), "the {name} connection was held open");
+    }
+    // A whole request is still answered.
+    let mut ok = tokio::net::TcpStream::connect(addr).await.unwrap();
+    ok.write_all(b"GET /v1/models/tf1 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut reply = String::new();
+    ok.read_to_string(&mut reply).await.unwrap();
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+}

@@ -159,6 +159,22 @@ pub enum DockerError {
         #[source]
         source: BollardError,
     },
+    /// A restart failed.
+    #[error("failed to restart container `{name}`")]
+    RestartContainer {
+        /// The container.
+        name: String,
+        /// Why.
+        #[source]
+        source: BollardError,
+    },
+    /// The events stream failed.
+    #[error("failed to follow Docker's events")]
+    Events {
+        /// Why.
+        #[source]
+        source: BollardError,
+    },
 }
 
 impl DockerError {
@@ -201,6 +217,8 @@ pub struct ContainerState {
     pub restart_count: i64,
     /// Published ports: container port → host port (127.0.0.1).
     pub host_ports: BTreeMap<u16, u16>,
+    /// When it last started (RFC 3339, UTC), if it ever did.
+    pub started_at: Option<String>,
 }
 
 /// An image's identity.
@@ -215,6 +233,8 @@ pub struct ImageInfo {
 /// A listed container.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContainerSummary {
+    /// Docker's id: what it is removed by (a name may be ambiguous or reused).
+    pub id: String,
     /// Name (without Docker's leading `/`).
     pub name: String,
     /// Labels.
@@ -230,6 +250,9 @@ pub struct ContainerSummary {
 /// A listed network or volume.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Labelled {
+    /// Docker's id (a volume's is its name): what it is removed by, since two networks may
+    /// share a name.
+    pub id: String,
     /// Name.
     pub name: String,
     /// Labels.
@@ -321,10 +344,18 @@ pub trait DockerApi: Send + Sync {
     async fn inspect_container(&self, name: &str) -> Result<ContainerState, DockerError>;
     /// Everything a selector matches.
     async fn list(&self, selector: &Selector) -> Result<Listing, DockerError>;
-    /// Removes a container, running or not.
-    async fn remove_container(&self, name: &str) -> Result<(), DockerError>;
-    /// Removes a network.
-    async fn remove_network(&self, name: &str) -> Result<(), DockerError>;
+    /// Stops (if running) and starts a container again.
+    async fn restart_container(&self, name: &str) -> Result<(), DockerError>;
+    /// The names of the containers the selector matches as they start or stop (`start` and
+    /// `die` events), until the stream ends.
+    fn container_events(
+        &self,
+        selector: &Selector,
+    ) -> BoxStream<'static, Result<String, DockerError>>;
+    /// Removes a container, running or not, by its id (`name` names it in errors).
+    async fn remove_container(&self, id: &str, name: &str) -> Result<(), DockerError>;
+    /// Removes a network by its id (`name` names it in errors).
+    async fn remove_network(&self, id: &str, name: &str) -> Result<(), DockerError>;
     /// Removes a volume.
     async fn remove_volume(&self, name: &str) -> Result<(), DockerError>;
     /// A container's log lines.
@@ -592,6 +623,7 @@ impl DockerApi for BollardApi {
             exit_code: state.exit_code,
             restart_count: inspect.restart_count.unwrap_or(0),
             host_ports,
+            started_at: state.started_at.filter(|t| !t.starts_with("0001-01-01")),
         })
     }
 
@@ -638,6 +670,7 @@ impl DockerApi for BollardApi {
             containers: containers
                 .into_iter()
                 .map(|c| ContainerSummary {
+                    id: c.id.unwrap_or_default(),
                     name: c
                         .names
                         .unwrap_or_default()
@@ -653,6 +686,7 @@ impl DockerApi for BollardApi {
             networks: networks
                 .into_iter()
                 .map(|n| Labelled {
+                    id: n.id.unwrap_or_default(),
                     name: n.name.unwrap_or_default(),
                     labels: sorted(n.labels),
                 })
@@ -662,6 +696,7 @@ impl DockerApi for BollardApi {
                 .unwrap_or_default()
                 .into_iter()
                 .map(|v| Labelled {
+                    id: v.name.clone(),
                     name: v.name,
                     labels: v.labels.into_iter().collect(),
                 })
@@ -673,13 +708,54 @@ impl DockerApi for BollardApi {
         Ok(listing)
     }
 
-    async fn remove_container(&self, name: &str) -> Result<(), DockerError> {
+    async fn restart_container(&self, name: &str) -> Result<(), DockerError> {
+        // A container restarted to rejoin its pod's new network namespace serves nobody where
+        // it is: a short grace.
+        let options = bollard::query_parameters::RestartContainerOptionsBuilder::default()
+            .t(2)
+            .build();
+        self.docker
+            .restart_container(name, Some(options))
+            .await
+            .map_err(|source| DockerError::RestartContainer {
+                name: name.to_owned(),
+                source,
+            })
+    }
+
+    fn container_events(
+        &self,
+        selector: &Selector,
+    ) -> BoxStream<'static, Result<String, DockerError>> {
+        let mut filters = label_filters(selector);
+        filters.insert("type".to_owned(), vec!["container".to_owned()]);
+        filters.insert(
+            "event".to_owned(),
+            vec!["start".to_owned(), "die".to_owned()],
+        );
+        let options = bollard::query_parameters::EventsOptionsBuilder::default()
+            .filters(&filters)
+            .build();
+        self.docker
+            .events(Some(options))
+            .map(|item| match item {
+                Ok(event) => Ok(event
+                    .actor
+                    .and_then(|a| a.attributes)
+                    .and_then(|a| a.get("name").cloned())
+                    .unwrap_or_default()),
+                Err(source) => Err(DockerError::Events { source }),
+            })
+            .boxed()
+    }
+
+    async fn remove_container(&self, id: &str, name: &str) -> Result<(), DockerError> {
         let options = RemoveContainerOptionsBuilder::default()
             .force(true)
             .v(false)
             .build();
         self.docker
-            .remove_container(name, Some(options))
+            .remove_container(id, Some(options))
             .await
             .map_err(|source| DockerError::Remove {
                 kind: "container",
@@ -688,9 +764,9 @@ impl DockerApi for BollardApi {
             })
     }
 
-    async fn remove_network(&self, name: &str) -> Result<(), DockerError> {
+    async fn remove_network(&self, id: &str, name: &str) -> Result<(), DockerError> {
         self.docker
-            .remove_network(name)
+            .remove_network(id)
             .await
             .map_err(|source| DockerError::Remove {
                 kind: "network",

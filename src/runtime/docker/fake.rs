@@ -17,7 +17,8 @@ use super::spec::{ContainerSpec, NetworkCreateRequest, VolumeCreateRequest};
 struct State {
     calls: Vec<String>,
     images: BTreeMap<String, BTreeMap<String, String>>,
-    networks: BTreeMap<String, BTreeMap<String, String>>,
+    /// id → (name, labels); a network's id is its name unless it is a duplicate.
+    networks: BTreeMap<String, (String, BTreeMap<String, String>)>,
     volumes: BTreeMap<String, BTreeMap<String, String>>,
     containers: BTreeMap<String, (BTreeMap<String, String>, bool)>,
     bodies: BTreeMap<String, ContainerSpec>,
@@ -29,6 +30,10 @@ struct State {
     crashing: Vec<String>,
     image_ids: BTreeMap<String, String>,
     serial: u32,
+    /// Containers stopped by hand (`docker kill`): listed as `exited`.
+    killed: std::collections::BTreeSet<String>,
+    /// When each container last started, as a serial (later starts are larger).
+    started: BTreeMap<String, u32>,
 }
 
 /// Records calls as `verb name` strings.
@@ -104,8 +109,48 @@ impl FakeDocker {
         state
             .containers
             .insert(name.to_owned(), (labels.clone(), true));
-        state.networks.insert(name.to_owned(), labels.clone());
+        state
+            .networks
+            .insert(name.to_owned(), (name.to_owned(), labels.clone()));
         state.volumes.insert(name.to_owned(), labels);
+    }
+
+    /// `docker kill` of a container: it stops and stays stopped.
+    pub(crate) fn kill(&self, name: &str) {
+        let mut state = self.state.lock().unwrap();
+        if let Some(c) = state.containers.get_mut(name) {
+            c.1 = false;
+        }
+        state.killed.insert(name.to_owned());
+    }
+
+    /// Docker restarts a crashed container by its restart policy: it runs again, started now.
+    pub(crate) fn restarted_by_docker(&self, name: &str) {
+        let mut state = self.state.lock().unwrap();
+        state.serial += 1;
+        let serial = state.serial;
+        state.started.insert(name.to_owned(), serial);
+    }
+
+    /// A second network of an existing network's name and labels (as two concurrent creates
+    /// make), with its own id.
+    pub(crate) fn duplicate_network(&self, name: &str) {
+        let mut state = self.state.lock().unwrap();
+        let labels = state.networks[name].1.clone();
+        state
+            .networks
+            .insert(format!("{name}#2"), (name.to_owned(), labels));
+    }
+
+    fn started(&self, name: &str) {
+        let mut state = self.state.lock().unwrap();
+        if let Some(c) = state.containers.get_mut(name) {
+            c.1 = true;
+        }
+        state.killed.remove(name);
+        state.serial += 1;
+        let serial = state.serial;
+        state.started.insert(name.to_owned(), serial);
     }
 
     pub(crate) fn calls(&self) -> Vec<String> {
@@ -219,11 +264,10 @@ impl DockerApi for FakeDocker {
 
     async fn create_network(&self, body: NetworkCreateRequest) -> Result<(), DockerError> {
         self.record(&format!("create_network {}", body.name))?;
-        self.state
-            .lock()
-            .unwrap()
-            .networks
-            .insert(body.name.clone(), labels_of(body.labels.as_ref()));
+        self.state.lock().unwrap().networks.insert(
+            body.name.clone(),
+            (body.name.clone(), labels_of(body.labels.as_ref())),
+        );
         Ok(())
     }
 
@@ -254,10 +298,21 @@ impl DockerApi for FakeDocker {
 
     async fn start_container(&self, name: &str) -> Result<(), DockerError> {
         self.record(&format!("start_container {name}"))?;
-        if let Some(c) = self.state.lock().unwrap().containers.get_mut(name) {
-            c.1 = true;
-        }
+        self.started(name);
         Ok(())
+    }
+
+    async fn restart_container(&self, name: &str) -> Result<(), DockerError> {
+        self.record(&format!("restart_container {name}"))?;
+        self.started(name);
+        Ok(())
+    }
+
+    fn container_events(
+        &self,
+        _selector: &Selector,
+    ) -> BoxStream<'static, Result<String, DockerError>> {
+        stream::empty().boxed()
     }
 
     async fn upload(&self, name: &str, path: &str, _tar: Vec<u8>) -> Result<(), DockerError> {
@@ -300,6 +355,10 @@ impl DockerApi for FakeDocker {
             status: if running { "running" } else { "restarting" }.to_owned(),
             exit_code: crashing.then_some(1),
             restart_count: if crashing { 3 } else { 0 },
+            started_at: state
+                .started
+                .get(name)
+                .map(|n| format!("2026-01-01T00:00:00.{n:09}Z")),
             // Port 1 on 127.0.0.1: nothing listens, so probes fail fast.
             host_ports: ports
                 .iter()
@@ -316,6 +375,7 @@ impl DockerApi for FakeDocker {
             map.iter()
                 .filter(|(_, l)| selector.matches(l))
                 .map(|(name, labels)| Labelled {
+                    id: name.clone(),
                     name: name.clone(),
                     labels: labels.clone(),
                 })
@@ -327,27 +387,44 @@ impl DockerApi for FakeDocker {
                 .iter()
                 .filter(|(_, (l, _))| selector.matches(l))
                 .map(|(name, (labels, running))| ContainerSummary {
+                    id: name.clone(),
                     name: name.clone(),
                     labels: labels.clone(),
-                    state: if *running { "running" } else { "created" }.to_owned(),
+                    state: if *running {
+                        "running"
+                    } else if state.killed.contains(name) {
+                        "exited"
+                    } else {
+                        "created"
+                    }
+                    .to_owned(),
                     status: String::new(),
                     created: None,
                 })
                 .collect(),
-            networks: labelled(&state.networks),
+            networks: state
+                .networks
+                .iter()
+                .filter(|(_, (_, l))| selector.matches(l))
+                .map(|(id, (name, labels))| Labelled {
+                    id: id.clone(),
+                    name: name.clone(),
+                    labels: labels.clone(),
+                })
+                .collect(),
             volumes: labelled(&state.volumes),
         })
     }
 
-    async fn remove_container(&self, name: &str) -> Result<(), DockerError> {
+    async fn remove_container(&self, id: &str, name: &str) -> Result<(), DockerError> {
         self.record(&format!("remove_container {name}"))?;
-        self.state.lock().unwrap().containers.remove(name);
+        self.state.lock().unwrap().containers.remove(id);
         Ok(())
     }
 
-    async fn remove_network(&self, name: &str) -> Result<(), DockerError> {
+    async fn remove_network(&self, id: &str, name: &str) -> Result<(), DockerError> {
         self.record(&format!("remove_network {name}"))?;
-        self.state.lock().unwrap().networks.remove(name);
+        self.state.lock().unwrap().networks.remove(id);
         Ok(())
     }
 

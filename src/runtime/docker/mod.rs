@@ -12,6 +12,7 @@
 pub mod api;
 #[cfg(test)]
 mod fake;
+mod heal;
 pub mod image;
 pub mod labels;
 pub mod spec;
@@ -25,6 +26,7 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::time::Instant;
 
 pub use api::{BollardApi, ContainerState, DockerApi, DockerError, LogLine, LogOptions};
+pub use heal::Repair;
 pub use labels::Selector;
 
 use super::{
@@ -228,6 +230,7 @@ impl<A: DockerApi> DockerRuntime<A> {
         let mut created_volumes: Vec<String> = Vec::new();
         for pod in &plan.pods {
             check(cancel)?;
+            let fixed_ports = pinned_ports(pod, &options.fixed_ports);
             let ctx = PodContext {
                 deployment: &plan.deployment,
                 namespace: &plan.namespace,
@@ -241,7 +244,7 @@ impl<A: DockerApi> DockerRuntime<A> {
                     .map_or("", |p| p.graph_root.as_str()),
                 pod,
                 aliases: aliases_of(plan, &pod.name),
-                fixed_ports: &options.fixed_ports,
+                fixed_ports: &fixed_ports,
             };
             self.create_pod(
                 &ctx,
@@ -683,7 +686,11 @@ impl<A: DockerApi> DockerRuntime<A> {
             .partition(|c| c.labels.get(labels::KIND).map(String::as_str) == Some("sandbox"));
         for container in others.into_iter().chain(sandboxes) {
             note(&container.labels);
-            match self.api.remove_container(&container.name).await {
+            match self
+                .api
+                .remove_container(&container.id, &container.name)
+                .await
+            {
                 Ok(()) => {
                     removed.containers += 1;
                     self.emit(RuntimeEvent::Removed {
@@ -699,7 +706,7 @@ impl<A: DockerApi> DockerRuntime<A> {
         }
         for network in &listing.networks {
             note(&network.labels);
-            match self.api.remove_network(&network.name).await {
+            match self.api.remove_network(&network.id, &network.name).await {
                 Ok(()) => {
                     removed.networks += 1;
                     self.emit(RuntimeEvent::Removed {
@@ -893,6 +900,29 @@ pub struct LogSource {
     pub container: String,
     /// The lines.
     pub lines: BoxStream<'static, Result<LogLine, DockerError>>,
+}
+
+/// The host port of every port the pod publishes: the user's (`-p`), else a free one chosen
+/// now. Docker would choose one itself, but a new one each time the sandbox starts; chosen here,
+/// it stays when the sandbox is restarted, so a healed pod answers where it did.
+fn pinned_ports(
+    pod: &plan::Pod,
+    fixed: &BTreeMap<(String, u16), u16>,
+) -> BTreeMap<(String, u16), u16> {
+    let mut pinned = fixed.clone();
+    // Held until all are chosen, so no port is chosen twice.
+    let mut held = Vec::new();
+    for key in spec::published_ports(pod) {
+        if let std::collections::btree_map::Entry::Vacant(entry) = pinned.entry(key)
+            && let Ok(listener) = std::net::TcpListener::bind(("127.0.0.1", 0))
+            && let Ok(address) = listener.local_addr()
+        {
+            entry.insert(address.port());
+            held.push(listener);
+        }
+    }
+    drop(held);
+    pinned
 }
 
 fn kind_order(kind: &str) -> u8 {

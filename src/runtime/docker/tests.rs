@@ -129,9 +129,11 @@ fn mutations(calls: &[String]) -> Vec<String> {
     calls
         .iter()
         .filter(|c| {
-            ["create_", "start_", "upload", "wait_", "remove_"]
-                .iter()
-                .any(|p| c.starts_with(p))
+            [
+                "create_", "start_", "restart_", "upload", "wait_", "remove_",
+            ]
+            .iter()
+            .any(|p| c.starts_with(p))
         })
         .cloned()
         .collect()
@@ -463,6 +465,23 @@ async fn down_removes_only_resources_with_our_labels() {
 }
 
 #[tokio::test]
+async fn down_removes_a_duplicate_network_of_the_deployment_by_its_id() {
+    let (rt, _) = runtime(everything_builtin_available());
+    rt.up(
+        &plan(),
+        &options("s1", ImagePolicy::Builtin, Duration::from_secs(5)),
+        &Cancel::never(),
+    )
+    .await
+    .unwrap();
+    // Two concurrent creates of one name leave two networks of that name.
+    rt.api().duplicate_network("seldon-local_iris");
+    let removed = rt.down(&Selector::Deployment("iris".into())).await.unwrap();
+    assert_eq!(removed.networks, 2);
+    assert!(managed(rt.api()).is_empty(), "{:?}", managed(rt.api()));
+}
+
+#[tokio::test]
 async fn up_of_a_running_deployment_replaces_it() {
     let (rt, events) = runtime(everything_builtin_available());
     for session in ["s1", "s2"] {
@@ -690,4 +709,104 @@ async fn a_stale_image_is_rebuilt_and_the_old_one_removed() {
         calls.contains(&"remove_image sha256:0".to_owned()),
         "{calls:?}"
     );
+}
+
+async fn running_iris() -> DockerRuntime<FakeDocker> {
+    let (rt, _) = runtime(everything_builtin_available());
+    rt.up(
+        &plan(),
+        &options("s1", ImagePolicy::Builtin, Duration::from_secs(5)),
+        &Cancel::never(),
+    )
+    .await
+    .unwrap();
+    rt
+}
+
+const SANDBOX: &str = "iris-default-0-classifier_sandbox";
+const CLASSIFIER: &str = "iris-default-0-classifier_classifier";
+const ENGINE: &str = "iris-default-0-classifier_seldon-container-engine";
+
+#[tokio::test]
+async fn a_running_deployment_needs_no_repair() {
+    let rt = running_iris().await;
+    assert_eq!(rt.broken(&Selector::All).await.unwrap(), []);
+}
+
+#[tokio::test]
+async fn a_killed_container_is_started_again() {
+    let rt = running_iris().await;
+    rt.api().kill(CLASSIFIER);
+    let broken = rt.broken(&Selector::All).await.unwrap();
+    assert_eq!(
+        broken,
+        [Repair::Start {
+            container: CLASSIFIER.into()
+        }]
+    );
+    rt.repair(&broken[0]).await.unwrap();
+    assert!(
+        rt.api()
+            .calls()
+            .contains(&format!("start_container {CLASSIFIER}"))
+    );
+    assert_eq!(rt.broken(&Selector::All).await.unwrap(), []);
+}
+
+#[tokio::test]
+async fn a_killed_sandbox_is_started_and_its_pod_restarted_into_it() {
+    let rt = running_iris().await;
+    rt.api().kill(SANDBOX);
+    let broken = rt.broken(&Selector::All).await.unwrap();
+    assert_eq!(
+        broken,
+        [Repair::Sandbox {
+            sandbox: SANDBOX.into(),
+            members: vec![CLASSIFIER.into(), ENGINE.into()],
+        }]
+    );
+    rt.repair(&broken[0]).await.unwrap();
+    let calls = mutations(&rt.api().calls());
+    let tail: Vec<&str> = calls[calls.len() - 3..]
+        .iter()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        tail,
+        [
+            format!("start_container {SANDBOX}"),
+            format!("restart_container {CLASSIFIER}"),
+            format!("restart_container {ENGINE}"),
+        ]
+    );
+    assert_eq!(rt.broken(&Selector::All).await.unwrap(), []);
+}
+
+#[tokio::test]
+async fn containers_left_in_a_sandbox_docker_restarted_rejoin_it() {
+    let rt = running_iris().await;
+    rt.api().restarted_by_docker(SANDBOX);
+    let broken = rt.broken(&Selector::All).await.unwrap();
+    assert_eq!(
+        broken,
+        [
+            Repair::Rejoin {
+                container: CLASSIFIER.into()
+            },
+            Repair::Rejoin {
+                container: ENGINE.into()
+            },
+        ]
+    );
+    for repair in &broken {
+        rt.repair(repair).await.unwrap();
+    }
+    assert_eq!(rt.broken(&Selector::All).await.unwrap(), []);
+}
+
+#[tokio::test]
+async fn a_deployment_being_removed_is_left_alone() {
+    let rt = running_iris().await;
+    rt.down(&Selector::Deployment("iris".into())).await.unwrap();
+    assert_eq!(rt.broken(&Selector::All).await.unwrap(), []);
 }

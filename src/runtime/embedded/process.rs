@@ -176,26 +176,82 @@ pub fn is_ours(pid: u32, session: &str) -> bool {
         .any(|entry| entry == wanted.as_bytes())
 }
 
+/// The process groups led by a command of session `session` (found by the marker in their env,
+/// scanning `/proc`): how `down` finds the commands of a deployment whose state file is
+/// damaged.
+#[must_use]
+pub fn session_groups(session: &str) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let mut groups: Vec<u32> = entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| is_ours(*pid, session))
+        .filter_map(group_of)
+        .filter(|group| Some(*group) != group_of(std::process::id()))
+        .collect();
+    groups.sort_unstable();
+    groups.dedup();
+    groups
+}
+
+/// The process group of `pid` (field 5 of `/proc/<pid>/stat`).
+fn group_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat[stat.rfind(')')? + 1..]
+        .split_whitespace()
+        .nth(2)?
+        .parse()
+        .ok()
+}
+
+/// Whether process group `group` has a live member of session `session` (its leader may have
+/// exited while the rest of the group runs; Linux reuses no id while a group has members).
+fn group_is_ours(group: u32, session: &str) -> bool {
+    if is_ours(group, session) {
+        return true;
+    }
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return false;
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .any(|pid| group_of(pid) == Some(group) && is_ours(pid, session))
+}
+
 /// Stops the command groups a deployment left behind (its serving process was killed hard):
-/// SIGTERM, then SIGKILL after `grace`. Only pids that are still ours are touched.
-pub fn stop_orphans(pids: &[u32], session: &str, grace: Duration) {
-    let ours: Vec<Pid> = pids
+/// SIGTERM, then SIGKILL after `grace`. Only pids that are ours are touched, checked again
+/// before every signal (a pid may be reused while we wait). Returns the groups signalled.
+#[allow(
+    clippy::must_use_candidate,
+    reason = "callers may only want the stopping"
+)]
+pub fn stop_orphans(pids: &[u32], session: &str, grace: Duration) -> Vec<u32> {
+    let signal = |pid: u32, signal: Signal| {
+        if group_is_ours(pid, session)
+            && let Ok(raw) = i32::try_from(pid)
+        {
+            let _ = killpg(Pid::from_raw(raw), signal);
+        }
+    };
+    let ours: Vec<u32> = pids
         .iter()
-        .filter(|pid| is_ours(**pid, session))
-        .filter_map(|pid| i32::try_from(*pid).ok().map(Pid::from_raw))
+        .copied()
+        .filter(|pid| group_is_ours(*pid, session))
         .collect();
     for pid in &ours {
-        let _ = killpg(*pid, Signal::SIGTERM);
+        signal(*pid, Signal::SIGTERM);
     }
     let deadline = std::time::Instant::now() + grace;
     while std::time::Instant::now() < deadline
-        && ours
-            .iter()
-            .any(|pid| super::state::is_alive(pid.as_raw().unsigned_abs()))
+        && ours.iter().any(|pid| group_is_ours(*pid, session))
     {
         std::thread::sleep(Duration::from_millis(20));
     }
     for pid in &ours {
-        let _ = killpg(*pid, Signal::SIGKILL);
+        signal(*pid, Signal::SIGKILL);
     }
+    ours
 }

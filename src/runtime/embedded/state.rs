@@ -173,8 +173,34 @@ pub fn remove(dir: &Path) -> Result<(), StateError> {
     }
 }
 
-/// Every deployment with a state file under `root`, by name.
+/// Every deployment with a readable state file under `root`, by name (a damaged one is in
+/// [`damaged`], never an error here: one bad file must not hide the others).
 pub fn list(root: &Path) -> Result<Vec<(PathBuf, StateFile)>, StateError> {
+    let mut out: Vec<(PathBuf, StateFile)> = scan(root)?
+        .into_iter()
+        .filter_map(|(dir, state)| Some((dir, state.ok()?)))
+        .collect();
+    out.sort_by(|a, b| a.1.deployment.cmp(&b.1.deployment));
+    Ok(out)
+}
+
+/// The deployments under `root` whose state file cannot be read (truncated, garbage): their
+/// directory, whose name is the deployment's, and why.
+pub fn damaged(root: &Path) -> Result<Vec<(PathBuf, StateError)>, StateError> {
+    let mut out: Vec<(PathBuf, StateError)> = scan(root)?
+        .into_iter()
+        .filter_map(|(dir, state)| Some((dir, state.err()?)))
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
+/// Every directory under `root` with a state file, and that file read.
+#[allow(
+    clippy::type_complexity,
+    reason = "a private helper of `list` and `damaged`"
+)]
+fn scan(root: &Path) -> Result<Vec<(PathBuf, Result<StateFile, StateError>)>, StateError> {
     let entries = match std::fs::read_dir(root) {
         Ok(entries) => entries,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -192,11 +218,12 @@ pub fn list(root: &Path) -> Result<Vec<(PathBuf, StateFile)>, StateError> {
         if !dir.is_dir() {
             continue;
         }
-        if let Some(state) = read(&dir)? {
-            out.push((dir, state));
+        match read(&dir) {
+            Ok(Some(state)) => out.push((dir, Ok(state))),
+            Ok(None) => {}
+            Err(error) => out.push((dir, Err(error))),
         }
     }
-    out.sort_by(|a, b| a.1.deployment.cmp(&b.1.deployment));
     Ok(out)
 }
 
@@ -215,19 +242,158 @@ pub fn process_start(pid: u32) -> Option<u64> {
     after.split_whitespace().nth(19)?.parse().ok()
 }
 
-/// Whether the process that serves `state` still runs: its pid is alive and is the same process
-/// (the recorded start time matches; a state file without one needs a seldon-local command line).
-/// A pid reused by an unrelated program is not ours and must never be signalled.
+/// The file a deployment's serving process keeps open and locked for as long as it lives
+/// ([`claim_server`]). Holding it open is the proof that a process is the deployment's server:
+/// `down` signals no other (a pid in `state.json` may be stale, or the file damaged).
 #[must_use]
-pub fn is_serving(state: &StateFile) -> bool {
-    if !is_alive(state.pid) {
+pub fn server_lock_path(dir: &Path) -> PathBuf {
+    dir.join("server.lock")
+}
+
+/// The serving process's hold on [`server_lock_path`]; released when dropped (or when the
+/// process dies, however it dies).
+#[derive(Debug)]
+pub struct ServerLock {
+    _file: std::fs::File,
+}
+
+/// Why a deployment could not be claimed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClaimError {
+    /// The filesystem failed.
+    #[error(transparent)]
+    State(#[from] StateError),
+    /// Another process serves the deployment.
+    #[error("another process{} serves this deployment (it holds `{}`)", pid.map(|p| format!(" (pid {p})")).unwrap_or_default(), path.display())]
+    Held {
+        /// That process, when it can be found.
+        pid: Option<u32>,
+        /// The lock file.
+        path: PathBuf,
+    },
+}
+
+/// Makes this process the server of the deployment in `dir`: locks [`server_lock_path`] and
+/// writes `session` into it (so that `down` finds the session's `--exec` commands even when
+/// `state.json` is damaged).
+pub fn claim_server(dir: &Path, session: &str) -> Result<ServerLock, ClaimError> {
+    use std::io::Write as _;
+    let path = server_lock_path(dir);
+    let io = |what, path: &Path| {
+        let path = path.to_owned();
+        move |source| StateError::Io { what, path, source }
+    };
+    std::fs::create_dir_all(dir).map_err(io("create", dir))?;
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(io("open", &path))?;
+    // A moment's contention is a `ps` testing the lock: try a few times.
+    let mut attempts = 0;
+    loop {
+        match file.try_lock() {
+            Ok(()) => break,
+            Err(std::fs::TryLockError::WouldBlock) if attempts < 20 => {
+                attempts += 1;
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(ClaimError::Held {
+                    pid: servers(dir).into_iter().next(),
+                    path,
+                });
+            }
+            Err(std::fs::TryLockError::Error(source)) => {
+                return Err(StateError::Io {
+                    what: "lock",
+                    path,
+                    source,
+                }
+                .into());
+            }
+        }
+    }
+    file.set_len(0).map_err(io("truncate", &path))?;
+    file.write_all(format!("{session}\n").as_bytes())
+        .map_err(io("write", &path))?;
+    Ok(ServerLock { _file: file })
+}
+
+/// The session written into a deployment's server lock by its last server.
+#[must_use]
+pub fn lock_session(dir: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(server_lock_path(dir)).ok()?;
+    let session = text.lines().next()?.trim();
+    (!session.is_empty()).then(|| session.to_owned())
+}
+
+/// Whether process `pid` holds the deployment's server lock open (`/proc/<pid>/fd`): the proof
+/// that it is the deployment's server. Checked before every signal.
+#[must_use]
+pub fn holds_server_lock(pid: u32, dir: &Path) -> bool {
+    let Some(lock) = lock_identity(dir) else {
         return false;
+    };
+    has_open(pid, &lock)
+}
+
+/// The processes that hold the deployment's server lock open (normally one; none when nothing
+/// serves it), found by scanning `/proc`, whatever `state.json` says.
+#[must_use]
+pub fn servers(dir: &Path) -> Vec<u32> {
+    // Nobody holds the lock: nothing serves, and `/proc` need not be scanned.
+    if lock_is_free(dir) {
+        return Vec::new();
     }
-    match state.pid_start {
-        Some(start) => process_start(state.pid) == Some(start),
-        None => std::fs::read(format!("/proc/{}/cmdline", state.pid))
-            .is_ok_and(|cmdline| cmdline.windows(12).any(|w| w == b"seldon-local")),
+    let Some(lock) = lock_identity(dir) else {
+        return Vec::new();
+    };
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let mut pids: Vec<u32> = entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| has_open(*pid, &lock))
+        .collect();
+    pids.sort_unstable();
+    pids
+}
+
+/// Whether a deployment's server runs (some process holds its server lock).
+#[must_use]
+pub fn is_serving(dir: &Path) -> bool {
+    !servers(dir).is_empty()
+}
+
+/// Whether no process holds the server lock (tried, and released at once).
+fn lock_is_free(dir: &Path) -> bool {
+    match std::fs::File::open(server_lock_path(dir)) {
+        Ok(file) => file.try_lock_shared().is_ok(),
+        Err(_) => true,
     }
+}
+
+/// The lock file's path, device and inode.
+fn lock_identity(dir: &Path) -> Option<(PathBuf, u64, u64)> {
+    use std::os::unix::fs::MetadataExt as _;
+    let path = std::fs::canonicalize(server_lock_path(dir)).ok()?;
+    let meta = std::fs::metadata(&path).ok()?;
+    Some((path, meta.dev(), meta.ino()))
+}
+
+fn has_open(pid: u32, (path, dev, ino): &(PathBuf, u64, u64)) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return false;
+    };
+    fds.flatten().any(|fd| {
+        std::fs::read_link(fd.path()).is_ok_and(|target| target == *path)
+            && std::fs::metadata(fd.path()).is_ok_and(|m| m.dev() == *dev && m.ino() == *ino)
+    })
 }
 
 #[cfg(test)]
@@ -235,18 +401,43 @@ mod state_tests {
     use super::*;
 
     #[test]
-    fn a_live_pid_that_started_at_another_time_is_not_the_server() {
-        let mut state = sample();
-        assert!(is_serving(&state), "this very process serves the sample");
-        state.pid_start = state.pid_start.map(|t| t + 1);
-        assert!(!is_serving(&state), "a reused pid is someone else");
-        // Without a start time, only a seldon-local command line counts.
-        state.pid_start = None;
-        let ours = std::fs::read(format!("/proc/{}/cmdline", state.pid))
-            .unwrap()
-            .windows(12)
-            .any(|w| w == b"seldon-local");
-        assert_eq!(is_serving(&state), ours);
+    fn only_the_process_holding_the_server_lock_is_the_server() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = deployment_dir(root.path(), "d");
+        // A state file naming a live process proves nothing: only the lock does.
+        write(&dir, &sample()).unwrap();
+        assert!(!is_serving(&dir));
+        assert!(!holds_server_lock(std::process::id(), &dir));
+        let lock = claim_server(&dir, "s1").unwrap();
+        assert_eq!(servers(&dir), [std::process::id()]);
+        assert!(holds_server_lock(std::process::id(), &dir));
+        assert_eq!(lock_session(&dir).as_deref(), Some("s1"));
+        // A second claim while it is held is refused, naming the holder.
+        let error = claim_server(&dir, "s2").unwrap_err().to_string();
+        assert!(
+            error.starts_with(&format!(
+                "another process (pid {}) serves this deployment",
+                std::process::id()
+            )),
+            "{error}"
+        );
+        drop(lock);
+        assert!(!is_serving(&dir));
+        let _again = claim_server(&dir, "s3").unwrap();
+        assert_eq!(lock_session(&dir).as_deref(), Some("s3"));
+    }
+
+    #[test]
+    fn a_damaged_state_file_does_not_hide_the_others() {
+        let root = tempfile::tempdir().unwrap();
+        write(&deployment_dir(root.path(), "good"), &sample()).unwrap();
+        let bad = deployment_dir(root.path(), "bad");
+        std::fs::create_dir_all(&bad).unwrap();
+        std::fs::write(bad.join("state.json"), "{\"deployment\": \"bad\", \"ses").unwrap();
+        assert_eq!(list(root.path()).unwrap().len(), 1);
+        let damaged = damaged(root.path()).unwrap();
+        assert_eq!(damaged.len(), 1);
+        assert_eq!(damaged[0].0, bad);
     }
 
     fn sample() -> StateFile {
