@@ -15,6 +15,7 @@ pub mod file_server;
 pub mod ingress;
 pub mod model_server;
 pub mod proxy;
+pub mod python;
 pub mod request_sink;
 pub mod storage;
 pub mod triton;
