@@ -569,7 +569,10 @@ impl BuildLock {
             path: envs.to_owned(),
             source,
         })?;
-        let path = dir.with_extension("lock");
+        // Beside the environment; not `with_extension`: the name holds dots (`py3.11`).
+        let mut name = dir.file_name().unwrap_or_default().to_owned();
+        name.push(".lock");
+        let path = dir.with_file_name(name);
         loop {
             match std::fs::OpenOptions::new()
                 .write(true)
