@@ -75,8 +75,9 @@ for name in sorted(os.listdir(corpus)):
                 capture_output=True, text=True,
             )
             if up.returncode != 0:
-                last = [l for l in up.stderr.strip().splitlines() if l.startswith("error")] or up.stderr.strip().splitlines()[-1:]
-                reason = (last[0] if last else "?")[:160]
+                lines = [l.strip() for l in up.stderr.strip().splitlines() if l.strip()]
+                causes = [l for l in lines if "caused by:" in l or "cannot play" in l or l.startswith("error: ") and "background" not in l]
+                reason = (causes[-1] if causes else lines[-1] if lines else "?")[:200]
                 reasons[reason] += 1
                 print(f"NOT RUN  {prepack:15} {label}: {reason}", flush=True)
                 continue
