@@ -68,6 +68,13 @@ scripts/traffic-split.sh docker
 
 # Hostile and mutated bodies to every REST surface, then `docker kill`/`docker stop` of every
 # container and sandbox (serving again within 5 s each): ~20 s embedded, ~1 min on Docker.
+# SKLEARN/XGBOOST/MLFLOW_SERVER on the embedded runtime, played by the real
+# seldon-core-microservice in environments seldon-local builds: every held-out row equals the
+# framework's own answer; offline `up` after `prepare`. ~10 min the first time (virtualenvs with
+# scikit-learn, xgboost and mlflow from PyPI), ~2 min after.
+step "Python prepacks against scikit-learn, xgboost and mlflow"
+scripts/conformance-prepacks.sh
+
 step "HTTP fuzz and faults (both runtimes)"
 scripts/fault.sh embedded
 scripts/fault.sh docker

@@ -17,6 +17,16 @@ pub const SELDON_LOCAL_INGRESS_PORT: &str = "SELDON_LOCAL_INGRESS_PORT";
 pub const SELDON_LOCAL_MAX_UNPACKED_BYTES: &str = "SELDON_LOCAL_MAX_UNPACKED_BYTES";
 /// The default `--max-unpacked-entries` of the storage initializer.
 pub const SELDON_LOCAL_MAX_UNPACKED_ENTRIES: &str = "SELDON_LOCAL_MAX_UNPACKED_ENTRIES";
+/// The interpreter that plays Python-backed prepackaged servers (`--python`).
+pub const SELDON_LOCAL_PYTHON: &str = "SELDON_LOCAL_PYTHON";
+/// Where seldon-local caches Python environments (default `$XDG_CACHE_HOME/seldon-local`, else
+/// `~/.cache/seldon-local`).
+pub const SELDON_LOCAL_CACHE_DIR: &str = "SELDON_LOCAL_CACHE_DIR";
+/// The package index pip installs from, as pip reads it; `up` checks it answers before
+/// building an environment.
+pub const PIP_INDEX_URL: &str = "PIP_INDEX_URL";
+/// The package index uv installs from, as uv reads it.
+pub const UV_INDEX_URL: &str = "UV_INDEX_URL";
 /// Set by the shell completion scripts: `seldon-local` then answers with completions.
 pub const SELDON_LOCAL_COMPLETE: &str = "SELDON_LOCAL_COMPLETE";
 /// The standard switch that turns colours off (<https://no-color.org>).

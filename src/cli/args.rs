@@ -82,6 +82,19 @@ pub(crate) enum Command {
     ///   seldon-local render --show defaulted -o json sdep.yaml
     #[command(verbatim_doc_comment)]
     Render(RenderArgs),
+    /// Build ahead of time what `up --runtime embedded` needs, so that it later works offline.
+    ///
+    /// For each SKLEARN_SERVER, XGBOOST_SERVER and MLFLOW_SERVER unit in FILE, reads its model
+    /// (a local `modelUri`, or fetched as the storage initializer would), and builds and caches
+    /// the Python environment that plays it: `seldon-core` of the chosen Seldon Core version and
+    /// the framework version the model was saved with. Cached under `SELDON_LOCAL_CACHE_DIR`
+    /// (default `~/.cache/seldon-local`).
+    ///
+    /// Examples:
+    ///   seldon-local prepare examples/sklearn-iris/sdep.yaml
+    ///   seldon-local prepare --python .venv/bin/python examples/sklearn-iris/sdep.yaml
+    #[command(verbatim_doc_comment)]
+    Prepare(PrepareArgs),
     /// Send a prediction, or a load of them, to a running deployment.
     ///
     /// The body is built for the endpoint's protocol from `--ndarray` or `--tensor`, or sent as
@@ -406,9 +419,30 @@ pub(crate) struct UpArgs {
     /// host ports) and args; e.g. `--exec my-model='seldon-core-microservice MyModel'`.
     #[arg(long, value_name = "CONTAINER=COMMAND", value_parser = parse_exec)]
     pub(crate) exec: Vec<(String, String)>,
+    #[command(flatten)]
+    pub(crate) python: PythonArgs,
     /// Internal: this process is the background half of `up -d`.
     #[arg(long, hide = true)]
     pub(crate) detached_child: bool,
+}
+
+/// How the embedded runtime plays Python-backed prepackaged servers.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct PythonArgs {
+    /// Embedded runtime: run SKLEARN_SERVER, XGBOOST_SERVER and MLFLOW_SERVER units with this
+    /// interpreter (a virtualenv's `bin/python`) as it is, instead of environments seldon-local
+    /// builds and caches; it needs `seldon-core` and the model's framework at the version the
+    /// model was saved with.
+    #[arg(long, value_name = "PATH", env = env::SELDON_LOCAL_PYTHON, value_hint = clap::ValueHint::ExecutablePath)]
+    pub(crate) python: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PrepareArgs {
+    #[command(flatten)]
+    pub(crate) sdep: SdepArgs,
+    #[command(flatten)]
+    pub(crate) python: PythonArgs,
 }
 
 /// Which runtime `up` uses.

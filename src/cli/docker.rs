@@ -124,6 +124,9 @@ fn renderer(printer: Printer) -> Events {
         RuntimeEvent::InitDone { container } => {
             printer.status("done", format!("`{container}`"));
         }
+        RuntimeEvent::Preparing { container, line } => {
+            printer.line(format!("{container} | {line}"));
+        }
         RuntimeEvent::Started { container } => printer.status("started", format!("`{container}`")),
         RuntimeEvent::Waiting { container, probe } => {
             printer.status("waiting", format!("for `{container}` ({probe})"));

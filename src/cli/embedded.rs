@@ -117,6 +117,10 @@ pub(crate) fn up(
                 timeout: Duration::from_secs(args.timeout),
                 session,
                 exec: exec.clone(),
+                python: Some(super::prepare::settings(
+                    &args.python,
+                    args.sdep.seldon_version.as_str(),
+                )),
             };
             let started = Instant::now();
             let up = embedded::up(plan, Arc::clone(&launcher), &options, &events, &cancel);
@@ -930,6 +934,9 @@ fn renderer(ctx: &Context) -> Events {
             }
         }
         RuntimeEvent::InitDone { container } => printer.status("done", format!("`{container}`")),
+        RuntimeEvent::Preparing { container, line } => {
+            printer.line(format!("{container} | {line}"));
+        }
         RuntimeEvent::Started { container } => printer.note(format!("started `{container}`")),
         RuntimeEvent::Ready { container } => printer.note(format!("`{container}` is ready")),
         RuntimeEvent::Warning { message } => printer.warning(message),

@@ -20,6 +20,7 @@ mod lock;
 mod logs;
 mod pipeline;
 mod predict;
+mod prepare;
 mod ps;
 mod render;
 mod requests;
@@ -92,6 +93,7 @@ pub(crate) fn main() -> ExitCode {
         Command::Feedback(args) => predict::feedback(&args, &ctx),
         Command::Metadata(args) => predict::metadata(&args, &ctx),
         Command::Up(args) => up::run(&args, &ctx),
+        Command::Prepare(args) => prepare::run(&args, &ctx),
         Command::Ps(args) => ps::run(&args, &ctx),
         Command::Logs(args) => logs::run(&args, &ctx),
         Command::Down(args) => down::run(&args, &ctx),

@@ -183,7 +183,7 @@ fn check_publish(publish: &[(String, u16, u16)], plans: &[plan::Plan]) -> Result
 }
 
 /// Where relative model paths are resolved: the file's directory (the current one for stdin).
-fn base_dir(file: &Path) -> Result<PathBuf> {
+pub(crate) fn base_dir(file: &Path) -> Result<PathBuf> {
     let cwd = std::env::current_dir().context("failed to read the current directory")?;
     if file == Path::new("-") {
         return Ok(cwd);

@@ -121,6 +121,13 @@ pub enum RuntimeEvent {
         /// Where the fetch is.
         progress: crate::components::storage::Snapshot,
     },
+    /// A line of progress while a container's Python environment is built or checked.
+    Preparing {
+        /// The container.
+        container: String,
+        /// The line.
+        line: String,
+    },
     /// An init container exited 0.
     InitDone {
         /// The container.

@@ -95,6 +95,7 @@ fn options(dir: &Path, timeout: Duration) -> EmbeddedOptions {
         timeout,
         session: "t".into(),
         exec: BTreeMap::new(),
+        python: None,
     }
 }
 
@@ -387,4 +388,104 @@ fn a_builtin_role_played_by_a_local_command_gets_host_ports_in_its_flags() {
         "{}",
         proxy.env["PREDICTIVE_UNIT_PARAMETERS"]
     );
+}
+
+/// upstream's own SKLEARN_SERVER sample (servers/sklearnserver/samples/iris.yaml), with a local
+/// model.
+fn sklearn_plan() -> Plan {
+    let text = "apiVersion: machinelearning.seldon.io/v1alpha2\nkind: SeldonDeployment\nmetadata: {name: sklearn}\n\
+        spec:\n  predictors:\n  - name: default\n    graph: {name: classifier, implementation: SKLEARN_SERVER, modelUri: ./model, \
+        parameters: [{name: method, type: STRING, value: predict}]}\n";
+    let sdep = sdep::load(text, "x.yaml").unwrap().documents.remove(0).sdep;
+    let validated =
+        sdep::validate(sdep, &OperatorConfig::embedded(SeldonVersion::V1_18_2)).unwrap();
+    plan::build(&validated).unwrap()
+}
+
+/// A layout with a host port per declared port and a directory per volume.
+fn layout_of(plan: &Plan, python: bool) -> HostLayout {
+    let mut layout = HostLayout {
+        python,
+        ..HostLayout::default()
+    };
+    let mut next = 40000;
+    for pod in &plan.pods {
+        for port in pod.containers.iter().flat_map(|c| &c.ports) {
+            layout
+                .ports
+                .entry((pod.name.clone(), port.container_port))
+                .or_insert_with(|| {
+                    next += 1;
+                    next
+                });
+        }
+        for volume in &pod.volumes {
+            layout.volumes.insert(
+                (pod.name.clone(), volume.name.clone()),
+                format!("/state/{}", volume.name).into(),
+            );
+        }
+    }
+    layout
+}
+
+#[test]
+fn a_python_prepack_is_played_as_a_local_process_with_host_ports_and_the_model_dir() {
+    let plan = sklearn_plan();
+    let layout = layout_of(&plan, true);
+    let (pods, _) = localize(&plan, &layout).unwrap();
+    let unit = pods
+        .iter()
+        .flat_map(|p| &p.containers)
+        .find(|c| c.name == "classifier")
+        .unwrap();
+    assert_eq!(
+        unit.python,
+        Some(seldon_local::components::python::ServerKind::Sklearn)
+    );
+    assert!(unit.exec.is_none() && unit.is_process());
+    // The wrapper binds what its env says: host ports.
+    let http = unit.env["PREDICTIVE_UNIT_HTTP_SERVICE_PORT"]
+        .parse::<u16>()
+        .unwrap();
+    assert!(unit.ports.iter().any(|(_, host)| *host == http), "{unit:?}");
+    assert_ne!(http, 9000);
+    // `model_uri` names the volume's directory; the user's parameter stays.
+    let parameters: serde_json::Value =
+        serde_json::from_str(&unit.env["PREDICTIVE_UNIT_PARAMETERS"]).unwrap();
+    let values: BTreeMap<&str, &str> = parameters
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["name"].as_str().unwrap(), p["value"].as_str().unwrap()))
+        .collect();
+    assert_eq!(values["method"], "predict");
+    assert!(values["model_uri"].starts_with("/state/"), "{values:?}");
+}
+
+#[test]
+fn without_python_a_prepack_cannot_be_played_and_the_error_says_so() {
+    let plan = sklearn_plan();
+    let error = localize(&plan, &layout_of(&plan, false)).unwrap_err();
+    assert!(
+        error.to_string().contains("seldonio/sklearnserver"),
+        "{error}"
+    );
+}
+
+#[test]
+fn an_exec_command_wins_over_the_python_server() {
+    let plan = sklearn_plan();
+    let mut layout = layout_of(&plan, true);
+    layout
+        .exec
+        .insert("classifier".to_owned(), "my-server".to_owned());
+    let (pods, _) = localize(&plan, &layout).unwrap();
+    let unit = pods
+        .iter()
+        .flat_map(|p| &p.containers)
+        .find(|c| c.name == "classifier")
+        .unwrap();
+    assert_eq!(unit.exec.as_deref(), Some("my-server"));
+    assert_eq!(unit.python, None);
 }

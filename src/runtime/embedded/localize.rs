@@ -10,6 +10,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
 
+use crate::components::python::ServerKind;
 use crate::plan::{Container, EnvValue, Plan, Probe, ProbeAction, Role, VolumeSource};
 
 /// Host resources assigned to a plan.
@@ -23,6 +24,8 @@ pub struct HostLayout {
     pub base_dir: PathBuf,
     /// Container name → a local command that plays it instead of its image (`--exec`).
     pub exec: BTreeMap<String, String>,
+    /// Whether Python-backed prepackaged servers are played (by `seldon-core-microservice`).
+    pub python: bool,
 }
 
 /// A container ready to be played in-process.
@@ -49,9 +52,20 @@ pub struct LocalContainer {
     /// A local command that plays this container instead of its image (`--exec`). Its env
     /// port numbers (`PREDICTIVE_UNIT_HTTP_SERVICE_PORT`...) are host ports.
     pub exec: Option<String>,
+    /// A prepackaged server played by `seldon-core-microservice` with seldon-local's server
+    /// class ([`crate::components::python`]): a local process, its env ports rewritten as for
+    /// `exec`.
+    pub python: Option<ServerKind>,
 }
 
 impl LocalContainer {
+    /// Whether a local process plays it (`--exec` or a Python server), binding the host ports
+    /// its env and flags name.
+    #[must_use]
+    pub fn is_process(&self) -> bool {
+        self.exec.is_some() || self.python.is_some()
+    }
+
     /// The host path of a path inside the container, through its mounts.
     #[must_use]
     pub fn host_path(&self, path: &str) -> Option<PathBuf> {
@@ -176,6 +190,15 @@ pub fn localize(
     Ok((pods, warnings))
 }
 
+/// The Python server kind a role is played by, if it is one.
+#[must_use]
+pub fn python_kind(role: &Role) -> Option<ServerKind> {
+    match role {
+        Role::PrepackagedServer { implementation } => ServerKind::of_implementation(implementation),
+        _ => None,
+    }
+}
+
 fn has_builtin(role: &Role) -> bool {
     matches!(
         role,
@@ -188,6 +211,10 @@ fn has_builtin(role: &Role) -> bool {
     )
 }
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "one container's ports, args, env and probe, rewritten in turn"
+)]
 fn localize_container(
     plan: &Plan,
     layout: &HostLayout,
@@ -198,7 +225,9 @@ fn localize_container(
     warnings: &mut Vec<String>,
 ) -> Result<LocalContainer, LocalizeError> {
     let exec = layout.exec.get(&container.name).cloned();
-    if exec.is_none() && !has_builtin(&container.role) {
+    let python = python_kind(&container.role).filter(|_| exec.is_none() && layout.python);
+    let process = exec.is_some() || python.is_some();
+    if !process && !has_builtin(&container.role) {
         return Err(LocalizeError::NoBuiltin {
             pod: pod.to_owned(),
             container: container.name.clone(),
@@ -225,7 +254,7 @@ fn localize_container(
     }
     let rewrite = |text: &str| rewrite_paths(&rewrite_addresses(text, pod, layout), &mounts);
     let mut args: Vec<String> = container.args.iter().map(|a| rewrite(a)).collect();
-    if exec.is_some() {
+    if process {
         // A local command binds what its flags say (`--rest_api_port=2001`): host ports.
         args = args
             .iter()
@@ -255,7 +284,11 @@ fn localize_container(
             }
             // A local command binds what its env says, so its port numbers are host ports;
             // builtin roles are handed listeners keyed by container port instead.
-            EnvValue::Literal(value) if exec.is_some() && variable.name.ends_with("_PORT") => {
+            // A local command reads the model's path from its parameters.
+            EnvValue::Literal(value) if process && variable.name == PARAMETERS => {
+                env.insert(variable.name.clone(), rewrite_parameters(value, &mounts));
+            }
+            EnvValue::Literal(value) if process && variable.name.ends_with("_PORT") => {
                 let mapped = value
                     .parse::<u16>()
                     .ok()
@@ -301,7 +334,27 @@ fn localize_container(
         ports,
         readiness,
         exec,
+        python,
     })
+}
+
+/// `PREDICTIVE_UNIT_PARAMETERS`, the operator's JSON list of `{name, value, type}`.
+const PARAMETERS: &str = crate::env::PREDICTIVE_UNIT_PARAMETERS;
+
+/// Every parameter value that is a mount path (`model_uri` = `/mnt/models`) becomes its host
+/// directory; text that is not the operator's JSON list stays as it is.
+fn rewrite_parameters(text: &str, mounts: &[(String, PathBuf)]) -> String {
+    let Ok(mut parameters) = serde_json::from_str::<Vec<Value>>(text) else {
+        return text.to_owned();
+    };
+    for parameter in &mut parameters {
+        if let Some(value) = parameter.get_mut("value")
+            && let Some(path) = value.as_str()
+        {
+            *value = Value::from(rewrite_paths(path, mounts));
+        }
+    }
+    serde_json::to_string(&parameters).unwrap_or_else(|_| text.to_owned())
 }
 
 fn host_port(layout: &HostLayout, pod: &str, port: u16) -> Option<u16> {

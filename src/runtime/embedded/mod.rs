@@ -9,6 +9,7 @@
 
 pub mod localize;
 pub mod process;
+pub mod python;
 pub mod state;
 
 use std::collections::BTreeMap;
@@ -93,6 +94,9 @@ pub struct EmbeddedOptions {
     pub session: String,
     /// Container name → a local command that plays it instead of its image (`--exec`).
     pub exec: BTreeMap<String, String>,
+    /// How Python-backed prepackaged servers get their interpreter; `None`: they are not
+    /// played.
+    pub python: Option<crate::components::python::PythonSettings>,
 }
 
 /// A deployment running in this process.
@@ -239,6 +243,7 @@ pub async fn up(
     let mut layout = HostLayout {
         base_dir: options.base_dir.clone(),
         exec: options.exec.clone(),
+        python: options.python.is_some(),
         ..HostLayout::default()
     };
     for pod in &plan.pods {
@@ -302,7 +307,11 @@ pub async fn up(
                 .iter()
                 .any(|p| p.init_containers.iter().any(|c| c.name == container.name)),
             ports: container.ports.clone(),
-            exec: container.exec.clone(),
+            exec: container.exec.clone().or_else(|| {
+                container
+                    .python
+                    .map(|kind| format!("seldon-core-microservice {}", kind.class()))
+            }),
             pid: None,
         });
     }
@@ -342,6 +351,22 @@ impl Start<'_> {
         container: &LocalContainer,
         listeners: BTreeMap<u16, TcpSocket>,
     ) -> RoleFuture {
+        if let (Some(_), Some(settings)) = (container.python, &self.options.python) {
+            // It binds its ports itself, from its env.
+            drop(listeners);
+            let run = python::PythonRun {
+                settings: settings.clone(),
+                dir: self.options.base_dir.clone(),
+                session: self.options.session.clone(),
+            };
+            return python::launch(
+                container.clone(),
+                run,
+                Arc::clone(self.pids),
+                self.events.clone(),
+                self.stop.clone(),
+            );
+        }
         if container.exec.is_some() {
             drop(listeners);
             return process::launch(

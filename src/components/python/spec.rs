@@ -1,0 +1,357 @@
+//! PURE: which Python packages a server kind needs, for an emulated Seldon Core version and
+//! the framework version its model records, and the cache key of that environment.
+
+use std::fmt::{self, Write as _};
+
+use super::PythonError;
+
+/// A prepackaged server that upstream runs in Python on the seldon protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ServerKind {
+    /// `SKLEARN_SERVER`: `model.joblib`.
+    Sklearn,
+    /// `XGBOOST_SERVER`: `model.bst`.
+    Xgboost,
+    /// `MLFLOW_SERVER`: an `MLmodel` directory.
+    Mlflow,
+}
+
+impl ServerKind {
+    /// Every kind.
+    pub const ALL: [Self; 3] = [Self::Sklearn, Self::Xgboost, Self::Mlflow];
+
+    /// The kind of a graph unit's `implementation`, if it is one of these.
+    #[must_use]
+    pub fn of_implementation(implementation: &str) -> Option<Self> {
+        match implementation {
+            "SKLEARN_SERVER" => Some(Self::Sklearn),
+            "XGBOOST_SERVER" => Some(Self::Xgboost),
+            "MLFLOW_SERVER" => Some(Self::Mlflow),
+            _ => None,
+        }
+    }
+
+    /// The short name used in cache keys and messages.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sklearn => "sklearn",
+            Self::Xgboost => "xgboost",
+            Self::Mlflow => "mlflow",
+        }
+    }
+
+    /// The server class (and module) `seldon-core-microservice` is given, the name the
+    /// upstream image's `MODEL_NAME` has.
+    #[must_use]
+    pub fn class(self) -> &'static str {
+        match self {
+            Self::Sklearn => "SKLearnServer",
+            Self::Xgboost => "XGBoostServer",
+            Self::Mlflow => "MLFlowServer",
+        }
+    }
+
+    /// The framework's distribution on PyPI and its import name.
+    #[must_use]
+    pub fn framework(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Sklearn => ("scikit-learn", "sklearn"),
+            Self::Xgboost => ("xgboost", "xgboost"),
+            Self::Mlflow => ("mlflow", "mlflow"),
+        }
+    }
+
+    /// The model file the server loads from the model directory.
+    #[must_use]
+    pub fn model_file(self) -> &'static str {
+        match self {
+            Self::Sklearn => "model.joblib",
+            Self::Xgboost => "model.bst",
+            Self::Mlflow => "MLmodel",
+        }
+    }
+}
+
+impl fmt::Display for ServerKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What the model directory says about the environment it needs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ModelFacts {
+    /// The framework version the model was saved with, when it records one.
+    pub framework_version: Option<String>,
+    /// Extra requirements the model lists (MLflow's `requirements.txt`).
+    pub requirements: Vec<String>,
+}
+
+/// The packages of one environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvSpec {
+    /// The server kind.
+    pub kind: ServerKind,
+    /// `seldon-core` version (the emulated operator's).
+    pub seldon_core: String,
+    /// The framework requirement (`scikit-learn==1.5.2`, or upstream's pin).
+    pub framework: String,
+    /// Whether `framework` is the model's own version (else upstream's image pin).
+    pub from_model: bool,
+    /// The model's extra requirements.
+    pub extra: Vec<String>,
+}
+
+/// What upstream's image for `seldon_version` pins for `kind` (its `requirements.txt`).
+#[must_use]
+pub fn upstream_pin(kind: ServerKind, seldon_version: &str) -> &'static str {
+    let old = seldon_version.starts_with("1.2.");
+    match (kind, old) {
+        (ServerKind::Sklearn, false) => "scikit-learn==0.24.2",
+        (ServerKind::Sklearn, true) => "scikit-learn==0.20.3",
+        (ServerKind::Xgboost, false) => "xgboost==1.4.2",
+        (ServerKind::Xgboost, true) => "xgboost==1.0.1",
+        (ServerKind::Mlflow, false) => "mlflow>=2.9.2,<3.0",
+        (ServerKind::Mlflow, true) => "mlflow>=1.4.0,<1.9.0",
+    }
+}
+
+impl EnvSpec {
+    /// The environment for `kind` under `seldon_version`, given what the model records.
+    pub fn new(
+        kind: ServerKind,
+        seldon_version: &str,
+        facts: &ModelFacts,
+    ) -> Result<Self, PythonError> {
+        let (package, _) = kind.framework();
+        let (framework, from_model) = match &facts.framework_version {
+            Some(version) => (format!("{package}=={version}"), true),
+            None => (upstream_pin(kind, seldon_version).to_owned(), false),
+        };
+        // A requirement on the framework itself that names another version cannot be met.
+        if let Some(version) = &facts.framework_version {
+            for requirement in &facts.requirements {
+                if let Some(pinned) = pinned_version(requirement, package)
+                    && pinned != *version
+                {
+                    return Err(PythonError::VersionConflict {
+                        package: package.to_owned(),
+                        model: version.clone(),
+                        other: pinned,
+                        source_of_other: "the model's requirements.txt".to_owned(),
+                    });
+                }
+            }
+        }
+        let extra = facts
+            .requirements
+            .iter()
+            .filter(|r| requirement_name(r) != package)
+            .cloned()
+            .collect();
+        Ok(Self {
+            kind,
+            seldon_core: seldon_version.to_owned(),
+            framework,
+            from_model,
+            extra,
+        })
+    }
+
+    /// Everything `pip install` is given.
+    #[must_use]
+    pub fn packages(&self) -> Vec<String> {
+        let mut packages = vec![
+            format!("seldon-core=={}", self.seldon_core),
+            // seldon-core's gunicorn imports pkg_resources, gone from setuptools 70.
+            "setuptools<70".to_owned(),
+            self.framework.clone(),
+        ];
+        // The XGBoost server's image also carries scikit-learn (upstream's requirements).
+        if self.kind == ServerKind::Xgboost {
+            packages.push("scikit-learn".to_owned());
+        }
+        packages.extend(self.extra.iter().cloned());
+        packages
+    }
+
+    /// The cache directory name: kind, Seldon Core version, framework requirement, Python
+    /// version, and a digest of the extra requirements.
+    #[must_use]
+    pub fn key(&self, python_version: &str) -> String {
+        let framework: String = self
+            .framework
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let mut key = format!(
+            "{}-seldon{}-{framework}-py{python_version}",
+            self.kind, self.seldon_core
+        );
+        if !self.extra.is_empty() {
+            let digest = self
+                .extra
+                .iter()
+                .fold(0xcbf2_9ce4_8422_2325_u64, |hash, line| {
+                    line.bytes()
+                        .chain(std::iter::once(b'\n'))
+                        .fold(hash, |h, b| {
+                            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+                        })
+                });
+            let _ = write!(key, "-req{digest:016x}");
+        }
+        key
+    }
+}
+
+/// The distribution name of a requirement line (`scikit-learn==1.5` → `scikit-learn`),
+/// normalised as pip does (lower case, `_` and `.` as `-`).
+#[must_use]
+pub fn requirement_name(requirement: &str) -> String {
+    requirement
+        .split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+        .replace(['_', '.'], "-")
+}
+
+/// The exact version a requirement pins `package` to (`package==X`).
+fn pinned_version(requirement: &str, package: &str) -> Option<String> {
+    if requirement_name(requirement) != package {
+        return None;
+    }
+    let (_, version) = requirement.split_once("==")?;
+    let version = version.split([';', ',', ' ']).next()?.trim();
+    (!version.is_empty()).then(|| version.to_owned())
+}
+
+/// `Python 3.11.7` (what `python --version` prints) → `3.11`.
+#[must_use]
+pub fn python_minor(version_output: &str) -> Option<String> {
+    let version = version_output.trim().strip_prefix("Python ")?;
+    let mut parts = version.split('.');
+    let major = parts.next()?;
+    let minor = parts.next()?;
+    (major.chars().all(|c| c.is_ascii_digit()) && minor.chars().all(|c| c.is_ascii_digit()))
+        .then(|| format!("{major}.{minor}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(version: Option<&str>, requirements: &[&str]) -> ModelFacts {
+        ModelFacts {
+            framework_version: version.map(str::to_owned),
+            requirements: requirements.iter().map(|r| (*r).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn implementations_map_to_kinds() {
+        assert_eq!(
+            ServerKind::of_implementation("SKLEARN_SERVER"),
+            Some(ServerKind::Sklearn)
+        );
+        assert_eq!(
+            ServerKind::of_implementation("MLFLOW_SERVER"),
+            Some(ServerKind::Mlflow)
+        );
+        assert_eq!(ServerKind::of_implementation("TENSORFLOW_SERVER"), None);
+        assert_eq!(ServerKind::Xgboost.class(), "XGBoostServer");
+    }
+
+    #[test]
+    fn the_models_own_version_is_installed() {
+        let spec = EnvSpec::new(ServerKind::Sklearn, "1.18.2", &facts(Some("1.5.2"), &[])).unwrap();
+        assert!(spec.from_model);
+        assert_eq!(
+            spec.packages(),
+            [
+                "seldon-core==1.18.2",
+                "setuptools<70",
+                "scikit-learn==1.5.2"
+            ]
+        );
+        assert_eq!(
+            spec.key("3.11"),
+            "sklearn-seldon1.18.2-scikit_learn__1.5.2-py3.11"
+        );
+    }
+
+    #[test]
+    fn without_a_recorded_version_upstreams_pin_is_used() {
+        let spec = EnvSpec::new(ServerKind::Xgboost, "1.18.2", &facts(None, &[])).unwrap();
+        assert!(!spec.from_model);
+        assert_eq!(spec.framework, "xgboost==1.4.2");
+        let old = EnvSpec::new(ServerKind::Sklearn, "1.2.1", &facts(None, &[])).unwrap();
+        assert_eq!(old.framework, "scikit-learn==0.20.3");
+        assert_eq!(old.packages()[0], "seldon-core==1.2.1");
+    }
+
+    #[test]
+    fn mlflow_models_bring_their_requirements() {
+        let spec = EnvSpec::new(
+            ServerKind::Mlflow,
+            "1.18.2",
+            &facts(Some("2.17.2"), &["mlflow==2.17.2", "scikit-learn==1.5.2"]),
+        )
+        .unwrap();
+        assert_eq!(
+            spec.packages(),
+            [
+                "seldon-core==1.18.2",
+                "setuptools<70",
+                "mlflow==2.17.2",
+                "scikit-learn==1.5.2"
+            ]
+        );
+        let other = EnvSpec::new(
+            ServerKind::Mlflow,
+            "1.18.2",
+            &facts(Some("2.17.2"), &["scikit-learn==1.6.0"]),
+        )
+        .unwrap();
+        assert_ne!(spec.key("3.11"), other.key("3.11"));
+    }
+
+    #[test]
+    fn a_requirement_contradicting_the_recorded_version_is_an_error_naming_both() {
+        let error = EnvSpec::new(
+            ServerKind::Mlflow,
+            "1.18.2",
+            &facts(Some("2.17.2"), &["mlflow==2.9.0"]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.contains("2.17.2") && error.contains("2.9.0"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn requirement_names_are_normalised() {
+        assert_eq!(requirement_name("Scikit_Learn>=1.0"), "scikit-learn");
+        assert_eq!(requirement_name("mlflow"), "mlflow");
+        assert_eq!(
+            pinned_version("mlflow==2.1.0 ; python_version>'3'", "mlflow").as_deref(),
+            Some("2.1.0")
+        );
+    }
+
+    #[test]
+    fn python_versions_are_read() {
+        assert_eq!(python_minor("Python 3.11.7\n").as_deref(), Some("3.11"));
+        assert_eq!(python_minor("nonsense"), None);
+    }
+}
