@@ -38,6 +38,12 @@ cargo test --locked --features docker-tests --test docker
 step "registry mirror pull (Docker)"
 scripts/registry-pull.sh
 
+# Every fuzz target (sdep loader, Seldon/TF/V2 JSON, the proxy's conversion, gRPC messages,
+# SavedModel, checkpoint, archives) for 20 s from its checked-in seed corpus: ~4 min, plus
+# ~25 min the first time (cargo-fuzz from crates.io into .tools/, the instrumented build).
+step "fuzz (20 s per target)"
+scripts/fuzz.sh 20
+
 # The built-in executor against the real Seldon Python wrapper: ~90 s the first time (it
 # creates a virtualenv with seldon-core from PyPI), ~10 s after.
 step "executor conformance against seldon-core-microservice"
