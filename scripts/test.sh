@@ -32,6 +32,12 @@ scripts/terminal-test.sh
 step "docker tests"
 cargo test --locked --features docker-tests --test docker
 
+# The Docker pull path against a real registry on 127.0.0.1 (Debian's docker-registry, installed
+# by the script): `up --images upstream --registry 127.0.0.1:PORT` pulls images the script
+# built and pushed, with a bar per layer, and the deployment serves: ~30 s.
+step "registry mirror pull (Docker)"
+scripts/registry-pull.sh
+
 # The built-in executor against the real Seldon Python wrapper: ~90 s the first time (it
 # creates a virtualenv with seldon-core from PyPI), ~10 s after.
 step "executor conformance against seldon-core-microservice"

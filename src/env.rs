@@ -39,6 +39,8 @@ pub const DOCKER_HOST: &str = "DOCKER_HOST";
 pub const SSL_CERT_FILE: &str = "SSL_CERT_FILE";
 /// The default `--images` policy of `up` (`upstream`, `builtin` or `auto`).
 pub const SELDON_LOCAL_IMAGES: &str = "SELDON_LOCAL_IMAGES";
+/// The default `--registry` of `up`: a mirror every upstream image is pulled from.
+pub const SELDON_LOCAL_REGISTRY: &str = "SELDON_LOCAL_REGISTRY";
 /// The session id `up` labels its resources with (a fresh one when unset); tests set it.
 pub const SELDON_LOCAL_SESSION: &str = "SELDON_LOCAL_SESSION";
 /// Set (not read) by the embedded runtime in the env of each `--exec` command, to the

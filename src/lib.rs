@@ -8,6 +8,9 @@ mod cli;
 pub mod client;
 pub mod components;
 pub mod env;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzz;
 pub mod grpc;
 pub mod http;
 pub mod output;

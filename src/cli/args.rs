@@ -393,6 +393,14 @@ pub(crate) struct UpArgs {
     /// Which images to run.
     #[arg(long, value_enum, default_value_t = ImagesArg::Auto, env = env::SELDON_LOCAL_IMAGES)]
     pub(crate) images: ImagesArg,
+    /// Docker: pull every upstream image from this mirror instead of its own registry. The
+    /// mirror replaces the registry and keeps the path: `seldonio/sklearnserver:1.18.2` becomes
+    /// `HOST:PORT/seldonio/sklearnserver:1.18.2`, `busybox` (Docker Hub's `library/busybox`)
+    /// `HOST:PORT/library/busybox`, `nvcr.io/nvidia/tritonserver:23.05-py3`
+    /// `HOST:PORT/nvidia/tritonserver:23.05-py3`; images already on it are unchanged. A
+    /// `/PREFIX` after the host goes before every path.
+    #[arg(long, value_name = "HOST[:PORT]", value_parser = parse_registry, env = env::SELDON_LOCAL_REGISTRY)]
+    pub(crate) registry: Option<String>,
     /// Publish a container port on a fixed host port (repeatable); others get free ports.
     #[arg(short, long, value_name = "CONTAINER:PORT=HOSTPORT", value_parser = parse_publish)]
     pub(crate) publish: Vec<(String, u16, u16)>,
@@ -476,6 +484,31 @@ fn parse_publish(value: &str) -> Result<(String, u16, u16), String> {
         port.parse().map_err(|_| error())?,
         host.parse().map_err(|_| error())?,
     ))
+}
+
+/// `HOST[:PORT][/PREFIX]`: a registry as image references name it, without a scheme.
+fn parse_registry(value: &str) -> Result<String, String> {
+    let registry = value.trim_end_matches('/');
+    let host = registry.split('/').next().unwrap_or_default();
+    if value.contains("://") {
+        return Err(format!(
+            "expected HOST[:PORT] as image references name it, without a scheme: `{}`",
+            value.split_once("://").map_or(value, |(_, rest)| rest)
+        ));
+    }
+    if host.is_empty()
+        || registry.contains("//")
+        || registry.chars().any(|c| c.is_whitespace() || c == '@')
+    {
+        return Err(format!("expected HOST[:PORT], got `{value}`"));
+    }
+    if let Some((_, port)) = host.rsplit_once(':')
+        && !host.ends_with(']')
+        && port.parse::<u16>().is_err()
+    {
+        return Err(format!("`{port}` is not a port number (in `{value}`)"));
+    }
+    Ok(registry.to_owned())
 }
 
 #[derive(Debug, Args)]
@@ -651,4 +684,33 @@ pub(crate) enum Show {
     Defaulted,
     /// The plan the local runtimes execute (pods, containers, services, graph).
     Plan,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registries_are_host_port_and_an_optional_prefix() {
+        assert_eq!(
+            parse_registry("127.0.0.1:5000"),
+            Ok("127.0.0.1:5000".into())
+        );
+        assert_eq!(
+            parse_registry("mirror.local/hub/"),
+            Ok("mirror.local/hub".into())
+        );
+        assert_eq!(parse_registry("[::1]:5000"), Ok("[::1]:5000".into()));
+        assert_eq!(
+            parse_registry("http://127.0.0.1:5000"),
+            Err("expected HOST[:PORT] as image references name it, without a scheme: `127.0.0.1:5000`".into())
+        );
+        assert_eq!(
+            parse_registry("127.0.0.1:http"),
+            Err("`http` is not a port number (in `127.0.0.1:http`)".into())
+        );
+        assert!(parse_registry("").is_err());
+        assert!(parse_registry("/x").is_err());
+        assert!(parse_registry("a b").is_err());
+    }
 }

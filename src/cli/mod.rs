@@ -195,7 +195,14 @@ fn hints_for(error: &anyhow::Error) -> Vec<String> {
         if let Some(crate::client::ClientError::Send { url, .. }) = cause.downcast_ref() {
             hints.push(format!("is the deployment up? nothing answered at `{url}`"));
         }
-        if let Some(error) = cause.downcast_ref::<crate::runtime::docker::DockerError>() {
+        // A runtime's Docker errors are transparent: the chain holds the `RuntimeError`.
+        let docker = cause
+            .downcast_ref::<crate::runtime::docker::DockerError>()
+            .or_else(|| match cause.downcast_ref() {
+                Some(crate::runtime::RuntimeError::Docker(error)) => Some(error),
+                _ => None,
+            });
+        if let Some(error) = docker {
             if matches!(
                 error,
                 crate::runtime::docker::DockerError::Ping { .. }
@@ -205,8 +212,13 @@ fn hints_for(error: &anyhow::Error) -> Vec<String> {
                     "is Docker running? set `DOCKER_HOST` to reach another daemon".to_owned(),
                 );
             }
-            if matches!(error, crate::runtime::docker::DockerError::PullImage { .. }) {
-                hints.push("without a registry, `--images builtin` (or `auto`) runs seldon-local's own image for the roles it can play".to_owned());
+            if let crate::runtime::docker::DockerError::PullImage { image, .. } = error {
+                hints.push(format!(
+                    "`{image}` is neither on this machine nor in its registry: `--runtime \
+                     embedded` runs the deployment in-process, with no image; `--images \
+                     builtin` runs seldon-local's own image for the roles it can play; \
+                     `--registry HOST[:PORT]` pulls from a mirror"
+                ));
             }
         }
         if let Some(
@@ -242,5 +254,7 @@ fn hints_for(error: &anyhow::Error) -> Vec<String> {
             hints.push("fix the fields named in the warnings, or drop `--strict`".to_owned());
         }
     }
+    let mut seen = std::collections::HashSet::new();
+    hints.retain(|hint| seen.insert(hint.clone()));
     hints
 }

@@ -63,6 +63,10 @@ pub(crate) fn run(args: &UpArgs, ctx: &Context) -> Result<ExitStatus> {
         }
     };
     if embedded {
+        if args.registry.is_some() {
+            ctx.printer
+                .note("`--registry` is for Docker's images: the embedded runtime pulls none");
+        }
         return super::embedded::up(args, &plans, &base_dir, ctx);
     }
     let names: Vec<&str> = plans.iter().map(|p| p.deployment.as_str()).collect();
@@ -103,6 +107,7 @@ pub(crate) fn run(args: &UpArgs, ctx: &Context) -> Result<ExitStatus> {
             ImagesArg::Builtin => ImagePolicy::Builtin,
             ImagesArg::Auto => ImagePolicy::Auto,
         },
+        registry: args.registry.clone(),
         fixed_ports,
         timeout: Duration::from_secs(args.timeout),
         base_dir,

@@ -38,6 +38,9 @@ pub struct UpOptions {
     pub session: String,
     /// The image policy.
     pub images: ImagePolicy,
+    /// A mirror (`HOST[:PORT][/PREFIX]`) every upstream image is pulled from instead of its own
+    /// registry (see [`docker::mirror`]).
+    pub registry: Option<String>,
     /// Host ports chosen by the user: (container, container port) → host port. Others are free.
     pub fixed_ports: BTreeMap<(String, u16), u16>,
     /// How long the whole `up` (init containers and readiness) may take.

@@ -115,6 +115,12 @@ impl Bundle {
         })
     }
 
+    /// The names of the tensors in the index.
+    #[cfg(feature = "fuzzing")]
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &str> {
+        self.entries.keys().map(String::as_str)
+    }
+
     /// Reads one tensor and checks its crc32c.
     pub(crate) fn read(&self, key: &str) -> Result<RawTensor, BundleError> {
         let entry = self

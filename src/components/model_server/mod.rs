@@ -8,7 +8,7 @@
 //! environment or builds a runtime; events are logged with `tracing`.
 
 mod api;
-mod bundle;
+pub(crate) mod bundle;
 pub mod config;
 mod freeze;
 pub mod grpc;

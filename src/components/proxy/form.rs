@@ -29,7 +29,7 @@ pub(super) async fn read(state: &State, request: Request) -> Result<Bytes, UnitE
 }
 
 /// The message's JSON bytes from a body, its content type and the query string.
-pub(super) fn message_bytes(
+pub(crate) fn message_bytes(
     content_type: Option<&str>,
     query: Option<&str>,
     body: Bytes,

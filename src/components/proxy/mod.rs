@@ -19,7 +19,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
-mod form;
+pub(crate) mod form;
 pub mod metrics;
 
 use crate::http::{self, BodyError, HttpError};
@@ -321,7 +321,7 @@ where
 
 /// A unit error in the Python wrapper's shape.
 #[derive(Debug)]
-struct UnitError {
+pub(crate) struct UnitError {
     status: StatusCode,
     code: i32,
     info: String,

@@ -20,7 +20,7 @@
 //!
 //! It must not print, read the environment, or depend on `cli`, `output`, `sdep` or `runtime`.
 
-mod archive;
+pub(crate) mod archive;
 mod config;
 mod download;
 mod error;

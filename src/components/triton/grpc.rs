@@ -190,7 +190,7 @@ impl GrpcInferenceService for Service {
 }
 
 /// The request's inputs: from `raw_input_contents` (one per input, in order) or `contents`.
-fn decode(request: &ModelInferRequest) -> Result<Vec<InferTensor>, String> {
+pub(crate) fn decode(request: &ModelInferRequest) -> Result<Vec<InferTensor>, String> {
     let raw = !request.raw_input_contents.is_empty();
     if raw && request.raw_input_contents.len() != request.inputs.len() {
         return Err(format!(

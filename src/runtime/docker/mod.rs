@@ -15,6 +15,7 @@ mod fake;
 mod heal;
 pub mod image;
 pub mod labels;
+pub mod mirror;
 pub mod spec;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -197,7 +198,9 @@ impl<A: DockerApi> DockerRuntime<A> {
         let images = tokio::select! {
             images = async {
                 let (builtin, _) = self.ensure_image(false).await?;
-                let images = self.choose_images(plan, options.images, &builtin).await?;
+                let images = self
+                    .choose_images(plan, options.images, options.registry.as_deref(), &builtin)
+                    .await?;
                 Ok::<_, RuntimeError>((builtin, images))
             } => images?,
             () = cancel.cancelled() => return Err(RuntimeError::Interrupted),
@@ -347,6 +350,7 @@ impl<A: DockerApi> DockerRuntime<A> {
         &self,
         plan: &Plan,
         policy: ImagePolicy,
+        registry: Option<&str>,
         builtin: &str,
     ) -> Result<HashMap<(String, String), Image>, RuntimeError> {
         let mut available: HashMap<String, bool> = HashMap::new();
@@ -355,7 +359,10 @@ impl<A: DockerApi> DockerRuntime<A> {
         for pod in &plan.pods {
             for container in pod.all_containers() {
                 let component = builtin_component(&container.role);
-                let upstream = container.image.clone();
+                let upstream = match registry {
+                    Some(registry) => mirror::mirror(&container.image, registry),
+                    None => container.image.clone(),
+                };
                 let (image, reason) = match (policy, component) {
                     // The sink has no upstream image: seldon-local's always plays it.
                     (_, Some(component)) if container.role == Role::RequestSink => (

@@ -107,6 +107,7 @@ fn options(session: &str, images: ImagePolicy, timeout: Duration) -> UpOptions {
     UpOptions {
         session: session.into(),
         images,
+        registry: None,
         fixed_ports: BTreeMap::new(),
         timeout,
         base_dir: PathBuf::from("/nonexistent"),
@@ -574,6 +575,49 @@ async fn upstream_fails_when_an_image_cannot_be_pulled_and_creates_nothing() {
         "failed to pull image `seldonio/rclone-storage-initializer:1.18.2`"
     );
     assert_eq!(managed(rt.api()), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn a_registry_mirror_is_where_every_upstream_image_is_pulled_from() {
+    let fake = everything_builtin_available();
+    for image in [
+        "seldonio/rclone-storage-initializer:1.18.2",
+        "me/classifier:1",
+        "seldonio/seldon-core-executor:1.18.2",
+    ] {
+        fake.pullable(&format!("127.0.0.1:5000/{image}"));
+    }
+    let (rt, events) = runtime(fake);
+    let mut options = options("s1", ImagePolicy::Upstream, Duration::from_secs(5));
+    options.registry = Some("127.0.0.1:5000".to_owned());
+    rt.up(&plan(), &options, &Cancel::never()).await.unwrap();
+    let pulls: Vec<String> = rt
+        .api()
+        .calls()
+        .into_iter()
+        .filter(|c| c.starts_with("pull_image"))
+        .collect();
+    assert_eq!(
+        pulls,
+        [
+            "pull_image 127.0.0.1:5000/seldonio/rclone-storage-initializer:1.18.2",
+            "pull_image 127.0.0.1:5000/me/classifier:1",
+            "pull_image 127.0.0.1:5000/seldonio/seldon-core-executor:1.18.2",
+        ]
+    );
+    let classifier = rt
+        .api()
+        .body("iris-default-0-classifier_classifier")
+        .unwrap();
+    assert_eq!(
+        classifier.body.image.as_deref(),
+        Some("127.0.0.1:5000/me/classifier:1")
+    );
+    assert!(events.lock().unwrap().iter().any(|e| matches!(
+        e,
+        RuntimeEvent::Pull { image, status, .. }
+            if image == "127.0.0.1:5000/me/classifier:1" && status == "Pull complete"
+    )));
 }
 
 #[tokio::test]

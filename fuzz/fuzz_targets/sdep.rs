@@ -1,0 +1,3 @@
+#![no_main]
+//! `seldon_local::fuzz::sdep`: see its documentation.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| seldon_local::fuzz::sdep(data));
