@@ -21,7 +21,8 @@ if [[ ! -x "$venv/bin/mlserver" ]] || ! "$venv/bin/python" -c 'import tritonclie
     || ! "$venv/bin/python" -c 'import mlserver_sklearn' 2>/dev/null; then
     echo "creating virtualenv $venv with mlserver, mlserver-sklearn and tritonclient[grpc]" >&2
     python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet "mlserver==1.7.1" "mlserver-sklearn==1.7.1" "tritonclient[grpc]==2.73.0"
+    # uvloop 0.22+ breaks MLServer 1.7.1's inference worker at start ("There is no current event loop").
+    "$venv/bin/pip" install --quiet "mlserver==1.7.1" "mlserver-sklearn==1.7.1" "uvloop<0.22" "tritonclient[grpc]==2.73.0"
 fi
 
 cargo build --quiet --bin seldon-local

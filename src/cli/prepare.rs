@@ -9,11 +9,11 @@ use anyhow::{Context as _, Result, anyhow, bail};
 use super::args::{PrepareArgs, PythonArgs};
 use super::pipeline::check;
 use super::{Context, ExitStatus};
-use crate::components::python::{self, PythonSettings, ServerKind};
+use crate::components::python::{self, PythonServer, PythonSettings};
 use crate::components::storage;
 use crate::env;
 use crate::plan::{self, Plan, Role};
-use crate::runtime::embedded::localize::python_kind;
+use crate::runtime::embedded::localize::python_server;
 
 /// pip's default index.
 const DEFAULT_INDEX: &str = "https://pypi.org/simple";
@@ -66,7 +66,7 @@ pub(crate) fn settings(args: &PythonArgs, seldon_version: &str) -> PythonSetting
 struct Unit {
     deployment: String,
     container: String,
-    kind: ServerKind,
+    server: PythonServer,
     source: Option<String>,
 }
 
@@ -74,7 +74,7 @@ fn python_units(plan: &Plan) -> Vec<Unit> {
     let mut units = Vec::new();
     for pod in &plan.pods {
         for container in &pod.containers {
-            let Some(kind) = python_kind(&container.role) else {
+            let Some(server) = python_server(container) else {
                 continue;
             };
             // The initializer that fills the unit's model volume: `<unit>-model-initializer`.
@@ -92,7 +92,7 @@ fn python_units(plan: &Plan) -> Vec<Unit> {
             units.push(Unit {
                 deployment: plan.deployment.clone(),
                 container: container.name.clone(),
-                kind,
+                server,
                 source,
             });
         }
@@ -122,7 +122,7 @@ pub(crate) fn run(args: &PrepareArgs, ctx: &Context) -> Result<ExitStatus> {
     if units.is_empty() {
         ctx.printer.status(
             "prepared",
-            "nothing to do: no SKLEARN_SERVER, XGBOOST_SERVER or MLFLOW_SERVER unit",
+            "nothing to do: no SKLEARN_SERVER, XGBOOST_SERVER or MLFLOW_SERVER unit (seldon or v2)",
         );
         return Ok(ExitStatus::Success);
     }
@@ -138,11 +138,11 @@ pub(crate) fn run(args: &PrepareArgs, ctx: &Context) -> Result<ExitStatus> {
         let model_dir = model_dir(source, &base_dir, fetched.path())?;
         ctx.printer.status(
             "preparing",
-            format!("`{}` ({}, model `{source}`)", unit.container, unit.kind),
+            format!("`{}` ({}, model `{source}`)", unit.container, unit.server),
         );
         let printer = ctx.printer;
         let name = unit.container.clone();
-        let prepared = python::prepare(unit.kind, &model_dir, &settings, &mut |line| {
+        let prepared = python::prepare(unit.server, &model_dir, &settings, &mut |line| {
             printer.line(format!("{name} | {line}"));
         })
         .map_err(python_error)?;

@@ -6,8 +6,9 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use seldon_local::components::python::{PythonServer, ServerKind};
 use seldon_local::plan::{self, Plan};
-use seldon_local::runtime::embedded::localize::{HostLayout, LocalContainer, localize};
+use seldon_local::runtime::embedded::localize::{HostLayout, LocalContainer, LocalPod, localize};
 use seldon_local::runtime::embedded::{EmbeddedOptions, Launcher, RoleFuture, up};
 use seldon_local::runtime::{Cancel, Events, RuntimeError};
 use seldon_local::sdep::{self, OperatorConfig, SeldonVersion};
@@ -393,10 +394,22 @@ fn a_builtin_role_played_by_a_local_command_gets_host_ports_in_its_flags() {
 /// upstream's own SKLEARN_SERVER sample (servers/sklearnserver/samples/iris.yaml), with a local
 /// model.
 fn sklearn_plan() -> Plan {
-    let text = "apiVersion: machinelearning.seldon.io/v1alpha2\nkind: SeldonDeployment\nmetadata: {name: sklearn}\n\
-        spec:\n  predictors:\n  - name: default\n    graph: {name: classifier, implementation: SKLEARN_SERVER, modelUri: ./model, \
-        parameters: [{name: method, type: STRING, value: predict}]}\n";
-    let sdep = sdep::load(text, "x.yaml").unwrap().documents.remove(0).sdep;
+    prepack_plan("", "")
+}
+
+/// A one-unit prepack deployment: `spec_extra` goes under `spec:` (`protocol: v2`),
+/// `component` is a componentSpecs list (the user's container).
+fn prepack_plan(spec_extra: &str, component: &str) -> Plan {
+    let text = format!(
+        "apiVersion: machinelearning.seldon.io/v1alpha2\nkind: SeldonDeployment\nmetadata: {{name: sklearn}}\n\
+        spec:\n{spec_extra}  predictors:\n  - name: default\n    graph: {{name: classifier, implementation: SKLEARN_SERVER, modelUri: ./model, \
+        parameters: [{{name: method, type: STRING, value: predict}}]}}\n{component}"
+    );
+    let sdep = sdep::load(&text, "x.yaml")
+        .unwrap()
+        .documents
+        .remove(0)
+        .sdep;
     let validated =
         sdep::validate(sdep, &OperatorConfig::embedded(SeldonVersion::V1_18_2)).unwrap();
     plan::build(&validated).unwrap()
@@ -439,10 +452,7 @@ fn a_python_prepack_is_played_as_a_local_process_with_host_ports_and_the_model_d
         .flat_map(|p| &p.containers)
         .find(|c| c.name == "classifier")
         .unwrap();
-    assert_eq!(
-        unit.python,
-        Some(seldon_local::components::python::ServerKind::Sklearn)
-    );
+    assert_eq!(unit.python, Some(PythonServer::seldon(ServerKind::Sklearn)));
     assert!(unit.exec.is_none() && unit.is_process());
     // The wrapper binds what its env says: host ports.
     let http = unit.env["PREDICTIVE_UNIT_HTTP_SERVICE_PORT"]
@@ -488,4 +498,49 @@ fn an_exec_command_wins_over_the_python_server() {
         .unwrap();
     assert_eq!(unit.exec.as_deref(), Some("my-server"));
     assert_eq!(unit.python, None);
+}
+
+fn classifier(pods: &[LocalPod]) -> &LocalContainer {
+    pods.iter()
+        .flat_map(|p| &p.containers)
+        .find(|c| c.name == "classifier")
+        .unwrap()
+}
+
+#[test]
+fn a_v2_prepack_is_mlserver_with_host_ports_and_the_model_dir() {
+    let plan = prepack_plan("  protocol: v2\n", "");
+    let (pods, _) = localize(&plan, &layout_of(&plan, true)).unwrap();
+    let unit = classifier(&pods);
+    assert_eq!(
+        unit.python,
+        Some(PythonServer::mlserver(ServerKind::Sklearn))
+    );
+    assert!(unit.is_process());
+    assert_eq!(
+        unit.env["MLSERVER_MODEL_IMPLEMENTATION"],
+        "mlserver_sklearn.SKLearnModel"
+    );
+    // MLServer binds what its env says: host ports, each a declared one.
+    for variable in ["MLSERVER_HTTP_PORT", "MLSERVER_GRPC_PORT"] {
+        let port = unit.env[variable].parse::<u16>().unwrap();
+        assert!(
+            unit.ports.iter().any(|(_, host)| *host == port),
+            "{variable}: {unit:?}"
+        );
+    }
+    assert!(
+        unit.env["MLSERVER_MODEL_URI"].starts_with("/state/"),
+        "{:?}",
+        unit.env
+    );
+}
+
+#[test]
+fn a_v2_unit_whose_implementation_is_not_the_kinds_runtime_is_not_played() {
+    let component = "    componentSpecs:\n    - spec:\n        containers:\n        - name: classifier\n          \
+        env: [{name: MLSERVER_MODEL_IMPLEMENTATION, value: my_models.Custom}]\n";
+    let plan = prepack_plan("  protocol: v2\n", component);
+    let error = localize(&plan, &layout_of(&plan, true)).unwrap_err();
+    assert!(error.to_string().contains("seldonio/mlserver"), "{error}");
 }

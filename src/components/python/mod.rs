@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-pub use spec::{EnvSpec, ModelFacts, ServerKind};
+pub use spec::{EnvSpec, MLSERVER_VERSION, ModelFacts, PythonServer, ServerKind, Stack};
 
 /// The server classes, written to `<cache>/servers/` before a unit starts.
 const SERVER_FILES: [(&str, &str); 4] = [
@@ -158,8 +158,9 @@ impl PythonError {
                     .to_owned(),
             ),
             Self::MissingPackages { .. } => Some(
-                "install `seldon-core` and the model's framework in it, or leave out `--python` \
-                 and let seldon-local build an environment"
+                "install `seldon-core` (seldon protocol) or `mlserver` and its runtime (v2), and \
+                 the model's framework, in it; or leave out `--python` and let seldon-local \
+                 build an environment"
                     .to_owned(),
             ),
             Self::VersionConflict { .. } | Self::MixedVersions { .. } => Some(
@@ -257,22 +258,22 @@ pub fn inspect(kind: ServerKind, dir: &Path) -> Result<ModelFacts, PythonError> 
 /// the user's interpreter, checked; or a cached environment; or one built now, reporting
 /// the installer's lines through `progress`.
 pub fn prepare(
-    kind: ServerKind,
+    server: PythonServer,
     model_dir: &Path,
     settings: &PythonSettings,
     progress: &mut dyn FnMut(String),
 ) -> Result<Prepared, PythonError> {
-    let facts = inspect(kind, model_dir)?;
+    let facts = inspect(server.kind, model_dir)?;
     let servers_dir = write_servers(&settings.cache_dir)?;
     if let Some(python) = &settings.interpreter {
-        check_interpreter(kind, python, &facts)?;
+        check_interpreter(server, python, &facts)?;
         return Ok(Prepared {
             python: python.clone(),
             servers_dir,
             how: "user",
         });
     }
-    let spec = EnvSpec::new(kind, &settings.seldon_version, &facts)?;
+    let spec = EnvSpec::new(server, &settings.seldon_version, &facts)?;
     let (python, how) = environment(&spec, settings, progress)?;
     Ok(Prepared {
         python,
@@ -320,23 +321,38 @@ fn run_python(python: &Path, code: &str) -> Result<Result<String, String>, Pytho
     })
 }
 
-/// The framework version `python` has; `seldon_core` must import too.
-fn installed_version(kind: ServerKind, python: &Path) -> Result<String, PythonError> {
-    let (_, module) = kind.framework();
-    let code = format!("import seldon_core, {module}; print({module}.__version__)");
+/// The server's modules `python` must import: the stack's, then the framework's.
+fn server_modules(server: PythonServer) -> [&'static str; 2] {
+    match server.stack {
+        Stack::SeldonCore => ["seldon_core", "seldon_core"],
+        Stack::Mlserver => ["mlserver", server.kind.mlserver_runtime().1],
+    }
+}
+
+/// The framework version `python` has; the server's modules must import too.
+fn installed_version(server: PythonServer, python: &Path) -> Result<String, PythonError> {
+    let (_, module) = server.kind.framework();
+    let [stack, runtime] = server_modules(server);
+    let code = format!("import {stack}, {runtime}, {module}; print({module}.__version__)");
+    let modules = if stack == runtime {
+        format!("{stack} and {module}")
+    } else {
+        format!("{stack}, {runtime} and {module}")
+    };
     run_python(python, &code)?.map_err(|output| PythonError::MissingPackages {
         python: python.to_owned(),
-        modules: format!("seldon_core and {module}"),
+        modules,
         output: last_lines(&output, 3),
     })
 }
 
 fn check_interpreter(
-    kind: ServerKind,
+    server: PythonServer,
     python: &Path,
     facts: &ModelFacts,
 ) -> Result<(), PythonError> {
-    let installed = installed_version(kind, python)?;
+    let kind = server.kind;
+    let installed = installed_version(server, python)?;
     match &facts.framework_version {
         Some(model) if *model != installed => Err(PythonError::VersionConflict {
             package: kind.framework().0.to_owned(),
@@ -409,7 +425,13 @@ fn environment(
         run_streaming(&step, progress)?.map_err(install_failed)?;
     }
     let (package, _) = spec.kind.framework();
-    let installed = installed_version(spec.kind, &python)?;
+    let installed = installed_version(
+        PythonServer {
+            kind: spec.kind,
+            stack: spec.stack,
+        },
+        &python,
+    )?;
     if spec.from_model
         && let Some(wanted) = spec.framework.strip_prefix(&format!("{package}=="))
         && wanted != installed
@@ -614,16 +636,31 @@ impl Drop for BuildLock {
     }
 }
 
-/// The shell command that plays a unit of `kind` with `python` (the container's env, with
-/// `PYTHONPATH` at the server classes, is the caller's).
+/// The shell command that plays `server` with `python` (the container's env, with
+/// `PYTHONPATH` at the server classes, is the caller's). MLServer is started on `model_dir`,
+/// as upstream's image starts it on `/mnt/models`; the model itself comes from the operator's
+/// `MLSERVER_MODEL_*` env.
 #[must_use]
-pub fn command(kind: ServerKind, python: &Path) -> String {
-    format!(
-        "exec {} -m seldon_core.microservice {} --service-type MODEL",
-        shell_quote(&python.display().to_string()),
-        kind.class()
-    )
+pub fn command(server: PythonServer, python: &Path, model_dir: &Path) -> String {
+    let python = shell_quote(&python.display().to_string());
+    match server.stack {
+        Stack::SeldonCore => format!(
+            "exec {python} -m seldon_core.microservice {} --service-type MODEL",
+            server.kind.class()
+        ),
+        // The `mlserver` entry point, run by the interpreter: a `--python` one need not be a
+        // virtualenv with its scripts beside it.
+        Stack::Mlserver => format!(
+            "exec {python} -c {} start {}",
+            shell_quote(MLSERVER_MAIN),
+            shell_quote(&model_dir.display().to_string())
+        ),
+    }
 }
+
+/// What the `mlserver` script runs.
+const MLSERVER_MAIN: &str =
+    "import sys; from mlserver.cli import main; sys.argv[0] = \"mlserver\"; sys.exit(main())";
 
 fn shell_quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', r"'\''"))
@@ -647,9 +684,38 @@ mod tests {
     #[test]
     fn the_command_runs_the_wrapper_with_the_server_class() {
         assert_eq!(
-            command(ServerKind::Sklearn, Path::new("/c/envs/it's/bin/python")),
+            command(
+                PythonServer::seldon(ServerKind::Sklearn),
+                Path::new("/c/envs/it's/bin/python"),
+                Path::new("/m")
+            ),
             "exec '/c/envs/it'\\''s/bin/python' -m seldon_core.microservice SKLearnServer \
              --service-type MODEL"
+        );
+    }
+
+    #[test]
+    fn the_v2_command_starts_mlserver_on_the_model_directory() {
+        let command = command(
+            PythonServer::mlserver(ServerKind::Xgboost),
+            Path::new("/e/bin/python"),
+            Path::new("/tmp/vol 1/models"),
+        );
+        assert_eq!(
+            command,
+            format!("exec '/e/bin/python' -c '{MLSERVER_MAIN}' start '/tmp/vol 1/models'")
+        );
+    }
+
+    #[test]
+    fn the_modules_checked_are_the_stacks() {
+        assert_eq!(
+            server_modules(PythonServer::mlserver(ServerKind::Mlflow)),
+            ["mlserver", "mlserver_mlflow"]
+        );
+        assert_eq!(
+            server_modules(PythonServer::seldon(ServerKind::Mlflow)),
+            ["seldon_core", "seldon_core"]
         );
     }
 
@@ -731,7 +797,13 @@ mod tests {
         let mut settings = settings(None);
         settings.cache_dir = dir.path().join("cache");
         settings.interpreter = Some(dir.path().join("no-such-python"));
-        let error = prepare(ServerKind::Xgboost, dir.path(), &settings, &mut |_| {}).unwrap_err();
+        let error = prepare(
+            PythonServer::seldon(ServerKind::Xgboost),
+            dir.path(),
+            &settings,
+            &mut |_| {},
+        )
+        .unwrap_err();
         assert!(matches!(error, PythonError::Run { .. }), "{error}");
     }
 }

@@ -73,6 +73,85 @@ impl ServerKind {
     }
 }
 
+impl ServerKind {
+    /// MLServer's runtime for this kind (v2): its distribution and module, the module that
+    /// starts the operator's `MLSERVER_MODEL_IMPLEMENTATION` (`mlserver_sklearn.SKLearnModel`).
+    #[must_use]
+    pub fn mlserver_runtime(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Sklearn => ("mlserver-sklearn", "mlserver_sklearn"),
+            Self::Xgboost => ("mlserver-xgboost", "mlserver_xgboost"),
+            Self::Mlflow => ("mlserver-mlflow", "mlserver_mlflow"),
+        }
+    }
+
+    /// The kind whose runtime module an `MLSERVER_MODEL_IMPLEMENTATION` class lives in.
+    #[must_use]
+    pub fn of_mlserver_implementation(class: &str) -> Option<Self> {
+        let (module, name) = class.trim().split_once('.')?;
+        if name.is_empty() {
+            return None;
+        }
+        Self::ALL
+            .into_iter()
+            .find(|kind| kind.mlserver_runtime().1 == module)
+    }
+}
+
+/// The MLServer release v2 units run, with its runtime packages at the same version (the pins
+/// of scripts/conformance-v2-grpc.sh).
+pub const MLSERVER_VERSION: &str = "1.7.1";
+
+/// The uvloop MLServer 1.7.1 works with.
+const MLSERVER_UVLOOP: &str = "uvloop<0.22";
+
+/// The Python stack that plays a unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Stack {
+    /// The seldon protocol: `seldon-core-microservice` with seldon-local's server class.
+    SeldonCore,
+    /// The v2 protocol: MLServer with the kind's runtime.
+    Mlserver,
+}
+
+/// A unit played by Python: its kind and the stack that plays it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PythonServer {
+    /// The model's framework.
+    pub kind: ServerKind,
+    /// Who serves it.
+    pub stack: Stack,
+}
+
+impl PythonServer {
+    /// A seldon-protocol unit of `kind`.
+    #[must_use]
+    pub fn seldon(kind: ServerKind) -> Self {
+        Self {
+            kind,
+            stack: Stack::SeldonCore,
+        }
+    }
+
+    /// A v2 unit of `kind` played by MLServer.
+    #[must_use]
+    pub fn mlserver(kind: ServerKind) -> Self {
+        Self {
+            kind,
+            stack: Stack::Mlserver,
+        }
+    }
+}
+
+impl fmt::Display for PythonServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.stack {
+            Stack::SeldonCore => write!(f, "{}", self.kind),
+            Stack::Mlserver => write!(f, "{} (MLServer)", self.kind),
+        }
+    }
+}
+
 impl fmt::Display for ServerKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -93,6 +172,8 @@ pub struct ModelFacts {
 pub struct EnvSpec {
     /// The server kind.
     pub kind: ServerKind,
+    /// Who serves it.
+    pub stack: Stack,
     /// `seldon-core` version (the emulated operator's).
     pub seldon_core: String,
     /// The framework requirement (`scikit-learn==1.5.2`, or upstream's pin).
@@ -120,14 +201,17 @@ pub fn upstream_pin(kind: ServerKind, seldon_version: &str) -> &'static str {
 impl EnvSpec {
     /// The environment for `kind` under `seldon_version`, given what the model records.
     pub fn new(
-        kind: ServerKind,
+        server: PythonServer,
         seldon_version: &str,
         facts: &ModelFacts,
     ) -> Result<Self, PythonError> {
+        let kind = server.kind;
         let (package, _) = kind.framework();
-        let (framework, from_model) = match &facts.framework_version {
-            Some(version) => (format!("{package}=={version}"), true),
-            None => (upstream_pin(kind, seldon_version).to_owned(), false),
+        let (framework, from_model) = match (&facts.framework_version, server.stack) {
+            (Some(version), _) => (format!("{package}=={version}"), true),
+            (None, Stack::SeldonCore) => (upstream_pin(kind, seldon_version).to_owned(), false),
+            // MLServer's runtime requires its own range of the framework.
+            (None, Stack::Mlserver) => (package.to_owned(), false),
         };
         // A requirement on the framework itself that names another version cannot be met.
         if let Some(version) = &facts.framework_version {
@@ -152,6 +236,7 @@ impl EnvSpec {
             .collect();
         Ok(Self {
             kind,
+            stack: server.stack,
             seldon_core: seldon_version.to_owned(),
             framework,
             from_model,
@@ -162,14 +247,24 @@ impl EnvSpec {
     /// Everything `pip install` is given.
     #[must_use]
     pub fn packages(&self) -> Vec<String> {
-        let mut packages = vec![
-            format!("seldon-core=={}", self.seldon_core),
-            // seldon-core's gunicorn imports pkg_resources, gone from setuptools 70.
-            "setuptools<70".to_owned(),
-            self.framework.clone(),
-        ];
+        let mut packages = match self.stack {
+            Stack::SeldonCore => vec![
+                format!("seldon-core=={}", self.seldon_core),
+                // seldon-core's gunicorn imports pkg_resources, gone from setuptools 70.
+                "setuptools<70".to_owned(),
+                self.framework.clone(),
+            ],
+            Stack::Mlserver => vec![
+                format!("mlserver=={MLSERVER_VERSION}"),
+                format!("{}=={MLSERVER_VERSION}", self.kind.mlserver_runtime().0),
+                // From 0.22 uvloop has no implicit loop: MLServer 1.7.1's inference workers
+                // die at start (`There is no current event loop`).
+                MLSERVER_UVLOOP.to_owned(),
+                self.framework.clone(),
+            ],
+        };
         // The XGBoost server's image also carries scikit-learn (upstream's requirements).
-        if self.kind == ServerKind::Xgboost {
+        if self.kind == ServerKind::Xgboost && self.stack == Stack::SeldonCore {
             packages.push("scikit-learn".to_owned());
         }
         packages.extend(self.extra.iter().cloned());
@@ -191,10 +286,12 @@ impl EnvSpec {
                 }
             })
             .collect();
-        let mut key = format!(
-            "{}-seldon{}-{framework}-py{python_version}",
-            self.kind, self.seldon_core
-        );
+        let server = match self.stack {
+            Stack::SeldonCore => format!("seldon{}", self.seldon_core),
+            // `b2`: the second set of MLServer pins (uvloop).
+            Stack::Mlserver => format!("mlserver{MLSERVER_VERSION}b2"),
+        };
+        let mut key = format!("{}-{server}-{framework}-py{python_version}", self.kind);
         if !self.extra.is_empty() {
             let digest = self
                 .extra
@@ -272,7 +369,12 @@ mod tests {
 
     #[test]
     fn the_models_own_version_is_installed() {
-        let spec = EnvSpec::new(ServerKind::Sklearn, "1.18.2", &facts(Some("1.5.2"), &[])).unwrap();
+        let spec = EnvSpec::new(
+            PythonServer::seldon(ServerKind::Sklearn),
+            "1.18.2",
+            &facts(Some("1.5.2"), &[]),
+        )
+        .unwrap();
         assert!(spec.from_model);
         assert_eq!(
             spec.packages(),
@@ -290,10 +392,20 @@ mod tests {
 
     #[test]
     fn without_a_recorded_version_upstreams_pin_is_used() {
-        let spec = EnvSpec::new(ServerKind::Xgboost, "1.18.2", &facts(None, &[])).unwrap();
+        let spec = EnvSpec::new(
+            PythonServer::seldon(ServerKind::Xgboost),
+            "1.18.2",
+            &facts(None, &[]),
+        )
+        .unwrap();
         assert!(!spec.from_model);
         assert_eq!(spec.framework, "xgboost==1.4.2");
-        let old = EnvSpec::new(ServerKind::Sklearn, "1.2.1", &facts(None, &[])).unwrap();
+        let old = EnvSpec::new(
+            PythonServer::seldon(ServerKind::Sklearn),
+            "1.2.1",
+            &facts(None, &[]),
+        )
+        .unwrap();
         assert_eq!(old.framework, "scikit-learn==0.20.3");
         assert_eq!(old.packages()[0], "seldon-core==1.2.1");
     }
@@ -301,7 +413,7 @@ mod tests {
     #[test]
     fn mlflow_models_bring_their_requirements() {
         let spec = EnvSpec::new(
-            ServerKind::Mlflow,
+            PythonServer::seldon(ServerKind::Mlflow),
             "1.18.2",
             &facts(Some("2.17.2"), &["mlflow==2.17.2", "scikit-learn==1.5.2"]),
         )
@@ -316,7 +428,7 @@ mod tests {
             ]
         );
         let other = EnvSpec::new(
-            ServerKind::Mlflow,
+            PythonServer::seldon(ServerKind::Mlflow),
             "1.18.2",
             &facts(Some("2.17.2"), &["scikit-learn==1.6.0"]),
         )
@@ -327,7 +439,7 @@ mod tests {
     #[test]
     fn a_requirement_contradicting_the_recorded_version_is_an_error_naming_both() {
         let error = EnvSpec::new(
-            ServerKind::Mlflow,
+            PythonServer::seldon(ServerKind::Mlflow),
             "1.18.2",
             &facts(Some("2.17.2"), &["mlflow==2.9.0"]),
         )
@@ -353,5 +465,109 @@ mod tests {
     fn python_versions_are_read() {
         assert_eq!(python_minor("Python 3.11.7\n").as_deref(), Some("3.11"));
         assert_eq!(python_minor("nonsense"), None);
+    }
+}
+
+#[cfg(test)]
+mod mlserver_tests {
+    use super::*;
+
+    fn facts(version: Option<&str>) -> ModelFacts {
+        ModelFacts {
+            framework_version: version.map(str::to_owned),
+            requirements: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_operators_implementation_names_the_runtime() {
+        assert_eq!(
+            ServerKind::of_mlserver_implementation("mlserver_sklearn.SKLearnModel"),
+            Some(ServerKind::Sklearn)
+        );
+        assert_eq!(
+            ServerKind::of_mlserver_implementation("mlserver_xgboost.XGBoostModel"),
+            Some(ServerKind::Xgboost)
+        );
+        assert_eq!(
+            ServerKind::of_mlserver_implementation("mlserver_mlflow.MLflowRuntime"),
+            Some(ServerKind::Mlflow)
+        );
+        assert_eq!(
+            ServerKind::of_mlserver_implementation("my_models.Custom"),
+            None
+        );
+        assert_eq!(
+            ServerKind::of_mlserver_implementation("mlserver_sklearn"),
+            None
+        );
+        assert_eq!(
+            ServerKind::of_mlserver_implementation("mlserver_sklearn."),
+            None
+        );
+    }
+
+    #[test]
+    fn a_v2_environment_is_mlserver_its_runtime_and_the_models_framework() {
+        let spec = EnvSpec::new(
+            PythonServer::mlserver(ServerKind::Xgboost),
+            "1.18.2",
+            &facts(Some("2.1.4")),
+        )
+        .unwrap();
+        assert_eq!(
+            spec.packages(),
+            [
+                "mlserver==1.7.1",
+                "mlserver-xgboost==1.7.1",
+                "uvloop<0.22",
+                "xgboost==2.1.4"
+            ]
+        );
+        assert!(spec.from_model);
+        assert_eq!(
+            spec.key("3.11"),
+            "xgboost-mlserver1.7.1b2-xgboost__2.1.4-py3.11"
+        );
+        // Not the seldon-protocol environment of the same model.
+        let seldon = EnvSpec::new(
+            PythonServer::seldon(ServerKind::Xgboost),
+            "1.18.2",
+            &facts(Some("2.1.4")),
+        )
+        .unwrap();
+        assert_ne!(spec.key("3.11"), seldon.key("3.11"));
+    }
+
+    #[test]
+    fn without_a_recorded_version_the_runtime_chooses_the_framework() {
+        let spec = EnvSpec::new(
+            PythonServer::mlserver(ServerKind::Sklearn),
+            "1.18.2",
+            &facts(None),
+        )
+        .unwrap();
+        assert_eq!(
+            spec.packages(),
+            [
+                "mlserver==1.7.1",
+                "mlserver-sklearn==1.7.1",
+                "uvloop<0.22",
+                "scikit-learn"
+            ]
+        );
+        assert!(!spec.from_model);
+    }
+
+    #[test]
+    fn servers_display_their_stack() {
+        assert_eq!(
+            PythonServer::seldon(ServerKind::Mlflow).to_string(),
+            "mlflow"
+        );
+        assert_eq!(
+            PythonServer::mlserver(ServerKind::Mlflow).to_string(),
+            "mlflow (MLServer)"
+        );
     }
 }

@@ -10,7 +10,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
 
-use crate::components::python::ServerKind;
+use crate::components::python::{PythonServer, ServerKind};
 use crate::plan::{Container, EnvValue, Plan, Probe, ProbeAction, Role, VolumeSource};
 
 /// Host resources assigned to a plan.
@@ -55,7 +55,7 @@ pub struct LocalContainer {
     /// A prepackaged server played by `seldon-core-microservice` with seldon-local's server
     /// class ([`crate::components::python`]): a local process, its env ports rewritten as for
     /// `exec`.
-    pub python: Option<ServerKind>,
+    pub python: Option<PythonServer>,
 }
 
 impl LocalContainer {
@@ -190,11 +190,28 @@ pub fn localize(
     Ok((pods, warnings))
 }
 
-/// The Python server kind a role is played by, if it is one.
+/// The Python server a container is played by, if it is one: a seldon-protocol prepack, or a
+/// v2 one whose `MLSERVER_MODEL_IMPLEMENTATION` (the operator's, or the user's) is a class of
+/// the kind's MLServer runtime.
 #[must_use]
-pub fn python_kind(role: &Role) -> Option<ServerKind> {
-    match role {
-        Role::PrepackagedServer { implementation } => ServerKind::of_implementation(implementation),
+pub fn python_server(container: &Container) -> Option<PythonServer> {
+    match &container.role {
+        Role::PrepackagedServer { implementation } => {
+            ServerKind::of_implementation(implementation).map(PythonServer::seldon)
+        }
+        Role::Mlserver { implementation } => {
+            let kind = ServerKind::of_implementation(implementation)?;
+            let class = container.env.iter().find_map(|variable| {
+                match (&variable.value, variable.name.as_str()) {
+                    (EnvValue::Literal(value), "MLSERVER_MODEL_IMPLEMENTATION") => Some(value),
+                    _ => None,
+                }
+            });
+            match class {
+                Some(class) if ServerKind::of_mlserver_implementation(class) != Some(kind) => None,
+                _ => Some(PythonServer::mlserver(kind)),
+            }
+        }
         _ => None,
     }
 }
@@ -225,7 +242,7 @@ fn localize_container(
     warnings: &mut Vec<String>,
 ) -> Result<LocalContainer, LocalizeError> {
     let exec = layout.exec.get(&container.name).cloned();
-    let python = python_kind(&container.role).filter(|_| exec.is_none() && layout.python);
+    let python = python_server(container).filter(|_| exec.is_none() && layout.python);
     let process = exec.is_some() || python.is_some();
     if !process && !has_builtin(&container.role) {
         return Err(LocalizeError::NoBuiltin {

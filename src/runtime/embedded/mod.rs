@@ -226,6 +226,18 @@ fn bind_ports(
     Ok(listeners)
 }
 
+/// What `ps` shows as a Python unit's command.
+fn shown_command(server: crate::components::python::PythonServer) -> String {
+    match server.stack {
+        crate::components::python::Stack::SeldonCore => {
+            format!("seldon-core-microservice {}", server.kind.class())
+        }
+        crate::components::python::Stack::Mlserver => {
+            format!("mlserver start ({})", server.kind.mlserver_runtime().0)
+        }
+    }
+}
+
 /// Runs `plan` in this process and returns once every container is ready. On failure or
 /// cancellation everything started is stopped and the volumes are removed.
 pub async fn up(
@@ -307,11 +319,10 @@ pub async fn up(
                 .iter()
                 .any(|p| p.init_containers.iter().any(|c| c.name == container.name)),
             ports: container.ports.clone(),
-            exec: container.exec.clone().or_else(|| {
-                container
-                    .python
-                    .map(|kind| format!("seldon-core-microservice {}", kind.class()))
-            }),
+            exec: container
+                .exec
+                .clone()
+                .or_else(|| container.python.map(shown_command)),
             pid: None,
         });
     }

@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::RoleFuture;
 use super::localize::LocalContainer;
 use super::process::{self, Pids};
-use crate::components::python::{self, PythonSettings};
+use crate::components::python::{self, PythonSettings, Stack};
 use crate::runtime::{Cancel, Events, RuntimeEvent};
 
 /// Where the operator mounts a prepackaged server's model.
@@ -37,13 +37,14 @@ pub fn launch(
     stop: Cancel,
 ) -> RoleFuture {
     Box::pin(async move {
-        let Some(kind) = container.python else {
+        let Some(server) = container.python else {
             return Err(format!(
                 "container `{}` is not a Python unit",
                 container.name
             ));
         };
         let model_dir = model_dir(&container)?;
+        let command_dir = model_dir.clone();
         let name = container.name.clone();
         let settings = run.settings.clone();
         let preparing = tokio::task::spawn_blocking(move || {
@@ -53,7 +54,7 @@ pub fn launch(
                     line,
                 });
             };
-            python::prepare(kind, &model_dir, &settings, &mut progress)
+            python::prepare(server, &model_dir, &settings, &mut progress)
         });
         let prepared = tokio::select! {
             // The build goes on in the background and stays usable; the unit is not started.
@@ -67,10 +68,15 @@ pub fn launch(
         tracing::info!(
             python = %prepared.python.display(),
             environment = prepared.how,
-            "playing `{}` with seldon-core-microservice",
-            kind.class()
+            "playing `{}` as {server}",
+            container.name
         );
-        container.exec = Some(python::command(kind, &prepared.python));
+        container.exec = Some(python::command(server, &prepared.python, &command_dir));
+        if server.stack == Stack::Mlserver {
+            for (name, value) in mlserver_env(&container) {
+                container.env.insert(name, value);
+            }
+        }
         container.env.insert(
             "PYTHONPATH".to_owned(),
             pythonpath(&container, &prepared.servers_dir),
@@ -90,8 +96,24 @@ fn pythonpath(container: &LocalContainer, servers: &std::path::Path) -> String {
     }
 }
 
-/// The model directory: the `model_uri` parameter (already a host path), else the container's
-/// `/mnt/models` mount.
+/// What MLServer is given besides the operator's env: it listens on the loopback only, and
+/// its metrics server, whose port the operator gives only when the container declares one
+/// (otherwise MLServer's fixed default), is left off unless that port is a host one.
+fn mlserver_env(container: &LocalContainer) -> Vec<(String, String)> {
+    let mut env = vec![("MLSERVER_HOST".to_owned(), "127.0.0.1".to_owned())];
+    let metrics_mapped = container
+        .env
+        .get("MLSERVER_METRICS_PORT")
+        .and_then(|port| port.parse::<u16>().ok())
+        .is_some_and(|port| container.ports.iter().any(|(_, host)| *host == port));
+    if !metrics_mapped {
+        env.push(("MLSERVER_METRICS_ENDPOINT".to_owned(), String::new()));
+    }
+    env
+}
+
+/// The model directory: the `model_uri` parameter (already a host path), else
+/// `MLSERVER_MODEL_URI` (v2), else the container's `/mnt/models` mount.
 fn model_dir(container: &LocalContainer) -> Result<PathBuf, String> {
     let parameters = container
         .env
@@ -113,6 +135,12 @@ fn model_dir(container: &LocalContainer) -> Result<PathBuf, String> {
              `modelUri` so that the storage initializer fetches it",
             container.name
         ));
+    }
+    if let Some(uri) = container.env.get("MLSERVER_MODEL_URI") {
+        let path = uri.strip_prefix("file://").unwrap_or(uri);
+        if std::path::Path::new(path).is_absolute() && !path.starts_with(MODELS_PATH) {
+            return Ok(PathBuf::from(path));
+        }
     }
     container
         .host_path(MODELS_PATH)
