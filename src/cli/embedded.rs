@@ -436,7 +436,7 @@ fn terminate(pid: u32, grace: Duration) -> Result<()> {
             let _ = kill(Pid::from_raw(pid_t), Signal::SIGKILL);
             break;
         }
-        std::thread::sleep(Duration::from_millis(20));
+        std::thread::sleep(Duration::from_millis(5));
     }
     Ok(())
 }

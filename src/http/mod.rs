@@ -82,8 +82,15 @@ where
         let done = done_rx.clone();
         tokio::spawn(async move {
             // hyper's header timer starts at the first byte: a client that sends none is
-            // timed here.
-            let first = tokio::time::timeout(header_timeout, tcp.peek(&mut [0u8; 1])).await;
+            // timed here, and dropped at shutdown (which would otherwise wait for its timeout).
+            let mut byte = [0u8; 1];
+            let first = tokio::select! {
+                first = tokio::time::timeout(header_timeout, tcp.peek(&mut byte)) => first,
+                _ = stop.changed() => {
+                    drop(done);
+                    return;
+                }
+            };
             if !matches!(first, Ok(Ok(1..))) {
                 drop(done);
                 return;

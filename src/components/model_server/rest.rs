@@ -4,12 +4,19 @@
 //!
 //! JSON is parsed by `serde_json` with its recursion limit on (128 levels), so hostile nesting
 //! is a 400, never a stack overflow.
+//!
+//! The envelope is read with the payload left as raw text; the commonest payload, one float
+//! input given as nested lists of numbers, is then parsed straight into the tensor buffer
+//! (`float_tensor`), with `serde_json`'s own number parser, so the values are those of the
+//! general path. Anything else (and every error) takes the general path through a `Json` tree.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use serde::de::{self, DeserializeSeed, Deserializer, SeqAccess, Visitor};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value as Json};
 
 use super::servable::TensorSpec;
@@ -28,14 +35,105 @@ pub enum Format {
 pub struct PredictRequest {
     pub signature_name: Option<String>,
     pub format: Format,
-    payload: Json,
+    payload: Payload,
 }
+
+/// The `instances` or `inputs` value: raw text until the signature says how to read it, or a
+/// tree when the envelope took the general path.
+#[derive(Debug)]
+enum Payload {
+    /// The payload's text, and the whole body: a number the envelope's scan let through (out of
+    /// range) fails the payload's parse, and the error must name its place in the body.
+    Raw(Box<RawValue>, Box<[u8]>),
+    Tree(Json),
+}
+
+/// Nesting up to which a raw payload is kept raw: well inside serde_json's limit of 128, so
+/// a payload parsed on its own later cannot fail where the whole body would not have.
+const RAW_DEPTH: usize = 100;
 
 /// Parses a predict body and checks its envelope.
 pub fn parse_predict(body: &[u8]) -> Result<PredictRequest, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::invalid("JSON Parse error: The document is empty"));
     }
+    if let Some(request) = parse_raw(body) {
+        return request;
+    }
+    parse_tree(body)
+}
+
+/// The envelope with its values left as text (duplicate keys: the last wins, as in a `Json`
+/// map). `None` sends the body to [`parse_tree`], which explains any error.
+fn parse_raw(body: &[u8]) -> Option<Result<PredictRequest, ApiError>> {
+    let mut object: BTreeMap<String, Box<RawValue>> = serde_json::from_slice(body).ok()?;
+    let signature_name = match object.remove("signature_name") {
+        None => None,
+        Some(raw) => match serde_json::from_str::<Json>(raw.get()).ok()? {
+            Json::String(s) => Some(s),
+            _ => {
+                return Some(Err(ApiError::invalid(
+                    "'signature_name' key must be a string value.",
+                )));
+            }
+        },
+    };
+    let (format, payload) = match (object.remove("instances"), object.remove("inputs")) {
+        (Some(instances), None) => (Format::Row, instances),
+        (None, Some(inputs)) => (Format::Columnar, inputs),
+        // The errors of a missing or doubled payload are the general path's.
+        _ => return None,
+    };
+    let text = payload.get().as_bytes();
+    if format == Format::Row && (text.first() != Some(&b'[') || empty_list(text)) {
+        return None;
+    }
+    if depth(text) > RAW_DEPTH {
+        return None;
+    }
+    Some(Ok(PredictRequest {
+        signature_name,
+        format,
+        payload: Payload::Raw(payload, body.into()),
+    }))
+}
+
+/// Whether a JSON list's text is `[]` (with any whitespace inside).
+fn empty_list(text: &[u8]) -> bool {
+    text.iter()
+        .skip(1)
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b == b']')
+}
+
+/// The deepest nesting of lists and objects in valid JSON text (strings skipped).
+fn depth(text: &[u8]) -> usize {
+    let (mut level, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for &byte in text {
+        if in_string {
+            match (escaped, byte) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                level += 1;
+                deepest = deepest.max(level);
+            }
+            b']' | b'}' => level = level.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
+/// The envelope through a `Json` tree: every error message of the REST API comes from here.
+fn parse_tree(body: &[u8]) -> Result<PredictRequest, ApiError> {
     let json: Json = serde_json::from_slice(body)
         .map_err(|e| ApiError::invalid(format!("JSON Parse error: {e}")))?;
     let Json::Object(mut object) = json else {
@@ -73,7 +171,7 @@ pub fn parse_predict(body: &[u8]) -> Result<PredictRequest, ApiError> {
     Ok(PredictRequest {
         signature_name,
         format,
-        payload,
+        payload: Payload::Tree(payload),
     })
 }
 
@@ -94,11 +192,121 @@ impl PredictRequest {
                     })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let tree;
+        let payload = match &self.payload {
+            Payload::Tree(json) => json,
+            Payload::Raw(raw, body) => {
+                if let [(alias, DType::Float)] = dtypes[..]
+                    && let Some(tensor) = float_tensor(raw.get())
+                {
+                    return Ok(BTreeMap::from([(alias.to_owned(), tensor)]));
+                }
+                tree = match serde_json::from_str::<Json>(raw.get()) {
+                    Ok(tree) => tree,
+                    // The whole body fails too, with the position the general path reports.
+                    Err(e) => {
+                        return Err(parse_tree(body).err().unwrap_or_else(|| {
+                            ApiError::invalid(format!("JSON Parse error: {e}"))
+                        }));
+                    }
+                };
+                &tree
+            }
+        };
         match self.format {
-            Format::Row => decode_row(&self.payload, &dtypes),
-            Format::Columnar => decode_columnar(&self.payload, &dtypes),
+            Format::Row => decode_row(payload, &dtypes),
+            Format::Columnar => decode_columnar(payload, &dtypes),
         }
     }
+}
+
+/// A payload that is a rectangular, non-empty nest of lists of numbers (or one number), parsed
+/// into a float tensor without a `Json` tree; `None` for anything else. Its shape is the list
+/// lengths from the outside in, which is what both the row path (`instances`: the batch, then
+/// each instance's shape) and the columnar path give such a payload.
+fn float_tensor(text: &str) -> Option<Tensor> {
+    #[derive(Default)]
+    struct Walk {
+        values: Vec<f32>,
+        shape: Vec<Option<usize>>,
+        leaf_depth: Option<usize>,
+    }
+    struct Level<'a> {
+        walk: &'a mut Walk,
+        depth: usize,
+    }
+    impl Level<'_> {
+        #[allow(
+            clippy::cast_possible_truncation,
+            reason = "as the general path: f64 to f32"
+        )]
+        fn leaf<E: de::Error>(self, value: f64) -> Result<(), E> {
+            if *self.walk.leaf_depth.get_or_insert(self.depth) != self.depth {
+                return Err(E::custom("leaves at different depths"));
+            }
+            self.walk.values.push(value as f32);
+            Ok(())
+        }
+    }
+    impl<'de> DeserializeSeed<'de> for Level<'_> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+            deserializer.deserialize_any(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Level<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("nested lists of numbers")
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+            self.leaf(v)
+        }
+        #[allow(clippy::cast_precision_loss, reason = "as `Json::as_f64` does")]
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+            self.leaf(v as f64)
+        }
+        #[allow(clippy::cast_precision_loss, reason = "as `Json::as_f64` does")]
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+            self.leaf(v as f64)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            let Level { walk, depth } = self;
+            let mut count = 0usize;
+            while seq
+                .next_element_seed(Level {
+                    walk: &mut *walk,
+                    depth: depth + 1,
+                })?
+                .is_some()
+            {
+                count += 1;
+            }
+            if walk.shape.len() <= depth {
+                walk.shape.resize(depth + 1, None);
+            }
+            if count == 0 || *walk.shape[depth].get_or_insert(count) != count {
+                return Err(de::Error::custom("empty or ragged list"));
+            }
+            Ok(())
+        }
+    }
+    let mut walk = Walk::default();
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    Level {
+        walk: &mut walk,
+        depth: 0,
+    }
+    .deserialize(&mut deserializer)
+    .ok()?;
+    deserializer.end().ok()?;
+    let leaf_depth = walk.leaf_depth?;
+    let shape: Option<Vec<usize>> = walk.shape.into_iter().collect();
+    let shape = shape?;
+    (shape.len() == leaf_depth).then_some(Tensor {
+        shape,
+        values: Values::Float(walk.values),
+    })
 }
 
 fn is_named(value: &Json) -> bool {
@@ -430,12 +638,14 @@ fn write_level(out: &mut String, shape: &[usize], values: &Values, b64: bool, of
 
 fn write_scalar(out: &mut String, values: &Values, b64: bool, i: usize) {
     let _ = match values {
+        Values::Float(v) if v[i].is_finite() => write!(out, "{:?}", v[i]),
+        Values::Double(v) if v[i].is_finite() => write!(out, "{:?}", v[i]),
         Values::Float(v) => {
-            write_float(out, f64::from(v[i]), &format!("{:?}", v[i]));
+            write_nonfinite(out, f64::from(v[i]));
             Ok(())
         }
         Values::Double(v) => {
-            write_float(out, v[i], &format!("{:?}", v[i]));
+            write_nonfinite(out, v[i]);
             Ok(())
         }
         Values::Int32(v) => write!(out, "{}", v[i]),
@@ -452,20 +662,57 @@ fn write_scalar(out: &mut String, values: &Values, b64: bool, i: usize) {
     };
 }
 
-/// Floats as Rust's shortest round-trip text (`3.0`, `1e-7`); non-finite as TF writes them.
-fn write_float(out: &mut String, value: f64, text: &str) {
-    if value.is_nan() {
-        out.push_str("NaN");
-    } else if value.is_infinite() {
-        out.push_str(if value > 0.0 { "Infinity" } else { "-Infinity" });
+/// Non-finite floats as TF writes them (finite ones are Rust's shortest round-trip text,
+/// `3.0`, `1e-7`).
+fn write_nonfinite(out: &mut String, value: f64) {
+    out.push_str(if value.is_nan() {
+        "NaN"
+    } else if value > 0.0 {
+        "Infinity"
     } else {
-        out.push_str(text);
-    }
+        "-Infinity"
+    });
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_fast_float_path_decodes_as_the_json_tree_does() {
+        let specs = [spec("x", 1)];
+        for body in [
+            r#"{"instances": [[1, 2.5, -3e2, 0.1], [4, 5, 6, 1e-7]]}"#,
+            r#"{"signature_name": "s", "instances": [1.5, 2, -0]}"#,
+            r#"{"inputs": [[0.1, 0.2]], "signature_name": "s"}"#,
+            r#"{"inputs": 7}"#,
+            r#"{"instances": [[[1.0], [2.0]], [[3.0], [4.0]]]}"#,
+            r#"{"instances": [[1.0]], "instances": [[2.0, 3.0]]}"#,
+            r#"{"instances": [[1, 2], [3]]}"#,
+            r#"{"instances": [[1, 2], 3]}"#,
+            r#"{"instances": [3, [1, 2]]}"#,
+            r#"{"instances": [[], []]}"#,
+            r#"{"instances": [["a"]]}"#,
+            r#"{"instances": [{"x": [1.0]}]}"#,
+            r#"{"instances": [{"b64": "AA=="}]}"#,
+            r#"{"instances": [1e400]}"#,
+            r#"{"instances": {"x": 1}}"#,
+            r#"{"inputs": {"x": [1.0, 2.0]}}"#,
+            r#"{"inputs": [[1.0]], "instances": [[1.0]]}"#,
+            r#"{"signature_name": 3, "instances": [[1.0]]}"#,
+        ] {
+            let tree = parse_tree(body.as_bytes()).and_then(|r| r.decode(&specs));
+            let fast = parse_predict(body.as_bytes()).and_then(|r| r.decode(&specs));
+            assert_eq!(format!("{fast:?}"), format!("{tree:?}"), "{body}");
+        }
+        let t = float_tensor("[[1, 2.5], [3, 4]]").expect("the fast path takes plain lists");
+        assert_eq!(t.shape, vec![2, 2]);
+        assert!(float_tensor("[[1, 2.5], [3]]").is_none());
+        let deep = format!("{{\"inputs\": {}1{}}}", "[".repeat(110), "]".repeat(110));
+        let tree = parse_tree(deep.as_bytes()).and_then(|r| r.decode(&specs));
+        let fast = parse_predict(deep.as_bytes()).and_then(|r| r.decode(&specs));
+        assert_eq!(format!("{fast:?}"), format!("{tree:?}"));
+    }
 
     fn spec(alias: &str, dtype: i32) -> TensorSpec {
         TensorSpec {

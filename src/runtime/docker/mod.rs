@@ -41,8 +41,10 @@ use spec::{Bind, Image, Kind, PodContext};
 const LOG_TAIL: usize = 20;
 /// Restarts after which a container that keeps exiting fails `up` (Kubernetes would back off).
 const CRASH_LOOP_RESTARTS: i64 = 3;
-/// How often probes are polled.
-const POLL: Duration = Duration::from_millis(250);
+/// The first wait between readiness probes; each failure doubles it, up to [`POLL_MAX`].
+const POLL_FIRST: Duration = Duration::from_millis(5);
+/// The longest wait between readiness probes.
+const POLL_MAX: Duration = Duration::from_millis(250);
 
 /// A Docker runtime over some [`DockerApi`].
 #[derive(Debug)]
@@ -260,6 +262,7 @@ impl<A: DockerApi> DockerRuntime<A> {
             .await?;
         }
         let mut host_ports = BTreeMap::new();
+        let mut sandboxes = Vec::with_capacity(plan.pods.len());
         for pod in &plan.pods {
             let state = self
                 .api
@@ -270,11 +273,17 @@ impl<A: DockerApi> DockerRuntime<A> {
                     host_ports.insert((pod.name.clone(), port), *host);
                 }
             }
-            for container in &pod.containers {
-                self.wait_ready(pod, container, &state, deadline, options.timeout, cancel)
-                    .await?;
-            }
+            sandboxes.push(state);
         }
+        // Every container is probed at once: `up` waits for the slowest, not for their sum.
+        futures_util::future::try_join_all(plan.pods.iter().zip(&sandboxes).flat_map(
+            |(pod, state)| {
+                pod.containers.iter().map(move |container| {
+                    self.wait_ready(pod, container, state, deadline, options.timeout, cancel)
+                })
+            },
+        ))
+        .await?;
         let endpoints = super::endpoints(plan, &host_ports);
         Ok(Running {
             deployment: plan.deployment.clone(),
@@ -329,20 +338,30 @@ impl<A: DockerApi> DockerRuntime<A> {
             self.run_init(&container.name, &spec, deadline, options.timeout, cancel)
                 .await?;
         }
-        for container in &ctx.pod.containers {
-            let image = image_for(images, &ctx.pod.name, &container.name);
-            let spec = spec::container(ctx, container, Kind::Main, image, &[]);
-            for message in &spec.warnings {
-                self.emit(RuntimeEvent::Warning {
-                    message: message.clone(),
-                });
-            }
-            self.api.create_container(&spec).await?;
+        // The pod's containers share only the sandbox, which is up: they start concurrently.
+        let specs: Vec<_> = ctx
+            .pod
+            .containers
+            .iter()
+            .map(|container| {
+                let image = image_for(images, &ctx.pod.name, &container.name);
+                spec::container(ctx, container, Kind::Main, image, &[])
+            })
+            .collect();
+        for message in specs.iter().flat_map(|spec| &spec.warnings) {
+            self.emit(RuntimeEvent::Warning {
+                message: message.clone(),
+            });
+        }
+        futures_util::future::try_join_all(specs.iter().map(|spec| async move {
+            self.api.create_container(spec).await?;
             self.api.start_container(&spec.name).await?;
             self.emit(RuntimeEvent::Started {
                 container: spec.name.clone(),
             });
-        }
+            Ok::<_, RuntimeError>(())
+        }))
+        .await?;
         Ok(())
     }
 
@@ -597,6 +616,7 @@ impl<A: DockerApi> DockerRuntime<A> {
         });
         let attempt_timeout = Duration::from_secs(u64::from(probe.timeout_seconds.clamp(1, 5)));
         let mut attempts = 0u32;
+        let mut pause = POLL_FIRST;
         loop {
             if check.passes(attempt_timeout).await {
                 self.emit(RuntimeEvent::Ready {
@@ -618,9 +638,10 @@ impl<A: DockerApi> DockerRuntime<A> {
                 }
             }
             tokio::select! {
-                () = tokio::time::sleep(POLL) => {}
+                () = tokio::time::sleep(pause) => {}
                 () = cancel.cancelled() => return Err(RuntimeError::Interrupted),
             }
+            pause = (pause * 2).min(POLL_MAX);
             if Instant::now() >= deadline {
                 let logs = self.tail(&name).await;
                 let state = self.api.inspect_container(&name).await.ok();

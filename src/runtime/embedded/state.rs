@@ -227,10 +227,19 @@ fn scan(root: &Path) -> Result<Vec<(PathBuf, Result<StateFile, StateError>)>, St
     Ok(out)
 }
 
-/// Whether a process with this pid exists (Linux `/proc`).
+/// Whether the process with this pid runs (Linux `/proc`). One that has exited counts as gone
+/// although its pid stays until its parent reaps it: a detached server's parent is init, which
+/// may reap late (a second or more in some containers), and `down` must not wait for that.
 #[must_use]
 pub fn is_alive(pid: u32) -> bool {
-    Path::new("/proc").join(pid.to_string()).exists()
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    // The state (field 3) follows the command name, which may hold spaces and parentheses.
+    let state = stat
+        .rfind(')')
+        .and_then(|end| stat[end + 1..].split_whitespace().next());
+    !matches!(state, Some("Z" | "X"))
 }
 
 /// When process `pid` started, in clock ticks since boot (field 22 of `/proc/<pid>/stat`).
@@ -464,6 +473,21 @@ mod state_tests {
                 pid: None,
             }],
         }
+    }
+
+    #[test]
+    fn an_exited_process_is_gone_before_it_is_reaped() {
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while is_alive(pid) {
+            assert!(std::time::Instant::now() < deadline, "`true` did not exit");
+            std::thread::yield_now();
+        }
+        // Not reaped yet: the pid is still in /proc, as a zombie.
+        assert!(Path::new("/proc").join(pid.to_string()).exists());
+        child.wait().unwrap();
+        assert!(!is_alive(pid));
     }
 
     #[test]
