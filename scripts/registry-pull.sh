@@ -138,7 +138,11 @@ for line in "${roles[@]}"; do
   images+=("$image")
   pairs+=("$image=$component")
 done
-pushed=$(python3 "$root/scripts/conformance/registry_push.py" "$registry" "$tmp/rootfs.tar" "$run" "${pairs[@]}" | tee /dev/stderr | grep -c '^pushed' || true)
+# Its lines are echoed to stderr through the shell: `tee /dev/stderr` would reopen a log file
+# that stderr points to, truncating the caller's log.
+push_log=$(python3 "$root/scripts/conformance/registry_push.py" "$registry" "$tmp/rootfs.tar" "$run" "${pairs[@]}" || true)
+printf '%s\n' "$push_log" >&2
+pushed=$(grep -c '^pushed' <<<"$push_log" || true)
 check "pushed ${#images[@]} images to the registry ($pushed)" test "$pushed" = "${#images[@]}"
 absent=0
 for image in "${images[@]}"; do
