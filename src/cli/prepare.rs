@@ -7,12 +7,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result, anyhow, bail};
 
 use super::args::{PrepareArgs, PythonArgs};
-use super::pipeline::check;
 use super::{Context, ExitStatus};
 use crate::components::python::{self, PythonServer, PythonSettings};
 use crate::components::storage;
 use crate::env;
-use crate::plan::{self, Plan, Role};
+use crate::plan::{Plan, Role};
 use crate::runtime::embedded::localize::python_server;
 
 /// pip's default index.
@@ -102,20 +101,9 @@ fn python_units(plan: &Plan) -> Vec<Unit> {
 
 /// `seldon-local prepare FILE`.
 pub(crate) fn run(args: &PrepareArgs, ctx: &Context) -> Result<ExitStatus> {
-    let mut plans = Vec::new();
-    for checked in check(&args.sdep, ctx)? {
-        match checked.verdict {
-            Ok(validated) => plans.push(
-                plan::build(&validated)
-                    .with_context(|| format!("failed to plan `{}`", checked.name))?,
-            ),
-            Err(violations) => {
-                ctx.printer
-                    .error(format!("{}: {violations}", checked.origin));
-                return Ok(ExitStatus::Failure);
-            }
-        }
-    }
+    let Some(plans) = super::up::plans(&args.sdep, ctx)? else {
+        return Ok(ExitStatus::Failure);
+    };
     let base_dir = super::up::base_dir(&args.sdep.file)?;
     let settings = settings(&args.python, args.sdep.seldon_version.as_str());
     let units: Vec<Unit> = plans.iter().flat_map(python_units).collect();

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail};
 
-use super::args::{ImagesArg, RuntimeArg, TableFormat, UpArgs};
+use super::args::{ImagesArg, RuntimeArg, SdepArgs, TableFormat, UpArgs};
 use super::docker::{block_on, connect, session_id};
 use super::pipeline::check;
 use super::signals::Signals;
@@ -16,10 +16,10 @@ use super::{Context, ExitStatus};
 use crate::plan;
 use crate::runtime::{Cancel, ImagePolicy, Running, RuntimeError, UpOptions};
 
-#[allow(clippy::too_many_lines)] // plan, choose the runtime, start, report
-pub(crate) fn run(args: &UpArgs, ctx: &Context) -> Result<ExitStatus> {
+/// The plans of every deployment in the file; `None` once a violation has been reported.
+pub(crate) fn plans(sdep: &SdepArgs, ctx: &Context) -> Result<Option<Vec<plan::Plan>>> {
     let mut plans = Vec::new();
-    for checked in check(&args.sdep, ctx)? {
+    for checked in check(sdep, ctx)? {
         match checked.verdict {
             Ok(validated) => plans.push(
                 plan::build(&validated)
@@ -28,10 +28,18 @@ pub(crate) fn run(args: &UpArgs, ctx: &Context) -> Result<ExitStatus> {
             Err(violations) => {
                 ctx.printer
                     .error(format!("{}: {violations}", checked.origin));
-                return Ok(ExitStatus::Failure);
+                return Ok(None);
             }
         }
     }
+    Ok(Some(plans))
+}
+
+#[allow(clippy::too_many_lines)] // plan, choose the runtime, start, report
+pub(crate) fn run(args: &UpArgs, ctx: &Context) -> Result<ExitStatus> {
+    let Some(plans) = super::up::plans(&args.sdep, ctx)? else {
+        return Ok(ExitStatus::Failure);
+    };
     if plans.is_empty() {
         bail!("`{}` holds no SeldonDeployment", args.sdep.file.display());
     }
