@@ -131,7 +131,11 @@ pub fn proxy(data: &[u8]) {
         .unwrap_or_else(|_| bytes::Bytes::copy_from_slice(body));
     if let Ok((request, meta)) = ProxyRequest::from_slice(&message) {
         let _ = request.to_body("serving_default");
-        let _ = request.reply(body, meta.unwrap_or_default());
+        let meta = meta.unwrap_or_default();
+        // The transcoded reply is the general path's, byte for byte, or the same failure.
+        let general = request.reply(body, meta.clone()).map(|m| m.to_wire());
+        let fast = request.reply_wire(body, meta);
+        assert_eq!(fast.ok(), general.ok(), "reply_wire differs from reply");
         let fixed: &[u8] = br#"{"predictions": [[0.5, 0.5]]}"#;
         let _ = request.reply(fixed, Meta::default());
     }

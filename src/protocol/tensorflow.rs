@@ -273,6 +273,25 @@ impl ProxyRequest {
         }
     }
 
+    /// The Seldon reply to TF Serving's successful answer as the bytes sent back (compact, sorted
+    /// keys, trailing newline): [`Self::reply`] then [`SeldonMessage::to_wire`], except that an
+    /// `ndarray` request whose `predictions` are a rectangular list of all-float or all-integer
+    /// numbers is transcoded token by token, with no JSON tree and no array in between. The
+    /// bytes are the same either way; anything the transcoder does not take (objects, mixed or
+    /// empty lists, integers past 18 digits, numbers out of range, deep nesting) goes the general
+    /// way, which also gives its errors.
+    pub fn reply_wire(&self, tf_body: &[u8], meta: Meta) -> Result<Vec<u8>, ProtocolError> {
+        if let Self::Array {
+            kind: PayloadKind::Ndarray,
+            ..
+        } = self
+            && let Some(wire) = ndarray_reply(tf_body, &meta)
+        {
+            return Ok(wire);
+        }
+        Ok(self.reply(tf_body, meta)?.to_wire())
+    }
+
     /// Builds the Seldon reply from TF Serving's successful answer.
     pub fn reply(&self, tf_body: &[u8], meta: Meta) -> Result<SeldonMessage, ProtocolError> {
         let mut message = SeldonMessage {
@@ -312,6 +331,270 @@ impl ProxyRequest {
         }
         Ok(message)
     }
+}
+
+/// `{"data":{"names":[…],"ndarray":…},"meta":…}` and a newline, as [`SeldonMessage::to_wire`]
+/// prints the reply of an `ndarray` request, written straight from TF Serving's `predictions`
+/// text; `None` when they are not a list the transcoder takes (see [`ProxyRequest::reply_wire`]).
+fn ndarray_reply(tf_body: &[u8], meta: &Meta) -> Option<Vec<u8>> {
+    #[derive(Deserialize)]
+    struct Predictions<'a> {
+        #[serde(borrow)]
+        predictions: Option<&'a RawValue>,
+    }
+    let reply: Predictions<'_> = serde_json::from_slice(tf_body).ok()?;
+    let raw = reply.predictions?.get().as_bytes();
+    let mut numbers = Transcoder {
+        text: raw,
+        at: 0,
+        out: Vec::with_capacity(raw.len()),
+        shape: Vec::new(),
+        leaf_depth: None,
+        float: None,
+    };
+    if !numbers.value(0) {
+        return None;
+    }
+    numbers.skip_ws();
+    if numbers.at != raw.len() {
+        return None;
+    }
+    // `expand_1d`: a list of N numbers is one row of N.
+    let (expand, width) = match numbers.shape.as_slice() {
+        [Some(n)] => (true, *n),
+        [_, Some(n), ..] => (false, *n),
+        _ => return None,
+    };
+    let mut out = Vec::with_capacity(numbers.out.len() + 8 * width + 64);
+    out.extend_from_slice(br#"{"data":{"names":["#);
+    for i in 0..width {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(format!("\"t:{i}\"").as_bytes());
+    }
+    out.extend_from_slice(br#"],"ndarray":"#);
+    if expand {
+        out.push(b'[');
+    }
+    out.extend_from_slice(&numbers.out);
+    if expand {
+        out.push(b']');
+    }
+    out.extend_from_slice(br#"},"meta":"#);
+    serde_json::to_writer(&mut out, meta).ok()?;
+    out.extend_from_slice(b"}\n");
+    Some(out)
+}
+
+/// Copies a rectangular JSON list of numbers compactly, each number as serde_json prints the
+/// value the general path reads from it: floats are parsed and printed again (the shortest text
+/// that reads back as the same `f64`), integers are copied. Gives up (`false`) on anything
+/// else, including what the general path would read differently: a list mixing integers and
+/// floats (numpy makes them all floats), `-0` (serde_json reads it as a float), integers of more
+/// than 18 digits (they may not fit an `i64`), numbers out of `f64`'s range, empty lists, and
+/// nesting deeper than 64 (so recursion stays bounded whatever the text).
+struct Transcoder<'a> {
+    text: &'a [u8],
+    at: usize,
+    out: Vec<u8>,
+    shape: Vec<Option<usize>>,
+    leaf_depth: Option<usize>,
+    float: Option<bool>,
+}
+
+impl Transcoder<'_> {
+    fn skip_ws(&mut self) {
+        while self.text.get(self.at).is_some_and(u8::is_ascii_whitespace) {
+            self.at += 1;
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> bool {
+        if depth > 64 {
+            return false;
+        }
+        self.skip_ws();
+        match self.text.get(self.at) {
+            Some(b'[') => self.list(depth),
+            Some(b'-' | b'0'..=b'9') => self.number(depth),
+            _ => false,
+        }
+    }
+
+    fn list(&mut self, depth: usize) -> bool {
+        self.at += 1;
+        self.out.push(b'[');
+        self.skip_ws();
+        if self.text.get(self.at) == Some(&b']') {
+            return false;
+        }
+        let mut count = 0;
+        loop {
+            if !self.value(depth + 1) {
+                return false;
+            }
+            count += 1;
+            self.skip_ws();
+            match self.text.get(self.at) {
+                Some(b',') => {
+                    self.at += 1;
+                    self.out.push(b',');
+                }
+                Some(b']') => {
+                    self.at += 1;
+                    self.out.push(b']');
+                    break;
+                }
+                _ => return false,
+            }
+        }
+        if self.shape.len() <= depth {
+            self.shape.resize(depth + 1, None);
+        }
+        *self.shape[depth].get_or_insert(count) == count
+    }
+
+    fn number(&mut self, depth: usize) -> bool {
+        if *self.leaf_depth.get_or_insert(depth) != depth {
+            return false;
+        }
+        let start = self.at;
+        let mut float = false;
+        while let Some(&byte) = self.text.get(self.at) {
+            match byte {
+                b'0'..=b'9' | b'-' | b'+' => {}
+                b'.' | b'e' | b'E' => float = true,
+                _ => break,
+            }
+            self.at += 1;
+        }
+        let token = &self.text[start..self.at];
+        if token.is_empty() || *self.float.get_or_insert(float) != float {
+            return false;
+        }
+        if float {
+            if is_canonical_float(token) {
+                self.out.extend_from_slice(token);
+                return true;
+            }
+            let Some(value) = std::str::from_utf8(token)
+                .ok()
+                .and_then(|t| t.parse::<f64>().ok())
+                .filter(|v| v.is_finite())
+            else {
+                return false;
+            };
+            serde_json::to_writer(&mut self.out, &value).is_ok()
+        } else {
+            let digits = token.strip_prefix(b"-").unwrap_or(token);
+            if digits.len() > 18 || token == b"-0" {
+                return false;
+            }
+            self.out.extend_from_slice(token);
+            true
+        }
+    }
+}
+
+/// Whether a JSON number with a fraction or exponent is already, byte for byte, what serde_json
+/// prints for the `f64` it reads as, so it can be copied without parsing: at most 15 significant
+/// digits (any such decimal reads back from the nearest `f64` as itself, and no shorter decimal
+/// reads as that `f64`), a normal exponent, and serde_json's layout (`0.001234`, `12.34`,
+/// `1200.0`, `1e-7`, `1.234e+30`: plain from 1e-5 to below 1e16, a signed exponent without
+/// padding zeros otherwise). Most of the model server's float32 output (at most 9 digits,
+/// plain in the same range) is of this kind.
+#[allow(
+    clippy::cast_possible_wrap,
+    reason = "digit counts are at most 40 and exponents at most 3 digits"
+)]
+fn is_canonical_float(token: &[u8]) -> bool {
+    let body = token.strip_prefix(b"-").unwrap_or(token);
+    let (mantissa, exponent) = match body.iter().position(|b| matches!(b, b'e' | b'E')) {
+        Some(at) => {
+            let digits = &body[at + 1..];
+            let (negative, digits) = match digits.split_first() {
+                Some((b'-', rest)) => (true, rest),
+                Some((b'+', rest)) => (false, rest),
+                _ => (false, digits),
+            };
+            if digits.is_empty() || digits.len() > 3 || !digits.iter().all(u8::is_ascii_digit) {
+                return false;
+            }
+            let value = digits
+                .iter()
+                .fold(0i32, |v, d| v * 10 + i32::from(d - b'0'));
+            (&body[..at], if negative { -value } else { value })
+        }
+        None => (body, 0),
+    };
+    let (int_part, frac_part) = match mantissa.iter().position(|b| *b == b'.') {
+        Some(at) => (&mantissa[..at], &mantissa[at + 1..]),
+        None => (mantissa, &[][..]),
+    };
+    // The significant digits d and k with value = d * 10^k (no allocation: this runs per number).
+    if int_part.len() + frac_part.len() > 40 {
+        return false;
+    }
+    let mut all = [0u8; 40];
+    all[..int_part.len()].copy_from_slice(int_part);
+    all[int_part.len()..int_part.len() + frac_part.len()].copy_from_slice(frac_part);
+    let all = &all[..int_part.len() + frac_part.len()];
+    let first = all.iter().position(|d| *d != b'0').unwrap_or(all.len());
+    let last = all
+        .iter()
+        .rposition(|d| *d != b'0')
+        .map_or(first, |at| at + 1);
+    let digits = &all[first..last.max(first)];
+    if digits.is_empty() {
+        return body == b"0.0";
+    }
+    // Both lengths are at most 40.
+    let length = digits.len() as i32;
+    let k = exponent - frac_part.len() as i32 + (all.len() - last) as i32;
+    let kk = length + k;
+    if length > 15 || !(-300..=300).contains(&(kk - 1)) {
+        return false;
+    }
+    let mut canonical = [0u8; 48];
+    let mut at = 0;
+    let mut put = |bytes: &[u8]| {
+        canonical[at..at + bytes.len()].copy_from_slice(bytes);
+        at += bytes.len();
+    };
+    if 0 <= k && kk <= 16 {
+        put(digits);
+        for _ in digits.len()..kk as usize {
+            put(b"0");
+        }
+        put(b".0");
+    } else if 0 < kk && kk <= 16 {
+        put(&digits[..kk as usize]);
+        put(b".");
+        put(&digits[kk as usize..]);
+    } else if -5 < kk && kk <= 0 {
+        put(b"0.");
+        for _ in 0..-kk {
+            put(b"0");
+        }
+        put(digits);
+    } else {
+        put(&digits[..1]);
+        if digits.len() > 1 {
+            put(b".");
+            put(&digits[1..]);
+        }
+        put(if kk > 0 { b"e+" } else { b"e-" });
+        let e = (kk - 1).unsigned_abs();
+        if e >= 100 {
+            put(&[b'0' + (e / 100) as u8]);
+        }
+        if e >= 10 {
+            put(&[b'0' + (e / 10 % 10) as u8]);
+        }
+        put(&[b'0' + (e % 10) as u8]);
+    }
+    &canonical[..at] == body
 }
 
 /// Whether `text` is a non-empty rectangular JSON list whose leaves are all integers or all
@@ -637,6 +920,203 @@ mod tests {
                 "{input} / {tf_reply}"
             );
         }
+    }
+
+    /// Predictions texts of every shape the model server and other servers write, and hostile
+    /// ones; the transcoder must give the general path's bytes or leave them to it.
+    fn prediction_texts() -> Vec<String> {
+        let mut texts: Vec<String> = [
+            "[[0.1, 0.2, 0.3]]",
+            "[3.5, 4.0]",
+            "[[1, 2], [3, 4]]",
+            "[[1, 2.5]]",
+            "[[1.0, 2]]",
+            "[[-0, 1]]",
+            "[[-0.0, 0.0, -0.0e0]]",
+            "[[1e400]]",
+            "[[-1e400, 1.0]]",
+            "[[1e-400, 2e-320]]",
+            "[[1E5, 1e+5, 1.5E-7, 123456789012345678901234567890.5]]",
+            "[[123456789012345678]]",
+            "[[1234567890123456789]]",
+            "[[9223372036854775807, -9223372036854775808]]",
+            "[[18446744073709551616]]",
+            "[[0.30000000000000004, 0.1, 3.4028234663852886e38, 1.17549435e-38]]",
+            "[[1e16, 1e17, 1e21, 1e22, 123456.0, 1e-5, 0.0001]]",
+            "[[[1.0], [2.0]], [[3.0], [4.0]]]",
+            "[[1, 2], [3]]",
+            "[[1, 2], 3]",
+            "[1, [2]]",
+            "[]",
+            "[[]]",
+            "[[], []]",
+            "7",
+            "7.5",
+            "[\"a\"]",
+            "[[true, 1]]",
+            "[[null]]",
+            "[{\"a\": 1.0}]",
+            "[[1.0, {\"b\": [1, 2]}]]",
+            " [ [ 1.5 , 2.5 ] ,\n [ 3.5 , 4.5 ] ] ",
+            "[[1.3373337133713e308, -1.3371337133713e308]]",
+            "[[1e-7, 1e-07, 1e+30, 1E30, 1e2, 1.0e-5, 1.50, 0.00, 0.0, -0.0, 100.0, 1e15, 1e16]]",
+            "[[1e+16, 1.5e+16, -2.5e-300, 1e+300, 1e+301, 1e-6, 1.234e+30, 1e-5, 1e-4]]",
+            "[[0.00001, 0.0001, 0.001234, 12.34, 1000000000000000.0, 10000000000000000.0]]",
+            "[[0.123456789012345, 0.1234567890123456, 9.99999999999999e299, 1e300, 1e-300]]",
+            "[[4.9e-324, 2.2250738585072014e-308, 1.7976931348623157e308, 1e-301, 1e301]]",
+        ]
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+        // Nesting at, around and far past the transcoder's and serde's limits.
+        for depth in [63, 64, 65, 66, 127, 128, 129, 5000] {
+            texts.push(format!("{}1.5{}", "[".repeat(depth), "]".repeat(depth)));
+        }
+        // Floats as f32 prints them (the model server), as f64 and in exponent form, in random
+        // rectangular shapes.
+        let mut rng = fastrand::Rng::with_seed(17);
+        for _ in 0..300 {
+            let rows = rng.usize(1..5);
+            let cols = rng.usize(1..12);
+            let style = rng.u8(0..4);
+            let row = |rng: &mut fastrand::Rng| {
+                let items: Vec<String> = (0..cols)
+                    .map(|_| {
+                        let x = (rng.f64() - 0.5) * 10f64.powi(rng.i32(-40..40));
+                        match style {
+                            0 => format!("{:?}", x as f32),
+                            1 => format!("{x:?}"),
+                            2 => format!("{x:e}"),
+                            _ => format!("{}", rng.i64(-1_000_000..1_000_000)),
+                        }
+                    })
+                    .collect();
+                format!("[{}]", items.join(", "))
+            };
+            let list: Vec<String> = (0..rows).map(|_| row(&mut rng)).collect();
+            texts.push(format!("[{}]", list.join(",")));
+            texts.push(row(&mut rng));
+        }
+        texts
+    }
+
+    #[test]
+    fn transcoded_replies_are_the_general_paths_bytes() {
+        let metas = [
+            Meta::default(),
+            unit_reply_meta(
+                Some(
+                    &serde_json::from_value(json!({
+                        "puid": "p<&>", "tags": {"x": [1.5, "y"]}, "routing": {"r": 1},
+                        "metrics": [{"key": "k", "value": 0.1}],
+                        "requestPath": {"t": "img:1"}
+                    }))
+                    .unwrap(),
+                ),
+                Some(("mnist-model", "seldonio/tfserving-proxy:1.18.2")),
+            ),
+        ];
+        let kinds = [
+            json!({"data": {"ndarray": [[1, 2]]}}),
+            json!({"data": {"tensor": {"shape": [1, 2], "values": [1, 2]}}}),
+            json!({"jsonData": {"instances": [[1, 2]]}}),
+        ];
+        let mut transcoded = 0;
+        for text in prediction_texts() {
+            for body in [
+                format!(r#"{{"predictions": {text}}}"#),
+                format!(r#"{{"model_version": "1", "predictions":{text} , "x": [1, {{}}]}}"#),
+                format!(r#"{{"predictions": {text}, "predictions": [[1.0]]}}"#),
+                format!(r#"{{"outputs": {text}}}"#),
+                format!(r#"{{"predictions": {text}"#),
+            ] {
+                for kind in &kinds {
+                    let request = ProxyRequest::from_message(&message(kind.clone())).unwrap();
+                    for meta in &metas {
+                        let general = request
+                            .reply(body.as_bytes(), meta.clone())
+                            .map(|m| m.to_wire());
+                        let fast = request.reply_wire(body.as_bytes(), meta.clone());
+                        match (&fast, &general) {
+                            (Ok(fast), Ok(general)) => assert_eq!(
+                                String::from_utf8_lossy(fast),
+                                String::from_utf8_lossy(general),
+                                "{body}"
+                            ),
+                            (Err(fast), Err(general)) => {
+                                assert_eq!(fast.to_string(), general.to_string(), "{body}");
+                            }
+                            _ => panic!("{body}: {fast:?} vs {general:?}"),
+                        }
+                        if matches!(request, ProxyRequest::Array { .. })
+                            && ndarray_reply(body.as_bytes(), meta).is_some()
+                        {
+                            transcoded += 1;
+                        }
+                    }
+                }
+            }
+        }
+        // Most bodies took the transcoder, so the comparison above is not vacuous.
+        assert!(
+            transcoded > 1000,
+            "only {transcoded} bodies were transcoded"
+        );
+    }
+
+    #[test]
+    fn floats_already_in_serde_jsons_form_are_recognised_and_others_are_not() {
+        for (token, want) in [
+            ("0.10924226", true),
+            ("-0.5", true),
+            ("0.0", true),
+            ("-0.0", true),
+            ("100.0", true),
+            ("12.34", true),
+            ("0.001234", true),
+            ("0.00001", true),
+            ("1e-5", false),
+            ("1e-7", true),
+            ("1.234e+30", true),
+            ("1.234e30", false),
+            ("1e+16", true),
+            ("1e16", false),
+            ("-2.5e-300", true),
+            ("1000000000000000.0", true),
+            ("1e15", false),
+            ("1e-07", false),
+            ("1e+30", true),
+            ("1E30", false),
+            ("1e2", false),
+            ("1.0e-5", false),
+            ("1.50", false),
+            ("00.5", false),
+            ("0.00", false),
+            ("0.1234567890123456", false),
+            ("0.123456789012345", true),
+            ("1e-310", false),
+            ("1e305", false),
+        ] {
+            assert_eq!(is_canonical_float(token.as_bytes()), want, "{token}");
+            if want {
+                let value: f64 = token.parse().unwrap();
+                assert_eq!(serde_json::to_string(&value).unwrap(), token);
+            }
+        }
+    }
+
+    #[test]
+    fn non_finite_predictions_pass_through_the_transcoder_as_before() {
+        let request =
+            ProxyRequest::from_message(&message(json!({"data": {"ndarray": [[1.0]]}}))).unwrap();
+        let tf = br#"{"predictions": [[NaN, -Infinity, Infinity, 0.5]]}"#;
+        let hidden = crate::protocol::nonfinite::hide(tf).unwrap();
+        let wire = request.reply_wire(&hidden, Meta::default()).unwrap();
+        assert_eq!(
+            String::from_utf8(crate::protocol::nonfinite::restore(&wire)).unwrap(),
+            "{\"data\":{\"names\":[\"t:0\",\"t:1\",\"t:2\",\"t:3\"],\"ndarray\":[[NaN,-Infinity,Infinity,0.5]]},\"meta\":{}}\n"
+        );
+        assert!(ndarray_reply(&hidden, &Meta::default()).is_some());
     }
 
     #[test]

@@ -432,13 +432,12 @@ async fn predict_bytes(state: &State, bytes: &[u8]) -> Result<Vec<u8>, UnitError
     }
     // A model whose input overflowed answers NaN or Infinity: passed through, as upstream does.
     let hidden = nonfinite::hide(&tf_body);
-    let reply = request
-        .reply(
+    let wire = request
+        .reply_wire(
             hidden.as_deref().unwrap_or(&tf_body),
             reply_meta(state, meta.as_ref()),
         )
         .map_err(|e| UnitError::internal(e.to_string()))?;
-    let wire = reply.to_wire();
     Ok(match hidden {
         Some(_) => nonfinite::restore(&wire),
         None => wire,
