@@ -97,9 +97,16 @@ def main():
             post_many(url, body, warmup)
             control(process.pid, "-z")
             post_many(url, body, n)
-            before = set(glob.glob(f"{out}/callgrind.out.{process.pid}.*"))
+            pattern = f"{out}/callgrind.out.{process.pid}*"
+            before = set(glob.glob(pattern))
             control(process.pid, "-d")
-            dump = sorted(set(glob.glob(f"{out}/callgrind.out.{process.pid}.*")) - before)[-1]
+            deadline = time.monotonic() + 120
+            while not (new := set(glob.glob(pattern)) - before):
+                if time.monotonic() > deadline:
+                    sys.exit("callgrind wrote no dump")
+                time.sleep(0.2)
+            time.sleep(1)  # the dump is written in one go, but give it a moment to be closed
+            dump = sorted(new)[-1]
             named = os.path.join(out, f"{name}.callgrind")
             os.replace(dump, named)
             text = totals(named)
