@@ -81,6 +81,11 @@ scripts/traffic-split.sh docker
 step "Python prepacks against scikit-learn, xgboost and mlflow"
 scripts/conformance-prepacks.sh
 
+# Every cargo-fuzz target (fuzz/fuzz_targets/) from its seed corpus for 20 s, two at a time:
+# COST_PLACEHOLDER
+step "fuzz targets (20 s each)"
+FUZZ_JOBS=2 scripts/fuzz.sh 20
+
 step "HTTP fuzz and faults (both runtimes)"
 scripts/fault.sh embedded
 scripts/fault.sh docker
