@@ -8,6 +8,8 @@
 # RSS after warm-up against the RSS at the end (goal <= 1.5x) and the errors (goal 0).
 # On Docker the RSS is the sum over the deployment's containers' processes (`docker inspect`).
 #   scripts/bench-soak.sh [embedded|docker|both]
+#   SOAK_BINARY=PATH ...            an existing binary instead of the release build
+#   SOAK_REQUESTS, SOAK_CONNECTIONS, SOAK_INTERVAL, SOAK_WARMUP: see scripts/bench_soak.py
 # Installs wrk (Debian) when missing. The method: scripts/bench/README.md.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -19,8 +21,12 @@ if ! command -v wrk >/dev/null; then
     echo "installing wrk (apt-get)" >&2
     apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }
 fi
-cargo build --quiet --release --locked --bin seldon-local
-binary=$(realpath "${CARGO_TARGET_DIR:-$root/target}/release/seldon-local")
+if [ -n "${SOAK_BINARY:-}" ]; then
+    binary=$(realpath "$SOAK_BINARY")
+else
+    cargo build --quiet --release --locked --bin seldon-local
+    binary=$(realpath "${CARGO_TARGET_DIR:-$root/target}/release/seldon-local")
+fi
 
 state=$(mktemp -d)
 export SELDON_LOCAL_STATE_DIR=$state SELDON_LOCAL_INGRESS_PORT=0 NO_COLOR=1

@@ -3,7 +3,7 @@
 `up -d` of the given SeldonDeployment (the shipped MNIST example, renamed), a warm-up (wrk for
 SOAK_WARMUP seconds, 10), the RSS after it, then SOAK_REQUESTS (1,000,000) predictions through
 the engine with one wrk run at SOAK_CONNECTIONS (64), two threads. wrk's Lua script counts the
-responses and the non-2xx of each thread and prints a line every 1,000; each thread stops at its
+responses and the non-2xx of each thread and prints a line every 100; each thread stops at its
 share, and the driver then stops wrk with SIGINT (wrk prints its summary: requests, duration,
 socket errors). Every SOAK_INTERVAL seconds (10) it prints the responses so far, the non-2xx so
 far, the rate of the interval, and VmRSS, threads and open files of the serving process(es):
@@ -37,9 +37,9 @@ function init(args) limit = tonumber(args[1]) end
 function response(status, headers, body)
   n = n + 1
   if status < 200 or status > 299 then bad = bad + 1; block_bad = block_bad + 1 end
-  if n % 1000 == 0 then io.write("p 1000 " .. block_bad .. "\\n"); io.flush(); block_bad = 0 end
+  if n % 100 == 0 then io.write("p 100 " .. block_bad .. "\\n"); io.flush(); block_bad = 0 end
   if n == limit then
-    io.write("p " .. (n % 1000) .. " " .. block_bad .. "\\ndone\\n"); io.flush()
+    io.write("p " .. (n % 100) .. " " .. block_bad .. "\\ndone\\n"); io.flush()
     wrk.thread:stop()
   end
 end
