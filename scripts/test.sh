@@ -83,7 +83,7 @@ scripts/conformance-prepacks.sh
 
 # Every cargo-fuzz target (fuzz/fuzz_targets/) from its seed corpus for 20 s, two at a time
 # (~1.5 min of runs). Cost not yet measured to the end: installing cargo-fuzz took 4.3 min and
-# the instrumented build (its own target dir, kept between runs) had not finished after 58 min
+# the instrumented build (its own target dir, kept between runs) was stopped unfinished after 86 min
 # on the shared 2 cores at load 12-16 (not measured on an idle machine).
 step "fuzz targets (20 s each)"
 FUZZ_JOBS=2 scripts/fuzz.sh 20
