@@ -257,8 +257,15 @@ def scale():
     pid = int(row["detail"].rsplit("pid ", 1)[1])
     return pid, row["restarts"]
 
+last = None
 for sig, what, budget in ((signal.SIGKILL, "killed", 5), (signal.SIGSTOP, "hung", 10)):
     pid, restarts = scale()
+    waited = time.monotonic()
+    # `ps` learns a restarted command's pid within a second.
+    while pid == last and time.monotonic() - waited < 5:
+        time.sleep(0.1)
+        pid, restarts = scale()
+    last = pid
     os.killpg(pid, sig)
     started = time.monotonic()
     while time.monotonic() - started < 30:
