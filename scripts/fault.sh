@@ -15,7 +15,8 @@
 #      would not restart them within that: TF Serving has no probe, and the engine's `/live`
 #      probe times out after 60 s three times);
 #   3. on embedded, plays examples/mnist-graph with its Python units (`--exec`) and the same
-#      short liveness probe on `scale`: SIGKILLs the unit (the role fails: restarted in place,
+#      short liveness probe on `scale` (5 s initial delay: a Python start under load can take
+#      seconds, and a probe failing before it would kill every restart): SIGKILLs the unit (the role fails: restarted in place,
 #      serving again under 5 s, `ps` counting the restart), then SIGSTOPs it (hung: its liveness
 #      probe fails, it is restarted, serving again under 10 s);
 #   4. `down`, and checks that no labelled Docker object and no server process is left.
@@ -228,7 +229,7 @@ PY
     gname=fault-graph-$$
     gsdep=examples/mnist-graph/fault-$$.yaml
     sed -e "s/name: mnist-graph/name: $gname/" \
-      -e "s|          image: seldon-local-examples/scale:0.1|          image: seldon-local-examples/scale:0.1\n          livenessProbe:\n            httpGet: {path: /health/ping, port: http}\n            initialDelaySeconds: 0\n            periodSeconds: 1\n            timeoutSeconds: 1\n            failureThreshold: 2|" \
+      -e "s|          image: seldon-local-examples/scale:0.1|          image: seldon-local-examples/scale:0.1\n          livenessProbe:\n            httpGet: {path: /health/ping, port: http}\n            initialDelaySeconds: 5\n            periodSeconds: 1\n            timeoutSeconds: 1\n            failureThreshold: 2|" \
       examples/mnist-graph/sdep.yaml >"$gsdep"
     if "$bin" up --runtime embedded -d "$gsdep" -o json --exec scale='python3 units/scale.py' \
         --exec mean='python3 units/mean.py' >"$state/graph.json" 2>"$state/graph.err"; then
@@ -266,7 +267,11 @@ for sig, what, budget in ((signal.SIGKILL, "killed", 5), (signal.SIGSTOP, "hung"
         time.sleep(0.1)
         pid, restarts = scale()
     last = pid
-    os.killpg(pid, sig)
+    try:
+        os.killpg(pid, sig)
+    except ProcessLookupError:
+        problems.append(f"scale: pid {pid} from `ps` is gone")
+        break
     started = time.monotonic()
     while time.monotonic() - started < 30:
         if serves() and scale()[1] == restarts + 1:
