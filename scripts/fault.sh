@@ -43,7 +43,7 @@ cat >>"$sdep" <<'YAML'
         - name: mnist-model
           livenessProbe:
             httpGet: {path: /health/ping, port: 9000}
-            initialDelaySeconds: 0
+            initialDelaySeconds: 3
             periodSeconds: 1
             timeoutSeconds: 1
             failureThreshold: 2
