@@ -167,6 +167,7 @@ fn start_ingress(one: SocketAddr, other: SocketAddr) -> SocketAddr {
         grpc: None,
         weight,
         shadow: false,
+        ready: true,
     };
     let mut routes = Routes::default();
     routes.insert(Route::new("default", "one", vec![target("main", one, 0)]));

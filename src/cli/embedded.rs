@@ -659,15 +659,20 @@ pub(crate) fn ps_rows(name: Option<&str>) -> Result<Vec<PsRow>> {
             .ok()
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
             .and_then(|d| i64::try_from(d.as_secs()).ok());
+        // Restarts and readiness, which the serving process keeps up to date.
+        let status = state::read_status(&dir).unwrap_or_default();
         for container in &state.containers {
+            let now = status.of(&container.pod, &container.name);
             let (state_word, health) = match (alive, container.init) {
                 (false, _) => ("exited", "-"),
                 (true, true) => ("completed", "-"),
+                (true, false) if now.is_some_and(|c| !c.ready) => ("running", "not ready"),
                 (true, false) => ("running", "ready"),
             };
+            let pid = now.and_then(|c| c.pid).or(container.pid);
             rows.push(PsRow {
                 runtime: "embedded".to_owned(),
-                restarts: 0,
+                restarts: now.map_or(0, |c| u64::from(c.restarts)),
                 created: started,
                 exit_code: None,
                 deployment: state.deployment.clone(),
@@ -676,7 +681,7 @@ pub(crate) fn ps_rows(name: Option<&str>) -> Result<Vec<PsRow>> {
                 kind: if container.init { "init" } else { "container" }.to_owned(),
                 role: container.role.clone(),
                 state: state_word.to_owned(),
-                status: match (alive, container.pid) {
+                status: match (alive, pid) {
                     (true, Some(pid)) => format!("embedded, local command, pid {pid}"),
                     (true, None) => format!("embedded, pid {}", state.pid),
                     (false, _) => format!("embedded, pid {} gone", state.pid),

@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use super::Context;
 use crate::components::ingress::{self, Route, RouteSource, Routes, Target};
 use crate::plan::Plan;
+use crate::runtime::embedded::state;
 use crate::runtime::{Endpoint, Running};
 
 /// The port Seldon's docs port-forward Ambassador to (`gateway_endpoint="localhost:8003"`).
@@ -86,6 +87,7 @@ pub(crate) fn record(plan: &Plan, running: &Running, runtime: &str) -> RouteReco
                 grpc,
                 weight: p.traffic.and_then(|t| u32::try_from(t).ok()).unwrap_or(0),
                 shadow: p.shadow,
+                ready: true,
             })
         })
         .collect();
@@ -163,15 +165,37 @@ impl LocalRoutes {
                 _ => docker_names.contains(&record.deployment),
             };
             if live {
+                let mut predictors = record.predictors;
+                if record.runtime == "embedded"
+                    && let Some(root) = dir.parent()
+                {
+                    let deployment = state::deployment_dir(root, &record.deployment);
+                    for target in &mut predictors {
+                        target.ready = predictor_ready(&deployment, &target.predictor);
+                    }
+                }
                 routes.insert(Route::new(
                     &record.namespace,
                     &record.deployment,
-                    record.predictors,
+                    predictors,
                 ));
             }
         }
         routes
     }
+}
+
+/// Whether every container of an embedded predictor's pods passes its readiness probe, by the
+/// serving process's `status.json` (ready when it cannot tell).
+fn predictor_ready(dir: &Path, predictor: &str) -> bool {
+    let (Ok(Some(deployment)), Some(status)) = (state::read(dir), state::read_status(dir)) else {
+        return true;
+    };
+    deployment
+        .containers
+        .iter()
+        .filter(|c| c.predictor == predictor && !c.init)
+        .all(|c| status.of(&c.pod, &c.name).is_none_or(|s| s.ready))
 }
 
 /// The Docker deployments by label; none when no daemon answers.

@@ -14,6 +14,10 @@
 //! root, since every state root sees the same containers). Docker `up` starts it when none holds
 //! the lock; a second one started by a racing `up` finds the lock held and exits.
 //!
+//! It also runs every container's liveness probe from the plan (`runtime::docker::Liveness`),
+//! on the operator's timings, and restarts a container that fails it `failureThreshold` times in
+//! a row, as the kubelet does.
+//!
 //! What it never touches: containers being created or removed (`up` and `down` own them; a
 //! repair is made only when the same fault is still there a moment after it was seen, by when a
 //! `down`'s removal has finished), init containers, and anything not labelled as ours.
@@ -29,7 +33,7 @@ use anyhow::{Context as _, Result};
 use futures_util::StreamExt as _;
 
 use super::{Context, ExitStatus};
-use crate::runtime::docker::{BollardApi, DockerApi as _, DockerRuntime, Selector};
+use crate::runtime::docker::{BollardApi, DockerApi as _, DockerRuntime, Liveness, Selector};
 
 /// How often the whole state is checked even without an event.
 const TICK: Duration = Duration::from_secs(2);
@@ -119,6 +123,8 @@ pub(crate) fn run(idle_exit: Option<Duration>, ctx: &Context) -> Result<ExitStat
         let mut terminate =
             tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
                 .context("failed to listen for SIGTERM")?;
+        let live = liveness(&runtime, ctx);
+        tokio::pin!(live);
         loop {
             tokio::select! {
                 event = events.next() => {
@@ -130,6 +136,7 @@ pub(crate) fn run(idle_exit: Option<Duration>, ctx: &Context) -> Result<ExitStat
                 }
                 () = tokio::time::sleep(TICK) => {}
                 _ = terminate.recv() => return Ok(ExitStatus::Success),
+                () = &mut live => {}
             }
             match runtime.deployments().await {
                 Ok(names) if names.is_empty() => {
@@ -152,6 +159,58 @@ pub(crate) fn run(idle_exit: Option<Duration>, ctx: &Context) -> Result<ExitStat
             }
         }
     })
+}
+
+/// How often the liveness probes' schedule is looked at.
+const LIVENESS_TICK: Duration = Duration::from_millis(250);
+/// How often running containers and their probes are listed again.
+const LIVENESS_LIST: Duration = Duration::from_secs(1);
+
+/// Runs every running container's liveness probe on its timings, each probe in a task of its
+/// own (an engine's may take 60 s), and restarts a container that failed it enough times in a
+/// row. Never returns.
+async fn liveness(runtime: &DockerRuntime<BollardApi>, ctx: &Context) {
+    let mut schedule = Liveness::default();
+    let mut targets = Vec::new();
+    let mut listed: Option<Instant> = None;
+    let mut probes = tokio::task::JoinSet::new();
+    loop {
+        if listed.is_none_or(|at| at.elapsed() >= LIVENESS_LIST) {
+            listed = Some(Instant::now());
+            match runtime.live_targets(&Selector::All).await {
+                Ok(now) => targets = now,
+                Err(error) => ctx.printer.warning(format!("{error:#}")),
+            }
+        }
+        for target in schedule.due(&targets, Instant::now()) {
+            let target = target.clone();
+            probes.spawn(async move {
+                let began = Instant::now();
+                let passed = target.passes().await;
+                (target, passed, began)
+            });
+        }
+        tokio::select! {
+            Some(Ok((target, passed, began))) = probes.join_next() => {
+                if let Some(failures) = schedule.record(&target, passed, began) {
+                    match runtime.restart_unlive(&target.container).await {
+                        Ok(()) => ctx.printer.status(
+                            "healed",
+                            format!(
+                                "`{}` failed its liveness probe ({}) {failures} times in a row: restarted it",
+                                target.container, target.probe
+                            ),
+                        ),
+                        Err(error) => ctx.printer.warning(format!(
+                            "failed to restart `{}` after its liveness probe failed: {error:#}",
+                            target.container
+                        )),
+                    }
+                }
+            }
+            () = tokio::time::sleep(LIVENESS_TICK) => {}
+        }
+    }
 }
 
 /// Mends what is broken now and still broken a moment later, each container at most as often

@@ -16,9 +16,8 @@ use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream;
 use tokio::io::AsyncReadExt as _;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
-use tokio_rustls::server::TlsStream;
 
 /// Why the server could not start or stopped.
 #[derive(Debug, thiserror::Error)]
@@ -131,7 +130,8 @@ pub fn tls_acceptor(cert: &Path, key: &Path) -> Result<TlsAcceptor, FileServerEr
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
-/// Serves `root` on `listener` (over TLS with `tls`) until `shutdown` resolves.
+/// Serves `root` on `listener` (over TLS with `tls`) until `shutdown` resolves, with
+/// [`crate::http`]'s header, idle and (for TLS) handshake timeouts.
 pub async fn serve<F>(
     root: PathBuf,
     listener: TcpListener,
@@ -141,41 +141,27 @@ pub async fn serve<F>(
 where
     F: std::future::Future<Output = ()> + Send + 'static,
 {
-    let router = router(root);
-    match tls {
-        None => Ok(crate::http::serve(listener, router, shutdown).await?),
-        Some(acceptor) => axum::serve(TlsListener { listener, acceptor }, router)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .map_err(|e| FileServerError::Serve(crate::http::HttpError::Serve(e))),
-    }
+    serve_with(root, listener, tls, crate::http::HEADER_TIMEOUT, shutdown).await
 }
 
-/// TCP connections that completed a TLS handshake; failed handshakes are dropped.
-struct TlsListener {
+/// [`serve`] with the given header, idle and handshake timeout.
+pub async fn serve_with<F>(
+    root: PathBuf,
     listener: TcpListener,
-    acceptor: TlsAcceptor,
-}
-
-impl axum::serve::Listener for TlsListener {
-    type Io = TlsStream<TcpStream>;
-    type Addr = std::net::SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        loop {
-            let Ok((tcp, addr)) = self.listener.accept().await else {
-                continue;
-            };
-            // A client that refuses our certificate is the point of some tests: skip it.
-            if let Ok(tls) = self.acceptor.accept(tcp).await {
-                return (tls, addr);
-            }
+    tls: Option<TlsAcceptor>,
+    timeout: std::time::Duration,
+    shutdown: F,
+) -> Result<(), FileServerError>
+where
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    let router = router(root);
+    Ok(match tls {
+        None => crate::http::serve_with(listener, router, timeout, shutdown).await?,
+        Some(acceptor) => {
+            crate::http::serve_tls(listener, router, acceptor, timeout, shutdown).await?;
         }
-    }
-
-    fn local_addr(&self) -> std::io::Result<Self::Addr> {
-        self.listener.local_addr()
-    }
+    })
 }
 
 #[cfg(test)]
@@ -200,5 +186,75 @@ mod tests {
         ] {
             assert_eq!(inside(root, bad), None, "{bad}");
         }
+    }
+
+    fn self_signed() -> TlsAcceptor {
+        let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
+        let key =
+            rustls::pki_types::PrivatePkcs8KeyDer::from(certified.signing_key.serialize_der());
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![certified.cert.der().clone()], key.into())
+            .unwrap();
+        TlsAcceptor::from(Arc::new(config))
+    }
+
+    /// Clients that open a connection and send nothing, or stop half-way through their
+    /// `ClientHello`, neither stop another client from being served nor are held open past
+    /// the handshake timeout.
+    #[tokio::test]
+    async fn stalled_tls_handshakes_neither_block_others_nor_stay_open() -> anyhow::Result<()> {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let root = tempfile::tempdir()?;
+        std::fs::write(root.path().join("model.bin"), b"weights")?;
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let timeout = std::time::Duration::from_secs(2);
+        tokio::spawn(serve_with(
+            root.path().to_owned(),
+            listener,
+            Some(self_signed()),
+            timeout,
+            std::future::pending(),
+        ));
+        let mut silent = tokio::net::TcpStream::connect(addr).await?;
+        let mut half = tokio::net::TcpStream::connect(addr).await?;
+        // A handshake record announcing 512 bytes, of which only the first few come.
+        half.write_all(&[0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01])
+            .await?;
+        let client = reqwest::Client::builder()
+            .tls_danger_accept_invalid_certs(true)
+            .build()?;
+        let asked = std::time::Instant::now();
+        let fetch = async {
+            client
+                .get(format!("https://{addr}/model.bin"))
+                .send()
+                .await?
+                .bytes()
+                .await
+        };
+        // Bounded, so that a server stalled for good fails the test instead of hanging it.
+        let body = tokio::time::timeout(std::time::Duration::from_secs(10), fetch).await??;
+        assert_eq!(&body[..], b"weights");
+        assert!(
+            asked.elapsed() < timeout,
+            "served only after {:?}, behind the stalled handshakes",
+            asked.elapsed()
+        );
+        for (name, stream) in [("silent", &mut silent), ("half", &mut half)] {
+            let mut rest = Vec::new();
+            // Closed by the server (EOF or reset), well before this test's own bound.
+            let read = tokio::time::timeout(
+                std::time::Duration::from_secs(6),
+                stream.read_to_end(&mut rest),
+            )
+            .await;
+            assert!(read.is_ok(), "the {name} connection was held open");
+        }
+        Ok(())
     }
 }

@@ -56,6 +56,35 @@ pub async fn serve_with<F>(
 where
     F: Future<Output = ()> + Send + 'static,
 {
+    serve_inner(listener, router, None, header_timeout, shutdown).await
+}
+
+/// [`serve`] over TLS: the handshake must finish within the header timeout too, so a client
+/// that opens a connection and sends nothing, or half a `ClientHello`, is closed after it and
+/// never stalls the accept loop (each handshake runs in its connection's own task).
+pub async fn serve_tls<F>(
+    listener: TcpListener,
+    router: Router,
+    acceptor: tokio_rustls::TlsAcceptor,
+    header_timeout: Duration,
+    shutdown: F,
+) -> Result<(), HttpError>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    serve_inner(listener, router, Some(acceptor), header_timeout, shutdown).await
+}
+
+async fn serve_inner<F>(
+    listener: TcpListener,
+    router: Router,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    header_timeout: Duration,
+    shutdown: F,
+) -> Result<(), HttpError>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
     use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
     use hyper_util::server::conn::auto::Builder;
     use hyper_util::service::TowerToHyperService;
@@ -80,6 +109,7 @@ where
         ));
         let mut stop = stop_rx.clone();
         let done = done_rx.clone();
+        let tls = tls.clone();
         tokio::spawn(async move {
             // hyper's header timer starts at the first byte: a client that sends none is
             // timed here, and dropped at shutdown (which would otherwise wait for its timeout).
@@ -100,13 +130,42 @@ where
                 .http1()
                 .timer(TokioTimer::new())
                 .header_read_timeout(header_timeout);
-            let connection = builder.serve_connection_with_upgrades(TokioIo::new(tcp), service);
-            tokio::pin!(connection);
-            tokio::select! {
-                _ = connection.as_mut() => {}
-                _ = stop.changed() => {
-                    connection.as_mut().graceful_shutdown();
-                    let _ = connection.await;
+            match tls {
+                None => {
+                    let connection =
+                        builder.serve_connection_with_upgrades(TokioIo::new(tcp), service);
+                    tokio::pin!(connection);
+                    tokio::select! {
+                        _ = connection.as_mut() => {}
+                        _ = stop.changed() => {
+                            connection.as_mut().graceful_shutdown();
+                            let _ = connection.await;
+                        }
+                    }
+                }
+                Some(acceptor) => {
+                    // A handshake that never finishes (or is refused) closes the connection.
+                    let handshake = tokio::select! {
+                        handshake = tokio::time::timeout(header_timeout, acceptor.accept(tcp)) => handshake,
+                        _ = stop.changed() => {
+                            drop(done);
+                            return;
+                        }
+                    };
+                    let Ok(Ok(stream)) = handshake else {
+                        drop(done);
+                        return;
+                    };
+                    let connection =
+                        builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+                    tokio::pin!(connection);
+                    tokio::select! {
+                        _ = connection.as_mut() => {}
+                        _ = stop.changed() => {
+                            connection.as_mut().graceful_shutdown();
+                            let _ = connection.await;
+                        }
+                    }
                 }
             }
             drop(done);

@@ -255,3 +255,75 @@ fn two_concurrent_ups_of_one_name_leave_one_server_that_down_stops() {
     );
     drop(guard);
 }
+
+/// `ps -o json`'s row of a container: (restarts, ready).
+fn ps_row(state: &Path, container: &str) -> (u64, bool) {
+    let (code, stdout, stderr) = run(state, &["ps", "-o", "json", "mnist-graph"]);
+    assert_eq!(code, 0, "{stderr}");
+    let rows: Value = serde_json::from_str(&stdout).unwrap();
+    let row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["container"] == container)
+        .unwrap_or_else(|| panic!("no `{container}` in {stdout}"));
+    (row["restarts"].as_u64().unwrap(), row["ready"] == true)
+}
+
+#[test]
+fn a_unit_that_dies_is_restarted_in_place_serves_again_and_ps_counts_it() {
+    let state = tempfile::tempdir().unwrap();
+    let guard = DownOnDrop(state.path(), "mnist-graph");
+    up(state.path());
+    let (server, units, _) = running(state.path());
+    assert_eq!(ps_row(state.path(), "scale"), (0, true));
+    let input = std::fs::read_to_string("examples/mnist-graph/request.json").unwrap();
+    let input: Value = serde_json::from_str(&input).unwrap();
+    let input = input["data"]["ndarray"].to_string();
+    let predict = || {
+        run(
+            state.path(),
+            &["predict", "mnist-graph", "--ndarray", &input],
+        )
+    };
+    assert_eq!(predict().0, 0);
+    // The `scale` unit's process group dies, as a crashed container does.
+    let scale = state_of(state.path())["containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "scale")
+        .and_then(|c| c["pid"].as_u64())
+        .unwrap();
+    assert!(units.contains(&scale));
+    Command::new("kill")
+        .args(["-KILL", "--", &format!("-{scale}")])
+        .status()
+        .unwrap();
+    let began = std::time::Instant::now();
+    let mut back = None;
+    while began.elapsed() < std::time::Duration::from_secs(30) {
+        if ps_row(state.path(), "scale").0 == 1 && predict().0 == 0 {
+            back = Some(began.elapsed());
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(
+        back.is_some(),
+        "the unit was not restarted and serving within 30 s"
+    );
+    assert!(
+        alive(server),
+        "the deployment's server went down with its unit"
+    );
+    assert_eq!(ps_row(state.path(), "scale").0, 1);
+    assert_eq!(ps_row(state.path(), "mean").0, 0);
+    let (code, stdout, _) = run(state.path(), &["logs", "mnist-graph", "-c", "scale"]);
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains("container `scale` exited") || stdout.contains("container `scale` failed"),
+        "the restart is not in the container's log:\n{stdout}"
+    );
+    drop(guard);
+}

@@ -16,6 +16,7 @@ mod embedded_e2e;
 mod embedded_graph;
 mod embedded_grpc;
 mod embedded_lifecycle;
+mod embedded_restart;
 mod embedded_runtime;
 mod embedded_tfserving_grpc;
 mod embedded_triton;

@@ -70,6 +70,15 @@ pub struct Target {
     pub weight: u32,
     /// Whether it is a shadow.
     pub shadow: bool,
+    /// Whether its pods are ready. One that is not stays in the weighted draw and answers 503,
+    /// as a Kubernetes Service whose pods all fail their readiness probe has no endpoint for
+    /// the gateway's share of traffic it was given (the gateway does not re-weigh).
+    #[serde(default = "ready_by_default")]
+    pub ready: bool,
+}
+
+fn ready_by_default() -> bool {
+    true
 }
 
 /// One deployment's predictors, split into those that answer and the shadows.
@@ -469,6 +478,16 @@ async fn forward(AxumState(state): AxumState<Arc<State>>, request: Request) -> R
             "NO_PREDICTOR",
         );
     };
+    if !target.ready {
+        return failure(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &format!(
+                "predictor `{}` of `{key}` is not ready: a readiness probe of its pod fails",
+                target.predictor
+            ),
+            "NOT_READY",
+        );
+    }
     let body = match http::read_body(body, state.config.body_limit).await {
         Ok(body) => body,
         Err(BodyError::TooLarge { limit }) => {
@@ -630,6 +649,15 @@ async fn forward_grpc(state: &Arc<State>, request: Request) -> Response {
     let Some(target) = route.pick(fastrand::u32(..)) else {
         return grpc_failure(UNAVAILABLE, &format!("`{key}` has only shadow predictors"));
     };
+    if !target.ready {
+        return grpc_failure(
+            UNAVAILABLE,
+            &format!(
+                "predictor `{}` of `{key}` is not ready: a readiness probe of its pod fails",
+                target.predictor
+            ),
+        );
+    }
     let Some(channel) = target.grpc.as_deref().and_then(|a| state.channel(a)) else {
         return grpc_failure(
             UNAVAILABLE,

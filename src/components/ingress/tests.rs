@@ -38,6 +38,7 @@ fn target(predictor: &str, rest: &str, weight: u32, shadow: bool) -> Target {
         grpc: None,
         weight,
         shadow,
+        ready: true,
     }
 }
 
@@ -447,6 +448,7 @@ mod grpc {
             grpc: Some(grpc.to_owned()),
             weight,
             shadow: false,
+            ready: true,
         };
         routes.insert(Route::new(
             "ns",
@@ -510,4 +512,40 @@ mod grpc {
             .unwrap();
         assert_eq!(reply.status(), 200);
     }
+}
+
+#[tokio::test]
+async fn a_predictor_that_is_not_ready_keeps_its_share_and_answers_503_for_it() {
+    let (ready_url, ready_calls) = engine("ready").await;
+    let (unready_url, unready_calls) = engine("unready").await;
+    let mut unready = target("b", &unready_url, 50, false);
+    unready.ready = false;
+    let (app, _) = ingress(
+        vec![Route::new(
+            "ns",
+            "d",
+            vec![target("a", &ready_url, 50, false), unready],
+        )],
+        Config::default(),
+    );
+    let mut refused = 0;
+    for _ in 0..40 {
+        let (status, _, body) = call(
+            &app,
+            Method::POST,
+            "/seldon/ns/d/api/v1.0/predictions",
+            "{}",
+        )
+        .await;
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            assert_eq!(body["status"]["reason"], "NOT_READY", "{body}");
+            refused += 1;
+        } else {
+            assert_eq!(status, StatusCode::OK);
+        }
+    }
+    // Half the draws, give or take: the gateway does not re-weigh.
+    assert!((5..=35).contains(&refused), "{refused} of 40 refused");
+    assert_eq!(ready_calls.load(Ordering::SeqCst), 40 - refused);
+    assert_eq!(unready_calls.load(Ordering::SeqCst), 0);
 }

@@ -7,8 +7,17 @@
 //! recreates a pod whose sandbox died); a container that started before its sandbox's latest
 //! start is restarted to rejoin it. Something being created (`created`) or removed (`removing`)
 //! is left alone: `up` and `down` own it.
+//!
+//! Liveness probes are the kubelet's too: [`DockerRuntime::live_targets`] reads each running
+//! container's probe from its labels (the plan's, as the operator wrote it), [`Liveness`]
+//! decides when each is due and when it failed `failureThreshold` times in a row (after
+//! `initialDelaySeconds` from the container's start, every `periodSeconds`), and the supervisor
+//! then restarts it. The probes go to the pod's published ports on 127.0.0.1, as `ps`'s
+//! readiness checks do. A TCP probe passes against a process that is frozen (the kernel still
+//! completes the handshake), in Kubernetes as here, so only HTTP probes see a hung server.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant};
 
 use super::api::{ContainerSummary, DockerApi};
 use super::labels::{self, Selector};
@@ -164,10 +173,201 @@ impl<A: DockerApi> DockerRuntime<A> {
         Ok(())
     }
 
+    /// Every running container with a liveness probe the host can run, over every deployment
+    /// the selector matches.
+    pub async fn live_targets(&self, selector: &Selector) -> Result<Vec<LiveTarget>, RuntimeError> {
+        let listing = self.api.list(selector).await?;
+        let mut sandboxes: BTreeMap<&str, BTreeMap<u16, u16>> = BTreeMap::new();
+        let mut targets = Vec::new();
+        for container in &listing.containers {
+            if container.labels.get(labels::KIND).map(String::as_str) != Some("sandbox")
+                || container.state != "running"
+            {
+                continue;
+            }
+            if let (Some(pod), Ok(state)) = (
+                container.labels.get(labels::POD),
+                self.api.inspect_container(&container.name).await,
+            ) {
+                sandboxes.insert(pod, state.host_ports);
+            }
+        }
+        for container in &listing.containers {
+            let (Some(label), Some(timing), Some(pod)) = (
+                container.labels.get(labels::LIVENESS),
+                container.labels.get(labels::LIVENESS_TIMING),
+                container.labels.get(labels::POD),
+            ) else {
+                continue;
+            };
+            // A paused container counts as running: it is what a hung process looks like.
+            if !matches!(container.state.as_str(), "running" | "paused") {
+                continue;
+            }
+            let Some((kind, port, path)) = super::probe_label(label) else {
+                continue;
+            };
+            let Some(host) = sandboxes.get(pod.as_str()).and_then(|p| p.get(&port)) else {
+                continue;
+            };
+            let check = if kind == "http" {
+                super::Check::Http(*host, path)
+            } else {
+                super::Check::Tcp(*host)
+            };
+            let Some(timing) = Timing::parse(timing) else {
+                continue;
+            };
+            let started = self
+                .api
+                .inspect_container(&container.name)
+                .await
+                .ok()
+                .and_then(|s| s.started_at);
+            targets.push(LiveTarget {
+                container: container.name.clone(),
+                started,
+                probe: label.clone(),
+                check,
+                timing,
+            });
+        }
+        Ok(targets)
+    }
+
+    /// Restarts a container whose liveness probe failed (a paused one is killed and started,
+    /// as the kubelet kills a hung container).
+    pub async fn restart_unlive(&self, container: &str) -> Result<(), RuntimeError> {
+        match self.api.restart_container(container).await {
+            Err(error) if !error.is_not_found() => Err(RuntimeError::from(error)),
+            _ => Ok(()),
+        }
+    }
+
     /// When a container last started, comparable as a key (`None` when unknown).
     async fn started_at(&self, name: &str) -> Option<StartKey> {
         let state = self.api.inspect_container(name).await.ok()?;
         state.started_at.as_deref().and_then(StartKey::parse)
+    }
+}
+
+/// A liveness probe's timings, from its label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timing {
+    /// Before the first probe, from the container's start.
+    pub initial_delay: Duration,
+    /// Between probes.
+    pub period: Duration,
+    /// How long one probe may take.
+    pub timeout: Duration,
+    /// Failures in a row that restart the container.
+    pub failure_threshold: u32,
+}
+
+impl Timing {
+    /// `DELAY,PERIOD,TIMEOUT,FAILURES`.
+    #[must_use]
+    pub fn parse(label: &str) -> Option<Self> {
+        let mut parts = label.split(',').map(|p| p.trim().parse::<u32>().ok());
+        let mut next = || parts.next().flatten();
+        let (delay, period, timeout, failures) = (next()?, next()?, next()?, next()?);
+        Some(Self {
+            initial_delay: Duration::from_secs(u64::from(delay)),
+            period: Duration::from_secs(u64::from(period.max(1))),
+            timeout: Duration::from_secs(u64::from(timeout.max(1))),
+            failure_threshold: failures.max(1),
+        })
+    }
+}
+
+/// A running container and its liveness probe.
+#[derive(Debug, Clone)]
+pub struct LiveTarget {
+    /// The container.
+    pub container: String,
+    /// When it last started (Docker's `StartedAt`): a new start resets its count.
+    pub started: Option<String>,
+    /// The probe, as its label says (`http:PORT:PATH`, `tcp:PORT`).
+    pub probe: String,
+    check: super::Check,
+    /// Its timings.
+    pub timing: Timing,
+}
+
+impl LiveTarget {
+    /// Runs the probe once: whether it passed within its timeout.
+    pub async fn passes(&self) -> bool {
+        self.check.passes(self.timing.timeout).await
+    }
+}
+
+/// What the kubelet's liveness workers remember: per container, since when it runs, when it is
+/// next due and how many probes failed in a row. Pure: the caller runs the probes.
+#[derive(Debug, Default)]
+pub struct Liveness {
+    tracked: HashMap<String, Tracked>,
+}
+
+#[derive(Debug)]
+struct Tracked {
+    started: Option<String>,
+    next: Instant,
+    failures: u32,
+    in_flight: bool,
+}
+
+impl Liveness {
+    /// The targets due for a probe at `now` (each then counts as in flight until
+    /// [`Liveness::record`]). A container seen for the first time, or started again since,
+    /// is first probed `initial_delay` after it was seen so.
+    pub fn due<'a>(&mut self, targets: &'a [LiveTarget], now: Instant) -> Vec<&'a LiveTarget> {
+        self.tracked
+            .retain(|name, _| targets.iter().any(|t| &t.container == name));
+        let mut due = Vec::new();
+        for target in targets {
+            let tracked = self
+                .tracked
+                .entry(target.container.clone())
+                .or_insert_with(|| Tracked {
+                    started: target.started.clone(),
+                    next: now + target.timing.initial_delay,
+                    failures: 0,
+                    in_flight: false,
+                });
+            if tracked.started != target.started {
+                *tracked = Tracked {
+                    started: target.started.clone(),
+                    next: now + target.timing.initial_delay,
+                    failures: 0,
+                    in_flight: false,
+                };
+            }
+            if !tracked.in_flight && now >= tracked.next {
+                tracked.in_flight = true;
+                due.push(target);
+            }
+        }
+        due
+    }
+
+    /// Records a probe's outcome, begun at `began`; `Some(failures)` when the container must be
+    /// restarted (its count then starts again).
+    pub fn record(&mut self, target: &LiveTarget, passed: bool, began: Instant) -> Option<u32> {
+        let tracked = self.tracked.get_mut(&target.container)?;
+        tracked.in_flight = false;
+        tracked.next = began + target.timing.period;
+        if passed {
+            tracked.failures = 0;
+            return None;
+        }
+        tracked.failures += 1;
+        if tracked.failures < target.timing.failure_threshold {
+            return None;
+        }
+        let failures = tracked.failures;
+        tracked.failures = 0;
+        // Its restart changes its start time, which starts its initial delay again.
+        Some(failures)
     }
 }
 
@@ -191,7 +391,69 @@ impl StartKey {
 
 #[cfg(test)]
 mod tests {
-    use super::StartKey;
+    use super::{LiveTarget, Liveness, StartKey, Timing};
+    use std::time::{Duration, Instant};
+
+    fn target(started: &str) -> LiveTarget {
+        LiveTarget {
+            container: "p-engine".to_owned(),
+            started: Some(started.to_owned()),
+            probe: "http:8000:/live".to_owned(),
+            check: super::super::Check::Tcp(1),
+            timing: Timing::parse("20,5,60,3").unwrap(),
+        }
+    }
+
+    #[test]
+    fn liveness_timings_read_from_their_label() {
+        let timing = Timing::parse("60,5,1,3").unwrap();
+        assert_eq!(timing.initial_delay, Duration::from_secs(60));
+        assert_eq!(timing.period, Duration::from_secs(5));
+        assert_eq!(timing.timeout, Duration::from_secs(1));
+        assert_eq!(timing.failure_threshold, 3);
+        assert_eq!(Timing::parse("60,5,1"), None);
+    }
+
+    #[test]
+    fn a_container_is_restarted_after_threshold_failures_in_a_row_once_its_delay_passed() {
+        let mut liveness = Liveness::default();
+        let targets = [target("t1")];
+        let t0 = Instant::now();
+        assert!(
+            liveness.due(&targets, t0).is_empty(),
+            "probed before its delay"
+        );
+        let mut at = t0 + Duration::from_secs(20);
+        // Fail, pass, then three failures: only the third in a row restarts.
+        for (passed, restart) in [
+            (false, None),
+            (true, None),
+            (false, None),
+            (false, None),
+            (false, Some(3)),
+        ] {
+            let due = liveness.due(&targets, at);
+            assert_eq!(due.len(), 1, "not due at {:?}", at - t0);
+            assert!(
+                liveness.due(&targets, at).is_empty(),
+                "probed twice at once"
+            );
+            assert_eq!(liveness.record(&targets[0], passed, at), restart);
+            assert!(
+                liveness
+                    .due(&targets, at + Duration::from_secs(4))
+                    .is_empty()
+            );
+            at += Duration::from_secs(5);
+        }
+        // Started again: its delay starts again.
+        let restarted = [target("t2")];
+        assert!(liveness.due(&restarted, at).is_empty());
+        assert_eq!(
+            liveness.due(&restarted, at + Duration::from_secs(20)).len(),
+            1
+        );
+    }
 
     #[test]
     fn start_times_compare_by_their_value_not_their_text() {

@@ -31,6 +31,11 @@ pub const SESSION: &str = "seldon-local/session";
 pub const PORTS: &str = "seldon-local/ports";
 /// The readiness probe `ps` checks: `http:PORT:PATH` or `tcp:PORT`.
 pub const READINESS: &str = "seldon-local/readiness";
+/// The liveness probe the supervisor runs, as [`READINESS`]; a container failing it is
+/// restarted.
+pub const LIVENESS: &str = "seldon-local/liveness";
+/// That probe's timings: `INITIAL_DELAY,PERIOD,TIMEOUT,FAILURE_THRESHOLD` (seconds, count).
+pub const LIVENESS_TIMING: &str = "seldon-local/liveness-timing";
 /// On seldon-local's image: the fingerprint (size and mtime) of the binary it was built from.
 pub const BINARY: &str = "seldon-local/binary";
 

@@ -27,7 +27,7 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::time::Instant;
 
 pub use api::{BollardApi, ContainerState, DockerApi, DockerError, LogLine, LogOptions};
-pub use heal::Repair;
+pub use heal::{LiveTarget, Liveness, Repair, Timing};
 pub use labels::Selector;
 
 use super::{

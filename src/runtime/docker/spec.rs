@@ -336,6 +336,15 @@ pub fn sandbox(ctx: &PodContext<'_>) -> ContainerSpec {
     }
 }
 
+/// `http:PORT:PATH` or `tcp:PORT`: a probe the host can run against the pod's published ports.
+fn probe_label(probe: &plan::Probe) -> Option<String> {
+    match &probe.action {
+        plan::ProbeAction::Http { port, path, .. } => Some(format!("http:{port}:{path}")),
+        plan::ProbeAction::Tcp { port } => Some(format!("tcp:{port}")),
+        _ => None,
+    }
+}
+
 /// A container of the pod, joined to the sandbox's network namespace.
 #[must_use]
 pub fn container(
@@ -358,14 +367,23 @@ pub fn container(
             .map(|(_, p)| p.to_string())
             .collect();
         labels.insert(labels::PORTS.to_owned(), ports.join(","));
-        match container.readiness.as_ref().map(|p| &p.action) {
-            Some(plan::ProbeAction::Http { port, path, .. }) => {
-                labels.insert(labels::READINESS.to_owned(), format!("http:{port}:{path}"));
-            }
-            Some(plan::ProbeAction::Tcp { port }) => {
-                labels.insert(labels::READINESS.to_owned(), format!("tcp:{port}"));
-            }
-            _ => {}
+        if let Some(label) = container.readiness.as_ref().and_then(probe_label) {
+            labels.insert(labels::READINESS.to_owned(), label);
+        }
+        if let Some(probe) = &container.liveness
+            && let Some(label) = probe_label(probe)
+        {
+            labels.insert(labels::LIVENESS.to_owned(), label);
+            labels.insert(
+                labels::LIVENESS_TIMING.to_owned(),
+                format!(
+                    "{},{},{},{}",
+                    probe.initial_delay_seconds,
+                    probe.period_seconds,
+                    probe.timeout_seconds,
+                    probe.failure_threshold
+                ),
+            );
         }
     }
     let (entrypoint, cmd) = match image {

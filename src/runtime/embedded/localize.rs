@@ -49,6 +49,8 @@ pub struct LocalContainer {
     pub ports: Vec<(u16, u16)>,
     /// Readiness probe, on host ports.
     pub readiness: Option<Probe>,
+    /// Liveness probe, on host ports.
+    pub liveness: Option<Probe>,
     /// A local command that plays this container instead of its image (`--exec`). Its env
     /// port numbers (`PREDICTIVE_UNIT_HTTP_SERVICE_PORT`...) are host ports.
     pub exec: Option<String>,
@@ -322,7 +324,8 @@ fn localize_container(
             )),
         }
     }
-    let readiness = container.readiness.clone().map(|mut probe| {
+    let on_host = |probe: &Probe| {
+        let mut probe = probe.clone();
         probe.action = match probe.action {
             ProbeAction::Http { path, port, scheme } => match host_port(layout, pod, port) {
                 Some(port) => ProbeAction::Http { path, port, scheme },
@@ -339,7 +342,9 @@ fn localize_container(
             other => other,
         };
         probe
-    });
+    };
+    let readiness = container.readiness.as_ref().map(on_host);
+    let liveness = container.liveness.as_ref().map(on_host);
     Ok(LocalContainer {
         pod: pod.to_owned(),
         name: container.name.clone(),
@@ -350,6 +355,7 @@ fn localize_container(
         mounts,
         ports,
         readiness,
+        liveness,
         exec,
         python,
     })

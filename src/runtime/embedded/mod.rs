@@ -5,12 +5,14 @@
 //! env and args it reads are rewritten to match ([`mod@localize`]). Volumes are directories under
 //! the deployment's state directory ([`state`]). How a role is started is the caller's
 //! [`Launcher`]; a container given a local command (`--exec`) runs as a child process
-//! ([`process`]). This module orders, waits, stops and reports through [`Events`].
+//! ([`process`]). This module orders, waits, stops and reports through [`Events`]; once the
+//! deployment is up, [`supervise`] restarts a role that fails and runs its probes.
 
 pub mod localize;
 pub mod process;
 pub mod python;
 pub mod state;
+mod supervise;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -109,6 +111,7 @@ pub struct Embedded {
     stop: Canceller,
     dir: PathBuf,
     pids: process::Pids,
+    board: supervise::Board,
 }
 
 impl std::fmt::Debug for Embedded {
@@ -137,7 +140,14 @@ impl Embedded {
             .collect()
     }
 
-    /// Serves until `cancel` fires, or fails when a role stops on its own.
+    /// How every container fares now: restarts and readiness (what `status.json` holds).
+    #[must_use]
+    pub fn status(&self) -> state::Status {
+        self.board.status()
+    }
+
+    /// Serves until `cancel` fires. A role that fails is restarted in place; this fails only
+    /// if a role's supervisor itself ends.
     pub async fn serve(&mut self, cancel: &Cancel) -> Result<(), RuntimeError> {
         tokio::select! {
             () = cancel.cancelled() => Ok(()),
@@ -282,9 +292,14 @@ pub async fn up(
     let (stop, stop_token) = Cancel::new();
     let mut tasks = JoinSet::new();
     let command_pids = process::Pids::default();
+    let board = supervise::Board::new(
+        options.dir.clone(),
+        Arc::clone(&command_pids),
+        events.clone(),
+    );
     let start = Start {
-        launcher: &launcher,
-        pids: &command_pids,
+        launch: role_launcher(launcher, &command_pids, options, events),
+        board: &board,
         stop: &stop_token,
         options,
         events,
@@ -326,6 +341,8 @@ pub async fn up(
             pid: None,
         });
     }
+    // Up: from now on a role that fails is restarted, and the probes run.
+    board.start_restarting();
     let endpoints = super::endpoints(plan, &host_ports);
     let predict_command = super::predict_command(plan, &endpoints);
     let predict_url = super::predict_url(plan, &endpoints);
@@ -343,55 +360,63 @@ pub async fn up(
         stop,
         dir: options.dir.clone(),
         pids: command_pids,
+        board,
     })
 }
 
 struct Start<'a> {
-    launcher: &'a Arc<dyn Launcher>,
-    pids: &'a process::Pids,
+    launch: supervise::Launch,
+    board: &'a supervise::Board,
     stop: &'a Cancel,
     options: &'a EmbeddedOptions,
     events: &'a Events,
     cancel: &'a Cancel,
 }
 
-impl Start<'_> {
-    /// Plays `container` by its local command when it has one, else by the launcher.
-    fn launch(
-        &self,
-        container: &LocalContainer,
-        listeners: BTreeMap<u16, TcpSocket>,
-    ) -> RoleFuture {
-        if let (Some(_), Some(settings)) = (container.python, &self.options.python) {
-            // It binds its ports itself, from its env.
-            drop(listeners);
-            let run = python::PythonRun {
-                settings: settings.clone(),
-                dir: self.options.base_dir.clone(),
-                session: self.options.session.clone(),
-            };
-            return python::launch(
-                container.clone(),
-                run,
-                Arc::clone(self.pids),
-                self.events.clone(),
-                self.stop.clone(),
-            );
-        }
-        if container.exec.is_some() {
-            drop(listeners);
-            return process::launch(
-                container.clone(),
-                self.options.base_dir.clone(),
-                self.options.session.clone(),
-                Arc::clone(self.pids),
-                self.stop.clone(),
-            );
-        }
-        self.launcher
-            .launch(container.clone(), listeners, self.stop.clone())
-    }
+/// How a role is started: by its local command when it has one, else by the launcher.
+fn role_launcher(
+    launcher: Arc<dyn Launcher>,
+    pids: &process::Pids,
+    options: &EmbeddedOptions,
+    events: &Events,
+) -> supervise::Launch {
+    let pids = Arc::clone(pids);
+    let options = options.clone();
+    let events = events.clone();
+    Arc::new(
+        move |container: &LocalContainer, listeners: BTreeMap<u16, TcpSocket>, stop: Cancel| {
+            if let (Some(_), Some(settings)) = (container.python, &options.python) {
+                // It binds its ports itself, from its env.
+                drop(listeners);
+                let run = python::PythonRun {
+                    settings: settings.clone(),
+                    dir: options.base_dir.clone(),
+                    session: options.session.clone(),
+                };
+                return python::launch(
+                    container.clone(),
+                    run,
+                    Arc::clone(&pids),
+                    events.clone(),
+                    stop,
+                );
+            }
+            if container.exec.is_some() {
+                drop(listeners);
+                return process::launch(
+                    container.clone(),
+                    options.base_dir.clone(),
+                    options.session.clone(),
+                    Arc::clone(&pids),
+                    stop,
+                );
+            }
+            launcher.launch(container.clone(), listeners, stop)
+        },
+    )
+}
 
+impl Start<'_> {
     /// Init containers in order, then every container, then readiness.
     async fn run(
         &self,
@@ -425,7 +450,14 @@ impl Start<'_> {
                     tracing::info_span!("container", name = %container.name, pod = %container.pod);
                 // A local command binds its ports itself: they are released just before it
                 // starts.
-                let task = self.launch(container, mine);
+                self.board.watch(container);
+                let task = supervise::supervise(
+                    Arc::clone(&self.launch),
+                    container.clone(),
+                    mine,
+                    self.board.clone(),
+                    self.stop.clone(),
+                );
                 let name = container.name.clone();
                 tasks.spawn(async move { (name, task.await) }.instrument(span));
                 self.events.emit(RuntimeEvent::Started {
@@ -450,7 +482,7 @@ impl Start<'_> {
             container: init.name.clone(),
         });
         let span = tracing::info_span!("container", name = %init.name, pod = %init.pod);
-        let task = self.launch(init, BTreeMap::new());
+        let task = (self.launch)(init, BTreeMap::new(), self.stop.clone());
         let outcome = tokio::select! {
             () = self.cancel.cancelled() => return Err(RuntimeError::Interrupted),
             () = tokio::time::sleep_until(deadline.into()) => {

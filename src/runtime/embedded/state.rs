@@ -66,6 +66,68 @@ pub struct StateFile {
     pub containers: Vec<ContainerState>,
 }
 
+/// How a container of a running embedded deployment fares: what `ps` shows beside the
+/// [`StateFile`], rewritten by the serving process whenever it changes (`status.json`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContainerStatus {
+    /// Its pod.
+    pub pod: String,
+    /// Its name.
+    pub name: String,
+    /// How often it was restarted in place.
+    pub restarts: u32,
+    /// Whether its readiness probe passes (true without one).
+    pub ready: bool,
+    /// Why it last stopped, if it ever did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_failure: Option<String>,
+    /// The pid of its local command now, if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid: Option<u32>,
+}
+
+/// Every container's [`ContainerStatus`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Status {
+    /// The containers (init containers are not watched).
+    pub containers: Vec<ContainerStatus>,
+}
+
+impl Status {
+    /// The status of `name` in `pod`, if watched.
+    #[must_use]
+    pub fn of(&self, pod: &str, name: &str) -> Option<&ContainerStatus> {
+        self.containers
+            .iter()
+            .find(|c| c.pod == pod && c.name == name)
+    }
+}
+
+fn status_path(dir: &Path) -> PathBuf {
+    dir.join("status.json")
+}
+
+/// Writes `status.json` atomically.
+pub fn write_status(dir: &Path, status: &Status) -> Result<(), StateError> {
+    let path = status_path(dir);
+    let temporary = dir.join(".status.json.tmp");
+    let io = |what, path: &Path| {
+        let path = path.to_owned();
+        move |source| StateError::Io { what, path, source }
+    };
+    std::fs::create_dir_all(dir).map_err(io("create", dir))?;
+    let text = serde_json::to_vec_pretty(status).expect("status serialises to JSON");
+    std::fs::write(&temporary, text).map_err(io("write", &temporary))?;
+    std::fs::rename(&temporary, &path).map_err(io("rename", &path))
+}
+
+/// Reads `status.json`; missing or unreadable is no status (nothing restarted, all ready).
+#[must_use]
+pub fn read_status(dir: &Path) -> Option<Status> {
+    let bytes = std::fs::read(status_path(dir)).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
 /// Why state could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
@@ -159,8 +221,9 @@ pub fn read(dir: &Path) -> Result<Option<StateFile>, StateError> {
     }
 }
 
-/// Removes a deployment's state file (logs stay for `logs` after `down`).
+/// Removes a deployment's state and status files (logs stay for `logs` after `down`).
 pub fn remove(dir: &Path) -> Result<(), StateError> {
+    let _ = std::fs::remove_file(status_path(dir));
     let path = state_path(dir);
     match std::fs::remove_file(&path) {
         Ok(()) => Ok(()),
