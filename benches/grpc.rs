@@ -11,13 +11,14 @@
 //! runs on its own runtime with one connection per concurrent client.
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::cast_precision_loss)] // a report, not a library
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
 
 use base64::Engine as _;
+use common::{Stats, bind, measure, measure_rest, pixels, report};
 use prost_types::{ListValue, Value, value::Kind};
 use seldon_local::components::model_server::manager::{ModelConfig, VersionPolicy};
 use seldon_local::components::{executor, model_server, proxy};
@@ -28,28 +29,10 @@ use seldon_local::protocol::grpc::seldon::protos::{
     DefaultData, SeldonMessage, default_data, seldon_message,
 };
 use serde_json::json;
-use tokio::net::TcpListener;
 use tonic::transport::Channel;
 
-const WARMUP: usize = 200;
 const REQUESTS_C1: usize = 2000;
 const REQUESTS_C32: usize = 6000;
-
-struct Stats {
-    p50: Duration,
-    p99: Duration,
-    rps: f64,
-}
-
-fn pixels() -> Vec<f64> {
-    (0..784).map(|i| f64::from(i % 255) / 255.0).collect()
-}
-
-async fn bind() -> (TcpListener, SocketAddr) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    (listener, addr)
-}
 
 /// The builtin model server with the shipped MNIST model; its REST and gRPC addresses.
 async fn start_model_server() -> (SocketAddr, SocketAddr) {
@@ -121,81 +104,6 @@ async fn start_executor(http: u16, grpc: u16) -> (SocketAddr, SocketAddr) {
     (rest_addr, grpc_addr)
 }
 
-/// Runs `total` calls from `concurrency` clients, each client made once by `connect` and each
-/// call by `call` (which must succeed).
-async fn measure<C, Fc, F, Fut>(concurrency: usize, total: usize, connect: Fc, call: F) -> Stats
-where
-    C: Send + 'static,
-    Fc: Fn() -> std::pin::Pin<Box<dyn Future<Output = C> + Send>>,
-    F: Fn(&mut C) -> Fut + Send + Sync + Clone + 'static,
-    Fut: Future<Output = ()> + Send,
-{
-    let per_client = total / concurrency;
-    let mut clients = Vec::new();
-    for _ in 0..concurrency {
-        clients.push(connect().await);
-    }
-    let start = Instant::now();
-    let tasks: Vec<_> = clients
-        .into_iter()
-        .map(|mut client| {
-            let call = call.clone();
-            tokio::spawn(async move {
-                for _ in 0..=(WARMUP / concurrency) {
-                    call(&mut client).await;
-                }
-                let mut latencies = Vec::with_capacity(per_client);
-                for _ in 0..per_client {
-                    let request_start = Instant::now();
-                    call(&mut client).await;
-                    latencies.push(request_start.elapsed());
-                }
-                latencies
-            })
-        })
-        .collect();
-    let mut latencies = Vec::with_capacity(total);
-    for task in tasks {
-        latencies.extend(task.await.unwrap());
-    }
-    let elapsed = start.elapsed();
-    latencies.sort();
-    let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
-    Stats {
-        p50: at(0.50),
-        p99: at(0.99),
-        rps: latencies.len() as f64 / elapsed.as_secs_f64(),
-    }
-}
-
-async fn rest_stats(url: String, body: String, concurrency: usize, total: usize) -> Stats {
-    let body = bytes::Bytes::from(body);
-    measure(
-        concurrency,
-        total,
-        || {
-            Box::pin(async {
-                reqwest::Client::builder()
-                    .tcp_nodelay(true)
-                    .build()
-                    .unwrap()
-            })
-        },
-        move |client: &mut reqwest::Client| {
-            let request = client
-                .post(&url)
-                .header("content-type", "application/json")
-                .body(body.clone());
-            async move {
-                let response = request.send().await.unwrap();
-                assert_eq!(response.status(), 200);
-                response.bytes().await.unwrap();
-            }
-        },
-    )
-    .await
-}
-
 async fn channel(addr: SocketAddr) -> Channel {
     Channel::from_shared(format!("http://{addr}"))
         .unwrap()
@@ -245,26 +153,6 @@ async fn unit_grpc_stats(
         },
     )
     .await
-}
-
-fn micros(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e6
-}
-
-fn report(name: &str, concurrency: usize, stats: &Stats, baseline: Option<(&str, &Stats)>) {
-    let ratio = baseline.map_or_else(String::new, |(what, b)| {
-        format!(
-            "  vs {what}: p50 x{:.2}  req/s x{:.2}",
-            micros(stats.p50) / micros(b.p50),
-            stats.rps / b.rps
-        )
-    });
-    println!(
-        "{name:<44} c={concurrency:<3} p50 {:>7.0} us  p99 {:>7.0} us  {:>7.0} req/s{ratio}",
-        micros(stats.p50),
-        micros(stats.p99),
-        stats.rps
-    );
 }
 
 fn ndarray_message(pixels: &[f64]) -> SeldonMessage {
@@ -344,7 +232,7 @@ fn main() {
     );
     load.block_on(async {
         for (c, total) in [(1, REQUESTS_C1), (32, REQUESTS_C32)] {
-            let rest = rest_stats(rest_url.clone(), rest_body.clone(), c, total).await;
+            let rest = measure_rest(&rest_url, &rest_body, c, total).await;
             report("REST  engine+proxy+model server (ndarray)", c, &rest, None);
             let grpc = engine_grpc_stats(engine_grpc, ndarray_message(&pixels), c, total).await;
             report(
@@ -360,7 +248,7 @@ fn main() {
                 &unit,
                 Some(("the whole pod", &grpc)),
             );
-            let rest_t = rest_stats(rest_url.clone(), rest_tensor.clone(), c, total).await;
+            let rest_t = measure_rest(&rest_url, &rest_tensor, c, total).await;
             report("REST  engine+proxy+model server (tensor)", c, &rest_t, None);
             let grpc_t = engine_grpc_stats(engine_grpc, tensor_message(&pixels), c, total).await;
             report(

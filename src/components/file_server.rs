@@ -156,12 +156,13 @@ where
     F: std::future::Future<Output = ()> + Send + 'static,
 {
     let router = router(root);
-    Ok(match tls {
+    match tls {
         None => crate::http::serve_with(listener, router, timeout, shutdown).await?,
         Some(acceptor) => {
             crate::http::serve_tls(listener, router, acceptor, timeout, shutdown).await?;
         }
-    })
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -256,10 +256,10 @@ async fn restarted_once_and_serves_again(fault: Fault) {
         Fault::Hang => unreachable!(),
     }
     // Only the unit was started again; the other roles kept running.
-    let mut launched = launcher.launched.lock().unwrap().clone();
-    launched.sort();
+    let mut started = launcher.launched.lock().unwrap().clone();
+    started.sort();
     assert_eq!(
-        launched,
+        started,
         [
             "mnist-model",
             "mnist-model",

@@ -407,7 +407,7 @@ mod tests {
     #[test]
     fn liveness_timings_read_from_their_label() {
         let timing = Timing::parse("60,5,1,3").unwrap();
-        assert_eq!(timing.initial_delay, Duration::from_secs(60));
+        assert_eq!(timing.initial_delay, Duration::from_mins(1));
         assert_eq!(timing.period, Duration::from_secs(5));
         assert_eq!(timing.timeout, Duration::from_secs(1));
         assert_eq!(timing.failure_threshold, 3);

@@ -250,6 +250,10 @@ fn shown_command(server: crate::components::python::PythonServer) -> String {
 
 /// Runs `plan` in this process and returns once every container is ready. On failure or
 /// cancellation everything started is stopped and the volumes are removed.
+#[allow(
+    clippy::too_many_lines,
+    reason = "one sequence: bind, init containers, launch, readiness, supervision, rollback"
+)]
 pub async fn up(
     plan: &Plan,
     launcher: Arc<dyn Launcher>,

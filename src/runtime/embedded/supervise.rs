@@ -30,9 +30,9 @@ use crate::runtime::{Cancel, Events, RuntimeEvent};
 /// The wait before a failed role's second restart (the first is immediate).
 pub(crate) const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 /// The longest wait between restarts.
-pub(crate) const MAX_BACKOFF: Duration = Duration::from_secs(60);
+pub(crate) const MAX_BACKOFF: Duration = Duration::from_mins(1);
 /// A role that ran this long before failing starts again from [`FIRST_BACKOFF`].
-pub(crate) const RESET_AFTER: Duration = Duration::from_secs(120);
+pub(crate) const RESET_AFTER: Duration = Duration::from_mins(2);
 /// How long a role stopped by a failed liveness probe has to finish before it is dropped (a
 /// local command is then killed): the Docker supervisor's restart grace too. Kubernetes gives
 /// the pod's termination grace (30 s by default); a hung role would use all of it.
@@ -251,12 +251,11 @@ async fn run_once(
     };
     let ready = async {
         board.up().await;
-        match &container.readiness {
-            Some(probe) => track_readiness(probe, container, board).await,
-            None => {
-                board.update(container, |status| status.ready = true);
-                std::future::pending().await
-            }
+        if let Some(probe) = &container.readiness {
+            track_readiness(probe, container, board).await;
+        } else {
+            board.update(container, |status| status.ready = true);
+            std::future::pending::<()>().await;
         }
     };
     // A restarted local command's pid reaches `status.json` within a second.
