@@ -1,6 +1,9 @@
 """Benchmark driver for scripts/bench-triton.sh: the builtin Triton-compatible server (REST,
 binary tensor data, one keep-alive connection) next to onnxruntime's in-process Python session
 on the same ONNX model, batch 1 and 32, plus the server's time from spawn to the model ready.
+The transport floor (a keep-alive `GET /v2/health/live` from the same Python client, no model and
+no tensors) is printed too: `ours p50 - floor p50` estimates the server's own time per infer
+(decode, run, encode), which the Python client's per-request cost hides at batch 1.
 
 usage: bench_triton.py SELDON_LOCAL_BINARY REPOSITORY MODEL SECONDS_PER_CASE
 """
@@ -83,7 +86,16 @@ def main():
         print(f"model: {model} ({repository})")
         print(f"load time to first ready (spawn -> /v2/models/{model}/ready 200), best of 3: {min(loads):.1f} ms "
               f"(all: {', '.join(f'{m:.1f}' for m in loads)} ms)")
-        print(f"{'batch':>5} {'ours req/s':>11} {'ours p50 us':>12} {'onnxruntime/s':>14} {'ort p50 us':>11} {'ours/ort':>9}")
+        def live():
+            connection.request("GET", "/v2/health/live")
+            response = connection.getresponse()
+            response.read()
+            assert response.status == 200
+
+        floor_rate, floor_p50 = timed(live)
+        print(f"transport floor (GET /v2/health/live, same client): {floor_rate:.0f} req/s, p50 {floor_p50:.1f} us")
+        print(f"{'batch':>5} {'ours req/s':>11} {'ours p50 us':>12} {'onnxruntime/s':>14} {'ort p50 us':>11} {'ours/ort':>9} "
+              f"{'server us (p50 - floor)':>24}")
         for batch in (1, 32):
             x = x_all[:batch]
             header = json.dumps({
@@ -109,7 +121,8 @@ def main():
             assert float(np.max(np.abs(got - want))) <= 1e-5
             ours_rate, ours_p50 = timed(ours)
             ort_rate, ort_p50 = timed(lambda: session.run([out_name], {in_name: x}))
-            print(f"{batch:>5} {ours_rate:>11.0f} {ours_p50:>12.1f} {ort_rate:>14.0f} {ort_p50:>11.1f} {ours_rate / ort_rate:>8.2f}x")
+            print(f"{batch:>5} {ours_rate:>11.0f} {ours_p50:>12.1f} {ort_rate:>14.0f} {ort_p50:>11.1f} {ours_rate / ort_rate:>8.2f}x "
+                  f"{ours_p50 - floor_p50:>24.1f}")
     finally:
         process.terminate()
         process.wait()

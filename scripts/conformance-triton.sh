@@ -3,7 +3,8 @@
 # (tritonclient[http] and [grpc]) makes the calls its example clients make (simple_http_infer_client's
 # binary and JSON tensors, health, server and model metadata, model config, async infer, errors)
 # against `component tritonserver` over a repository of the shipped examples, and through the
-# engine of `up --runtime embedded` on examples/triton-simple; onnxruntime computes the expected
+# engine of `up --runtime embedded` on examples/triton-simple, and a second server in
+# `--model-control-mode=explicit` for the model control calls (index, load, unload); onnxruntime computes the expected
 # numbers of the ONNX models on every held-out input (within 1e-5), and TensorFlow's own scores
 # from examples/tfserving-mnist/heldout.json are checked too. Ends with `N passed, M failed`;
 # exits non-zero on any failure. The virtualenv (about 1 min to create) is kept.
@@ -27,8 +28,10 @@ bin="$(cd "${CARGO_TARGET_DIR:-target}/debug" && pwd)/seldon-local"
 work=$(mktemp -d)
 export SELDON_LOCAL_STATE_DIR="$work/state"
 server_pid=
+explicit_pid=
 cleanup() {
     [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+    [[ -n "$explicit_pid" ]] && kill "$explicit_pid" 2>/dev/null && wait "$explicit_pid" 2>/dev/null
     "$bin" -q down triton >/dev/null 2>&1 || true
     rm -rf "$work"
 }
@@ -48,6 +51,12 @@ grpc_port=$(free_port)
     --grpc-port="$grpc_port" \
     2> "$work/server.log" &
 server_pid=$!
+explicit_port=$(free_port)
+explicit_grpc_port=$(free_port)
+"$bin" -q component tritonserver --model-repository="$work/repo" --http-port="$explicit_port" \
+    --grpc-port="$explicit_grpc_port" --model-control-mode=explicit --load-model=simple \
+    2> "$work/explicit.log" &
+explicit_pid=$!
 
 "$bin" -q up --runtime embedded -d -o json examples/triton-simple/sdep.yaml > "$work/up.json"
 engine=$("$venv/bin/python" - "$work/up.json" <<'PY'
@@ -64,10 +73,13 @@ PY
 
 status=0
 "$venv/bin/python" scripts/conformance/triton_clients.py "127.0.0.1:$port" "$engine" \
-    "$work/repo" "127.0.0.1:$grpc_port" || status=$?
+    "$work/repo" "127.0.0.1:$grpc_port" "127.0.0.1:$explicit_port" \
+    "127.0.0.1:$explicit_grpc_port" || status=$?
 if [[ $status -ne 0 ]]; then
     echo "--- the server's log" >&2
     tail -30 "$work/server.log" >&2 || true
+    echo "--- the explicit-mode server's log" >&2
+    tail -30 "$work/explicit.log" >&2 || true
 fi
 echo "Triton conformance took $(( $(date +%s) - started ))s" >&2
 exit "$status"

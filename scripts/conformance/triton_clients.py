@@ -2,7 +2,11 @@
 directly and through the engine, with onnxruntime (and TensorFlow's recorded scores) as the
 reference numbers.
 
-usage: triton_clients.py SERVER_ADDRESS ENGINE_ADDRESS REPOSITORY GRPC_ADDRESS
+usage: triton_clients.py SERVER_ADDRESS ENGINE_ADDRESS REPOSITORY GRPC_ADDRESS \
+    EXPLICIT_ADDRESS EXPLICIT_GRPC_ADDRESS
+SERVER serves REPOSITORY with the default model control mode (none); EXPLICIT serves it with
+`--model-control-mode=explicit --load-model=simple`, for the model control calls
+(simple_http_model_control.py and simple_grpc_model_control.py: index, load, unload).
 The calls are the ones Triton's example clients make (simple_http_infer_client.py,
 simple_http_async_infer_client.py, simple_http_health_metadata.py, simple_http_model_control
 index, and their simple_grpc_* counterparts), written here against the same public API. Prints one line per check and ends with
@@ -20,7 +24,7 @@ import tritonclient.grpc as grpcclient
 import tritonclient.http as httpclient
 from tritonclient.utils import InferenceServerException
 
-server, engine, repository, grpc_address = sys.argv[1:5]
+server, engine, repository, grpc_address, explicit_address, explicit_grpc = sys.argv[1:7]
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 results = []
 
@@ -39,11 +43,11 @@ client = httpclient.InferenceServerClient(server)
 through_engine = httpclient.InferenceServerClient(engine)
 
 
-def wait_ready():
+def wait_ready(c=client):
     deadline = time.monotonic() + 60
     while True:
         try:
-            if client.is_server_ready():
+            if c.is_server_ready():
                 return
         except Exception:  # noqa: BLE001 - not listening yet
             pass
@@ -225,6 +229,85 @@ def grpc_checks():
     assert float(np.max(np.abs(ours - reference))) <= 1e-5
 
 
+def mnist_batch(module, n=4):
+    heldout = json.load(open(os.path.join(ROOT, "examples", "tfserving-mnist", "heldout.json")))
+    x = np.array(heldout["inputs"][:n], dtype=np.float32)
+    tensor = module.InferInput("images", list(x.shape), "FP32")
+    tensor.set_data_from_numpy(x)
+    session = ort.InferenceSession(os.path.join(repository, "mnist", "1", "model.onnx"), providers=["CPUExecutionProvider"])
+    return [tensor], session.run(["scores"], {"images": x})[0]
+
+
+def index_of(entries):
+    """name -> (state, reason) from an index, whichever client gave it."""
+    out = {}
+    for m in entries:
+        if isinstance(m, dict):
+            out[m["name"]] = (m.get("state", ""), m.get("reason", ""))
+        else:
+            out[m.name] = (m.state, m.reason)
+    return out
+
+
+def control_refused_unless_explicit():
+    """The default mode (none) refuses load and unload in Triton's words, over both protocols."""
+    expect_error(lambda: client.load_model("simple"), "explicit model load / unload is not allowed")
+    expect_error(lambda: client.unload_model("simple"), "explicit model load / unload is not allowed")
+    g = grpcclient.InferenceServerClient(grpc_address)
+    expect_error(lambda: g.load_model("simple"), "explicit model load / unload is not allowed")
+    assert client.is_model_ready("simple")
+
+
+def model_control_http():
+    """simple_http_model_control: only --load-model models at start, then load, infer, unload."""
+    c = httpclient.InferenceServerClient(explicit_address)
+    wait_ready(c)
+    index = index_of(c.get_model_repository_index())
+    assert index["simple"] == ("READY", ""), index
+    assert index["mnist"] == ("", ""), index
+    assert sorted(index) == sorted(os.listdir(repository)), index
+    assert c.is_model_ready("simple") and not c.is_model_ready("mnist")
+    c.load_model("mnist")
+    assert c.is_model_ready("mnist")
+    inputs, reference = mnist_batch(httpclient)
+    ours = c.infer("mnist", inputs).as_numpy("scores")
+    assert float(np.max(np.abs(ours - reference))) <= 1e-5
+    c.unload_model("mnist")
+    assert not c.is_model_ready("mnist")
+    assert index_of(c.get_model_repository_index())["mnist"] == ("UNAVAILABLE", "unloaded")
+    try:
+        c.infer("mnist", inputs)
+        raise AssertionError("an unloaded model answered")
+    except InferenceServerException as error:
+        assert error.status() == "400", error.status()
+        assert "unknown model" in error.message(), error.message()
+    assert c.is_server_ready(), "an unloaded model made the server unready"
+    expect_error(lambda: c.load_model("nothing"),
+                 "failed to load 'nothing', failed to poll from model repository")
+    c.load_model("mnist")
+    assert c.is_model_ready("mnist")
+
+
+def model_control_grpc():
+    """simple_grpc_model_control: the same over gRPC."""
+    g = grpcclient.InferenceServerClient(explicit_grpc)
+    g.unload_model("mnist")
+    assert not g.is_model_ready("mnist")
+    index = index_of(g.get_model_repository_index().models)
+    assert index["mnist"] == ("UNAVAILABLE", "unloaded"), index
+    assert index["simple"] == ("READY", ""), index
+    g.load_model("mnist")
+    assert g.is_model_ready("mnist")
+    inputs, reference = mnist_batch(grpcclient)
+    ours = g.infer("mnist", inputs).as_numpy("scores")
+    assert float(np.max(np.abs(ours - reference))) <= 1e-5
+    g.unload_model("simple")
+    assert not g.is_model_ready("simple")
+    expect_error(lambda: g.load_model("nothing"), "failed to poll from model repository")
+    g.load_model("simple")
+    assert g.is_model_ready("simple")
+
+
 check("server becomes ready", wait_ready)
 check("health: live, ready, model ready by version", health)
 check("server metadata", server_metadata)
@@ -245,6 +328,11 @@ check("errors: unknown model and version, batch over the max, wrong datatype", e
 check("simple equals onnxruntime", simple_vs_onnxruntime)
 check("mnist equals onnxruntime and TensorFlow within 1e-5", onnx_models)
 check("gRPC: health, metadata, simple infer, unknown model, mnist equals onnxruntime", grpc_checks)
+check("model control: load and unload refused in the default mode (HTTP and gRPC)",
+      control_refused_unless_explicit)
+check("model control over HTTP: explicit start, index, load, infer, unload, unknown model",
+      model_control_http)
+check("model control over gRPC: index, unload, load, infer, unknown model", model_control_grpc)
 
 passed = sum(results)
 failed = len(results) - passed

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
 
-use crate::components::triton::{self, Config, DEFAULT_MAX_BODY_BYTES};
+use crate::components::triton::{self, Config, DEFAULT_MAX_BODY_BYTES, ModelControl};
 
 use super::{Context, ExitStatus, block_on};
 
@@ -134,26 +134,28 @@ pub(crate) fn server_config(flags: &TritonFlags) -> Result<(Config, Vec<String>)
         bail!("pass `--model-repository`");
     };
     let mode = flags.model_control_mode.as_deref().unwrap_or("none");
-    let (load_models, poll_interval) = match mode {
-        "none" => (None, None),
-        "poll" => (
-            None,
-            Some(Duration::from_secs(
-                flags.repository_poll_secs.unwrap_or(15).max(1),
-            )),
-        ),
-        "explicit" => (Some(flags.load_model.clone()), None),
-        other => bail!("`--model-control-mode={other}` is not one of none, poll, explicit"),
+    // Triton reads the mode case-insensitively (`EXPLICIT` is common in manifests).
+    let control = match mode.to_ascii_lowercase().as_str() {
+        "none" => ModelControl::None,
+        "poll" => ModelControl::Poll(Duration::from_secs(
+            flags.repository_poll_secs.unwrap_or(15).max(1),
+        )),
+        "explicit" => {
+            if flags.load_model.iter().any(|m| m == "*") && flags.load_model.len() > 1 {
+                bail!("`--load-model=*` must be the only `--load-model`");
+            }
+            ModelControl::Explicit(flags.load_model.clone())
+        }
+        _ => bail!("`--model-control-mode={mode}` is not one of none, poll, explicit"),
     };
-    if mode != "explicit" && !flags.load_model.is_empty() {
+    if !matches!(control, ModelControl::Explicit(_)) && !flags.load_model.is_empty() {
         warnings
             .push("`--load-model` applies only with `--model-control-mode=explicit`".to_owned());
     }
     Ok((
         Config {
             repository,
-            load_models,
-            poll_interval,
+            control,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             events: None,
         },
@@ -255,7 +257,36 @@ mod tests {
         .unwrap();
         assert_eq!(flags.ignored.len(), 1);
         let (config, warnings) = server_config(&flags).unwrap();
-        assert_eq!(config.load_models, Some(vec!["simple".to_owned()]));
+        assert_eq!(
+            config.control,
+            ModelControl::Explicit(vec!["simple".to_owned()])
+        );
         assert!(warnings.is_empty());
+    }
+
+    #[test]
+    fn the_control_modes_read_as_tritonserver_reads_them() {
+        let control = |list: &[&str]| {
+            let mut all = vec!["--model-repository=/m"];
+            all.extend_from_slice(list);
+            server_config(&parse_flags(&args(&all)).unwrap()).map(|(config, _)| config.control)
+        };
+        assert_eq!(control(&[]).unwrap(), ModelControl::None);
+        assert_eq!(
+            control(&["--model-control-mode=poll", "--repository-poll-secs=2"]).unwrap(),
+            ModelControl::Poll(Duration::from_secs(2))
+        );
+        assert_eq!(
+            control(&["--model-control-mode=EXPLICIT"]).unwrap(),
+            ModelControl::Explicit(Vec::new())
+        );
+        let both = control(&[
+            "--model-control-mode=explicit",
+            "--load-model=*",
+            "--load-model=simple",
+        ])
+        .unwrap_err();
+        assert!(both.to_string().contains("only"), "{both}");
+        assert!(control(&["--model-control-mode=sometimes"]).is_err());
     }
 }

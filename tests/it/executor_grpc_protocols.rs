@@ -250,6 +250,34 @@ fn v2_values(request: &ModelInferRequest) -> Result<Vec<(String, Vec<f32>)>, Sta
 
 #[tonic::async_trait]
 impl GrpcInferenceService for FakeUnit {
+    async fn repository_index(
+        &self,
+        _: Request<seldon_local::protocol::grpc::inference::RepositoryIndexRequest>,
+    ) -> Result<Response<seldon_local::protocol::grpc::inference::RepositoryIndexResponse>, Status>
+    {
+        Err(Status::unimplemented("a fake unit has no repository"))
+    }
+
+    async fn repository_model_load(
+        &self,
+        _: Request<seldon_local::protocol::grpc::inference::RepositoryModelLoadRequest>,
+    ) -> Result<
+        Response<seldon_local::protocol::grpc::inference::RepositoryModelLoadResponse>,
+        Status,
+    > {
+        Err(Status::unimplemented("a fake unit has no repository"))
+    }
+
+    async fn repository_model_unload(
+        &self,
+        _: Request<seldon_local::protocol::grpc::inference::RepositoryModelUnloadRequest>,
+    ) -> Result<
+        Response<seldon_local::protocol::grpc::inference::RepositoryModelUnloadResponse>,
+        Status,
+    > {
+        Err(Status::unimplemented("a fake unit has no repository"))
+    }
+
     async fn server_live(
         &self,
         _: Request<ServerLiveRequest>,

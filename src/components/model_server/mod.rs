@@ -230,7 +230,7 @@ pub(crate) async fn poll_loop<S: Send + Sync + 'static>(
     }
 }
 
-fn log(event: &Event) {
+pub(crate) fn log(event: &Event) {
     match event {
         Event::Loaded { model, version } => tracing::info!(%model, version, "loaded model version"),
         Event::Unloaded { model, version } => {

@@ -1,6 +1,7 @@
 //! The V2 REST API as Triton serves it: health, server and model metadata, model config,
-//! infer (JSON and the binary data extension), the repository index. Errors are
-//! `{"error": "..."}` with 400 (404 for an unknown route).
+//! infer (JSON and the binary data extension), the model repository extension (index, load,
+//! unload). Errors are `{"error": "..."}` with 400 (404 for an unknown route), as Triton 2.13
+//! answers.
 
 use std::sync::Arc;
 
@@ -14,9 +15,10 @@ use axum::routing::{get, post};
 use serde_json::{Value as Json, json};
 
 use super::backend::{InferError, Loaded, full_dims};
+use super::repository::{IndexEntry, Repository};
 use super::tensor::{self, InferTensor, datatype_name};
+use crate::components::model_server::Selector;
 use crate::components::model_server::manager::State as VersionState;
-use crate::components::model_server::{Manager, Selector};
 use crate::protocol::v2::Datatype;
 
 /// The header naming the JSON part's length in a binary request or response.
@@ -27,17 +29,15 @@ pub(super) const SERVER_NAME: &str = "triton";
 pub(super) const SERVER_VERSION: &str = "2.13.0";
 const EXTENSIONS: &[&str] = &["model_repository", "binary_tensor_data"];
 
-pub(super) type Models = Arc<Manager<Loaded>>;
+pub(super) type Models = Arc<Repository>;
 
 pub(super) fn extensions() -> Vec<String> {
     EXTENSIONS.iter().map(|e| (*e).to_owned()).collect()
 }
 
-/// Whether every model has a version ready.
+/// Whether every model the server tried has a version ready.
 pub(super) fn all_ready(models: &Models) -> bool {
-    models
-        .names()
-        .all(|name| models.servable(name, &Selector::Latest).is_ok())
+    models.ready()
 }
 
 /// The router over `manager`'s models.
@@ -64,6 +64,8 @@ pub fn router(manager: Models, max_body_bytes: usize) -> Router {
         .route("/v2/models/{model}/infer", post(infer))
         .route("/v2/models/{model}/versions/{version}/infer", post(infer_v))
         .route("/v2/repository/index", post(index))
+        .route("/v2/repository/models/{model}/load", post(load))
+        .route("/v2/repository/models/{model}/unload", post(unload))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "Not Found") })
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .with_state(manager)
@@ -100,9 +102,13 @@ pub(super) fn find(
     name: &str,
     version: &str,
 ) -> Result<(i64, Arc<Loaded>), String> {
-    if !models.names().any(|n| n == name) {
-        return Err(format!("Request for unknown model: '{name}' is not found"));
-    }
+    let Some(manager) = models.loaded(name) else {
+        return Err(if models.knows(name) {
+            format!("Request for unknown model: '{name}' has no available versions")
+        } else {
+            format!("Request for unknown model: '{name}' is not found")
+        });
+    };
     let selector = if version.is_empty() {
         Selector::Latest
     } else {
@@ -112,7 +118,7 @@ pub(super) fn find(
                 .map_err(|_| format!("failed to parse version '{version}' of model '{name}'"))?,
         )
     };
-    models.servable(name, &selector).map_err(|_| {
+    manager.servable(name, &selector).map_err(|_| {
         if version.is_empty() {
             format!("Request for unknown model: '{name}' has no available versions")
         } else {
@@ -143,7 +149,8 @@ fn metadata(models: &Models, name: &str, version: &str) -> Response {
 pub(super) fn metadata_of(models: &Models, name: &str, version: &str) -> Result<Json, String> {
     let (_, loaded) = find(models, name, version)?;
     let versions: Vec<String> = models
-        .status(name, &Selector::Latest)
+        .loaded(name)
+        .and_then(|manager| manager.status(name, &Selector::Latest).ok())
         .unwrap_or_default()
         .iter()
         .filter(|s| s.state == VersionState::Available)
@@ -208,25 +215,60 @@ fn config(models: &Models, name: &str, version: &str) -> Response {
     }
 }
 
-async fn index(State(models): State<Models>) -> Response {
-    let mut list = Vec::new();
-    for name in models.names() {
-        for status in models.status(name, &Selector::Latest).unwrap_or_default() {
-            let state = match status.state {
-                VersionState::Available => "READY",
-                VersionState::Loading => "LOADING",
-                VersionState::End if status.error.is_some() => "UNAVAILABLE",
-                VersionState::End => "UNLOADED",
-            };
-            let mut entry =
-                json!({ "name": name, "version": status.version.to_string(), "state": state });
-            if let Some(reason) = status.error {
-                entry["reason"] = Json::String(reason);
-            }
-            list.push(entry);
+/// `POST v2/repository/index`: the body may ask for `{"ready": true}`.
+async fn index(State(models): State<Models>, body: Body) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => return error(rejection.status(), rejection.body_text()),
+    };
+    let ready_only = if body.iter().all(u8::is_ascii_whitespace) {
+        false
+    } else {
+        match serde_json::from_slice::<Json>(&body) {
+            Ok(request) => match &request["ready"] {
+                Json::Null => false,
+                Json::Bool(ready) => *ready,
+                other => return bad(format!("'ready' must be a boolean, not {other}")),
+            },
+            Err(e) => return bad(format!("failed to parse the request JSON buffer: {e}")),
+        }
+    };
+    let entries = match models.index(ready_only) {
+        Ok(entries) => entries,
+        Err(e) => return bad(crate::components::model_server::error_chain(&e)),
+    };
+    axum::Json(Json::Array(entries.iter().map(index_json).collect())).into_response()
+}
+
+/// One index entry, with only the fields Triton fills in.
+fn index_json(entry: &IndexEntry) -> Json {
+    let mut json = json!({ "name": entry.name });
+    for (key, value) in [
+        ("version", &entry.version),
+        ("state", &entry.state),
+        ("reason", &entry.reason),
+    ] {
+        if !value.is_empty() {
+            json[key] = Json::String(value.clone());
         }
     }
-    axum::Json(Json::Array(list)).into_response()
+    json
+}
+
+/// `POST v2/repository/models/{model}/load` (`explicit` mode only).
+async fn load(State(models): State<Models>, Path(model): Path<String>) -> Response {
+    match models.load(&model).await {
+        Ok(()) => StatusCode::OK.into_response(),
+        Err(e) => bad(e.to_string()),
+    }
+}
+
+/// `POST v2/repository/models/{model}/unload` (`explicit` mode only).
+async fn unload(State(models): State<Models>, Path(model): Path<String>) -> Response {
+    match models.unload(&model).await {
+        Ok(()) => StatusCode::OK.into_response(),
+        Err(e) => bad(e.to_string()),
+    }
 }
 
 type Body = Result<Bytes, BytesRejection>;
@@ -483,7 +525,7 @@ mod tests {
     #[tokio::test]
     async fn a_body_over_the_cap_is_a_413_in_tritons_error_shape() {
         use tower::ServiceExt as _;
-        let app = router(Arc::new(Manager::with_loaders(Vec::new())), 16);
+        let app = router(Arc::new(Repository::empty()), 16);
         let request = axum::http::Request::post("/v2/models/simple/infer")
             .body(axum::body::Body::from(vec![b' '; 17]))
             .unwrap();

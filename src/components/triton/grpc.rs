@@ -1,5 +1,6 @@
 //! The V2 gRPC API (`inference.GRPCInferenceService`) over the same models as the REST API:
-//! live, ready, model ready, server and model metadata, infer. Inputs come as
+//! live, ready, model ready, server and model metadata, infer, and the model repository
+//! extension (index, load, unload). Inputs come as
 //! `raw_input_contents` or typed `contents`; outputs go back as `raw_output_contents`, as Triton
 //! answers. Errors are gRPC statuses with Triton's messages.
 
@@ -11,15 +12,19 @@ use tonic::{Request, Response, Status};
 
 use super::api::{Models, SERVER_NAME, SERVER_VERSION, extensions, find, metadata_of};
 use super::backend::InferError;
+use super::repository::ControlError;
 use super::tensor::{self, InferTensor, datatype_name};
 use crate::grpc::inference::grpc_inference_service_server::{
     GrpcInferenceService, GrpcInferenceServiceServer,
 };
 use crate::protocol::grpc::inference::model_infer_response::InferOutputTensor;
 use crate::protocol::grpc::inference::model_metadata_response::TensorMetadata;
+use crate::protocol::grpc::inference::repository_index_response::ModelIndex;
 use crate::protocol::grpc::inference::{
     InferTensorContents, ModelInferRequest, ModelInferResponse, ModelMetadataRequest,
-    ModelMetadataResponse, ModelReadyRequest, ModelReadyResponse, ServerLiveRequest,
+    ModelMetadataResponse, ModelReadyRequest, ModelReadyResponse, RepositoryIndexRequest,
+    RepositoryIndexResponse, RepositoryModelLoadRequest, RepositoryModelLoadResponse,
+    RepositoryModelUnloadRequest, RepositoryModelUnloadResponse, ServerLiveRequest,
     ServerLiveResponse, ServerMetadataRequest, ServerMetadataResponse, ServerReadyRequest,
     ServerReadyResponse,
 };
@@ -130,6 +135,48 @@ impl GrpcInferenceService for Service {
         }))
     }
 
+    async fn repository_index(
+        &self,
+        request: Request<RepositoryIndexRequest>,
+    ) -> Result<Response<RepositoryIndexResponse>, Status> {
+        let entries = self
+            .models
+            .index(request.get_ref().ready)
+            .map_err(|e| Status::internal(crate::components::model_server::error_chain(&e)))?;
+        let models = entries
+            .into_iter()
+            .map(|e| ModelIndex {
+                name: e.name,
+                version: e.version,
+                state: e.state,
+                reason: e.reason,
+            })
+            .collect();
+        Ok(Response::new(RepositoryIndexResponse { models }))
+    }
+
+    async fn repository_model_load(
+        &self,
+        request: Request<RepositoryModelLoadRequest>,
+    ) -> Result<Response<RepositoryModelLoadResponse>, Status> {
+        self.models
+            .load(&request.get_ref().model_name)
+            .await
+            .map_err(|e| control_status(&e))?;
+        Ok(Response::new(RepositoryModelLoadResponse {}))
+    }
+
+    async fn repository_model_unload(
+        &self,
+        request: Request<RepositoryModelUnloadRequest>,
+    ) -> Result<Response<RepositoryModelUnloadResponse>, Status> {
+        self.models
+            .unload(&request.get_ref().model_name)
+            .await
+            .map_err(|e| control_status(&e))?;
+        Ok(Response::new(RepositoryModelUnloadResponse {}))
+    }
+
     async fn model_infer(
         &self,
         request: Request<ModelInferRequest>,
@@ -186,6 +233,14 @@ impl GrpcInferenceService for Service {
             response.raw_output_contents.push(t.to_binary());
         }
         Ok(Response::new(response))
+    }
+}
+
+/// A refused load or unload as the status code Triton gives it.
+fn control_status(error: &ControlError) -> Status {
+    match error {
+        ControlError::NotAllowed => Status::unavailable(error.to_string()),
+        ControlError::Unknown(_) | ControlError::Failed(_) => Status::internal(error.to_string()),
     }
 }
 

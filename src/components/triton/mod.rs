@@ -3,8 +3,9 @@
 //! `model.savedmodel/`) served over the Open Inference Protocol (V2) REST API.
 //!
 //! `pbtxt` and `config` read `config.pbtxt`; `backend` runs a version (tract-onnx for ONNX, the
-//! TF-Serving-compatible server's loader for SavedModels); versions are polled by the model
-//! server's [`Manager`], as Triton's POLL mode does;
+//! TF-Serving-compatible server's loader for SavedModels); `repository` holds the models under
+//! `--model-control-mode` (none, poll, explicit load and unload), each model's versions in one
+//! of the model server's [`Manager`]s;
 //! `tensor`, `api` (REST) and `grpc` are the V2 wire format over the same models. Nothing here prints or reads the environment.
 
 pub mod api;
@@ -12,16 +13,17 @@ pub mod backend;
 pub mod config;
 pub mod grpc;
 pub mod pbtxt;
+pub mod repository;
 pub mod tensor;
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 use crate::components::model_server::manager::Loader;
 use crate::components::model_server::{self, Event, Manager, ModelConfig as VersionsConfig};
 use config::ModelConfig;
+pub use repository::{ModelControl, Repository};
 
 /// Default request body cap, as the model server's.
 pub const DEFAULT_MAX_BODY_BYTES: usize = model_server::DEFAULT_MAX_BODY_BYTES;
@@ -31,10 +33,8 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = model_server::DEFAULT_MAX_BODY_BYTES;
 pub struct Config {
     /// `--model-repository`.
     pub repository: PathBuf,
-    /// Only these models (`--model-control-mode=explicit --load-model=...`); all when `None`.
-    pub load_models: Option<Vec<String>>,
-    /// How often to look for new versions (`--repository-poll-secs`); `None` loads once.
-    pub poll_interval: Option<Duration>,
+    /// `--model-control-mode` (with `--load-model` and `--repository-poll-secs`).
+    pub control: ModelControl,
     pub max_body_bytes: usize,
     /// Where to report loads, unloads and failures.
     pub events: Option<tokio::sync::mpsc::UnboundedSender<Event>>,
@@ -64,6 +64,10 @@ pub enum ServeError {
     },
     #[error("model `{0}` to load is not in the repository")]
     NoSuchModel(String),
+    #[error("`--load-model=*` must be the only `--load-model`")]
+    LoadAllWithOthers,
+    #[error("failed to load '{0}', no version is available")]
+    NoVersion(String),
     #[error("failed to load model `{model}` version {version}: {error}")]
     Load {
         model: String,
@@ -78,83 +82,49 @@ pub enum ServeError {
     Grpc(#[from] grpc::GrpcServeError),
 }
 
-/// The models of a repository with their configs, and warnings about what is ignored.
-pub fn scan(
+/// The config of the model in directory `name` of `repository`: its `config.pbtxt`, or one to
+/// complete from the model when there is none; with warnings about what is ignored.
+pub fn read_config(
     repository: &Path,
-    only: Option<&[String]>,
-) -> Result<(Vec<ModelConfig>, Vec<String>), ServeError> {
-    let read_error = |source| ServeError::Repository {
-        path: repository.to_path_buf(),
+    name: &str,
+) -> Result<(ModelConfig, Vec<String>), ServeError> {
+    let path = repository.join(name).join("config.pbtxt");
+    if !path.exists() {
+        return Ok((ModelConfig::named(name), Vec::new()));
+    }
+    let text = std::fs::read_to_string(&path).map_err(|source| ServeError::ReadConfig {
+        model: name.to_owned(),
+        path: path.clone(),
         source,
-    };
-    let mut names = Vec::new();
-    for entry in std::fs::read_dir(repository).map_err(read_error)? {
-        let entry = entry.map_err(read_error)?;
-        if entry.path().is_dir()
-            && let Some(name) = entry.file_name().to_str()
-            && !name.starts_with('.')
-        {
-            names.push(name.to_owned());
-        }
+    })?;
+    let (mut config, mut warnings) =
+        ModelConfig::parse(name, &text).map_err(|source| ServeError::Config {
+            model: name.to_owned(),
+            source,
+        })?;
+    if config.name != name {
+        warnings.push(format!(
+            "model `{name}`: config.pbtxt names it `{}`; the directory name is used",
+            config.name
+        ));
+        name.clone_into(&mut config.name);
     }
-    names.sort();
-    if let Some(only) = only {
-        if let Some(missing) = only.iter().find(|m| !names.contains(m)) {
-            return Err(ServeError::NoSuchModel(missing.clone()));
-        }
-        names.retain(|n| only.contains(n));
-    }
-    let mut configs = Vec::new();
-    let mut warnings = Vec::new();
-    for name in names {
-        let path = repository.join(&name).join("config.pbtxt");
-        let config = if path.exists() {
-            let text = std::fs::read_to_string(&path).map_err(|source| ServeError::ReadConfig {
-                model: name.clone(),
-                path: path.clone(),
-                source,
-            })?;
-            let (mut config, more) =
-                ModelConfig::parse(&name, &text).map_err(|source| ServeError::Config {
-                    model: name.clone(),
-                    source,
-                })?;
-            warnings.extend(more);
-            if config.name != name {
-                warnings.push(format!(
-                    "model `{name}`: config.pbtxt names it `{}`; the directory name is used",
-                    config.name
-                ));
-                config.name.clone_from(&name);
-            }
-            config
-        } else {
-            ModelConfig::named(&name)
-        };
-        configs.push(config);
-    }
-    Ok((configs, warnings))
+    Ok((config, warnings))
 }
 
-/// The version manager over `configs`, each version loaded as its model's config says.
+/// The version manager of one model, each version loaded as its config says.
 #[must_use]
-pub fn manager(repository: &Path, configs: Vec<ModelConfig>) -> Manager<backend::Loaded> {
-    let models = configs
-        .into_iter()
-        .map(|config| {
-            let versions = VersionsConfig {
-                name: config.name.clone(),
-                base_path: repository.join(&config.name),
-                version_policy: config.version_policy.clone(),
-                version_labels: std::collections::BTreeMap::new(),
-            };
-            let loader: Loader<backend::Loaded> = Arc::new(move |dir: &Path| {
-                backend::Loaded::load(&config, dir).map_err(|e| model_server::error_chain(&e))
-            });
-            (versions, loader)
-        })
-        .collect();
-    Manager::with_loaders(models)
+pub fn manager_for(repository: &Path, config: ModelConfig) -> Manager<backend::Loaded> {
+    let versions = VersionsConfig {
+        name: config.name.clone(),
+        base_path: repository.join(&config.name),
+        version_policy: config.version_policy.clone(),
+        version_labels: std::collections::BTreeMap::new(),
+    };
+    let loader: Loader<backend::Loaded> = Arc::new(move |dir: &Path| {
+        backend::Loaded::load(&config, dir).map_err(|e| model_server::error_chain(&e))
+    });
+    Manager::with_loaders(vec![(versions, loader)])
 }
 
 /// Loads the repository, then serves the V2 REST API on `http` (and gRPC on `grpc`) until
@@ -171,43 +141,23 @@ pub async fn serve(
 
 /// A repository's models, loaded: what the server needs before it opens its ports.
 pub struct LoadedRepository {
-    manager: Arc<Manager<backend::Loaded>>,
-    poll_interval: Option<Duration>,
+    repository: Arc<Repository>,
     max_body_bytes: usize,
-    sink: Option<tokio::sync::mpsc::UnboundedSender<Event>>,
 }
 
-/// Reads and loads the repository, as `tritonserver` does before it opens its ports, so that
-/// a port that answers means servable models. Fails if a model has no version that loads.
+/// Reads the repository and loads the models its control mode names, as `tritonserver` does
+/// before it opens its ports, so that a port that answers means servable models. Fails if one
+/// of them has no version that loads.
 pub async fn load(config: Config) -> Result<LoadedRepository, ServeError> {
-    let (configs, warnings) = scan(&config.repository, config.load_models.as_deref())?;
-    for warning in warnings {
-        tracing::warn!("{warning}");
-    }
-    let manager = Arc::new(manager(&config.repository, configs));
-    let sink = config.events;
-    let events = model_server::poll(&manager, sink.as_ref())
-        .await
-        .map_err(|e| match e {
-            model_server::ServeError::Poller(join) => ServeError::Poller(join),
-            other => ServeError::Load {
-                model: String::new(),
-                version: 0,
-                error: other.to_string(),
-            },
-        })?;
-    if let Some(Event::LoadFailed { model, version, error }) = events
-        .iter()
-        .find(|e| matches!(e, Event::LoadFailed { model, .. } if manager.servable(model, &model_server::Selector::Latest).is_err()))
-        .cloned()
-    {
-        return Err(ServeError::Load { model, version, error });
-    }
+    let repository = Arc::new(Repository::new(
+        config.repository,
+        config.control,
+        config.events,
+    ));
+    repository.load_initial().await?;
     Ok(LoadedRepository {
-        manager,
-        poll_interval: config.poll_interval,
+        repository,
         max_body_bytes: config.max_body_bytes,
-        sink,
     })
 }
 
@@ -221,10 +171,8 @@ impl LoadedRepository {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
         let Self {
-            manager,
-            poll_interval,
+            repository,
             max_body_bytes,
-            sink,
         } = self;
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let stopped = |mut stop: tokio::sync::watch::Receiver<bool>| async move {
@@ -233,21 +181,26 @@ impl LoadedRepository {
         };
         let grpc_server = grpc.map(|listener| {
             tokio::spawn(grpc::serve(
-                Arc::clone(&manager),
+                Arc::clone(&repository),
                 max_body_bytes,
                 listener,
                 stopped(stop_rx.clone()),
             ))
         });
-        let poller = poll_interval.map(|interval| {
-            tokio::spawn(model_server::poll_loop(
-                Arc::clone(&manager),
-                interval,
-                stop_rx,
-                sink,
-            ))
+        let poller = repository.poll_interval().map(|interval| {
+            let repository = Arc::clone(&repository);
+            let mut stop = stop_rx;
+            tokio::spawn(async move {
+                loop {
+                    tokio::select! {
+                        () = tokio::time::sleep(interval) => {}
+                        _ = stop.changed() => return,
+                    }
+                    repository.poll().await;
+                }
+            })
         });
-        let app = api::router(manager, max_body_bytes);
+        let app = api::router(repository, max_body_bytes);
         // `http::serve` sets TCP_NODELAY and closes slow or idle connections.
         let served = crate::http::serve(http, app, async move {
             shutdown.await;

@@ -3,7 +3,8 @@
 //! `ModelInferResponse` becomes the next unit's `ModelInferRequest`, outputs as inputs),
 //! `ModelReady` and `ModelMetadata` go to the unit the request names. Upstream leaves the server
 //! calls unimplemented; here `ServerLive` is the executor's own, `ServerReady` asks every unit,
-//! and `ServerMetadata` names the executor.
+//! and `ServerMetadata` names the executor. Triton's repository extension is a unit's own
+//! business, not the graph's: those calls are unimplemented, as upstream's.
 
 use std::sync::Arc;
 
@@ -22,9 +23,15 @@ use crate::grpc::inference::grpc_inference_service_server::{
 use crate::protocol::grpc::inference::model_infer_request::InferInputTensor;
 use crate::protocol::grpc::inference::{
     ModelInferRequest, ModelInferResponse, ModelMetadataRequest, ModelMetadataResponse,
-    ModelReadyRequest, ModelReadyResponse, ServerLiveRequest, ServerLiveResponse,
-    ServerMetadataRequest, ServerMetadataResponse, ServerReadyRequest, ServerReadyResponse,
+    ModelReadyRequest, ModelReadyResponse, RepositoryIndexRequest, RepositoryIndexResponse,
+    RepositoryModelLoadRequest, RepositoryModelLoadResponse, RepositoryModelUnloadRequest,
+    RepositoryModelUnloadResponse, ServerLiveRequest, ServerLiveResponse, ServerMetadataRequest,
+    ServerMetadataResponse, ServerReadyRequest, ServerReadyResponse,
 };
+
+/// Why the executor refuses the model repository calls.
+const REPOSITORY_UNIMPLEMENTED: &str =
+    "the executor does not implement the model repository extension: ask the model server";
 
 /// `ModelInfer` on each unit.
 struct Infer;
@@ -159,6 +166,27 @@ impl GrpcInferenceService for V2Ingress {
             .await
             .map_err(|s| unit_status(node, &s))?;
         Ok(with_puid(reply.into_inner(), puid))
+    }
+
+    async fn repository_index(
+        &self,
+        _: Request<RepositoryIndexRequest>,
+    ) -> Result<Response<RepositoryIndexResponse>, Status> {
+        Err(Status::unimplemented(REPOSITORY_UNIMPLEMENTED))
+    }
+
+    async fn repository_model_load(
+        &self,
+        _: Request<RepositoryModelLoadRequest>,
+    ) -> Result<Response<RepositoryModelLoadResponse>, Status> {
+        Err(Status::unimplemented(REPOSITORY_UNIMPLEMENTED))
+    }
+
+    async fn repository_model_unload(
+        &self,
+        _: Request<RepositoryModelUnloadRequest>,
+    ) -> Result<Response<RepositoryModelUnloadResponse>, Status> {
+        Err(Status::unimplemented(REPOSITORY_UNIMPLEMENTED))
     }
 
     async fn model_infer(
