@@ -94,9 +94,9 @@ impl ServerKind {
     pub fn model_file(self) -> &'static str {
         match self {
             Self::Sklearn => "model.joblib",
-            Self::Xgboost => "model.bst",
+            // LightGBM's text model under the name mlserver-lightgbm looks for.
+            Self::Xgboost | Self::Lightgbm => "model.bst",
             Self::Mlflow => "MLmodel",
-            Self::Lightgbm => "model.bst",
             Self::Huggingface => "config.json",
         }
     }
