@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Counts how many of the corpus's SKLEARN_SERVER, XGBOOST_SERVER and MLFLOW_SERVER deployments
+# Counts how many of the corpus's Python prepack deployments (SKLEARN/XGBOOST/MLFLOW/LIGHTGBM/HUGGINGFACE_SERVER)
 # (Seldon Core 1.18.2) `up --runtime embedded` runs and answers, each unit's modelUri pointed at
 # the shipped example model of its kind; prints a table by prepack and `N passed, M failed`.
 # Needs the environments (scripts/conformance-prepacks.sh or `prepare` builds them).

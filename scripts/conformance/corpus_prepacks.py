@@ -1,7 +1,10 @@
-"""How many of the corpus's SKLEARN_SERVER, XGBOOST_SERVER and MLFLOW_SERVER deployments (Seldon
-Core 1.18.2) `up --runtime embedded` can run and answer, with each such unit's modelUri pointed
-at the shipped example model of its kind. Prints a table by prepack, then `N passed, M failed`
-(passed = ran and answered a prediction through the engine).
+"""How many of the corpus's SKLEARN_SERVER, XGBOOST_SERVER, MLFLOW_SERVER, LIGHTGBM_SERVER and
+HUGGINGFACE_SERVER deployments (Seldon Core 1.18.2) `up --runtime embedded` can run and answer,
+with each such unit's modelUri pointed at the shipped example model of its kind (LIGHTGBM_SERVER
+under examples/lightgbm-iris/config/seldon-config.yaml, which adds it, as upstream's example does).
+Seldon-protocol deployments are asked a seldon prediction, v2 ones a V2 infer, through the
+engine. Prints a table by prepack and protocol, then `N passed, M failed` (passed = ran and
+answered a prediction through the engine).
 
 Usage: corpus_prepacks.py BINARY ROOT CORPUS_DIR
 """
@@ -21,7 +24,10 @@ MODELS = {
     "SKLEARN_SERVER": ("sklearn-iris", 4),
     "XGBOOST_SERVER": ("xgboost-iris", 4),
     "MLFLOW_SERVER": ("mlflow-wine", 13),
+    "LIGHTGBM_SERVER": ("lightgbm-iris", 4),
+    "HUGGINGFACE_SERVER": ("huggingface-text", 0),
 }
+CONFIG = {"LIGHTGBM_SERVER": os.path.join(root, "examples", "lightgbm-iris", "config", "seldon-config.yaml")}
 
 
 def nodes(graph):
@@ -62,7 +68,8 @@ for name in sorted(os.listdir(corpus)):
         prepack = prepack_of(sdep)
         if prepack is None:
             continue
-        row = table[prepack]
+        v2 = (sdep.get("spec", {}).get("protocol") or "seldon") in ("v2", "kfserving")
+        row = table[(prepack, "v2" if v2 else "seldon")]
         row["deployments"] += 1
         point_at_shipped_models(sdep)
         with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as out:
@@ -70,8 +77,9 @@ for name in sorted(os.listdir(corpus)):
             path = out.name
         label = f"{name}#{index}"
         try:
+            config = ["--config", CONFIG[prepack]] if prepack in CONFIG else []
             up = subprocess.run(
-                [binary, "up", "--runtime", "embedded", "-d", "-o", "json", "--timeout", "120", path],
+                [binary, "up", *config, "--runtime", "embedded", "-d", "-o", "json", "--timeout", "120", path],
                 capture_output=True, text=True,
             )
             if up.returncode != 0:
@@ -92,9 +100,18 @@ for name in sorted(os.listdir(corpus)):
                 if engine is None:
                     continue
                 _, width = MODELS[prepack]
-                body = json.dumps({"data": {"ndarray": [[0.5 + i for i in range(width)]]}}).encode()
+                row_values = [0.5 + i for i in range(width)]
+                if v2:
+                    graph = sdep["spec"]["predictors"][0]["graph"]["name"]
+                    if width:
+                        inputs = [{"name": "predict", "shape": [1, width], "datatype": "FP64", "data": row_values}]
+                    else:
+                        inputs = [{"name": "args", "shape": [1], "datatype": "BYTES", "data": ["a good film"]}]
+                    url, body = f"{engine}/v2/models/{graph}/infer", {"inputs": inputs}
+                else:
+                    url, body = f"{engine}/api/v1.0/predictions", {"data": {"ndarray": [row_values]}}
                 request = urllib.request.Request(
-                    f"{engine}/api/v1.0/predictions", data=body, headers={"Content-Type": "application/json"}
+                    url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
                 )
                 try:
                     with urllib.request.urlopen(request, timeout=60) as answer:
@@ -110,10 +127,10 @@ for name in sorted(os.listdir(corpus)):
             os.unlink(path)
 
 print()
-print(f"{'PREPACK':16} {'DEPLOYMENTS':>11} {'RUN':>5} {'ANSWERED':>8}")
-for prepack in sorted(table):
-    row = table[prepack]
-    print(f"{prepack:16} {row['deployments']:>11} {row['run']:>5} {row['answered']:>8}")
+print(f"{'PREPACK':19} {'PROTOCOL':8} {'DEPLOYMENTS':>11} {'RUN':>5} {'ANSWERED':>8}")
+for prepack, protocol in sorted(table):
+    row = table[(prepack, protocol)]
+    print(f"{prepack:19} {protocol:8} {row['deployments']:>11} {row['run']:>5} {row['answered']:>8}")
 if reasons:
     print("\nwhy the others did not run:")
     for reason, count in reasons.most_common():

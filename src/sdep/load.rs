@@ -508,6 +508,20 @@ mod tests {
     }
 
     #[test]
+    fn a_null_component_specs_is_none_as_the_operator_reads_it() {
+        let text = MINIMAL.replace("  - name: p\n", "  - name: p\n    componentSpecs:\n");
+        let loaded = load(&text, "m.yaml").unwrap();
+        let predictor = &loaded.documents[0].sdep.spec.predictors[0];
+        assert!(predictor.component_specs.is_empty());
+        assert!(loaded.documents[0].diagnostics.is_empty());
+        let explicit = MINIMAL.replace("  - name: p\n", "  - name: p\n    componentSpecs: null\n");
+        assert!(load(&explicit, "m.yaml").is_ok());
+        // Anything else that is not a list is still an error.
+        let wrong = MINIMAL.replace("  - name: p\n", "  - name: p\n    componentSpecs: 3\n");
+        assert!(load(&wrong, "m.yaml").is_err());
+    }
+
+    #[test]
     fn json_loads_too() {
         let json = r#"{"apiVersion":"machinelearning.seldon.io/v1alpha2","kind":"SeldonDeployment",
             "metadata":{"name":"j"},"spec":{"predictors":[{"name":"p","graph":{"name":"g"}}]}}"#;

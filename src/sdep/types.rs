@@ -19,6 +19,15 @@ pub const KIND: &str = "SeldonDeployment";
 /// API versions served by the CRD; all three share one schema.
 pub const API_VERSIONS: [&str; 3] = ["v1", "v1alpha2", "v1alpha3"];
 
+/// A YAML `null` read as the type's default (Go decodes `null` into a nil slice or map).
+fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}
+
 /// A whole `SeldonDeployment` object.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -81,8 +90,13 @@ pub struct PredictorSpec {
     pub name: String,
     /// The inference graph (required).
     pub graph: PredictiveUnit,
-    /// One Deployment per element that has containers.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// One Deployment per element that has containers; `componentSpecs: null` is none, as
+    /// Go's decoder leaves a nil slice.
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub component_specs: Vec<SeldonPodSpec>,
     /// Replicas of this predictor's Deployments.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -544,3 +544,105 @@ fn a_v2_unit_whose_implementation_is_not_the_kinds_runtime_is_not_played() {
     let error = localize(&plan, &layout_of(&plan, true)).unwrap_err();
     assert!(error.to_string().contains("seldonio/mlserver"), "{error}");
 }
+
+/// A v2 unit `classifier` of `implementation` with `graph_extra` in its graph node, under the
+/// embedded seldon-config overlaid with `config` (a ConfigMap's `data`, as `--config` gives).
+fn v2_plan(implementation: &str, graph_extra: &str, config: Option<serde_json::Value>) -> Plan {
+    let text = format!(
+        "apiVersion: machinelearning.seldon.io/v1\nkind: SeldonDeployment\nmetadata: {{name: v2}}\n\
+        spec:\n  protocol: v2\n  predictors:\n  - name: default\n    graph: {{name: classifier, \
+        implementation: {implementation}, modelUri: ./model{graph_extra}}}\n"
+    );
+    let sdep = sdep::load(&text, "x.yaml")
+        .unwrap()
+        .documents
+        .remove(0)
+        .sdep;
+    let mut operator = OperatorConfig::embedded(SeldonVersion::V1_18_2);
+    if let Some(data) = config {
+        operator
+            .overlay(&serde_json::json!({ "data": data }), "config.yaml")
+            .unwrap();
+    }
+    plan::build(&sdep::validate(sdep, &operator).unwrap()).unwrap()
+}
+
+#[test]
+fn a_huggingface_unit_is_mlserver_with_its_pipeline_at_the_local_model() {
+    let plan = v2_plan(
+        "HUGGINGFACE_SERVER",
+        ", parameters: [{name: task, type: STRING, value: text-classification}, \
+         {name: pretrained_model, type: STRING, value: /mnt/models}]",
+        None,
+    );
+    let (pods, _) = localize(&plan, &layout_of(&plan, true)).unwrap();
+    let unit = classifier(&pods);
+    assert_eq!(
+        unit.python,
+        Some(PythonServer::mlserver(ServerKind::Huggingface))
+    );
+    assert_eq!(
+        unit.env["MLSERVER_MODEL_IMPLEMENTATION"],
+        "mlserver_huggingface.HuggingFaceRuntime"
+    );
+    assert_eq!(unit.env["MLSERVER_PARALLEL_WORKERS"], "0");
+    // The pipeline's model is the unit's model directory on the host, not the hub.
+    let parameters: serde_json::Value =
+        serde_json::from_str(&unit.env["PREDICTIVE_UNIT_PARAMETERS"]).unwrap();
+    let pretrained = parameters
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "pretrained_model")
+        .unwrap();
+    assert_eq!(
+        pretrained["value"].as_str(),
+        Some(unit.env["MLSERVER_MODEL_URI"].as_str())
+    );
+    assert!(
+        unit.env["MLSERVER_MODEL_URI"].starts_with("/state/"),
+        "{:?}",
+        unit.env
+    );
+}
+
+#[test]
+fn lightgbm_is_played_by_mlserver_where_the_config_adds_it() {
+    let servers = serde_json::json!({
+        "LIGHTGBM_SERVER": {"protocols": {"v2": {"image": "seldonio/mlserver", "defaultImageVersion": "1.3.5-lightgbm"}}},
+        "SKLEARN_SERVER": {"protocols": {"v2": {"image": "seldonio/mlserver", "defaultImageVersion": "1.3.5-sklearn"}}}
+    });
+    let plan = v2_plan(
+        "LIGHTGBM_SERVER",
+        "",
+        Some(serde_json::json!({ "predictor_servers": servers.to_string() })),
+    );
+    let (pods, _) = localize(&plan, &layout_of(&plan, true)).unwrap();
+    let unit = classifier(&pods);
+    assert_eq!(
+        unit.python,
+        Some(PythonServer::mlserver(ServerKind::Lightgbm))
+    );
+    assert_eq!(unit.image, "seldonio/mlserver:1.3.5-lightgbm");
+    // The operator names no runtime for a server it does not know.
+    assert_eq!(unit.env["MLSERVER_MODEL_IMPLEMENTATION"], "");
+}
+
+#[test]
+fn a_tempo_unit_fails_at_once_saying_why_and_what_to_use_instead() {
+    let plan = v2_plan("TEMPO_SERVER", "", None);
+    let error = localize(&plan, &layout_of(&plan, true))
+        .unwrap_err()
+        .to_string();
+    for part in [
+        "TEMPO_SERVER",
+        "tempo.mlserver.InferenceRuntime",
+        "pydantic",
+        "MLServer 1.7.1",
+        "--exec classifier=COMMAND",
+        "--runtime docker",
+        "seldonio/mlserver:1.3.5-slim",
+    ] {
+        assert!(error.contains(part), "{part}: {error}");
+    }
+}

@@ -31,7 +31,18 @@ fn every_example_validates_and_plans_in_each_version_of_its_protocol() {
             if version.is_old() && matches!(sdep.spec.protocol(), "v2" | "kfserving") {
                 continue; // not a protocol of 1.2.1, which rejects it (see the fixtures)
             }
-            let plan = plan_of(sdep, version);
+            // An example that needs a server `--config` adds (LIGHTGBM_SERVER) has its
+            // ConfigMap in `config/`.
+            let mut config = OperatorConfig::embedded(version);
+            let overlay = path.parent().unwrap().join("config/seldon-config.yaml");
+            if overlay.is_file() {
+                let text = std::fs::read_to_string(&overlay).unwrap();
+                let value = sdep::load_config_text(&text, "seldon-config.yaml").unwrap();
+                config.overlay(&value, "seldon-config.yaml").unwrap();
+            }
+            let validated =
+                sdep::validate(sdep, &config).unwrap_or_else(|violations| panic!("{violations}"));
+            let plan = seldon_local::plan::build(&validated).unwrap();
             assert!(!plan.pods.is_empty(), "{}: no pods", path.display());
         }
     });

@@ -34,6 +34,9 @@ const SERVER_FILES: [(&str, &str); 4] = [
     ("MLFlowServer.py", include_str!("servers/MLFlowServer.py")),
 ];
 
+/// The file MLServer reads a model's settings from, in the model directory.
+pub const MODEL_SETTINGS: &str = "model-settings.json";
+
 /// The marker written into an environment once it is complete.
 const READY_MARKER: &str = ".seldon-local-ready";
 
@@ -205,6 +208,10 @@ pub struct Prepared {
 /// Reads what the model directory says about the environment it needs.
 pub fn inspect(kind: ServerKind, dir: &Path) -> Result<ModelFacts, PythonError> {
     let path = dir.join(kind.model_file());
+    // A LightGBM model may be named by its `model-settings.json` instead (upstream's example).
+    if kind == ServerKind::Lightgbm && !path.is_file() && dir.join(MODEL_SETTINGS).is_file() {
+        return Ok(ModelFacts::default());
+    }
     if !path.is_file() {
         return Err(PythonError::MissingModel {
             kind,
@@ -232,12 +239,20 @@ pub fn inspect(kind: ServerKind, dir: &Path) -> Result<ModelFacts, PythonError> 
             }
             Ok(ModelFacts {
                 framework_version: versions.into_iter().next(),
-                requirements: Vec::new(),
+                ..ModelFacts::default()
             })
         }
         ServerKind::Xgboost => Ok(ModelFacts {
             framework_version: version::xgboost_version(&bytes),
-            requirements: Vec::new(),
+            ..ModelFacts::default()
+        }),
+        ServerKind::Lightgbm => Ok(ModelFacts {
+            framework_range: version::lightgbm_range(&bytes).map(str::to_owned),
+            ..ModelFacts::default()
+        }),
+        ServerKind::Huggingface => Ok(ModelFacts {
+            framework_version: version::transformers_version(&bytes),
+            ..ModelFacts::default()
         }),
         ServerKind::Mlflow => {
             let requirements = dir.join("requirements.txt");
@@ -249,6 +264,7 @@ pub fn inspect(kind: ServerKind, dir: &Path) -> Result<ModelFacts, PythonError> 
             Ok(ModelFacts {
                 framework_version: version::mlflow_version(&String::from_utf8_lossy(&bytes)),
                 requirements,
+                framework_range: None,
             })
         }
     }
@@ -401,6 +417,9 @@ fn environment(
         dir.display(),
         packages.join(" ")
     ));
+    if let Some(warning) = size_warning(spec.kind) {
+        progress(warning.to_owned());
+    }
     let _lock = BuildLock::take(&envs, &dir)?;
     // Another `up` may have built it while this one waited for the lock.
     if dir.join(READY_MARKER).is_file() {
@@ -455,6 +474,16 @@ fn environment(
         spec.kind
     ));
     Ok((python, "built"))
+}
+
+/// What a user is told before a large environment is built.
+#[must_use]
+pub fn size_warning(kind: ServerKind) -> Option<&'static str> {
+    (kind == ServerKind::Huggingface).then_some(
+        "warning: mlserver-huggingface imports both PyTorch and TensorFlow, and PyPI's PyTorch \
+         brings the CUDA libraries: this environment is about 3 GB to download and 8 GB \
+         installed (once; `seldon-local prepare` builds it ahead of time)",
+    )
 }
 
 /// One program run while building.
@@ -646,7 +675,7 @@ pub fn command(server: PythonServer, python: &Path, model_dir: &Path) -> String 
     match server.stack {
         Stack::SeldonCore => format!(
             "exec {python} -m seldon_core.microservice {} --service-type MODEL",
-            server.kind.class()
+            server.kind.class().unwrap_or_default()
         ),
         // The `mlserver` entry point, run by the interpreter: a `--python` one need not be a
         // virtualenv with its scripts beside it.
@@ -780,13 +809,37 @@ mod tests {
     }
 
     #[test]
+    fn v2_only_models_are_inspected() {
+        let dir = tempfile::tempdir().unwrap();
+        let error = inspect(ServerKind::Lightgbm, dir.path()).unwrap_err();
+        assert!(error.to_string().contains("model.bst"), "{error}");
+        std::fs::write(dir.path().join(MODEL_SETTINGS), "{}").unwrap();
+        assert_eq!(
+            inspect(ServerKind::Lightgbm, dir.path()).unwrap(),
+            ModelFacts::default()
+        );
+        std::fs::write(dir.path().join("model.bst"), "tree\nversion=v4\n").unwrap();
+        let facts = inspect(ServerKind::Lightgbm, dir.path()).unwrap();
+        assert_eq!(facts.framework_range.as_deref(), Some(">=4"));
+        std::fs::write(
+            dir.path().join("config.json"),
+            r#"{"transformers_version": "4.53.3"}"#,
+        )
+        .unwrap();
+        let facts = inspect(ServerKind::Huggingface, dir.path()).unwrap();
+        assert_eq!(facts.framework_version.as_deref(), Some("4.53.3"));
+        assert!(size_warning(ServerKind::Huggingface).is_some());
+        assert!(size_warning(ServerKind::Lightgbm).is_none());
+    }
+
+    #[test]
     fn the_server_classes_are_written_to_the_cache() {
         let dir = tempfile::tempdir().unwrap();
         let servers = write_servers(dir.path()).unwrap();
-        for kind in ServerKind::ALL {
-            let text =
-                std::fs::read_to_string(servers.join(format!("{}.py", kind.class()))).unwrap();
-            assert!(text.contains(&format!("class {}", kind.class())));
+        for kind in ServerKind::SELDON {
+            let class = kind.class().unwrap();
+            let text = std::fs::read_to_string(servers.join(format!("{class}.py"))).unwrap();
+            assert!(text.contains(&format!("class {class}")));
         }
     }
 

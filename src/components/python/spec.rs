@@ -14,11 +14,25 @@ pub enum ServerKind {
     Xgboost,
     /// `MLFLOW_SERVER`: an `MLmodel` directory.
     Mlflow,
+    /// `LIGHTGBM_SERVER` (v2 only, where `--config` adds it): `model.bst`, LightGBM's text
+    /// model.
+    Lightgbm,
+    /// `HUGGINGFACE_SERVER` (v2 only): a transformers pipeline, `config.json` and weights.
+    Huggingface,
 }
 
 impl ServerKind {
     /// Every kind.
-    pub const ALL: [Self; 3] = [Self::Sklearn, Self::Xgboost, Self::Mlflow];
+    pub const ALL: [Self; 5] = [
+        Self::Sklearn,
+        Self::Xgboost,
+        Self::Mlflow,
+        Self::Lightgbm,
+        Self::Huggingface,
+    ];
+
+    /// The kinds upstream serves on the seldon protocol too (with a server class of ours).
+    pub const SELDON: [Self; 3] = [Self::Sklearn, Self::Xgboost, Self::Mlflow];
 
     /// The kind of a graph unit's `implementation`, if it is one of these.
     #[must_use]
@@ -27,8 +41,16 @@ impl ServerKind {
             "SKLEARN_SERVER" => Some(Self::Sklearn),
             "XGBOOST_SERVER" => Some(Self::Xgboost),
             "MLFLOW_SERVER" => Some(Self::Mlflow),
+            "LIGHTGBM_SERVER" => Some(Self::Lightgbm),
+            "HUGGINGFACE_SERVER" => Some(Self::Huggingface),
             _ => None,
         }
+    }
+
+    /// Whether the kind has a seldon-protocol server (else it is played on v2 only).
+    #[must_use]
+    pub fn has_seldon_server(self) -> bool {
+        Self::SELDON.contains(&self)
     }
 
     /// The short name used in cache keys and messages.
@@ -38,17 +60,20 @@ impl ServerKind {
             Self::Sklearn => "sklearn",
             Self::Xgboost => "xgboost",
             Self::Mlflow => "mlflow",
+            Self::Lightgbm => "lightgbm",
+            Self::Huggingface => "huggingface",
         }
     }
 
     /// The server class (and module) `seldon-core-microservice` is given, the name the
-    /// upstream image's `MODEL_NAME` has.
+    /// upstream image's `MODEL_NAME` has; `None` for the kinds served on v2 only.
     #[must_use]
-    pub fn class(self) -> &'static str {
+    pub fn class(self) -> Option<&'static str> {
         match self {
-            Self::Sklearn => "SKLearnServer",
-            Self::Xgboost => "XGBoostServer",
-            Self::Mlflow => "MLFlowServer",
+            Self::Sklearn => Some("SKLearnServer"),
+            Self::Xgboost => Some("XGBoostServer"),
+            Self::Mlflow => Some("MLFlowServer"),
+            Self::Lightgbm | Self::Huggingface => None,
         }
     }
 
@@ -59,6 +84,8 @@ impl ServerKind {
             Self::Sklearn => ("scikit-learn", "sklearn"),
             Self::Xgboost => ("xgboost", "xgboost"),
             Self::Mlflow => ("mlflow", "mlflow"),
+            Self::Lightgbm => ("lightgbm", "lightgbm"),
+            Self::Huggingface => ("transformers", "transformers"),
         }
     }
 
@@ -67,8 +94,10 @@ impl ServerKind {
     pub fn model_file(self) -> &'static str {
         match self {
             Self::Sklearn => "model.joblib",
-            Self::Xgboost => "model.bst",
+            // LightGBM's text model under the name mlserver-lightgbm looks for.
+            Self::Xgboost | Self::Lightgbm => "model.bst",
             Self::Mlflow => "MLmodel",
+            Self::Huggingface => "config.json",
         }
     }
 }
@@ -82,6 +111,21 @@ impl ServerKind {
             Self::Sklearn => ("mlserver-sklearn", "mlserver_sklearn"),
             Self::Xgboost => ("mlserver-xgboost", "mlserver_xgboost"),
             Self::Mlflow => ("mlserver-mlflow", "mlserver_mlflow"),
+            Self::Lightgbm => ("mlserver-lightgbm", "mlserver_lightgbm"),
+            Self::Huggingface => ("mlserver-huggingface", "mlserver_huggingface"),
+        }
+    }
+
+    /// The runtime class MLServer loads the model with, the one upstream's operator (or, for
+    /// `LIGHTGBM_SERVER`, upstream's example's `model-settings.json`) names.
+    #[must_use]
+    pub fn mlserver_class(self) -> &'static str {
+        match self {
+            Self::Sklearn => "mlserver_sklearn.SKLearnModel",
+            Self::Xgboost => "mlserver_xgboost.XGBoostModel",
+            Self::Mlflow => "mlserver_mlflow.MLflowRuntime",
+            Self::Lightgbm => "mlserver_lightgbm.LightGBMModel",
+            Self::Huggingface => "mlserver_huggingface.HuggingFaceRuntime",
         }
     }
 
@@ -104,6 +148,15 @@ pub const MLSERVER_VERSION: &str = "1.7.1";
 
 /// The uvloop MLServer 1.7.1 works with.
 const MLSERVER_UVLOOP: &str = "uvloop<0.22";
+
+/// The first transformers release mlserver-huggingface 1.7.1 cannot import: it imports
+/// `transformers.pipelines.Conversation`, removed in 4.42.
+const TRANSFORMERS_TOO_NEW: (u32, u32) = (4, 42);
+
+/// What mlserver-huggingface 1.7.1 runs on besides transformers, as found to work together:
+/// newer PyTorch breaks the optimum it requires (and its triton's LLVM clashes with
+/// TensorFlow's in one process, aborting the import).
+const HUGGINGFACE_STACK: [&str; 2] = ["torch==2.7.1", "tensorflow==2.21.0"];
 
 /// The Python stack that plays a unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -165,6 +218,9 @@ pub struct ModelFacts {
     pub framework_version: Option<String>,
     /// Extra requirements the model lists (MLflow's `requirements.txt`).
     pub requirements: Vec<String>,
+    /// A range of framework versions the model's format needs, when it records no version
+    /// (LightGBM's `version=v4` model format: `lightgbm>=4`).
+    pub framework_range: Option<String>,
 }
 
 /// The packages of one environment.
@@ -195,6 +251,9 @@ pub fn upstream_pin(kind: ServerKind, seldon_version: &str) -> &'static str {
         (ServerKind::Xgboost, true) => "xgboost==1.0.1",
         (ServerKind::Mlflow, false) => "mlflow>=2.9.2,<3.0",
         (ServerKind::Mlflow, true) => "mlflow>=1.4.0,<1.9.0",
+        // No seldon-protocol image upstream: MLServer's runtime chooses.
+        (ServerKind::Lightgbm, _) => "lightgbm",
+        (ServerKind::Huggingface, _) => "transformers",
     }
 }
 
@@ -207,12 +266,36 @@ impl EnvSpec {
     ) -> Result<Self, PythonError> {
         let kind = server.kind;
         let (package, _) = kind.framework();
-        let (framework, from_model) = match (&facts.framework_version, server.stack) {
-            (Some(version), _) => (format!("{package}=={version}"), true),
-            (None, Stack::SeldonCore) => (upstream_pin(kind, seldon_version).to_owned(), false),
+        let (framework, from_model) = match (
+            &facts.framework_version,
+            &facts.framework_range,
+            server.stack,
+        ) {
+            (Some(version), _, _) => (format!("{package}=={version}"), true),
+            (None, Some(range), _) => (format!("{package}{range}"), false),
+            (None, None, Stack::SeldonCore) => {
+                (upstream_pin(kind, seldon_version).to_owned(), false)
+            }
+            (None, None, Stack::Mlserver) if kind == ServerKind::Huggingface => {
+                (format!("{package}<4.42"), false)
+            }
             // MLServer's runtime requires its own range of the framework.
-            (None, Stack::Mlserver) => (package.to_owned(), false),
+            (None, None, Stack::Mlserver) => (package.to_owned(), false),
         };
+        if kind == ServerKind::Huggingface
+            && let Some(version) = &facts.framework_version
+            && major_minor(version).is_some_and(|v| v >= TRANSFORMERS_TOO_NEW)
+        {
+            return Err(PythonError::VersionConflict {
+                package: package.to_owned(),
+                model: version.clone(),
+                other: "<4.42".to_owned(),
+                source_of_other: format!(
+                    "mlserver-huggingface {MLSERVER_VERSION} (it imports \
+                     `transformers.pipelines.Conversation`, gone from 4.42)"
+                ),
+            });
+        }
         // A requirement on the framework itself that names another version cannot be met.
         if let Some(version) = &facts.framework_version {
             for requirement in &facts.requirements {
@@ -263,6 +346,9 @@ impl EnvSpec {
                 self.framework.clone(),
             ],
         };
+        if self.kind == ServerKind::Huggingface {
+            packages.extend(HUGGINGFACE_STACK.map(str::to_owned));
+        }
         // The XGBoost server's image also carries scikit-learn (upstream's requirements).
         if self.kind == ServerKind::Xgboost && self.stack == Stack::SeldonCore {
             packages.push("scikit-learn".to_owned());
@@ -331,6 +417,20 @@ fn pinned_version(requirement: &str, package: &str) -> Option<String> {
     (!version.is_empty()).then(|| version.to_owned())
 }
 
+/// `4.41.2` → `(4, 41)`.
+fn major_minor(version: &str) -> Option<(u32, u32)> {
+    let mut parts = version.split('.');
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts
+        .next()?
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .ok()?;
+    Some((major, minor))
+}
+
 /// `Python 3.11.7` (what `python --version` prints) → `3.11`.
 #[must_use]
 pub fn python_minor(version_output: &str) -> Option<String> {
@@ -350,6 +450,7 @@ mod tests {
         ModelFacts {
             framework_version: version.map(str::to_owned),
             requirements: requirements.iter().map(|r| (*r).to_owned()).collect(),
+            framework_range: None,
         }
     }
 
@@ -364,7 +465,18 @@ mod tests {
             Some(ServerKind::Mlflow)
         );
         assert_eq!(ServerKind::of_implementation("TENSORFLOW_SERVER"), None);
-        assert_eq!(ServerKind::Xgboost.class(), "XGBoostServer");
+        assert_eq!(ServerKind::Xgboost.class(), Some("XGBoostServer"));
+        assert_eq!(
+            ServerKind::of_implementation("LIGHTGBM_SERVER"),
+            Some(ServerKind::Lightgbm)
+        );
+        assert_eq!(
+            ServerKind::of_implementation("HUGGINGFACE_SERVER"),
+            Some(ServerKind::Huggingface)
+        );
+        assert_eq!(ServerKind::of_implementation("TEMPO_SERVER"), None);
+        assert!(!ServerKind::Huggingface.has_seldon_server());
+        assert_eq!(ServerKind::Lightgbm.class(), None);
     }
 
     #[test]
@@ -476,6 +588,7 @@ mod mlserver_tests {
         ModelFacts {
             framework_version: version.map(str::to_owned),
             requirements: Vec::new(),
+            framework_range: None,
         }
     }
 
@@ -568,6 +681,111 @@ mod mlserver_tests {
         assert_eq!(
             PythonServer::mlserver(ServerKind::Mlflow).to_string(),
             "mlflow (MLServer)"
+        );
+    }
+}
+
+#[cfg(test)]
+mod v2_only_tests {
+    use super::*;
+
+    #[test]
+    fn a_lightgbm_model_format_chooses_the_major_version() {
+        let facts = ModelFacts {
+            framework_range: Some(">=4".to_owned()),
+            ..ModelFacts::default()
+        };
+        let spec = EnvSpec::new(
+            PythonServer::mlserver(ServerKind::Lightgbm),
+            "1.18.2",
+            &facts,
+        )
+        .unwrap();
+        assert_eq!(
+            spec.packages(),
+            [
+                "mlserver==1.7.1",
+                "mlserver-lightgbm==1.7.1",
+                "uvloop<0.22",
+                "lightgbm>=4"
+            ]
+        );
+        assert!(!spec.from_model);
+        assert_eq!(
+            spec.key("3.11"),
+            "lightgbm-mlserver1.7.1b2-lightgbm__4-py3.11"
+        );
+    }
+
+    #[test]
+    fn a_huggingface_model_brings_its_transformers_version() {
+        let facts = ModelFacts {
+            framework_version: Some("4.41.2".to_owned()),
+            ..ModelFacts::default()
+        };
+        let spec = EnvSpec::new(
+            PythonServer::mlserver(ServerKind::Huggingface),
+            "1.18.2",
+            &facts,
+        )
+        .unwrap();
+        assert_eq!(
+            spec.packages(),
+            [
+                "mlserver==1.7.1",
+                "mlserver-huggingface==1.7.1",
+                "uvloop<0.22",
+                "transformers==4.41.2",
+                "torch==2.7.1",
+                "tensorflow==2.21.0"
+            ]
+        );
+        assert!(spec.from_model);
+    }
+
+    #[test]
+    fn a_huggingface_model_newer_than_the_runtime_can_import_is_an_error_naming_both() {
+        let facts = ModelFacts {
+            framework_version: Some("4.53.3".to_owned()),
+            ..ModelFacts::default()
+        };
+        let error = EnvSpec::new(
+            PythonServer::mlserver(ServerKind::Huggingface),
+            "1.18.2",
+            &facts,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.contains("4.53.3") && error.contains("<4.42"),
+            "{error}"
+        );
+        let unrecorded = EnvSpec::new(
+            PythonServer::mlserver(ServerKind::Huggingface),
+            "1.18.2",
+            &ModelFacts::default(),
+        )
+        .unwrap();
+        assert_eq!(unrecorded.framework, "transformers<4.42");
+        assert_eq!(major_minor("4.9.0.dev0"), Some((4, 9)));
+        assert_eq!(major_minor("x"), None);
+    }
+
+    #[test]
+    fn the_operators_classes_name_the_v2_only_runtimes() {
+        for kind in ServerKind::ALL {
+            assert_eq!(
+                ServerKind::of_mlserver_implementation(kind.mlserver_class()),
+                Some(kind)
+            );
+        }
+        assert_eq!(
+            ServerKind::Huggingface.mlserver_class(),
+            "mlserver_huggingface.HuggingFaceRuntime"
+        );
+        assert_eq!(
+            ServerKind::of_mlserver_implementation("tempo.mlserver.InferenceRuntime"),
+            None
         );
     }
 }

@@ -187,6 +187,30 @@ pub fn requirements(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The LightGBM versions a text model's format needs: its `version=vN` header line (the
+/// model format, which LightGBM 4 raised to `v4`; the package version is not recorded).
+#[must_use]
+pub fn lightgbm_range(model: &[u8]) -> Option<&'static str> {
+    let head = &model[..model.len().min(4096)];
+    let text = String::from_utf8_lossy(head);
+    let format = text
+        .lines()
+        .take_while(|line| !line.starts_with("Tree="))
+        .find_map(|line| line.trim().strip_prefix("version=v"))?;
+    match format.parse::<u32>().ok()? {
+        4.. => Some(">=4"),
+        _ => Some("<4"),
+    }
+}
+
+/// `transformers_version` of a Hugging Face `config.json`.
+#[must_use]
+pub fn transformers_version(config: &[u8]) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_slice(config).ok()?;
+    let version = value.get("transformers_version")?.as_str()?;
+    is_version(version).then(|| version.to_owned())
+}
+
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
@@ -291,5 +315,24 @@ mod tests {
             requirements(text),
             ["mlflow==2.17.2", "scikit-learn==1.5.2"]
         );
+    }
+
+    #[test]
+    fn lightgbm_text_models_give_their_format() {
+        let v4 = b"tree\nversion=v4\nnum_class=3\nmax_feature_idx=3\n\nTree=0\nversion=v9\n";
+        assert_eq!(lightgbm_range(v4), Some(">=4"));
+        assert_eq!(
+            lightgbm_range(b"tree\nversion=v3\nnum_class=1\n"),
+            Some("<4")
+        );
+        assert_eq!(lightgbm_range(b"\x00\x01binary"), None);
+    }
+
+    #[test]
+    fn transformers_configs_give_their_version() {
+        let config = br#"{"architectures": ["BertForSequenceClassification"], "transformers_version": "4.53.3"}"#;
+        assert_eq!(transformers_version(config).as_deref(), Some("4.53.3"));
+        assert_eq!(transformers_version(b"{}"), None);
+        assert_eq!(transformers_version(b"not json"), None);
     }
 }

@@ -115,6 +115,20 @@ pub enum LocalizeError {
         container: String,
         image: String,
     },
+    /// A `TEMPO_SERVER` unit: its runtime does not run on the MLServer the others use.
+    #[error(
+        "container `{container}` of pod `{pod}` is a TEMPO_SERVER unit, which seldon-local cannot \
+         play: its runtime, `tempo.mlserver.InferenceRuntime` from mlops-tempo (last release \
+         0.5.2, 2022), is written for pydantic 1 and fails to import beside MLServer 1.7.1, \
+         which needs pydantic 2; serve the model with a v2 SKLEARN_SERVER, XGBOOST_SERVER, \
+         MLFLOW_SERVER or HUGGINGFACE_SERVER unit, give it your own MLServer with \
+         `--exec {container}=COMMAND`, or run it with `--runtime docker` (`{image}`)"
+    )]
+    Tempo {
+        pod: String,
+        container: String,
+        image: String,
+    },
     /// A volume kind that has no local equivalent.
     #[error(
         "volume `{volume}` of pod `{pod}` is a {kind}, which the embedded runtime cannot provide"
@@ -192,15 +206,18 @@ pub fn localize(
     Ok((pods, warnings))
 }
 
+/// The prepack whose MLServer runtime (mlops-tempo) cannot be installed beside MLServer 1.7.1.
+const TEMPO: &str = "TEMPO_SERVER";
+
 /// The Python server a container is played by, if it is one: a seldon-protocol prepack, or a
 /// v2 one whose `MLSERVER_MODEL_IMPLEMENTATION` (the operator's, or the user's) is a class of
-/// the kind's MLServer runtime.
+/// the kind's MLServer runtime, or empty.
 #[must_use]
 pub fn python_server(container: &Container) -> Option<PythonServer> {
     match &container.role {
-        Role::PrepackagedServer { implementation } => {
-            ServerKind::of_implementation(implementation).map(PythonServer::seldon)
-        }
+        Role::PrepackagedServer { implementation } => ServerKind::of_implementation(implementation)
+            .filter(|kind| kind.has_seldon_server())
+            .map(PythonServer::seldon),
         Role::Mlserver { implementation } => {
             let kind = ServerKind::of_implementation(implementation)?;
             let class = container.env.iter().find_map(|variable| {
@@ -209,7 +226,9 @@ pub fn python_server(container: &Container) -> Option<PythonServer> {
                     _ => None,
                 }
             });
-            match class {
+            // An empty class (the operator's for a `--config` server such as LIGHTGBM_SERVER)
+            // leaves the choice to the model's `model-settings.json`, else the kind's runtime.
+            match class.filter(|class| !class.trim().is_empty()) {
                 Some(class) if ServerKind::of_mlserver_implementation(class) != Some(kind) => None,
                 _ => Some(PythonServer::mlserver(kind)),
             }
@@ -246,6 +265,15 @@ fn localize_container(
     let exec = layout.exec.get(&container.name).cloned();
     let python = python_server(container).filter(|_| exec.is_none() && layout.python);
     let process = exec.is_some() || python.is_some();
+    if !process
+        && matches!(&container.role, Role::Mlserver { implementation } if implementation == TEMPO)
+    {
+        return Err(LocalizeError::Tempo {
+            pod: pod.to_owned(),
+            container: container.name.clone(),
+            image: container.image.clone(),
+        });
+    }
     if !process && !has_builtin(&container.role) {
         return Err(LocalizeError::NoBuiltin {
             pod: pod.to_owned(),

@@ -240,7 +240,10 @@ fn bind_ports(
 fn shown_command(server: crate::components::python::PythonServer) -> String {
     match server.stack {
         crate::components::python::Stack::SeldonCore => {
-            format!("seldon-core-microservice {}", server.kind.class())
+            format!(
+                "seldon-core-microservice {}",
+                server.kind.class().unwrap_or_default()
+            )
         }
         crate::components::python::Stack::Mlserver => {
             format!("mlserver start ({})", server.kind.mlserver_runtime().0)

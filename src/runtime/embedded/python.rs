@@ -4,18 +4,21 @@
 //! unit runs as a local process ([`super::process`]): `seldon-core-microservice` with
 //! seldon-local's server class, the operator's env with host ports, `model_uri` at the volume.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
 use super::RoleFuture;
 use super::localize::LocalContainer;
 use super::process::{self, Pids};
-use crate::components::python::{self, PythonSettings, Stack};
+use crate::components::python::{self, PythonSettings, ServerKind, Stack};
 use crate::runtime::{Cancel, Events, RuntimeEvent};
 
 /// Where the operator mounts a prepackaged server's model.
 const MODELS_PATH: &str = "/mnt/models";
+
+/// MLServer's image directory the operator points Hugging Face's cache at.
+const IMAGE_CACHE: &str = "/opt/mlserver";
 
 /// What a Python unit needs besides its container.
 #[derive(Debug, Clone)]
@@ -43,7 +46,18 @@ pub fn launch(
                 container.name
             ));
         };
-        let model_dir = model_dir(&container)?;
+        let model_dir = model_dir(&container).map_err(|error| {
+            if server.kind == ServerKind::Huggingface {
+                format!(
+                    "{error}; HUGGINGFACE_SERVER without a modelUri loads its model from the \
+                     Hugging Face hub, which seldon-local does not reach: save the model with \
+                     `save_pretrained`, give its directory as the unit's modelUri and set the \
+                     `pretrained_model` parameter to /mnt/models (see examples/huggingface-text)"
+                )
+            } else {
+                error
+            }
+        })?;
         let command_dir = model_dir.clone();
         let name = container.name.clone();
         let settings = run.settings.clone();
@@ -73,7 +87,8 @@ pub fn launch(
         );
         container.exec = Some(python::command(server, &prepared.python, &command_dir));
         if server.stack == Stack::Mlserver {
-            for (name, value) in mlserver_env(&container) {
+            let cache = run.dir.join(format!("{}-cache", container.name));
+            for (name, value) in mlserver_env(&container, server.kind, &command_dir, &cache) {
                 container.env.insert(name, value);
             }
         }
@@ -98,9 +113,34 @@ fn pythonpath(container: &LocalContainer, servers: &std::path::Path) -> String {
 
 /// What MLServer is given besides the operator's env: it listens on the loopback only, and
 /// its metrics server, whose port the operator gives only when the container declares one
-/// (otherwise MLServer's fixed default), is left off unless that port is a host one.
-fn mlserver_env(container: &LocalContainer) -> Vec<(String, String)> {
+/// (otherwise MLServer's fixed default), is left off unless that port is a host one. An empty
+/// `MLSERVER_MODEL_IMPLEMENTATION` (the operator's for a `--config` server) with no
+/// `model-settings.json` in `model_dir` to name one is the kind's runtime class; the image's
+/// cache directory (`XDG_CACHE_HOME=/opt/mlserver`, Hugging Face's) is `cache`.
+fn mlserver_env(
+    container: &LocalContainer,
+    kind: ServerKind,
+    model_dir: &Path,
+    cache: &Path,
+) -> Vec<(String, String)> {
     let mut env = vec![("MLSERVER_HOST".to_owned(), "127.0.0.1".to_owned())];
+    let implementation = container
+        .env
+        .get("MLSERVER_MODEL_IMPLEMENTATION")
+        .map_or("", |class| class.trim());
+    if implementation.is_empty() && !model_dir.join(python::MODEL_SETTINGS).is_file() {
+        env.push((
+            "MLSERVER_MODEL_IMPLEMENTATION".to_owned(),
+            kind.mlserver_class().to_owned(),
+        ));
+    }
+    if container
+        .env
+        .get("XDG_CACHE_HOME")
+        .is_some_and(|dir| dir.starts_with(IMAGE_CACHE))
+    {
+        env.push(("XDG_CACHE_HOME".to_owned(), cache.display().to_string()));
+    }
     let metrics_mapped = container
         .env
         .get("MLSERVER_METRICS_PORT")
@@ -145,4 +185,81 @@ fn model_dir(container: &LocalContainer) -> Result<PathBuf, String> {
     container
         .host_path(MODELS_PATH)
         .ok_or_else(|| format!("`{}` has no `model_uri` parameter", container.name))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::plan::Role;
+
+    fn unit(env: &[(&str, &str)]) -> LocalContainer {
+        LocalContainer {
+            pod: "p".to_owned(),
+            name: "classifier".to_owned(),
+            role: Role::Mlserver {
+                implementation: "LIGHTGBM_SERVER".to_owned(),
+            },
+            image: "seldonio/mlserver:1.3.5-lightgbm".to_owned(),
+            args: Vec::new(),
+            env: env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect::<BTreeMap<_, _>>(),
+            mounts: Vec::new(),
+            ports: Vec::new(),
+            readiness: None,
+            exec: None,
+            python: None,
+        }
+    }
+
+    fn value(env: &[(String, String)], name: &str) -> Option<String> {
+        env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    }
+
+    #[test]
+    fn an_empty_implementation_is_the_kinds_runtime_unless_model_settings_name_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let container = unit(&[("MLSERVER_MODEL_IMPLEMENTATION", "")]);
+        let cache = dir.path().join("cache");
+        let env = mlserver_env(&container, ServerKind::Lightgbm, dir.path(), &cache);
+        assert_eq!(
+            value(&env, "MLSERVER_MODEL_IMPLEMENTATION").as_deref(),
+            Some("mlserver_lightgbm.LightGBMModel")
+        );
+        assert_eq!(value(&env, "MLSERVER_HOST").as_deref(), Some("127.0.0.1"));
+        std::fs::write(dir.path().join(python::MODEL_SETTINGS), "{}").unwrap();
+        let env = mlserver_env(&container, ServerKind::Lightgbm, dir.path(), &cache);
+        assert_eq!(value(&env, "MLSERVER_MODEL_IMPLEMENTATION"), None);
+        // The operator's class is kept.
+        let sklearn = unit(&[(
+            "MLSERVER_MODEL_IMPLEMENTATION",
+            "mlserver_sklearn.SKLearnModel",
+        )]);
+        let env = mlserver_env(&sklearn, ServerKind::Sklearn, dir.path(), &cache);
+        assert_eq!(value(&env, "MLSERVER_MODEL_IMPLEMENTATION"), None);
+    }
+
+    #[test]
+    fn the_images_cache_directory_becomes_a_local_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = dir.path().join("classifier-cache");
+        let container = unit(&[
+            (
+                "MLSERVER_MODEL_IMPLEMENTATION",
+                "mlserver_huggingface.HuggingFaceRuntime",
+            ),
+            ("XDG_CACHE_HOME", "/opt/mlserver"),
+        ]);
+        let env = mlserver_env(&container, ServerKind::Huggingface, dir.path(), &cache);
+        assert_eq!(
+            value(&env, "XDG_CACHE_HOME"),
+            Some(cache.display().to_string())
+        );
+        let own = unit(&[("XDG_CACHE_HOME", "/home/me/.cache")]);
+        let env = mlserver_env(&own, ServerKind::Huggingface, dir.path(), &cache);
+        assert_eq!(value(&env, "XDG_CACHE_HOME"), None);
+    }
 }
