@@ -210,6 +210,7 @@ mod tests {
             mounts: Vec::new(),
             ports: Vec::new(),
             readiness: None,
+            liveness: None,
             exec: None,
             python: None,
         }
