@@ -6,7 +6,7 @@
 //! the deployment's state directory ([`state`]). How a role is started is the caller's
 //! [`Launcher`]; a container given a local command (`--exec`) runs as a child process
 //! ([`process`]). This module orders, waits, stops and reports through [`Events`]; once the
-//! deployment is up, [`supervise`] restarts a role that fails and runs its probes.
+//! deployment is up, `supervise` restarts a role that fails and runs its probes.
 
 pub mod localize;
 pub mod process;
