@@ -2,7 +2,8 @@
 //!
 //! Each container whose role has a builtin runs as a task. Its declared ports are bound on
 //! 127.0.0.1 first (free ports, so nothing can take them meanwhile) and handed to it, and the
-//! env and args it reads are rewritten to match ([`mod@localize`]). Volumes are directories under
+//! env and args it reads are rewritten to match ([`mod@localize`]); a local process binds its
+//! own, which stay held, shared, while it runs. Volumes are directories under
 //! the deployment's state directory ([`state`]). How a role is started is the caller's
 //! [`Launcher`]; a container given a local command (`--exec`) runs as a child process
 //! ([`process`]). This module orders, waits, stops and reports through [`Events`]; once the
@@ -236,6 +237,31 @@ fn bind_ports(
     Ok(listeners)
 }
 
+/// Runs a local command's `run` with its ports still held, shared: a process binds its ports
+/// itself, and a port released before it binds is free for anyone else's `bind(0)` or
+/// outgoing connection meanwhile ("Address already in use" in the unit, seen under parallel
+/// load). A held socket with `SO_REUSEADDR` and `SO_REUSEPORT` that never listens lets the
+/// process bind the port (every common server sets one of the two) while the kernel keeps
+/// the port out of everyone's automatic choice. A socket the options cannot be set on is
+/// released, as before.
+fn while_reserved(listeners: BTreeMap<u16, TcpSocket>, run: RoleFuture) -> RoleFuture {
+    let reserved: Vec<TcpSocket> = listeners
+        .into_values()
+        .filter(|socket| share(socket).is_ok())
+        .collect();
+    Box::pin(async move {
+        let outcome = run.await;
+        drop(reserved);
+        outcome
+    })
+}
+
+/// Lets a local process bind the port `socket` holds (see [`while_reserved`]).
+pub(crate) fn share(socket: &TcpSocket) -> std::io::Result<()> {
+    socket.set_reuseaddr(true)?;
+    socket.set_reuseport(true)
+}
+
 /// What `ps` shows as a Python unit's command.
 fn shown_command(server: crate::components::python::PythonServer) -> String {
     match server.stack {
@@ -394,28 +420,32 @@ fn role_launcher(
         move |container: &LocalContainer, listeners: BTreeMap<u16, TcpSocket>, stop: Cancel| {
             if let (Some(_), Some(settings)) = (container.python, &options.python) {
                 // It binds its ports itself, from its env.
-                drop(listeners);
                 let run = python::PythonRun {
                     settings: settings.clone(),
                     dir: options.base_dir.clone(),
                     session: options.session.clone(),
                 };
-                return python::launch(
-                    container.clone(),
-                    run,
-                    Arc::clone(&pids),
-                    events.clone(),
-                    stop,
+                return while_reserved(
+                    listeners,
+                    python::launch(
+                        container.clone(),
+                        run,
+                        Arc::clone(&pids),
+                        events.clone(),
+                        stop,
+                    ),
                 );
             }
             if container.exec.is_some() {
-                drop(listeners);
-                return process::launch(
-                    container.clone(),
-                    options.base_dir.clone(),
-                    options.session.clone(),
-                    Arc::clone(&pids),
-                    stop,
+                return while_reserved(
+                    listeners,
+                    process::launch(
+                        container.clone(),
+                        options.base_dir.clone(),
+                        options.session.clone(),
+                        Arc::clone(&pids),
+                        stop,
+                    ),
                 );
             }
             launcher.launch(container.clone(), listeners, stop)
@@ -455,8 +485,8 @@ impl Start<'_> {
                     .collect();
                 let span =
                     tracing::info_span!("container", name = %container.name, pod = %container.pod);
-                // A local command binds its ports itself: they are released just before it
-                // starts.
+                // A local command binds its ports itself: they stay held, shared, while it
+                // runs (`while_reserved`).
                 self.board.watch(container);
                 let task = supervise::supervise(
                     Arc::clone(&self.launch),
@@ -617,4 +647,51 @@ async fn check(probe: &Probe) -> bool {
     tokio::time::timeout(timeout, attempt)
         .await
         .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn held_port() -> (TcpSocket, u16) {
+        let socket = TcpSocket::new_v4().unwrap();
+        socket
+            .bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+            .unwrap();
+        share(&socket).unwrap();
+        let port = socket.local_addr().unwrap().port();
+        (socket, port)
+    }
+
+    #[tokio::test]
+    async fn a_held_port_can_be_bound_by_a_server_that_reuses_addresses_and_by_no_one_else() {
+        let (_held, port) = held_port();
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+
+        // What every common server does (Python's http.server, gunicorn, uvicorn, Go, Rust).
+        let server = TcpSocket::new_v4().unwrap();
+        server.set_reuseaddr(true).unwrap();
+        server.bind(addr).unwrap();
+        let listener = server.listen(8).unwrap();
+        let client = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let (_accepted, peer) = listener.accept().await.unwrap();
+        assert_eq!(peer, client.local_addr().unwrap());
+        drop(listener);
+
+        // Anyone else's explicit bind fails while the port is held.
+        let other = TcpSocket::new_v4().unwrap();
+        let error = other.bind(addr).unwrap_err();
+        assert_eq!(error.kind(), std::io::ErrorKind::AddrInUse);
+    }
+
+    #[tokio::test]
+    async fn a_held_port_is_released_when_the_run_ends() {
+        let (held, port) = held_port();
+        let run = while_reserved(BTreeMap::from([(9000, held)]), Box::pin(async { Ok(()) }));
+        assert_eq!(run.await, Ok(()));
+        let other = TcpSocket::new_v4().unwrap();
+        other
+            .bind(std::net::SocketAddr::from(([127, 0, 0, 1], port)))
+            .unwrap();
+    }
 }

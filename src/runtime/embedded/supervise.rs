@@ -294,8 +294,20 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
 /// Binds the container's host ports again for a restart (the last run released them).
 fn rebind(container: &LocalContainer) -> Result<BTreeMap<u16, TcpSocket>, String> {
     if container.is_process() {
-        // It binds its ports itself.
-        return Ok(BTreeMap::new());
+        // It binds its ports itself; they are held, shared, as for its first run, where they
+        // can be (its last run may have left a child listening that `down` will reap).
+        return Ok(container
+            .ports
+            .iter()
+            .filter_map(|&(port, host)| {
+                let socket = TcpSocket::new_v4().ok()?;
+                super::share(&socket).ok()?;
+                socket
+                    .bind(std::net::SocketAddr::from(([127, 0, 0, 1], host)))
+                    .ok()?;
+                Some((port, socket))
+            })
+            .collect());
     }
     container
         .ports
