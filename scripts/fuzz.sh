@@ -4,18 +4,17 @@
 # time (default 1), and prints per target the executions, exec/s, the coverage (libFuzzer's
 # `cov` edges and `ft` features), the corpus size at the end, the peak RSS and the crashes
 # (a panic, an abort such as a failed allocation, a stack overflow, a timeout or an OOM).
-# cargo-fuzz is installed from crates.io into .tools/ on first use; libFuzzer needs nightly
-# flags, which the stable toolchain accepts with RUSTC_BOOTSTRAP=1. Crash inputs land in
-# fuzz/artifacts/<target>/. Ends with `N passed, M failed` (a target passes with 0 crashes).
-#
-# The build is the cheapest that is still coverage-guided: one `cargo fuzz build` for every
-# target (they share the dependency build), optimised, with debug assertions and overflow
-# checks, no sanitizer (the crate forbids `unsafe`: ASan would instrument only dependencies),
-# 16 codegen units (cargo-fuzz defaults to 1), in a target dir of its own kept between runs.
+# The targets are libFuzzer binaries (libfuzzer-sys), built by plain cargo in fuzz/, its own
+# workspace, with fuzz/rustc-sancov as RUSTC_WRAPPER: only our crates are instrumented for
+# coverage, so the dependencies build as in any optimised build (libfuzzer-sys needs nightly
+# flags, which the stable toolchain accepts with RUSTC_BOOTSTRAP=1). Crash inputs land in fuzz/artifacts/<target>/.
+# Ends with `N passed, M failed` (a target passes with 0 crashes).
 #
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]     (default 20 s, every target)
 #   FUZZ_JOBS=2 scripts/fuzz.sh 600                  two targets at a time, 10 min each
 #   FUZZ_KEEP=DIR                                    keep each target's final corpus in DIR/<target>
+#   FUZZ_TARGET_DIR=DIR                              the fuzz build's target dir (default:
+#                                                    $CARGO_TARGET_DIR/fuzz, else target/fuzz)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -23,22 +22,16 @@ seconds=${1:-20}
 shift || true
 jobs=${FUZZ_JOBS:-1}
 export RUSTC_BOOTSTRAP=1
-tools="$root/.tools"
-if [ ! -x "$tools/bin/cargo-fuzz" ]; then
-  cargo install --quiet --locked --root "$tools" cargo-fuzz --version 0.13.1
-fi
-export PATH="$tools/bin:$PATH"
-fuzz_target_dir="${CARGO_TARGET_DIR:-$root/target}/fuzz"
+fuzz_target_dir=${FUZZ_TARGET_DIR:-${CARGO_TARGET_DIR:-$root/target}/fuzz}
 unset CARGO_TARGET_DIR
 targets=("$@")
 if [ "${#targets[@]}" = 0 ]; then
-  mapfile -t targets < <(cargo fuzz list)
+  mapfile -t targets < <(sed -n 's/^name = "\(.*\)"$/\1/p' fuzz/Cargo.toml | grep -v '^seldon-local-fuzz$')
 fi
 start=$(date +%s)
-nice -n 10 cargo fuzz build -O --debug-assertions --sanitizer none --codegen-units 16 \
-  --target-dir "$fuzz_target_dir"
+(cd fuzz && RUSTC_WRAPPER="$root/fuzz/rustc-sancov" nice -n 10 cargo build --quiet --release --bins --target-dir "$fuzz_target_dir")
 echo "fuzz build: $(($(date +%s) - start)) s" >&2
-bin_dir="$fuzz_target_dir/x86_64-unknown-linux-gnu/release"
+bin_dir="$fuzz_target_dir/release"
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
 
