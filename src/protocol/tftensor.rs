@@ -30,8 +30,21 @@ pub fn to_ndarray(tensor: &Value) -> Result<NdArray, ProtocolError> {
     } else {
         read_typed_list(dtype, tensor)?
     };
+    if values.len() < count && count > MAX_FILL {
+        return Err(bad(format!(
+            "the shape declares {count} elements but {} values were sent; filling more than \
+             {MAX_FILL} elements from fewer values is refused (send every value, or a smaller shape)",
+            values.len()
+        )));
+    }
     NdArray::new(shape, broadcast(values, count))
 }
+
+/// The most elements a tensor may fill by repeating its last value (`tf.make_ndarray` does, to
+/// let one value stand for a whole shape). Without a bound, a 170-byte body declaring tens of
+/// millions of elements made a server allocate gigabytes; 2^22 elements (32 MiB of f64) still
+/// covers any real image or feature batch written as a single value.
+pub const MAX_FILL: usize = 1 << 22;
 
 fn read_shape(tensor: &Value) -> Result<Vec<usize>, ProtocolError> {
     let Some(dims) = tensor
@@ -262,5 +275,24 @@ mod tests {
         ] {
             assert!(to_ndarray(&input).is_err(), "{input}");
         }
+    }
+
+    #[test]
+    fn a_few_values_cannot_fill_a_shape_of_millions_of_elements() {
+        // The fuzz finding: 172 bytes that made the conversions allocate 2.35 GB.
+        let tensor = json!({"dtype": "DT_FLOAT",
+            "tensorShape": {"dim": [{"size": "0000000000016000116"}, {"size": "3"}]},
+            "floatVal": [1, 2]});
+        let error = to_ndarray(&tensor).unwrap_err().to_string();
+        assert!(error.contains("48000348 elements but 2 values"), "{error}");
+    }
+
+    #[test]
+    fn one_value_still_fills_a_shape_up_to_the_limit() {
+        let tensor = json!({"dtype": "DT_FLOAT",
+            "tensorShape": {"dim": [{"size": "1"}, {"size": MAX_FILL.to_string()}]},
+            "floatVal": [0.5]});
+        let array = to_ndarray(&tensor).unwrap();
+        assert_eq!(array.shape(), [1, MAX_FILL]);
     }
 }

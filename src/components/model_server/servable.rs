@@ -74,6 +74,8 @@ pub enum SignatureError {
     UnsupportedDtype { alias: String, dtype: &'static str },
     #[error("input `{alias}` has an unknown rank")]
     UnknownRank { alias: String },
+    #[error("input `{alias}` has a dimension of {size}; a size is -1 (any) or at least 0")]
+    NegativeDim { alias: String, size: i64 },
     #[error("failed to compile the graph: {0}")]
     Compile(String),
 }
@@ -309,6 +311,15 @@ fn compile(
     }
     let input_specs = specs(&def.inputs);
     let output_specs = specs(&def.outputs);
+    // tract checks dimensions only with debug assertions; refuse them here, by name.
+    for spec in &input_specs {
+        if let Some(&size) = spec.shape.iter().flatten().find(|&&size| size < -1) {
+            return Err(SignatureError::NegativeDim {
+                alias: spec.alias.clone(),
+                size,
+            });
+        }
+    }
     let compile_error = |e: TractError| SignatureError::Compile(format!("{e:#}"));
     // tract-tensorflow's builders can panic on malformed attributes: contain it to this model.
     let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

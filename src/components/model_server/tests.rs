@@ -348,6 +348,11 @@ async fn bad_requests_get_4xx_json_errors() {
 
 /// A SavedModel built by hand whose graph uses an op the server does not support.
 fn saved_model_with_op(dir: &Path, op: &str) {
+    saved_model_with_input_dim(dir, op, -1);
+}
+
+/// A SavedModel built by hand: `x` (its one dimension `input_dim`) -> Relu -> `op` -> `y`.
+fn saved_model_with_input_dim(dir: &Path, op: &str, input_dim: i64) {
     use prost::Message as _;
     use tract_tensorflow::tfpb::tensorflow::{
         AttrValue, GraphDef, MetaGraphDef, NodeDef, SavedModel, SignatureDef, TensorInfo,
@@ -367,11 +372,11 @@ fn saved_model_with_op(dir: &Path, op: &str) {
         .into(),
         ..NodeDef::default()
     };
-    let info = |name: &str| TensorInfo {
+    let info = |name: &str, size: i64| TensorInfo {
         dtype: 1,
         tensor_shape: Some(TensorShapeProto {
             dim: vec![tensor_shape_proto::Dim {
-                size: -1,
+                size,
                 name: String::new(),
             }],
             unknown_rank: false,
@@ -379,8 +384,8 @@ fn saved_model_with_op(dir: &Path, op: &str) {
         encoding: Some(tensor_info::Encoding::Name(name.to_owned())),
     };
     let signature = SignatureDef {
-        inputs: [("x".to_owned(), info("x:0"))].into(),
-        outputs: [("y".to_owned(), info("y:0"))].into(),
+        inputs: [("x".to_owned(), info("x:0", input_dim))].into(),
+        outputs: [("y".to_owned(), info("y:0", -1))].into(),
         method_name: "tensorflow/serving/predict".to_owned(),
     };
     let meta = MetaGraphDef {
@@ -435,6 +440,19 @@ fn unsupported_op_is_a_load_error_naming_op_and_node() {
     assert_eq!(values.len(), 2);
     assert!(values[0].abs() < 1e-6, "{values:?}");
     assert!((values[1] - 0.5f32.tanh()).abs() < 1e-6, "{values:?}");
+}
+
+#[test]
+fn a_signature_dimension_below_minus_one_is_a_load_error_naming_the_input() {
+    // The fuzz finding: such a dimension reached tract, whose own check is a debug assertion.
+    let dir = tempfile::tempdir().unwrap();
+    saved_model_with_input_dim(dir.path(), "Tanh", -7);
+    let error = servable::Servable::load(dir.path()).unwrap_err();
+    assert_eq!(
+        error_chain(&error),
+        "failed to load signature `serving_default`: input `x` has a dimension of -7; a size is \
+         -1 (any) or at least 0"
+    );
 }
 
 // ---- a real server on a socket: version reload under load ----
