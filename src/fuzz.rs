@@ -129,6 +129,15 @@ pub fn proxy(data: &[u8]) {
     let bytes = bytes::Bytes::copy_from_slice(body);
     let message = crate::components::proxy::form::message_bytes(content_type, None, bytes)
         .unwrap_or_else(|_| bytes::Bytes::copy_from_slice(body));
+    // The one-pass reading of the common envelope reads what the lazy path reads, or declines.
+    if let Some(plain) = ProxyRequest::from_plain_envelope(&message) {
+        let lazy = ProxyRequest::from_lazy_message(&message).ok();
+        assert_eq!(
+            Some(plain),
+            lazy,
+            "from_plain_envelope differs from the lazy path"
+        );
+    }
     if let Ok((request, meta)) = ProxyRequest::from_slice(&message) {
         let _ = request.to_body("serving_default");
         let meta = meta.unwrap_or_default();

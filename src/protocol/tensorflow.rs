@@ -200,6 +200,69 @@ impl ProxyRequest {
     /// or all floats is what numpy's `tolist()` gives back already, so its text is forwarded
     /// without building the array; anything else goes through [`Self::from_message`].
     pub fn from_slice(body: &[u8]) -> Result<(Self, Option<Meta>), ProtocolError> {
+        match Self::from_plain_envelope(body) {
+            Some(read) => Ok(read),
+            None => Self::from_lazy_message(body),
+        }
+    }
+
+    /// The common request, `{"data": {"ndarray": LIST}, "meta": {...}}` (meta optional, any key
+    /// order, JSON whitespace) whose list is a uniform numeric list, read in one pass over the
+    /// bytes: serde_json would first walk the whole list to skip it as a raw value, then the
+    /// scanner would walk it again. Anything else (other keys, escapes in keys, duplicate keys,
+    /// `null`s, invalid JSON) is `None`, and [`Self::from_lazy_message`] reads it; where this
+    /// returns a request, that path returns the same one (the `proxy` fuzz target asserts it).
+    #[must_use]
+    pub fn from_plain_envelope(body: &[u8]) -> Option<(Self, Option<Meta>)> {
+        let mut at = json_punct(body, 0, b'{')?;
+        let (mut instances, mut meta, mut meta_seen) = (None, None, false);
+        loop {
+            let (key, after) = json_plain_key(body, at)?;
+            at = after;
+            match key {
+                b"data" if instances.is_none() => {
+                    at = json_punct(body, at, b'{')?;
+                    let (key, after) = json_plain_key(body, after_ws(body, at))?;
+                    if key != b"ndarray" {
+                        return None;
+                    }
+                    let start = after_ws(body, after);
+                    let end = scan_numeric_list(body, start)?;
+                    instances = Some(std::str::from_utf8(&body[start..end]).ok()?);
+                    at = json_punct(body, end, b'}')?;
+                }
+                b"meta" if !meta_seen => {
+                    meta_seen = true;
+                    let start = after_ws(body, at);
+                    if body.get(start) != Some(&b'{') {
+                        return None;
+                    }
+                    let mut values =
+                        serde_json::Deserializer::from_slice(&body[start..]).into_iter::<Meta>();
+                    meta = Some(values.next()?.ok()?);
+                    at = start + values.byte_offset();
+                }
+                _ => return None,
+            }
+            at = after_ws(body, at);
+            match body.get(at) {
+                Some(b',') => at += 1,
+                Some(b'}') => break,
+                _ => return None,
+            }
+        }
+        if after_ws(body, at + 1) != body.len() {
+            return None;
+        }
+        let request = Self::Array {
+            kind: PayloadKind::Ndarray,
+            instances: instances?.to_owned(),
+        };
+        Some((request, meta))
+    }
+
+    /// [`Self::from_slice`] without its one-pass reading of the common envelope.
+    pub fn from_lazy_message(body: &[u8]) -> Result<(Self, Option<Meta>), ProtocolError> {
         let lazy: LazyMessage<'_> =
             serde_json::from_slice(body).map_err(|source| ProtocolError::Parse {
                 what: "SeldonMessage",
@@ -597,10 +660,85 @@ fn is_canonical_float(token: &[u8]) -> bool {
     &canonical[..at] == body
 }
 
+/// The index after JSON whitespace (space, tab, LF, CR: not the form feed Rust's ASCII
+/// whitespace also counts) from `at`.
+fn after_ws(text: &[u8], mut at: usize) -> usize {
+    while matches!(text.get(at), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        at += 1;
+    }
+    at
+}
+
+/// The index after `byte`, which must come next after whitespace.
+fn json_punct(text: &[u8], at: usize, byte: u8) -> Option<usize> {
+    let at = after_ws(text, at);
+    (text.get(at) == Some(&byte)).then_some(at + 1)
+}
+
+/// An object key without escapes or control characters (any other key: `None`), and the index
+/// after its colon.
+fn json_plain_key(text: &[u8], at: usize) -> Option<(&[u8], usize)> {
+    let start = json_punct(text, at, b'"')?;
+    let len = text.get(start..)?.iter().position(|&b| b == b'"')?;
+    let key = &text[start..start + len];
+    if key.iter().any(|&b| b == b'\\' || b < 0x20) {
+        return None;
+    }
+    Some((key, json_punct(text, start + len + 1, b':')?))
+}
+
 /// Whether `text` is a non-empty rectangular JSON list whose leaves are all integers or all
 /// non-integers (numbers with a fraction or exponent). Checked with a byte scanner: no number is
 /// converted and nothing is allocated per element.
 fn uniform_numeric_list(text: &[u8]) -> bool {
+    scan_numeric_list(text, 0).is_some_and(|end| after_ws(text, end) == text.len())
+}
+
+/// A number token at `at` in JSON's grammar (`-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?`):
+/// its end and whether it has a fraction or an exponent.
+fn json_number(text: &[u8], mut at: usize) -> Option<(usize, bool)> {
+    let digits = |at: usize| {
+        let end = at
+            + text[at.min(text.len())..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+        (end > at).then_some(end)
+    };
+    if text.get(at) == Some(&b'-') {
+        at += 1;
+    }
+    at = if text.get(at) == Some(&b'0') {
+        at + 1
+    } else {
+        digits(at)?
+    };
+    let mut float = false;
+    if text.get(at) == Some(&b'.') {
+        float = true;
+        at = digits(at + 1)?;
+    }
+    if matches!(text.get(at), Some(b'e' | b'E')) {
+        float = true;
+        at += 1;
+        if matches!(text.get(at), Some(b'+' | b'-')) {
+            at += 1;
+        }
+        at = digits(at)?;
+    }
+    // `01` or `1.5.2`: not a number token that ends here.
+    if text
+        .get(at)
+        .is_some_and(|b| b.is_ascii_digit() || *b == b'.')
+    {
+        return None;
+    }
+    Some((at, float))
+}
+
+/// The end of the uniform numeric list (see [`uniform_numeric_list`]) that starts at `start`
+/// (after any whitespace), validating JSON's grammar on the way; `None` if there is none.
+fn scan_numeric_list(text: &[u8], start: usize) -> Option<usize> {
     struct Scan<'a> {
         text: &'a [u8],
         at: usize,
@@ -610,9 +748,7 @@ fn uniform_numeric_list(text: &[u8]) -> bool {
     }
     impl Scan<'_> {
         fn skip_ws(&mut self) {
-            while self.text.get(self.at).is_some_and(u8::is_ascii_whitespace) {
-                self.at += 1;
-            }
+            self.at = after_ws(self.text, self.at);
         }
         fn value(&mut self, depth: usize) -> bool {
             // Deeper than any tensor: the general path (and serde's depth limit) decides.
@@ -657,30 +793,25 @@ fn uniform_numeric_list(text: &[u8]) -> bool {
             if *self.leaf_depth.get_or_insert(depth) != depth {
                 return false;
             }
-            let start = self.at;
-            let mut float = false;
-            while let Some(&byte) = self.text.get(self.at) {
-                match byte {
-                    b'0'..=b'9' | b'-' | b'+' => {}
-                    b'.' | b'e' | b'E' => float = true,
-                    _ => break,
-                }
-                self.at += 1;
-            }
-            // Let serde_json judge the token's grammar; it was already validated as JSON.
-            self.at > start && *self.float.get_or_insert(float) == float
+            let Some((end, float)) = json_number(self.text, self.at) else {
+                return false;
+            };
+            self.at = end;
+            *self.float.get_or_insert(float) == float
         }
     }
     let mut scan = Scan {
         text,
-        at: 0,
+        at: start,
         shape: Vec::new(),
         leaf_depth: None,
         float: None,
     };
-    let ok = scan.value(0) && scan.leaf_depth.is_some_and(|d| d > 0);
     scan.skip_ws();
-    ok && scan.at == text.len()
+    if scan.text.get(scan.at) != Some(&b'[') {
+        return None;
+    }
+    (scan.value(0) && scan.leaf_depth.is_some_and(|d| d > 0)).then_some(scan.at)
 }
 
 /// The reply meta the Python wrapper builds from the request meta: tags, metrics and requestPath
@@ -843,6 +974,49 @@ mod tests {
         ];
         for (text, want) in cases {
             assert_eq!(uniform_numeric_list(text.as_bytes()), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn the_plain_envelope_is_read_in_one_pass_as_the_lazy_path_reads_it() {
+        let accepted = [
+            r#"{"data":{"ndarray":[[1,2],[3,4]]}}"#,
+            " \r\n{ \"data\" : { \"ndarray\" :\t[ [ 0.5 , -1e-3 ] ] } } \n",
+            r#"{"meta":{"tags":{"a":[1,"}"]},"puid":"p"},"data":{"ndarray":[-0,10,2]}}"#,
+            r#"{"data":{"ndarray":[1.5E+2,2.0e3]},"meta":{}}"#,
+        ];
+        for text in accepted {
+            let fast = ProxyRequest::from_plain_envelope(text.as_bytes());
+            let lazy = ProxyRequest::from_lazy_message(text.as_bytes()).ok();
+            assert!(fast.is_some(), "{text}");
+            assert_eq!(fast, lazy, "{text}");
+        }
+        // Not the plain envelope, or not JSON: the lazy path decides (and explains).
+        let declined = [
+            r#"{"data":{"names":["a"],"ndarray":[[1]]}}"#,
+            r#"{"d\u0061ta":{"ndarray":[[1]]}}"#,
+            r#"{"data":{"ndarray":[[1]]},"data":{"ndarray":[[2]]}}"#,
+            r#"{"data":{"ndarray":[[1]]},"meta":null}"#,
+            r#"{"data":{"ndarray":[[1, 2.5]]}}"#,
+            r#"{"data":{"ndarray":[]}}"#,
+            "{\"data\":{\"ndarray\":[1]}\x0c}",
+            r#"{"data":{"ndarray":[01]}}"#,
+            r#"{"data":{"ndarray":[1.]}}"#,
+            r#"{"data":{"ndarray":[1e]}}"#,
+            r#"{"data":{"ndarray":[-]}}"#,
+            r#"{"data":{"ndarray":[+1]}}"#,
+            r#"{"data":{"ndarray":[1]}} x"#,
+            r#"{"data":{"ndarray":[1]},}"#,
+            r#"{"data":{"ndarray":[1]}"#,
+            r#"{"strData":"x"}"#,
+            r#"{"data":{"ndarray":[1]},"meta":{"puid":1}}"#,
+        ];
+        for text in declined {
+            assert_eq!(
+                ProxyRequest::from_plain_envelope(text.as_bytes()),
+                None,
+                "{text}"
+            );
         }
     }
 
