@@ -129,6 +129,15 @@ pub fn proxy(data: &[u8]) {
     let bytes = bytes::Bytes::copy_from_slice(body);
     let message = crate::components::proxy::form::message_bytes(content_type, None, bytes)
         .unwrap_or_else(|_| bytes::Bytes::copy_from_slice(body));
+    // What the scanner calls a uniform numeric list is an array to the general path too.
+    if crate::protocol::tensorflow::uniform_numeric_list(body) {
+        let value: serde_json::Value =
+            serde_json::from_slice(body).expect("a uniform numeric list is JSON");
+        assert!(
+            crate::protocol::NdArray::from_json(&value).is_ok(),
+            "a uniform numeric list is not an array: {value}"
+        );
+    }
     // The one-pass reading of the common envelope reads what the lazy path reads, or declines.
     if let Some(plain) = ProxyRequest::from_plain_envelope(&message) {
         let lazy = ProxyRequest::from_lazy_message(&message).ok();

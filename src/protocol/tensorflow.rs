@@ -690,20 +690,22 @@ fn json_plain_key(text: &[u8], at: usize) -> Option<(&[u8], usize)> {
 /// Whether `text` is a non-empty rectangular JSON list whose leaves are all integers or all
 /// non-integers (numbers with a fraction or exponent). Checked with a byte scanner: no number is
 /// converted and nothing is allocated per element.
-fn uniform_numeric_list(text: &[u8]) -> bool {
+pub(crate) fn uniform_numeric_list(text: &[u8]) -> bool {
     scan_numeric_list(text, 0).is_some_and(|end| after_ws(text, end) == text.len())
 }
 
 /// A number token at `at` in JSON's grammar (`-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?`):
 /// its end and whether it has a fraction or an exponent.
 fn json_number(text: &[u8], mut at: usize) -> Option<(usize, bool)> {
-    let digits = |at: usize| {
-        let end = at
-            + text[at.min(text.len())..]
-                .iter()
-                .take_while(|b| b.is_ascii_digit())
-                .count();
-        (end > at).then_some(end)
+    let digit = |at: usize| text.get(at).is_some_and(u8::is_ascii_digit);
+    let digits = |mut at: usize| {
+        if !digit(at) {
+            return None;
+        }
+        while digit(at) {
+            at += 1;
+        }
+        Some(at)
     };
     if text.get(at) == Some(&b'-') {
         at += 1;
@@ -727,10 +729,7 @@ fn json_number(text: &[u8], mut at: usize) -> Option<(usize, bool)> {
         at = digits(at)?;
     }
     // `01` or `1.5.2`: not a number token that ends here.
-    if text
-        .get(at)
-        .is_some_and(|b| b.is_ascii_digit() || *b == b'.')
-    {
+    if digit(at) || text.get(at) == Some(&b'.') {
         return None;
     }
     Some((at, float))
@@ -739,79 +738,67 @@ fn json_number(text: &[u8], mut at: usize) -> Option<(usize, bool)> {
 /// The end of the uniform numeric list (see [`uniform_numeric_list`]) that starts at `start`
 /// (after any whitespace), validating JSON's grammar on the way; `None` if there is none.
 fn scan_numeric_list(text: &[u8], start: usize) -> Option<usize> {
-    struct Scan<'a> {
-        text: &'a [u8],
-        at: usize,
-        shape: Vec<Option<usize>>,
-        leaf_depth: Option<usize>,
-        float: Option<bool>,
-    }
-    impl Scan<'_> {
-        fn skip_ws(&mut self) {
-            self.at = after_ws(self.text, self.at);
-        }
-        fn value(&mut self, depth: usize) -> bool {
-            // Deeper than any tensor: the general path (and serde's depth limit) decides.
-            if depth > 64 {
-                return false;
-            }
-            self.skip_ws();
-            match self.text.get(self.at) {
-                Some(b'[') => self.list(depth),
-                Some(b'-' | b'0'..=b'9') => self.number(depth),
-                _ => false,
-            }
-        }
-        fn list(&mut self, depth: usize) -> bool {
-            self.at += 1;
-            self.skip_ws();
-            if self.text.get(self.at) == Some(&b']') {
-                return false; // empty lists take the general path
-            }
-            let mut count = 0;
-            loop {
-                if !self.value(depth + 1) {
-                    return false;
-                }
-                count += 1;
-                self.skip_ws();
-                match self.text.get(self.at) {
-                    Some(b',') => self.at += 1,
-                    Some(b']') => {
-                        self.at += 1;
-                        break;
-                    }
-                    _ => return false,
-                }
-            }
-            if self.shape.len() <= depth {
-                self.shape.resize(depth + 1, None);
-            }
-            *self.shape[depth].get_or_insert(count) == count
-        }
-        fn number(&mut self, depth: usize) -> bool {
-            if *self.leaf_depth.get_or_insert(depth) != depth {
-                return false;
-            }
-            let Some((end, float)) = json_number(self.text, self.at) else {
-                return false;
-            };
-            self.at = end;
-            *self.float.get_or_insert(float) == float
-        }
-    }
-    let mut scan = Scan {
-        text,
-        at: start,
-        shape: Vec::new(),
-        leaf_depth: None,
-        float: None,
-    };
-    scan.skip_ws();
-    if scan.text.get(scan.at) != Some(&b'[') {
+    // Deeper than any tensor: the general path (and serde's depth limit) decides.
+    const MAX_DEPTH: usize = 64;
+    // One loop, no recursion: this runs over every request body the proxy forwards.
+    let mut at = after_ws(text, start);
+    if text.get(at) != Some(&b'[') {
         return None;
     }
-    (scan.value(0) && scan.leaf_depth.is_some_and(|d| d > 0)).then_some(scan.at)
+    // The element count of the first list closed at each depth, which every other must match.
+    let mut shape: Vec<Option<usize>> = Vec::new();
+    // The elements seen so far in each open list, outermost first.
+    let mut open: Vec<usize> = Vec::new();
+    let (mut leaf_depth, mut float) = (None, None);
+    loop {
+        // A value, at depth `open.len()`.
+        let depth = open.len();
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        if text.get(at) == Some(&b'[') {
+            open.push(0);
+            at = after_ws(text, at + 1);
+            if text.get(at) == Some(&b']') {
+                return None; // empty lists take the general path
+            }
+            continue;
+        }
+        if *leaf_depth.get_or_insert(depth) != depth {
+            return None;
+        }
+        let (end, is_float) = json_number(text, at)?;
+        if *float.get_or_insert(is_float) != is_float {
+            return None;
+        }
+        at = end;
+        // After a value: the lists it closes, then the next element.
+        loop {
+            *open.last_mut()? += 1;
+            at = after_ws(text, at);
+            match text.get(at) {
+                Some(b',') => {
+                    at = after_ws(text, at + 1);
+                    break;
+                }
+                Some(b']') => {
+                    at += 1;
+                    let count = open.pop()?;
+                    let depth = open.len();
+                    if shape.len() <= depth {
+                        shape.resize(depth + 1, None);
+                    }
+                    if *shape[depth].get_or_insert(count) != count {
+                        return None;
+                    }
+                    if open.is_empty() {
+                        return Some(at);
+                    }
+                }
+                _ => return None,
+            }
+        }
+    }
 }
 
 /// The reply meta the Python wrapper builds from the request meta: tags, metrics and requestPath
@@ -971,7 +958,17 @@ mod tests {
             ("[true]", false),
             ("7", false),
             ("[1] x", false),
+            ("[[1, 2]] ]", false),
+            ("[[1, 2],, [3, 4]]", false),
+            ("[[[1, 2], [3, 4]], [[5, 6], [7, 8]]]", true),
+            ("[[[1, 2], [3, 4]], [[5, 6]]]", false),
+            ("[[[1]], [2]]", false),
+            ("[-0.5e-3, 1E+2, 0.0]", true),
+            ("[1\u{c}]", false),
         ];
+        let nested = |n: usize| format!("{}1{}", "[".repeat(n), "]".repeat(n));
+        assert!(uniform_numeric_list(nested(64).as_bytes()));
+        assert!(!uniform_numeric_list(nested(65).as_bytes()));
         for (text, want) in cases {
             assert_eq!(uniform_numeric_list(text.as_bytes()), want, "{text}");
         }
