@@ -52,6 +52,17 @@ run() {
   done
   code=$(screen | grep "^@@done $step " | tail -1 | awk '{print $3}')
 }
+# Runs `clear` (or the given command line, which must clear) and waits (up to 20 s) for the
+# fresh prompt: keys typed before it would be echoed onto the old line, and a loaded machine
+# can be that slow.
+clear_screen() {
+  t send-keys -t flow "${1:-clear}" Enter
+  local deadline=$((SECONDS + 20))
+  until [ "$(screen | sed 's/[[:space:]]*$//' | grep -v '^$' | tail -1)" = '$' ]; do
+    [ $SECONDS -ge $deadline ] && return 0
+    sleep 0.1
+  done
+}
 # Types keys and waits until the screen shows `pattern` (up to 20 s).
 keys_until() {
   local pattern=$1; shift
@@ -73,16 +84,16 @@ case "$predict" in
   "") fail "up printed no predict line" ;;
   *) pass "the predict line names the deployment: $predict" ;;
 esac
-t send-keys -t flow "clear" Enter
+clear_screen
 run "$predict"
 if [ "$code" = 0 ] && screen | grep -q '"t:9"'; then pass "the printed predict line, run verbatim, answers"
 else fail "the printed predict line, run verbatim (exit $code)"; fi
-t send-keys -t flow "clear" Enter
+clear_screen
 run "$curl_line"
 if [ "$code" = 0 ] && screen | grep -q '"t:9"'; then pass "the printed curl line, run verbatim, answers"
 else fail "the printed curl line, run verbatim (exit $code)"; fi
 
-t send-keys -t flow "clear" Enter
+clear_screen
 run "seldon-local ps"
 table=$(screen | sed -n '/^DEPLOYMENT/,/^@@done/p' | grep -v '^@@done')
 widest=$(printf '%s\n' "$table" | awk '{ if (length($0) > w) w = length($0) } END { print w + 0 }')
@@ -90,19 +101,19 @@ if [ "$code" = 0 ] && printf '%s\n' "$table" | grep -q 'seldon-container-engine'
   pass "ps fits 100 columns ($widest)"
 else fail "ps fits 100 columns (exit $code, widest $widest)"; fi
 
-t send-keys -t flow "clear; source completions/seldon-local.bash" Enter
+clear_screen "clear; source completions/seldon-local.bash"
 t send-keys -t flow -l "seldon-local up --runtime "
 if keys_until 'auto +docker +embedded' Tab Tab; then
   pass "bash completes up --runtime <TAB> to the three runtimes"
 else fail "bash completes up --runtime <TAB>"; fi
 t send-keys -t flow C-c
-t send-keys -t flow "clear" Enter
+clear_screen
 t send-keys -t flow -l "seldon-local down "
 if keys_until '^\$ seldon-local down tfserving ?$' Tab; then
   pass "bash completes down <TAB> to the running deployment"
 else fail "bash completes down <TAB>"; fi
 t send-keys -t flow C-c
-t send-keys -t flow "clear" Enter
+clear_screen
 
 run "seldon-local down tfserving"
 run "seldon-local ps tfserving"
