@@ -39,5 +39,5 @@ binary="${CARGO_TARGET_DIR:-$root/target}/release/seldon-local"
 
 export SELDON_LOCAL_STATE_DIR
 SELDON_LOCAL_STATE_DIR=$(mktemp -d)
-trap '"$binary" -q down tfserving >/dev/null 2>&1 || true; rm -rf "$SELDON_LOCAL_STATE_DIR"' EXIT
+trap '"$binary" -q down tfserving >/dev/null 2>&1 || true; "$binary" -q down tfserving-sockets >/dev/null 2>&1 || true; rm -rf "$SELDON_LOCAL_STATE_DIR"' EXIT
 python3 "$root/scripts/bench_path.py" "$binary" "$venv"

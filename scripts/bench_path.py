@@ -138,13 +138,14 @@ def bodies(tmp):
     return files
 
 
-def embedded_up(binary):
+def embedded_up(binary, sdep=SDEP, name="tfserving", env=None):
     t0 = now()
-    out = run(binary, "-q", "up", "--runtime", "embedded", "-d", "-o", "json", SDEP).stdout
+    out = run(binary, "-q", "up", "--runtime", "embedded", "-d", "-o", "json", sdep,
+              env={**os.environ, **(env or {})}).stdout
     took = now() - t0
     endpoints = json.loads(out)[0]["endpoints"]
     state_dir = os.environ["SELDON_LOCAL_STATE_DIR"]
-    pid = json.load(open(os.path.join(state_dir, "tfserving", "state.json")))["pid"]
+    pid = json.load(open(os.path.join(state_dir, name, "state.json")))["pid"]
     rest = {e["name"]: e["address"] for e in endpoints if e["protocol"] == "rest"}
     return rest, pid, took
 
@@ -230,11 +231,21 @@ def main():
     files = bodies(tmp)
 
     rest, pid, up_s = embedded_up(binary)
+    # The same example under another name, its engine calling its proxy and the proxy its model
+    # server over loopback sockets (as the Docker runtime's pods do) instead of in-process.
+    sockets_sdep = os.path.join(tmp, "sockets.yaml")
+    with open(sockets_sdep, "w") as f:
+        text = re.sub(r"(?m)^  name: tfserving$", "  name: tfserving-sockets", open(SDEP).read(), 1)
+        # Its model path is relative to the example's file: made absolute for the copy.
+        f.write(text.replace("modelUri: models/", f"modelUri: {EXAMPLE}/models/"))
+    sockets_rest, sockets_pid, _ = embedded_up(binary, sockets_sdep, "tfserving-sockets",
+                                               {"SELDON_LOCAL_SOCKET_HOPS": "1"})
     python, python_url = start_python(venv)
     try:
         tf = rest["tensorflow-server"] + "/v1/models/mnist-model:predict"
         proxy = rest["mnist-model"] + "/api/v1.0/predictions"
         engine = rest["engine"] + "/api/v1.0/predictions"
+        engine_sockets = sockets_rest["engine"] + "/api/v1.0/predictions"
         seldon = python_url + "/api/v1.0/predictions"
         py_group = os.getpgid(python.pid)
         # (path, label, url, body, connections, pids)
@@ -243,6 +254,8 @@ def main():
             cells += [("tf", c, tf, files["tf1"], lambda: [pid]),
                       ("proxy", c, proxy, files["seldon1"], lambda: [pid]),
                       ("engine", c, engine, files["seldon1"], lambda: [pid]),
+                      ("engine-sockets", c, engine_sockets, files["seldon1"],
+                       lambda: [sockets_pid]),
                       ("python", c, seldon, files["seldon1"], lambda: group_pids(py_group))]
         for c in (1, 4):
             cells += [("tf-b32", c, tf, files["tf32"], lambda: [pid]),
@@ -268,6 +281,7 @@ def main():
         rss_after = rss_mb(pid)
     finally:
         stop_group(python)
+        subprocess.run([binary, "-q", "down", "tfserving-sockets"], capture_output=True)
 
     downs = [timed_down(binary)]
     for _ in range(2):
@@ -287,13 +301,14 @@ def main():
 
     names = {"tf": "model server directly (TF REST)", "proxy": "proxy (Seldon -> TF -> Seldon)",
              "engine": "engine (engine -> proxy -> model server)",
+             "engine-sockets": "engine path, hops over loopback sockets",
              "python": "real Seldon Python wrapper, 784x10 softmax",
              "tf-b32": "model server directly, batch 32", "engine-b32": "engine path, batch 32"}
     print(f"\nmedians of {rounds} alternating rounds, {seconds} s per cell, wrk on the same host; "
           f"cores = CPU the serving process used\n")
     print("| path | c=1 req/s | c=1 p50 | c=1 cores | c=32 req/s | c=32 p50 | c=32 cores |")
     print("|---|---|---|---|---|---|---|")
-    for path in ("tf", "proxy", "engine", "python"):
+    for path in ("tf", "proxy", "engine", "engine-sockets", "python"):
         a, b = med[(path, 1)], med[(path, 32)]
         print(f"| {names[path]} | {a[0]:,.0f} | {a[1]:.3f} ms | {a[2]:.2f} | {b[0]:,.0f} | "
               f"{b[1]:.2f} ms | {b[2]:.2f} |")
@@ -354,6 +369,11 @@ def main():
     goal("6. cold `cargo build --release` (report; goal: half of the ~15 min measured before)",
          f"{float(cold) / 60:.1f} min" if cold else "not measured (COLD_BUILD=1)",
          float(cold) <= 450 if cold else None)
+    for c in (1, 32):
+        local, sockets = med[("engine", c)], med[("engine-sockets", c)]
+        print(f"(engine path at c={c}: in-process hops {local[0]:,.0f} req/s, p50 {local[1]:.3f} ms;"
+              f" socket hops {sockets[0]:,.0f} req/s, p50 {sockets[1]:.3f} ms:"
+              f" {local[0] / sockets[0]:.2f}x)")
     print(f"\n(embedded `up -d` to ready: {up_s:.2f} s)")
     print(f"{sum(1 for g in goals if g)} met, {sum(1 for g in goals if g is False)} missed, "
           f"{sum(1 for g in goals if g is None)} not measured")

@@ -47,6 +47,11 @@ pub const SELDON_LOCAL_SESSION: &str = "SELDON_LOCAL_SESSION";
 /// deployment's session: `down` signals a recorded pid only while it still carries it.
 pub const SELDON_LOCAL_EMBEDDED_SESSION: &str = "SELDON_LOCAL_EMBEDDED_SESSION";
 
+/// When set to a non-empty value, the embedded runtime's executor and proxy call the roles of
+/// their process over loopback sockets, as separate processes would, instead of in-process
+/// (benchmarks compare the two).
+pub const SELDON_LOCAL_SOCKET_HOPS: &str = "SELDON_LOCAL_SOCKET_HOPS";
+
 /// Address the built-in components (`seldon-local component …`) listen on, `127.0.0.1` when
 /// unset; an image that runs them in containers sets `0.0.0.0`.
 pub const SELDON_LOCAL_BIND: &str = "SELDON_LOCAL_BIND";

@@ -99,6 +99,8 @@ pub(crate) fn up(
         let launcher: Arc<dyn embedded::Launcher> = Arc::new(InProcess {
             ctx: ctx.clone(),
             events: events.clone(),
+            local_hops: std::env::var_os(env::SELDON_LOCAL_SOCKET_HOPS)
+                .is_none_or(|v| v.is_empty()),
         });
         let mut running = Vec::new();
         let mut deployments: Vec<(embedded::Embedded, PathBuf)> = Vec::new();

@@ -24,6 +24,10 @@ pub(crate) struct InProcess {
     pub(crate) ctx: Context,
     /// Where the storage role reports its download's progress.
     pub(crate) events: Events,
+    /// Whether the executor and the proxy call the roles of this process through their routers
+    /// (`http::local`) rather than their loopback sockets: on unless `SELDON_LOCAL_SOCKET_HOPS`
+    /// is set.
+    pub(crate) local_hops: bool,
 }
 
 impl Launcher for InProcess {
@@ -35,8 +39,9 @@ impl Launcher for InProcess {
     ) -> RoleFuture {
         let ctx = self.ctx.clone();
         let events = self.events.clone();
+        let hops = self.local_hops;
         Box::pin(async move {
-            play(&ctx, &container, listeners, stop, events)
+            play(&ctx, &container, listeners, stop, events, hops)
                 .await
                 .map_err(|error| format!("{error:#}"))
         })
@@ -104,6 +109,7 @@ async fn play(
     mut listeners: BTreeMap<u16, TcpSocket>,
     stop: Cancel,
     events: Events,
+    in_process_hops: bool,
 ) -> Result<()> {
     let shutdown = async move { stop.cancelled().await };
     match parse(container)? {
@@ -112,7 +118,8 @@ async fn play(
             if let Some(path) = container.host_path(&args.annotations.display().to_string()) {
                 args.annotations = path;
             }
-            let (config, addrs) = component::executor_config(args, ctx)?;
+            let (mut config, addrs) = component::executor_config(args, ctx)?;
+            config.in_process_hops = in_process_hops;
             let rest = listener_for(&mut listeners, addrs.rest.port(), &container.name)?;
             let grpc = match addrs.grpc {
                 Some(addr) => Some(listener_for(&mut listeners, addr.port(), &container.name)?),
@@ -131,7 +138,8 @@ async fn play(
                 .context("executor failed")
         }
         Component::TfservingProxy(args) => {
-            let (config, addrs) = component::proxy_config(args)?;
+            let (mut config, addrs) = component::proxy_config(args)?;
+            config.in_process_hops = in_process_hops;
             let rest = listener_for(&mut listeners, addrs.rest.port(), &container.name)?;
             let grpc = match addrs.grpc {
                 Some(addr) => Some(listener_for(&mut listeners, addr.port(), &container.name)?),

@@ -17,6 +17,9 @@ use bytes::Bytes;
 use http_body_util::{BodyExt as _, LengthLimitError, Limited};
 use tokio::net::TcpListener;
 use tower::ServiceExt as _;
+use tracing::Instrument as _;
+
+pub mod local;
 
 /// The default cap on request bodies (32 MiB); a 784-float request is about 10 KiB.
 pub const DEFAULT_BODY_LIMIT: usize = 32 * 1024 * 1024;
@@ -91,6 +94,11 @@ where
     // Connections hold a receiver; shutdown drops the sender, and waits for every receiver.
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(());
     let (done_tx, done_rx) = tokio::sync::watch::channel(());
+    // Plain HTTP servers take in-process calls too, for as long as they accept connections.
+    let registration = match (&tls, listener.local_addr()) {
+        (None, Ok(addr)) => Some(local::register(addr, &router)),
+        _ => None,
+    };
     tokio::pin!(shutdown);
     loop {
         let accepted = tokio::select! {
@@ -169,8 +177,11 @@ where
                 }
             }
             drop(done);
-        });
+        }
+        // Handlers log in the server's span (its container's log), as in-process calls do.
+        .in_current_span());
     }
+    drop(registration);
     drop(listener);
     drop(stop_tx);
     drop(done_rx);

@@ -24,6 +24,7 @@ mod executor;
 mod executor_grpc;
 mod executor_grpc_protocols;
 mod fixtures;
+mod in_process;
 mod ingress;
 mod predict;
 mod proxy;

@@ -4,11 +4,13 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use axum::body::Body;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use bytes::{Bytes, BytesMut};
 
 use super::graph::{Node, UnitCall};
 use super::metrics::{ClientLabels, Metrics, split_image};
+use crate::http;
 use crate::protocol::ProtocolKind;
 
 /// A message on its way through the graph: bytes plus the headers that describe them.
@@ -123,6 +125,9 @@ pub struct UnitClient {
     timeout: Duration,
     reply_limit: usize,
     metrics: Arc<Metrics>,
+    /// Whether a unit served by this process is called through its router
+    /// ([`http::local`]), not its socket.
+    in_process: bool,
 }
 
 impl UnitClient {
@@ -144,7 +149,16 @@ impl UnitClient {
             timeout,
             reply_limit,
             metrics,
+            in_process: false,
         })
+    }
+
+    /// The same client, calling the units this process serves in-process when `on`
+    /// ([`http::local`]: the embedded runtime's hops).
+    #[must_use]
+    pub fn in_process_hops(mut self, on: bool) -> Self {
+        self.in_process = on;
+        self
     }
 
     /// POSTs a payload (or GETs when there is none) to a node's path.
@@ -162,7 +176,18 @@ impl UnitClient {
             (Method::GET, "Get", "get")
         };
         let started = Instant::now();
-        let result = self.send(method, &url, payload, headers).await;
+        let local = if self.in_process {
+            http::local::find(&node.host, node.http_port)
+        } else {
+            None
+        };
+        let result = match local {
+            Some(server) => {
+                self.send_local(&server, method, path, payload, headers)
+                    .await
+            }
+            None => self.send(method, &url, payload, headers).await,
+        };
         let code = result.as_ref().map_or(0, |reply| reply.status.as_u16());
         let (model_image, model_version) = split_image(&node.image);
         self.metrics.observe_client(
@@ -236,12 +261,85 @@ impl UnitClient {
         })
     }
 
+    /// [`send`](Self::send) to a server of this process: the same request, headers, timeout,
+    /// reply cap and errors, without the socket.
+    async fn send_local(
+        &self,
+        server: &http::local::LocalServer,
+        method: Method,
+        path: &str,
+        payload: Option<&Payload>,
+        headers: &HeaderMap,
+    ) -> Result<UnitReply, String> {
+        let exchange = async {
+            let mut request = axum::http::Request::new(match payload {
+                Some(payload) => Body::from(payload.body.clone()),
+                None => Body::empty(),
+            });
+            *request.method_mut() = method;
+            *request.uri_mut() = path.parse().map_err(|e| format!("builder error: {e}"))?;
+            *request.headers_mut() = headers.clone();
+            if let Some(payload) = payload {
+                let out = request.headers_mut();
+                for (name, value) in [
+                    (header::CONTENT_TYPE, &payload.content_type),
+                    (header::CONTENT_ENCODING, &payload.content_encoding),
+                    (
+                        HeaderName::from_static(INFERENCE_HEADER),
+                        &payload.inference_header,
+                    ),
+                ] {
+                    if let Some(value) = value {
+                        out.insert(name, value.clone());
+                    }
+                }
+            }
+            let response = server
+                .send(request)
+                .await
+                .map_err(|_| http::local::CLOSED.to_owned())?;
+            if http::local::content_length(&response)
+                .is_some_and(|len| len > self.reply_limit as u64)
+            {
+                return Err(format!("reply is larger than {} bytes", self.reply_limit));
+            }
+            let (parts, body) = response.into_parts();
+            let body =
+                http::read_body(body, self.reply_limit)
+                    .await
+                    .map_err(|error| match error {
+                        http::BodyError::TooLarge { .. } => {
+                            format!("reply is larger than {} bytes", self.reply_limit)
+                        }
+                        http::BodyError::Read(cause) => {
+                            format!("error decoding response body: {cause}")
+                        }
+                    })?;
+            Ok(UnitReply {
+                status: parts.status,
+                payload: Payload {
+                    body,
+                    content_type: parts.headers.get(header::CONTENT_TYPE).cloned(),
+                    content_encoding: parts.headers.get(header::CONTENT_ENCODING).cloned(),
+                    inference_header: parts.headers.get(INFERENCE_HEADER).cloned(),
+                },
+            })
+        };
+        tokio::time::timeout(self.timeout, exchange)
+            .await
+            .unwrap_or_else(|_| Err(self.timed_out()))
+    }
+
+    fn timed_out(&self) -> String {
+        format!(
+            "timeout after {} ms (annotation `seldon.io/rest-timeout`)",
+            self.timeout.as_millis()
+        )
+    }
+
     fn describe(&self, error: &reqwest::Error) -> String {
         if error.is_timeout() {
-            return format!(
-                "timeout after {} ms (annotation `seldon.io/rest-timeout`)",
-                self.timeout.as_millis()
-            );
+            return self.timed_out();
         }
         // The innermost causes say what happened ("Connection refused"); reqwest's own text
         // only repeats the URL.

@@ -142,6 +142,9 @@ pub struct Config {
     pub grpc_timeout: Duration,
     /// The request logger's settings.
     pub logger: logger::LoggerConfig,
+    /// Whether units this process serves are called in-process (the embedded runtime's hops,
+    /// [`http::local`]).
+    pub in_process_hops: bool,
 }
 
 impl Config {
@@ -167,6 +170,7 @@ impl Config {
             grpc_max_message_size: http::DEFAULT_BODY_LIMIT,
             grpc_timeout: annotations::DEFAULT_UNIT_TIMEOUT,
             logger: logger::LoggerConfig::default(),
+            in_process_hops: false,
         }
     }
 }
@@ -189,7 +193,8 @@ impl State {
             &config.predictor.version,
         ));
         let client = UnitClient::new(config.unit_timeout, config.body_limit, Arc::clone(&metrics))
-            .map_err(ExecutorError::Client)?;
+            .map_err(ExecutorError::Client)?
+            .in_process_hops(config.in_process_hops);
         let request_logger = Arc::new(logger::RequestLogger::new(
             config.logger.clone(),
             logger::Sender {

@@ -103,6 +103,9 @@ pub struct Config {
     /// `PREDICTIVE_UNIT_METRICS_ENDPOINT`, served on the metrics port besides `/prometheus` and
     /// `/metrics`.
     pub metrics_endpoint: String,
+    /// Whether a TF Serving this process serves is called in-process (the embedded runtime's
+    /// hops, [`http::local`]).
+    pub in_process_hops: bool,
 }
 
 #[derive(Deserialize)]
@@ -159,6 +162,7 @@ impl Config {
             timeout: DEFAULT_TF_TIMEOUT,
             metrics: metrics::UnitLabels::default(),
             metrics_endpoint: "/prometheus".to_owned(),
+            in_process_hops: false,
         })
     }
 
@@ -214,6 +218,8 @@ pub fn grpc_port(grpc_service_port: Option<&str>) -> Result<Option<u16>, ProxyEr
 pub struct State {
     config: Config,
     predict_url: String,
+    /// The host and port of `predict_url`, and its path, for in-process calls.
+    tf_local: Option<(String, u16, String)>,
     client: reqwest::Client,
     /// TF Serving over gRPC, when `grpc_endpoint` is set.
     tf_grpc: Option<grpc::TfGrpc>,
@@ -244,8 +250,20 @@ impl State {
                 )
             })
             .transpose()?;
+        let predict_url = config.predict_url();
+        let tf_local = if config.in_process_hops {
+            url::Url::parse(&predict_url).ok().and_then(|url| {
+                let host = url.host_str()?.to_owned();
+                let port = url.port_or_known_default()?;
+                (url.scheme() == "http")
+                    .then(|| (host, port, url[url::Position::BeforePath..].to_owned()))
+            })
+        } else {
+            None
+        };
         Ok(Self {
-            predict_url: config.predict_url(),
+            tf_local,
+            predict_url,
             metrics: Arc::new(metrics::UnitMetrics::new(config.metrics.clone())),
             config,
             client,
@@ -417,16 +435,25 @@ async fn predict_bytes(state: &State, bytes: &[u8]) -> Result<Vec<u8>, UnitError
         }
         other => UnitError::bad_data(other.to_string()),
     })?;
-    let response = state
-        .client
-        .post(&state.predict_url)
-        .header(axum::http::header::CONTENT_TYPE, http::APPLICATION_JSON)
-        .body(request.to_body(&state.config.signature_name))
-        .send()
-        .await
-        .map_err(|e| UnitError::internal(describe(&e, &state.predict_url)))?;
-    let status = response.status();
-    let tf_body = read_reply(response, state.config.body_limit).await?;
+    let body = request.to_body(&state.config.signature_name);
+    let local = state
+        .tf_local
+        .as_ref()
+        .and_then(|(host, port, path)| Some((http::local::find(host, *port)?, path)));
+    let (status, tf_body) = if let Some((server, path)) = local {
+        call_local(state, &server, path, body).await?
+    } else {
+        let response = state
+            .client
+            .post(&state.predict_url)
+            .header(axum::http::header::CONTENT_TYPE, http::APPLICATION_JSON)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| UnitError::internal(describe(&e, &state.predict_url)))?;
+        let status = response.status();
+        (status, read_reply(response, state.config.body_limit).await?)
+    };
     if status != StatusCode::OK {
         return Err(tf_failure(status, &tf_body));
     }
@@ -442,6 +469,55 @@ async fn predict_bytes(state: &State, bytes: &[u8]) -> Result<Vec<u8>, UnitError
         Some(_) => nonfinite::restore(&wire),
         None => wire,
     })
+}
+
+/// The TF Serving call to a model server of this process ([`http::local`]): the same request,
+/// timeout, reply cap and errors as over the socket.
+async fn call_local(
+    state: &State,
+    server: &http::local::LocalServer,
+    path: &str,
+    body: Vec<u8>,
+) -> Result<(StatusCode, Vec<u8>), UnitError> {
+    let limit = state.config.body_limit;
+    let exchange = async {
+        let mut request = axum::http::Request::new(axum::body::Body::from(body));
+        *request.method_mut() = axum::http::Method::POST;
+        *request.uri_mut() = path
+            .parse()
+            .map_err(|e| UnitError::internal(format!("{e}")))?;
+        request
+            .headers_mut()
+            .insert(axum::http::header::CONTENT_TYPE, http::APPLICATION_JSON);
+        let response = server.send(request).await.map_err(|_| {
+            UnitError::internal(format!(
+                "failed to call TensorFlow Serving at `{}`: {}",
+                state.predict_url,
+                http::local::CLOSED
+            ))
+        })?;
+        let status = response.status();
+        let body =
+            http::read_body(response.into_body(), limit)
+                .await
+                .map_err(|error| match error {
+                    BodyError::TooLarge { .. } => UnitError::internal(format!(
+                        "TensorFlow Serving reply is larger than {limit} bytes"
+                    )),
+                    BodyError::Read(cause) => UnitError::internal(format!(
+                        "failed to read the TensorFlow Serving reply: {cause}"
+                    )),
+                })?;
+        Ok((status, body.to_vec()))
+    };
+    tokio::time::timeout(state.config.timeout, exchange)
+        .await
+        .unwrap_or_else(|_| {
+            Err(UnitError::internal(format!(
+                "failed to call TensorFlow Serving at `{}`: operation timed out: timed out",
+                state.predict_url
+            )))
+        })
 }
 
 async fn read_reply(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, UnitError> {
