@@ -8,6 +8,7 @@
 #   scripts/bench-path.sh            ROUNDS=3 SECONDS_PER_CELL=3 by default
 #   COLD_BUILD=1 scripts/bench-path.sh   also times a cold `cargo build --release` (~10+ min)
 #   DOCKER=0 ...                     skips the Docker figures
+#   BINARY=path ...                  benchmarks that binary instead of building one
 # Installs wrk (Debian) when missing; the Seldon wrapper's virtualenv as the conformance scripts do.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -34,8 +35,12 @@ if [[ "${COLD_BUILD:-0}" == 1 ]]; then
     COLD_BUILD_SECONDS=$(echo "$(date +%s.%N) - $start" | bc -l)
     rm -rf "$cold_dir"
 fi
-cargo build --quiet --release --locked --bin seldon-local
-binary="${CARGO_TARGET_DIR:-$root/target}/release/seldon-local"
+if [[ -n "${BINARY:-}" ]]; then
+    binary="$BINARY"
+else
+    cargo build --quiet --release --locked --bin seldon-local
+    binary="${CARGO_TARGET_DIR:-$root/target}/release/seldon-local"
+fi
 
 export SELDON_LOCAL_STATE_DIR
 SELDON_LOCAL_STATE_DIR=$(mktemp -d)

@@ -61,7 +61,8 @@ pub fn seldon_json(data: &[u8]) {
 }
 
 /// TF Serving's REST predict body, decoded against one of a few signatures (the first byte
-/// chooses), as the builtin model server does; and a `tftensor` as the executor reads it.
+/// chooses), as the builtin model server does, asserting its fast path agrees with the general
+/// one; and a `tftensor` as the executor reads it.
 pub fn tf_json(data: &[u8]) {
     let Some((&choice, body)) = data.split_first() else {
         return;
@@ -81,9 +82,15 @@ pub fn tf_json(data: &[u8]) {
             shape: None,
         })
         .collect();
-    if let Ok(request) = rest::parse_predict(body) {
-        let _ = request.decode(&specs);
-    }
+    // The one-pass readers (envelope, then float lists) decide as the `Json` tree does, down
+    // to the error and every bit of every value.
+    let fast = rest::parse_predict(body).and_then(|request| request.decode(&specs));
+    let tree = rest::parse_tree(body).and_then(|request| request.decode(&specs));
+    assert_eq!(
+        format!("{fast:?}"),
+        format!("{tree:?}"),
+        "fast and tree decodes differ"
+    );
     if let Ok(value) = serde_json::from_slice::<serde_json::Value>(body)
         && let Ok(array) = tftensor::to_ndarray(&value)
     {

@@ -678,13 +678,79 @@ fn json_punct(text: &[u8], at: usize, byte: u8) -> Option<usize> {
 /// An object key without escapes or control characters (any other key: `None`), and the index
 /// after its colon.
 fn json_plain_key(text: &[u8], at: usize) -> Option<(&[u8], usize)> {
+    let (key, end) = json_plain_string(text, at)?;
+    Some((key, json_punct(text, end, b':')?))
+}
+
+/// A string without escapes or control characters after whitespace (any other: `None`), and the
+/// index after its closing quote.
+fn json_plain_string(text: &[u8], at: usize) -> Option<(&[u8], usize)> {
     let start = json_punct(text, at, b'"')?;
     let len = text.get(start..)?.iter().position(|&b| b == b'"')?;
-    let key = &text[start..start + len];
-    if key.iter().any(|&b| b == b'\\' || b < 0x20) {
+    let string = &text[start..start + len];
+    if string.iter().any(|&b| b == b'\\' || b < 0x20) {
         return None;
     }
-    Some((key, json_punct(text, start + len + 1, b':')?))
+    Some((string, start + len + 1))
+}
+
+/// A TF Serving REST predict body of the common shape, read in one pass over its bytes:
+/// `{"instances" | "inputs": LIST, "signature_name": "..."}` (the name optional, keys in any
+/// order, once each, no escapes), LIST as [`numeric_list_f32`] reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlainPredict<'a> {
+    /// `signature_name`, if given.
+    pub signature_name: Option<&'a str>,
+    /// Whether the payload came as `instances` (row format) rather than `inputs`.
+    pub row: bool,
+    /// Where the payload's text is in the body (for a signature that is not one float input).
+    pub payload: std::ops::Range<usize>,
+    /// The list lengths from the outside in.
+    pub shape: Vec<usize>,
+    /// The numbers in order, as `f32`.
+    pub values: Vec<f32>,
+}
+
+/// Reads a predict body of the common shape ([`PlainPredict`]); `None` for any other body, which
+/// the general path reads (and explains, when it is wrong).
+#[must_use]
+pub fn plain_predict(body: &[u8]) -> Option<PlainPredict<'_>> {
+    let mut at = json_punct(body, 0, b'{')?;
+    let (mut signature_name, mut payload) = (None, None);
+    loop {
+        let (key, after) = json_plain_key(body, at)?;
+        match key {
+            b"signature_name" if signature_name.is_none() => {
+                let (name, end) = json_plain_string(body, after)?;
+                signature_name = Some(std::str::from_utf8(name).ok()?);
+                at = end;
+            }
+            b"instances" | b"inputs" if payload.is_none() => {
+                let start = after_ws(body, after);
+                let (end, shape, values) = walk_f32(body, start)?;
+                payload = Some((key == b"instances", start..end, shape, values));
+                at = end;
+            }
+            _ => return None,
+        }
+        at = after_ws(body, at);
+        match body.get(at) {
+            Some(b',') => at += 1,
+            Some(b'}') => break,
+            _ => return None,
+        }
+    }
+    if after_ws(body, at + 1) != body.len() {
+        return None;
+    }
+    let (row, payload, shape, values) = payload?;
+    Some(PlainPredict {
+        signature_name,
+        row,
+        payload,
+        shape,
+        values,
+    })
 }
 
 /// Whether `text` is a non-empty rectangular JSON list whose leaves are all integers or all
@@ -738,6 +804,50 @@ fn json_number(text: &[u8], mut at: usize) -> Option<(usize, bool)> {
 /// The end of the uniform numeric list (see [`uniform_numeric_list`]) that starts at `start`
 /// (after any whitespace), validating JSON's grammar on the way; `None` if there is none.
 fn scan_numeric_list(text: &[u8], start: usize) -> Option<usize> {
+    walk_numeric_list(text, start, true, |_| Some(())).map(|(end, _)| end)
+}
+
+/// A whole text that is a non-empty rectangular JSON list of numbers (integers and fractions
+/// mixed), read in one pass into its shape (list lengths from the outside in) and its values in
+/// order, each the `f64` serde_json reads for it (Rust's parse is correctly rounded, as serde_json
+/// is with `float_roundtrip`, `-0` included) then narrowed to `f32`. `None` for anything else,
+/// a number no `f64` holds (`1e400`) included, so that the general path explains it.
+#[must_use]
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "f64 to f32, as the general path"
+)]
+pub fn numeric_list_f32(text: &str) -> Option<(Vec<usize>, Vec<f32>)> {
+    let bytes = text.as_bytes();
+    let (end, shape, values) = walk_f32(bytes, 0)?;
+    (after_ws(bytes, end) == bytes.len()).then_some((shape, values))
+}
+
+/// The numeric list at `start` read as [`numeric_list_f32`] does: its end, shape and values.
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "f64 to f32, as the general path"
+)]
+fn walk_f32(text: &[u8], start: usize) -> Option<(usize, Vec<usize>, Vec<f32>)> {
+    let mut values = Vec::new();
+    let (end, shape) = walk_numeric_list(text, start, false, |token| {
+        // The token is ASCII digits, signs, `.` and `e`: always a `str`.
+        let value: f64 = std::str::from_utf8(token).ok()?.parse().ok()?;
+        value.is_finite().then(|| values.push(value as f32))
+    })?;
+    Some((end, shape, values))
+}
+
+/// Walks the numeric list that starts at `start` (after any whitespace), validating JSON's
+/// grammar, rectangularity and (when `uniform`) that its leaves are all integers or all
+/// fractions, handing each number token to `leaf` (which may refuse it); the end of the list
+/// and its shape, or `None`.
+fn walk_numeric_list(
+    text: &[u8],
+    start: usize,
+    uniform: bool,
+    mut leaf: impl FnMut(&[u8]) -> Option<()>,
+) -> Option<(usize, Vec<usize>)> {
     // Deeper than any tensor: the general path (and serde's depth limit) decides.
     const MAX_DEPTH: usize = 64;
     // One loop, no recursion: this runs over every request body the proxy forwards.
@@ -768,9 +878,10 @@ fn scan_numeric_list(text: &[u8], start: usize) -> Option<usize> {
             return None;
         }
         let (end, is_float) = json_number(text, at)?;
-        if *float.get_or_insert(is_float) != is_float {
+        if uniform && *float.get_or_insert(is_float) != is_float {
             return None;
         }
+        leaf(&text[at..end])?;
         at = end;
         // After a value: the lists it closes, then the next element.
         loop {
@@ -792,7 +903,10 @@ fn scan_numeric_list(text: &[u8], start: usize) -> Option<usize> {
                         return None;
                     }
                     if open.is_empty() {
-                        return Some(at);
+                        return shape
+                            .into_iter()
+                            .collect::<Option<Vec<_>>>()
+                            .map(|s| (at, s));
                     }
                 }
                 _ => return None,

@@ -15,13 +15,13 @@ use std::fmt::Write as _;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use serde::de::{self, DeserializeSeed, Deserializer, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value as Json};
 
 use super::servable::TensorSpec;
 use super::status::ApiError;
 use super::tensor::{DType, Tensor, Values};
+use crate::protocol::tensorflow;
 
 /// Whether the request was row (`instances`) or columnar (`inputs`): the answer uses the same.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +45,14 @@ enum Payload {
     /// The payload's text, and the whole body: a number the envelope's scan let through (out of
     /// range) fails the payload's parse, and the error must name its place in the body.
     Raw(Box<RawValue>, Box<[u8]>),
+    /// A list of numbers read with the envelope in one pass ([`tensorflow::plain_predict`]),
+    /// with the body and the list's place in it for a signature that is not one float input.
+    Floats {
+        shape: Vec<usize>,
+        values: Vec<f32>,
+        text: std::ops::Range<usize>,
+        body: Box<[u8]>,
+    },
     Tree(Json),
 }
 
@@ -56,6 +64,22 @@ const RAW_DEPTH: usize = 100;
 pub fn parse_predict(body: &[u8]) -> Result<PredictRequest, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::invalid("JSON Parse error: The document is empty"));
+    }
+    if let Some(plain) = tensorflow::plain_predict(body) {
+        return Ok(PredictRequest {
+            signature_name: plain.signature_name.map(str::to_owned),
+            format: if plain.row {
+                Format::Row
+            } else {
+                Format::Columnar
+            },
+            payload: Payload::Floats {
+                shape: plain.shape,
+                values: plain.values,
+                text: plain.payload,
+                body: body.into(),
+            },
+        });
     }
     if let Some(request) = parse_raw(body) {
         return request;
@@ -133,7 +157,7 @@ fn depth(text: &[u8]) -> usize {
 }
 
 /// The envelope through a `Json` tree: every error message of the REST API comes from here.
-fn parse_tree(body: &[u8]) -> Result<PredictRequest, ApiError> {
+pub(crate) fn parse_tree(body: &[u8]) -> Result<PredictRequest, ApiError> {
     let json: Json = serde_json::from_slice(body)
         .map_err(|e| ApiError::invalid(format!("JSON Parse error: {e}")))?;
     let Json::Object(mut object) = json else {
@@ -195,6 +219,24 @@ impl PredictRequest {
         let tree;
         let payload = match &self.payload {
             Payload::Tree(json) => json,
+            Payload::Floats {
+                shape,
+                values,
+                text,
+                body,
+            } => {
+                if let [(alias, DType::Float)] = dtypes[..] {
+                    let tensor = Tensor {
+                        shape: shape.clone(),
+                        values: Values::Float(values.clone()),
+                    };
+                    return Ok(BTreeMap::from([(alias.to_owned(), tensor)]));
+                }
+                // Numbers in JSON's grammar that an f64 holds: any signature reads them as a tree.
+                tree = serde_json::from_slice::<Json>(&body[text.clone()])
+                    .map_err(|e| ApiError::invalid(format!("JSON Parse error: {e}")))?;
+                &tree
+            }
             Payload::Raw(raw, body) => {
                 if let [(alias, DType::Float)] = dtypes[..]
                     && let Some(tensor) = float_tensor(raw.get())
@@ -220,92 +262,16 @@ impl PredictRequest {
     }
 }
 
-/// A payload that is a rectangular, non-empty nest of lists of numbers (or one number), parsed
-/// into a float tensor without a `Json` tree; `None` for anything else. Its shape is the list
+/// A payload that is a rectangular, non-empty nest of lists of numbers, parsed into a float
+/// tensor in one pass over its text (no `Json` tree, no serde visitor per number); `None` for
+/// anything else (a lone number too), which the general path reads. Its shape is the list
 /// lengths from the outside in, which is what both the row path (`instances`: the batch, then
 /// each instance's shape) and the columnar path give such a payload.
 fn float_tensor(text: &str) -> Option<Tensor> {
-    #[derive(Default)]
-    struct Walk {
-        values: Vec<f32>,
-        shape: Vec<Option<usize>>,
-        leaf_depth: Option<usize>,
-    }
-    struct Level<'a> {
-        walk: &'a mut Walk,
-        depth: usize,
-    }
-    impl Level<'_> {
-        #[allow(
-            clippy::cast_possible_truncation,
-            reason = "as the general path: f64 to f32"
-        )]
-        fn leaf<E: de::Error>(self, value: f64) -> Result<(), E> {
-            if *self.walk.leaf_depth.get_or_insert(self.depth) != self.depth {
-                return Err(E::custom("leaves at different depths"));
-            }
-            self.walk.values.push(value as f32);
-            Ok(())
-        }
-    }
-    impl<'de> DeserializeSeed<'de> for Level<'_> {
-        type Value = ();
-        fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-            deserializer.deserialize_any(self)
-        }
-    }
-    impl<'de> Visitor<'de> for Level<'_> {
-        type Value = ();
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("nested lists of numbers")
-        }
-        fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
-            self.leaf(v)
-        }
-        #[allow(clippy::cast_precision_loss, reason = "as `Json::as_f64` does")]
-        fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
-            self.leaf(v as f64)
-        }
-        #[allow(clippy::cast_precision_loss, reason = "as `Json::as_f64` does")]
-        fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
-            self.leaf(v as f64)
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-            let Level { walk, depth } = self;
-            let mut count = 0usize;
-            while seq
-                .next_element_seed(Level {
-                    walk: &mut *walk,
-                    depth: depth + 1,
-                })?
-                .is_some()
-            {
-                count += 1;
-            }
-            if walk.shape.len() <= depth {
-                walk.shape.resize(depth + 1, None);
-            }
-            if count == 0 || *walk.shape[depth].get_or_insert(count) != count {
-                return Err(de::Error::custom("empty or ragged list"));
-            }
-            Ok(())
-        }
-    }
-    let mut walk = Walk::default();
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    Level {
-        walk: &mut walk,
-        depth: 0,
-    }
-    .deserialize(&mut deserializer)
-    .ok()?;
-    deserializer.end().ok()?;
-    let leaf_depth = walk.leaf_depth?;
-    let shape: Option<Vec<usize>> = walk.shape.into_iter().collect();
-    let shape = shape?;
-    (shape.len() == leaf_depth).then_some(Tensor {
+    let (shape, values) = tensorflow::numeric_list_f32(text)?;
+    Some(Tensor {
         shape,
-        values: Values::Float(walk.values),
+        values: Values::Float(values),
     })
 }
 
@@ -700,14 +666,85 @@ mod tests {
             r#"{"inputs": {"x": [1.0, 2.0]}}"#,
             r#"{"inputs": [[1.0]], "instances": [[1.0]]}"#,
             r#"{"signature_name": 3, "instances": [[1.0]]}"#,
+            // Signed zeros, integers past u64 and i64, and the edges of f32 and f64.
+            r#"{"instances": [-0, 0, -0.0, 0.0, -0e0]}"#,
+            r#"{"instances": [18446744073709551615, 18446744073709551616, -9223372036854775808]}"#,
+            r#"{"instances": [-9223372036854775809, 123456789012345678901234567890]}"#,
+            r#"{"instances": [0.1000000000000000055511151231257827, 3.4028235e38, 3.4028236e38]}"#,
+            r#"{"instances": [1e-46, 2.2250738585072014e-308, 4.9e-324, 1e-400, 9007199254740993]}"#,
+            r#"{"instances": [1E5, 1e+5, 1.5E-3, -2.5e-0, 7e00]}"#,
+            "{\"instances\": [ [ 1 ,2 ] ,\n\t[3,4]\r\n ] }",
+            // Not JSON numbers: both refuse them, with the same error.
+            r#"{"instances": [01]}"#,
+            r#"{"instances": [1.]}"#,
+            r#"{"instances": [.5]}"#,
+            r#"{"instances": [+1]}"#,
+            r#"{"instances": [-]}"#,
+            r#"{"instances": [1e]}"#,
+            r#"{"instances": [NaN]}"#,
+            r#"{"instances": [-Infinity]}"#,
+            r#"{"instances": [[1, 2],]}"#,
+            // Envelopes the one-pass reader leaves to the others, and ones it takes.
+            r#"{"signature_name": "s\u0041", "instances": [[1.0]]}"#,
+            r#"{"signature_name": "s", "signature_name": "t", "instances": [[1.0]]}"#,
+            r#"{"signature_name": null, "instances": [[1.0]]}"#,
+            r#"{"instances": [[1.0]], "extra": 1}"#,
+            r#"{"instances": [[1.0]]} x"#,
+            r#"{"instances": [[1.0]],}"#,
+            " \r\n{ \"inputs\" :[[1.5 , 2]] , \"signature_name\":\"serving_default\" }\n",
+            r#"{"instances": [[1.0]], "signature_name": "s"}"#,
         ] {
             let tree = parse_tree(body.as_bytes()).and_then(|r| r.decode(&specs));
             let fast = parse_predict(body.as_bytes()).and_then(|r| r.decode(&specs));
             assert_eq!(format!("{fast:?}"), format!("{tree:?}"), "{body}");
         }
+        let plain = parse_predict(br#"{"signature_name": "s", "instances": [[1, 2]]}"#).unwrap();
+        assert!(matches!(plain.payload, Payload::Floats { .. }), "{plain:?}");
+        // A signature of another dtype reads the same list from its text.
+        let ints = plain.decode(&[spec("x", 3)]).unwrap();
+        assert_eq!(
+            format!("{ints:?}"),
+            format!(
+                "{:?}",
+                parse_tree(br#"{"instances": [[1, 2]]}"#)
+                    .unwrap()
+                    .decode(&[spec("x", 3)])
+                    .unwrap()
+            )
+        );
         let t = float_tensor("[[1, 2.5], [3, 4]]").expect("the fast path takes plain lists");
         assert_eq!(t.shape, vec![2, 2]);
         assert!(float_tensor("[[1, 2.5], [3]]").is_none());
+        // The one-pass reader takes these itself (the comparisons above would also pass if it
+        // left them all to the general path): signed zeros, big integers, mixed kinds.
+        let t = float_tensor("[-0, -0.0, 0, 18446744073709551616, 1e-46, 2]").expect("plain list");
+        let Values::Float(values) = &t.values else {
+            panic!("not floats: {t:?}")
+        };
+        let bits: Vec<u32> = values.iter().map(|v| v.to_bits()).collect();
+        assert_eq!(
+            bits,
+            [
+                0x8000_0000,
+                0x8000_0000,
+                0,
+                0x5f80_0000,
+                0,
+                2.0f32.to_bits()
+            ]
+        );
+        assert!(float_tensor("[1e400]").is_none());
+        assert!(float_tensor("[1, 2] x").is_none());
+        for levels in [64, 65, 66, 110] {
+            let deep = format!(
+                "{{\"inputs\": {}1{}}}",
+                "[".repeat(levels),
+                "]".repeat(levels)
+            );
+            let tree = parse_tree(deep.as_bytes()).and_then(|r| r.decode(&specs));
+            let fast = parse_predict(deep.as_bytes()).and_then(|r| r.decode(&specs));
+            assert_eq!(format!("{fast:?}"), format!("{tree:?}"), "{levels} levels");
+        }
         let deep = format!("{{\"inputs\": {}1{}}}", "[".repeat(110), "]".repeat(110));
         let tree = parse_tree(deep.as_bytes()).and_then(|r| r.decode(&specs));
         let fast = parse_predict(deep.as_bytes()).and_then(|r| r.decode(&specs));
