@@ -139,7 +139,7 @@ pub fn proxy(data: &[u8]) {
     // What the scanner calls a uniform numeric list is JSON, as serde skips it (no range
     // check: `11e4040` is JSON that no f64 holds, and is forwarded as text like any other), and
     // an array to the general path wherever serde can hold its numbers.
-    if crate::protocol::tensorflow::uniform_numeric_list(body) {
+    if crate::protocol::json_scan::uniform_numeric_list(body) {
         assert!(
             serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok(),
             "a uniform numeric list is not JSON"

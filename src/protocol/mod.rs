@@ -6,6 +6,7 @@
 //! these types, call their backend, and encode the answer with them.
 
 pub mod grpc;
+pub mod json_scan;
 mod ndarray;
 pub mod nonfinite;
 pub mod seldon;

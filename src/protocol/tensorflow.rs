@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+use super::json_scan::{after_ws, scan_numeric_list, uniform_numeric_list, walk_f32};
 use super::seldon::{DefaultData, Meta, PayloadKind, SeldonMessage};
 use super::{NdArray, ProtocolError};
 
@@ -660,15 +661,6 @@ fn is_canonical_float(token: &[u8]) -> bool {
     &canonical[..at] == body
 }
 
-/// The index after JSON whitespace (space, tab, LF, CR: not the form feed Rust's ASCII
-/// whitespace also counts) from `at`.
-fn after_ws(text: &[u8], mut at: usize) -> usize {
-    while matches!(text.get(at), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-        at += 1;
-    }
-    at
-}
-
 /// The index after `byte`, which must come next after whitespace.
 fn json_punct(text: &[u8], at: usize, byte: u8) -> Option<usize> {
     let at = after_ws(text, at);
@@ -696,7 +688,8 @@ fn json_plain_string(text: &[u8], at: usize) -> Option<(&[u8], usize)> {
 
 /// A TF Serving REST predict body of the common shape, read in one pass over its bytes:
 /// `{"instances" | "inputs": LIST, "signature_name": "..."}` (the name optional, keys in any
-/// order, once each, no escapes), LIST as [`numeric_list_f32`] reads it.
+/// order, once each, no escapes), LIST as [`numeric_list_f32`](super::json_scan::numeric_list_f32)
+/// reads it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlainPredict<'a> {
     /// `signature_name`, if given.
@@ -751,168 +744,6 @@ pub fn plain_predict(body: &[u8]) -> Option<PlainPredict<'_>> {
         shape,
         values,
     })
-}
-
-/// Whether `text` is a non-empty rectangular JSON list whose leaves are all integers or all
-/// non-integers (numbers with a fraction or exponent). Checked with a byte scanner: no number is
-/// converted and nothing is allocated per element.
-pub(crate) fn uniform_numeric_list(text: &[u8]) -> bool {
-    scan_numeric_list(text, 0).is_some_and(|end| after_ws(text, end) == text.len())
-}
-
-/// A number token at `at` in JSON's grammar (`-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?`):
-/// its end and whether it has a fraction or an exponent.
-fn json_number(text: &[u8], mut at: usize) -> Option<(usize, bool)> {
-    let digit = |at: usize| text.get(at).is_some_and(u8::is_ascii_digit);
-    let digits = |mut at: usize| {
-        if !digit(at) {
-            return None;
-        }
-        while digit(at) {
-            at += 1;
-        }
-        Some(at)
-    };
-    if text.get(at) == Some(&b'-') {
-        at += 1;
-    }
-    at = if text.get(at) == Some(&b'0') {
-        at + 1
-    } else {
-        digits(at)?
-    };
-    let mut float = false;
-    if text.get(at) == Some(&b'.') {
-        float = true;
-        at = digits(at + 1)?;
-    }
-    if matches!(text.get(at), Some(b'e' | b'E')) {
-        float = true;
-        at += 1;
-        if matches!(text.get(at), Some(b'+' | b'-')) {
-            at += 1;
-        }
-        at = digits(at)?;
-    }
-    // `01` or `1.5.2`: not a number token that ends here.
-    if digit(at) || text.get(at) == Some(&b'.') {
-        return None;
-    }
-    Some((at, float))
-}
-
-/// The end of the uniform numeric list (see [`uniform_numeric_list`]) that starts at `start`
-/// (after any whitespace), validating JSON's grammar on the way; `None` if there is none.
-fn scan_numeric_list(text: &[u8], start: usize) -> Option<usize> {
-    walk_numeric_list(text, start, true, |_| Some(())).map(|(end, _)| end)
-}
-
-/// A whole text that is a non-empty rectangular JSON list of numbers (integers and fractions
-/// mixed), read in one pass into its shape (list lengths from the outside in) and its values in
-/// order, each the `f64` serde_json reads for it (Rust's parse is correctly rounded, as serde_json
-/// is with `float_roundtrip`, `-0` included) then narrowed to `f32`. `None` for anything else,
-/// a number no `f64` holds (`1e400`) included, so that the general path explains it.
-#[must_use]
-#[allow(
-    clippy::cast_possible_truncation,
-    reason = "f64 to f32, as the general path"
-)]
-pub fn numeric_list_f32(text: &str) -> Option<(Vec<usize>, Vec<f32>)> {
-    let bytes = text.as_bytes();
-    let (end, shape, values) = walk_f32(bytes, 0)?;
-    (after_ws(bytes, end) == bytes.len()).then_some((shape, values))
-}
-
-/// The numeric list at `start` read as [`numeric_list_f32`] does: its end, shape and values.
-#[allow(
-    clippy::cast_possible_truncation,
-    reason = "f64 to f32, as the general path"
-)]
-fn walk_f32(text: &[u8], start: usize) -> Option<(usize, Vec<usize>, Vec<f32>)> {
-    let mut values = Vec::new();
-    let (end, shape) = walk_numeric_list(text, start, false, |token| {
-        // The token is ASCII digits, signs, `.` and `e`: always a `str`.
-        let value: f64 = std::str::from_utf8(token).ok()?.parse().ok()?;
-        value.is_finite().then(|| values.push(value as f32))
-    })?;
-    Some((end, shape, values))
-}
-
-/// Walks the numeric list that starts at `start` (after any whitespace), validating JSON's
-/// grammar, rectangularity and (when `uniform`) that its leaves are all integers or all
-/// fractions, handing each number token to `leaf` (which may refuse it); the end of the list
-/// and its shape, or `None`.
-fn walk_numeric_list(
-    text: &[u8],
-    start: usize,
-    uniform: bool,
-    mut leaf: impl FnMut(&[u8]) -> Option<()>,
-) -> Option<(usize, Vec<usize>)> {
-    // Deeper than any tensor: the general path (and serde's depth limit) decides.
-    const MAX_DEPTH: usize = 64;
-    // One loop, no recursion: this runs over every request body the proxy forwards.
-    let mut at = after_ws(text, start);
-    if text.get(at) != Some(&b'[') {
-        return None;
-    }
-    // The element count of the first list closed at each depth, which every other must match.
-    let mut shape: Vec<Option<usize>> = Vec::new();
-    // The elements seen so far in each open list, outermost first.
-    let mut open: Vec<usize> = Vec::new();
-    let (mut leaf_depth, mut float) = (None, None);
-    loop {
-        // A value, at depth `open.len()`.
-        let depth = open.len();
-        if depth > MAX_DEPTH {
-            return None;
-        }
-        if text.get(at) == Some(&b'[') {
-            open.push(0);
-            at = after_ws(text, at + 1);
-            if text.get(at) == Some(&b']') {
-                return None; // empty lists take the general path
-            }
-            continue;
-        }
-        if *leaf_depth.get_or_insert(depth) != depth {
-            return None;
-        }
-        let (end, is_float) = json_number(text, at)?;
-        if uniform && *float.get_or_insert(is_float) != is_float {
-            return None;
-        }
-        leaf(&text[at..end])?;
-        at = end;
-        // After a value: the lists it closes, then the next element.
-        loop {
-            *open.last_mut()? += 1;
-            at = after_ws(text, at);
-            match text.get(at) {
-                Some(b',') => {
-                    at = after_ws(text, at + 1);
-                    break;
-                }
-                Some(b']') => {
-                    at += 1;
-                    let count = open.pop()?;
-                    let depth = open.len();
-                    if shape.len() <= depth {
-                        shape.resize(depth + 1, None);
-                    }
-                    if *shape[depth].get_or_insert(count) != count {
-                        return None;
-                    }
-                    if open.is_empty() {
-                        return shape
-                            .into_iter()
-                            .collect::<Option<Vec<_>>>()
-                            .map(|s| (at, s));
-                    }
-                }
-                _ => return None,
-            }
-        }
-    }
 }
 
 /// The reply meta the Python wrapper builds from the request meta: tags, metrics and requestPath

@@ -21,7 +21,7 @@ use serde_json::{Map, Value as Json};
 use super::servable::TensorSpec;
 use super::status::ApiError;
 use super::tensor::{DType, Tensor, Values};
-use crate::protocol::tensorflow;
+use crate::protocol::{json_scan, tensorflow};
 
 /// Whether the request was row (`instances`) or columnar (`inputs`): the answer uses the same.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -268,7 +268,7 @@ impl PredictRequest {
 /// lengths from the outside in, which is what both the row path (`instances`: the batch, then
 /// each instance's shape) and the columnar path give such a payload.
 fn float_tensor(text: &str) -> Option<Tensor> {
-    let (shape, values) = tensorflow::numeric_list_f32(text)?;
+    let (shape, values) = json_scan::numeric_list_f32(text)?;
     Some(Tensor {
         shape,
         values: Values::Float(values),
