@@ -124,8 +124,9 @@ pub(crate) fn json_number(text: &[u8], at: usize) -> Option<(usize, bool)> {
     lex(text, at).map(|lexed| (lexed.end, lexed.float))
 }
 
-/// Powers of ten an `f64` holds exactly.
-const EXACT_POWERS: [f64; 23] = [
+/// Powers of ten an `f64` holds exactly (a `static`: indexing a `const` array copied all of it
+/// onto the stack at every call).
+static EXACT_POWERS: [f64; 23] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
     1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
