@@ -5,7 +5,7 @@
 //! to the proxy and the proxy's call to the model server would each cost a loopback TCP round
 //! trip, two HTTP codecs and two context switches: as much CPU as the model server's own
 //! request. [`serve`](super::serve) registers every plain-HTTP server it runs under its port
-//! ([`register`]); a client that is allowed to ([`find`]) hands its request to that router as
+//! (`register`); a client that is allowed to ([`find`]) hands its request to that router as
 //! the server's connection would, and falls back to the socket when no server of this process
 //! holds the port (then it gets the socket's own answer, such as "connection refused").
 //!

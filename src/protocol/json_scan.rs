@@ -1,7 +1,7 @@
 //! Lists of JSON numbers read in one pass over their bytes, without a `Value` tree or a serde
 //! visitor per number: the proxy checks that a request's list can be forwarded as text, the
 //! model server reads one straight into its `f32` buffer. Each number is lexed once, in JSON's
-//! grammar; the model server's value is exact (see [`json_f64`]). Anything these readers do not
+//! grammar; the model server's value is exact (see `json_f64`). Anything these readers do not
 //! take (`None`) goes to the general serde paths, which also explain errors.
 
 /// The index after JSON whitespace (space, tab, LF, CR: not the form feed Rust's ASCII
@@ -226,7 +226,7 @@ pub(crate) fn scan_numeric_list(text: &[u8], start: usize) -> Option<usize> {
 
 /// A whole text that is a non-empty rectangular JSON list of numbers (integers and fractions
 /// mixed), read in one pass into its shape (list lengths from the outside in) and its values in
-/// order, each the `f64` serde_json reads for it ([`json_f64`]) narrowed to `f32`. `None` for
+/// order, each the `f64` serde_json reads for it (`json_f64`) narrowed to `f32`. `None` for
 /// anything else, a number no `f64` holds (`1e400`) included, so that the general path explains
 /// it.
 #[must_use]
