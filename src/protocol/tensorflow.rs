@@ -215,46 +215,32 @@ impl ProxyRequest {
     /// returns a request, that path returns the same one (the `proxy` fuzz target asserts it).
     #[must_use]
     pub fn from_plain_envelope(body: &[u8]) -> Option<(Self, Option<Meta>)> {
-        let mut at = json_punct(body, 0, b'{')?;
         let (mut instances, mut meta, mut meta_seen) = (None, None, false);
-        loop {
-            let (key, after) = json_plain_key(body, at)?;
-            at = after;
-            match key {
-                b"data" if instances.is_none() => {
-                    at = json_punct(body, at, b'{')?;
-                    let (key, after) = json_plain_key(body, after_ws(body, at))?;
-                    if key != b"ndarray" {
-                        return None;
-                    }
-                    let start = after_ws(body, after);
-                    let end = scan_numeric_list(body, start)?;
-                    instances = Some(std::str::from_utf8(&body[start..end]).ok()?);
-                    at = json_punct(body, end, b'}')?;
+        plain_object(body, |key, at| match key {
+            b"data" if instances.is_none() => {
+                let at = json_punct(body, at, b'{')?;
+                let (key, after) = json_plain_key(body, after_ws(body, at))?;
+                if key != b"ndarray" {
+                    return None;
                 }
-                b"meta" if !meta_seen => {
-                    meta_seen = true;
-                    let start = after_ws(body, at);
-                    if body.get(start) != Some(&b'{') {
-                        return None;
-                    }
-                    let mut values =
-                        serde_json::Deserializer::from_slice(&body[start..]).into_iter::<Meta>();
-                    meta = Some(values.next()?.ok()?);
-                    at = start + values.byte_offset();
+                let start = after_ws(body, after);
+                let end = scan_numeric_list(body, start)?;
+                instances = Some(std::str::from_utf8(&body[start..end]).ok()?);
+                json_punct(body, end, b'}')
+            }
+            b"meta" if !meta_seen => {
+                meta_seen = true;
+                let start = after_ws(body, at);
+                if body.get(start) != Some(&b'{') {
+                    return None;
                 }
-                _ => return None,
+                let mut values =
+                    serde_json::Deserializer::from_slice(&body[start..]).into_iter::<Meta>();
+                meta = Some(values.next()?.ok()?);
+                Some(start + values.byte_offset())
             }
-            at = after_ws(body, at);
-            match body.get(at) {
-                Some(b',') => at += 1,
-                Some(b'}') => break,
-                _ => return None,
-            }
-        }
-        if after_ws(body, at + 1) != body.len() {
-            return None;
-        }
+            _ => None,
+        })?;
         let request = Self::Array {
             kind: PayloadKind::Ndarray,
             instances: instances?.to_owned(),
@@ -686,6 +672,26 @@ fn json_plain_string(text: &[u8], at: usize) -> Option<(&[u8], usize)> {
     Some((string, start + len + 1))
 }
 
+/// Walks a body that is one JSON object of plain keys ([`json_plain_key`]) and nothing after it
+/// but whitespace, handing each key and the index after its colon to `member`, which reads the
+/// value and returns the index after it (or `None` to refuse the body).
+fn plain_object<'a>(
+    body: &'a [u8],
+    mut member: impl FnMut(&'a [u8], usize) -> Option<usize>,
+) -> Option<()> {
+    let mut at = json_punct(body, 0, b'{')?;
+    loop {
+        let (key, after) = json_plain_key(body, at)?;
+        at = after_ws(body, member(key, after)?);
+        match body.get(at) {
+            Some(b',') => at += 1,
+            Some(b'}') => break,
+            _ => return None,
+        }
+    }
+    (after_ws(body, at + 1) == body.len()).then_some(())
+}
+
 /// A TF Serving REST predict body of the common shape, read in one pass over its bytes:
 /// `{"instances" | "inputs": LIST, "signature_name": "..."}` (the name optional, keys in any
 /// order, once each, no escapes), LIST as [`numeric_list_f32`](super::json_scan::numeric_list_f32)
@@ -708,34 +714,21 @@ pub struct PlainPredict<'a> {
 /// the general path reads (and explains, when it is wrong).
 #[must_use]
 pub fn plain_predict(body: &[u8]) -> Option<PlainPredict<'_>> {
-    let mut at = json_punct(body, 0, b'{')?;
     let (mut signature_name, mut payload) = (None, None);
-    loop {
-        let (key, after) = json_plain_key(body, at)?;
-        match key {
-            b"signature_name" if signature_name.is_none() => {
-                let (name, end) = json_plain_string(body, after)?;
-                signature_name = Some(std::str::from_utf8(name).ok()?);
-                at = end;
-            }
-            b"instances" | b"inputs" if payload.is_none() => {
-                let start = after_ws(body, after);
-                let (end, shape, values) = walk_f32(body, start)?;
-                payload = Some((key == b"instances", start..end, shape, values));
-                at = end;
-            }
-            _ => return None,
+    plain_object(body, |key, at| match key {
+        b"signature_name" if signature_name.is_none() => {
+            let (name, end) = json_plain_string(body, at)?;
+            signature_name = Some(std::str::from_utf8(name).ok()?);
+            Some(end)
         }
-        at = after_ws(body, at);
-        match body.get(at) {
-            Some(b',') => at += 1,
-            Some(b'}') => break,
-            _ => return None,
+        b"instances" | b"inputs" if payload.is_none() => {
+            let start = after_ws(body, at);
+            let (end, shape, values) = walk_f32(body, start)?;
+            payload = Some((key == b"instances", start..end, shape, values));
+            Some(end)
         }
-    }
-    if after_ws(body, at + 1) != body.len() {
-        return None;
-    }
+        _ => None,
+    })?;
     let (row, payload, shape, values) = payload?;
     Some(PlainPredict {
         signature_name,
