@@ -136,12 +136,10 @@ impl PredictionService for TfServingGrpc {
             inputs.insert(alias, tensor);
         }
         let signature_owned = signature_name.to_owned();
-        let outputs = tokio::task::spawn_blocking(move || {
-            servable.signature(Some(&signature_owned))?.predict(inputs)
-        })
-        .await
-        .map_err(|e| Status::internal(format!("prediction task failed: {e}")))?
-        .map_err(|e| status(predict_error(e)))?;
+        let outputs = super::predict(servable, Some(signature_owned), inputs)
+            .await
+            .map_err(|e| Status::internal(format!("prediction task failed: {e}")))?
+            .map_err(|e| status(predict_error(e)))?;
         let outputs = outputs
             .into_iter()
             .filter(|(alias, _)| {

@@ -28,6 +28,24 @@ use std::time::Duration;
 pub use api::router;
 pub use manager::{Event, Manager, ModelConfig, Selector, VersionPolicy};
 
+/// Runs the signature `name` of `servable`: on this async worker when it should be brief
+/// ([`servable::Signature::runs_briefly`]), else on the blocking pool. The outer error is the pool's (a run
+/// that panicked there).
+async fn predict(
+    servable: Arc<servable::Servable>,
+    name: Option<String>,
+    inputs: std::collections::BTreeMap<String, tensor::Tensor>,
+) -> Result<Result<Vec<(String, tensor::Tensor)>, servable::PredictError>, tokio::task::JoinError> {
+    let signature = match servable.signature(name.as_deref()) {
+        Ok(signature) => signature,
+        Err(e) => return Ok(Err(e)),
+    };
+    if signature.runs_briefly(&inputs) {
+        return Ok(signature.predict(inputs));
+    }
+    tokio::task::spawn_blocking(move || servable.signature(name.as_deref())?.predict(inputs)).await
+}
+
 /// Default request body cap: 64 MiB, plenty for batches of images as JSON.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 

@@ -3,6 +3,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use prost::Message;
 use serde_json::{Value as Json, json};
@@ -104,11 +106,19 @@ pub struct TensorSpec {
     pub shape: Option<Vec<i64>>,
 }
 
+/// How long a run may take and still run on the async worker that read its request: tokio's
+/// guidance for the longest stretch between two awaits. A longer run stalls every connection
+/// that worker serves, so it goes to the blocking pool, whose hand-over (a thread woken there
+/// and one woken back) costs more than a small model's whole run.
+pub const BRIEF_RUN: Duration = Duration::from_micros(100);
+
 /// A compiled signature.
 pub struct Signature {
     pub inputs: Vec<TensorSpec>,
     pub outputs: Vec<TensorSpec>,
     plan: Plan,
+    /// How long the last run took per input value, in picoseconds; `u64::MAX` before the first.
+    last_run_pico_per_value: AtomicU64,
 }
 
 /// One loaded version.
@@ -208,6 +218,17 @@ impl Servable {
 }
 
 impl Signature {
+    /// Whether a run on `inputs` should take under [`BRIEF_RUN`], at the last run's time per
+    /// input value (so a batch far larger than the last one is not taken for brief). Never
+    /// before the first run: a model of unknown cost starts on the blocking pool.
+    #[must_use]
+    pub fn runs_briefly(&self, inputs: &BTreeMap<String, Tensor>) -> bool {
+        let rate = self.last_run_pico_per_value.load(Ordering::Relaxed);
+        let values: usize = inputs.values().map(|tensor| tensor.values.len()).sum();
+        let expected_pico = u128::from(rate) * (values.max(1) as u128);
+        expected_pico < BRIEF_RUN.as_nanos() * 1000
+    }
+
     /// Runs the signature. `inputs` must hold exactly the signature's inputs; outputs come back
     /// in alias order.
     pub fn predict(
@@ -240,10 +261,13 @@ impl Signature {
                 "`{extra}` is not an input of the signature"
             )));
         }
-        let outputs = self
-            .plan
-            .run(values)
-            .map_err(|e| PredictError::Run(format!("{e:#}")))?;
+        let count: usize = values.iter().map(|value| value.len()).sum();
+        let started = Instant::now();
+        let outputs = self.plan.run(values);
+        let pico = started.elapsed().as_nanos() * 1000 / (count.max(1) as u128);
+        self.last_run_pico_per_value
+            .store(u64::try_from(pico).unwrap_or(u64::MAX), Ordering::Relaxed);
+        let outputs = outputs.map_err(|e| PredictError::Run(format!("{e:#}")))?;
         self.outputs
             .iter()
             .zip(outputs)
@@ -337,6 +361,7 @@ fn compile(
         inputs: input_specs,
         outputs: output_specs,
         plan,
+        last_run_pico_per_value: AtomicU64::new(u64::MAX),
     })
 }
 

@@ -412,6 +412,28 @@ fn saved_model_with_input_dim(dir: &Path, op: &str, input_dim: i64) {
     std::fs::write(dir.join("saved_model.pb"), saved.encode_to_vec()).unwrap();
 }
 
+/// Which runs stay on the async worker: none before the first run, and none whose input is far
+/// larger than the last one's (the time per value would make it long), whatever the machine's
+/// speed.
+#[test]
+fn a_run_stays_on_the_worker_only_when_its_last_rate_says_it_is_brief() {
+    let dir = tempfile::tempdir().unwrap();
+    saved_model_with_op(dir.path(), "Tanh");
+    let servable = servable::Servable::load(dir.path()).unwrap();
+    let signature = servable.signature(None).unwrap();
+    let inputs = |n: usize| -> BTreeMap<String, tensor::Tensor> {
+        let x = tensor::Tensor {
+            shape: vec![n],
+            values: tensor::Values::Float(vec![0.5; n]),
+        };
+        [("x".to_owned(), x)].into()
+    };
+    assert!(!signature.runs_briefly(&inputs(1)), "unknown cost");
+    signature.predict(inputs(2)).unwrap();
+    // Any run takes at least a nanosecond: 10^8 values at >= 1/2 ns each are over 100 us.
+    assert!(!signature.runs_briefly(&inputs(100_000_000)));
+}
+
 #[test]
 fn unsupported_op_is_a_load_error_naming_op_and_node() {
     let dir = tempfile::tempdir().unwrap();
