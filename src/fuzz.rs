@@ -163,6 +163,24 @@ pub fn proxy(data: &[u8]) {
             "from_plain_envelope differs from the lazy path"
         );
     }
+    // A list handed to a model server of this process with the body is the list it would read
+    // there, and reading it changes nothing else of the request.
+    if let Ok((request, meta, floats)) = ProxyRequest::from_slice_reading(&message) {
+        assert_eq!(
+            ProxyRequest::from_slice(&message).ok(),
+            Some((request.clone(), meta)),
+            "from_slice_reading differs from from_slice"
+        );
+        let (body, read) = request.to_body_handing("serving_default", floats);
+        if read.is_some() {
+            let handed = crate::protocol::tensorflow::plain_predict_with(&body, read);
+            let read_there = crate::protocol::tensorflow::plain_predict(&body);
+            assert_eq!(
+                handed, read_there,
+                "a handed list differs from the one read there"
+            );
+        }
+    }
     if let Ok((request, meta)) = ProxyRequest::from_slice(&message) {
         let _ = request.to_body("serving_default");
         let meta = meta.unwrap_or_default();

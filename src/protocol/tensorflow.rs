@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::json_scan::{after_ws, scan_numeric_list, uniform_numeric_list, walk_f32};
+use super::json_scan::{
+    after_ws, scan_numeric_list, scan_numeric_list_f32, uniform_numeric_list, walk_f32,
+};
 use super::seldon::{DefaultData, Meta, PayloadKind, SeldonMessage};
 use super::{NdArray, ProtocolError};
 
@@ -168,6 +170,27 @@ pub enum ProxyRequest {
     },
 }
 
+/// How [`ProxyRequest::to_body`] starts an array's body: the list follows.
+const INSTANCES_KEY: &[u8] = b"{\"instances\":";
+
+/// A numeric list's shape (list lengths from the outside in) and its numbers as `f32`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Floats {
+    pub shape: Vec<usize>,
+    pub values: Vec<f32>,
+}
+
+/// A numeric list that this process has read already, handed with the predict body that
+/// carries it to a model server of the same process (the embedded runtime's in-process hop),
+/// so that the list is not read twice: where it is in that body, and its values as
+/// [`plain_predict`] reads them there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadList {
+    pub range: std::ops::Range<usize>,
+    pub shape: Vec<usize>,
+    pub values: Vec<f32>,
+}
+
 /// A request read only as far as the proxy needs: the payload stays raw JSON.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -207,6 +230,18 @@ impl ProxyRequest {
         }
     }
 
+    /// [`Self::from_slice`], and the values of the forwarded list when the one-pass reading
+    /// took it (its shape and numbers as `f32`, as a model server of this process would read
+    /// them): for [`Self::to_body_handing`].
+    pub fn from_slice_reading(
+        body: &[u8],
+    ) -> Result<(Self, Option<Meta>, Option<Floats>), ProtocolError> {
+        match Self::plain_envelope(body, true) {
+            Some((request, meta, floats)) => Ok((request, meta, floats)),
+            None => Self::from_lazy_message(body).map(|(request, meta)| (request, meta, None)),
+        }
+    }
+
     /// The common request, `{"data": {"ndarray": LIST}, "meta": {...}}` (meta optional, any key
     /// order, JSON whitespace) whose list is a uniform numeric list, read in one pass over the
     /// bytes: serde_json would first walk the whole list to skip it as a raw value, then the
@@ -215,7 +250,13 @@ impl ProxyRequest {
     /// returns a request, that path returns the same one (the `proxy` fuzz target asserts it).
     #[must_use]
     pub fn from_plain_envelope(body: &[u8]) -> Option<(Self, Option<Meta>)> {
+        Self::plain_envelope(body, false).map(|(request, meta, _)| (request, meta))
+    }
+
+    /// [`Self::from_plain_envelope`], also reading the list's values when `read` is set.
+    fn plain_envelope(body: &[u8], read: bool) -> Option<(Self, Option<Meta>, Option<Floats>)> {
         let (mut instances, mut meta, mut meta_seen) = (None, None, false);
+        let mut floats = None;
         plain_object(body, |key, at| match key {
             b"data" if instances.is_none() => {
                 let at = json_punct(body, at, b'{')?;
@@ -224,7 +265,13 @@ impl ProxyRequest {
                     return None;
                 }
                 let start = after_ws(body, after);
-                let end = scan_numeric_list(body, start)?;
+                let end = if read {
+                    let (end, shape, values) = scan_numeric_list_f32(body, start)?;
+                    floats = Some(Floats { shape, values });
+                    end
+                } else {
+                    scan_numeric_list(body, start)?
+                };
                 instances = Some(std::str::from_utf8(&body[start..end]).ok()?);
                 json_punct(body, end, b'}')
             }
@@ -245,7 +292,7 @@ impl ProxyRequest {
             kind: PayloadKind::Ndarray,
             instances: instances?.to_owned(),
         };
-        Some((request, meta))
+        Some((request, meta, floats))
     }
 
     /// [`Self::from_slice`] without its one-pass reading of the common envelope.
@@ -313,7 +360,7 @@ impl ProxyRequest {
             Self::Array { instances, .. } => {
                 let signature = Value::String(signature_name.to_owned()).to_string();
                 let mut body = Vec::with_capacity(instances.len() + signature.len() + 36);
-                body.extend_from_slice(b"{\"instances\":");
+                body.extend_from_slice(INSTANCES_KEY);
                 body.extend_from_slice(instances.as_bytes());
                 body.extend_from_slice(b",\"signature_name\":");
                 body.extend_from_slice(signature.as_bytes());
@@ -321,6 +368,26 @@ impl ProxyRequest {
                 body
             }
         }
+    }
+
+    /// [`Self::to_body`], and `floats` (this request's list as [`Self::from_slice_reading`]
+    /// read it) as the [`ReadList`] of that body, for a model server of this process.
+    #[must_use]
+    pub fn to_body_handing(
+        &self,
+        signature_name: &str,
+        floats: Option<Floats>,
+    ) -> (Vec<u8>, Option<ReadList>) {
+        let body = self.to_body(signature_name);
+        let read = match (self, floats) {
+            (Self::Array { instances, .. }, Some(Floats { shape, values })) => Some(ReadList {
+                range: INSTANCES_KEY.len()..INSTANCES_KEY.len() + instances.len(),
+                shape,
+                values,
+            }),
+            _ => None,
+        };
+        (body, read)
     }
 
     /// The Seldon reply to TF Serving's successful answer as the bytes sent back (compact, sorted
@@ -714,6 +781,13 @@ pub struct PlainPredict<'a> {
 /// the general path reads (and explains, when it is wrong).
 #[must_use]
 pub fn plain_predict(body: &[u8]) -> Option<PlainPredict<'_>> {
+    plain_predict_with(body, None)
+}
+
+/// [`plain_predict`], taking the list's values from `read` when it is the list at the
+/// payload's place (its range starts there) instead of reading them again.
+#[must_use]
+pub fn plain_predict_with(body: &[u8], mut read: Option<ReadList>) -> Option<PlainPredict<'_>> {
     let (mut signature_name, mut payload) = (None, None);
     plain_object(body, |key, at| match key {
         b"signature_name" if signature_name.is_none() => {
@@ -723,7 +797,12 @@ pub fn plain_predict(body: &[u8]) -> Option<PlainPredict<'_>> {
         }
         b"instances" | b"inputs" if payload.is_none() => {
             let start = after_ws(body, at);
-            let (end, shape, values) = walk_f32(body, start)?;
+            let (end, shape, values) = match read.take() {
+                Some(list) if list.range.start == start && list.range.end <= body.len() => {
+                    (list.range.end, list.shape, list.values)
+                }
+                _ => walk_f32(body, start)?,
+            };
             payload = Some((key == b"instances", start..end, shape, values));
             Some(end)
         }
@@ -878,6 +957,60 @@ mod tests {
                 "{input}"
             );
         }
+    }
+
+    /// The list the proxy reads while checking it is the list a model server reads in the body
+    /// the proxy sends, so handing it over changes nothing but the work.
+    #[test]
+    fn a_list_handed_with_the_body_is_the_list_read_there() {
+        for seldon in [
+            r#"{"data": {"ndarray": [[0.0, 0.0402, 1.0, 0.5]]}}"#,
+            r#"{"meta": {"puid": "p"}, "data":{"ndarray":[[1,2],[3,-4]]}}"#,
+            r#"{"data": {"ndarray": [[[1e-3], [2.5E+2]], [[-0.0], [7.25]]]}}"#,
+            r#"{"data": {"ndarray": [0.1000000000000000055511151231257827, 3.4028235e38]}}"#,
+        ] {
+            let (request, meta, floats) =
+                ProxyRequest::from_slice_reading(seldon.as_bytes()).unwrap();
+            assert_eq!(
+                (request.clone(), meta),
+                ProxyRequest::from_slice(seldon.as_bytes()).unwrap(),
+                "{seldon}"
+            );
+            let (body, read) = request.to_body_handing("sig", floats);
+            assert_eq!(body, request.to_body("sig"), "{seldon}");
+            let read = read.unwrap_or_else(|| panic!("{seldon}: no list handed over"));
+            let want = plain_predict(&body).unwrap();
+            assert_eq!(
+                plain_predict_with(&body, Some(read)).unwrap(),
+                want,
+                "{seldon}"
+            );
+        }
+        // Lists the check takes that the model server must explain (no f64 holds 1e400), or
+        // that are not uniform, are forwarded without values.
+        for seldon in [
+            r#"{"data": {"ndarray": [1e400]}}"#,
+            r#"{"data": {"ndarray": [1, 2.5]}}"#,
+        ] {
+            let (request, _, floats) = ProxyRequest::from_slice_reading(seldon.as_bytes()).unwrap();
+            assert!(floats.is_none(), "{seldon}");
+            assert_eq!(request.to_body_handing("sig", floats).1, None);
+        }
+        // The values handed over are taken, at the payload's place only.
+        let body = br#"{"instances":[1.5],"signature_name":"s"}"#;
+        let list = |start: usize| ReadList {
+            range: start..18,
+            shape: vec![1],
+            values: vec![9.0],
+        };
+        assert_eq!(
+            plain_predict_with(body, Some(list(13))).unwrap().values,
+            [9.0]
+        );
+        assert_eq!(
+            plain_predict_with(body, Some(list(14))).unwrap().values,
+            [1.5]
+        );
     }
 
     #[test]

@@ -333,3 +333,65 @@ async fn the_proxy_calls_a_model_server_in_process_as_over_the_socket() {
         assert!(all.contains(needle), "no `{needle}` in:\n{all}");
     }
 }
+
+/// The shipped MNIST model behind the proxy answers each body alike over the socket and
+/// in-process, where the proxy hands the list it read with the body so that the model server
+/// does not read it again: the same status and bytes, NaN and errors included.
+#[tokio::test]
+async fn a_list_handed_to_the_model_server_in_process_answers_as_one_read_there() {
+    use seldon_local::components::model_server::{
+        self, Config as ServerConfig, ModelConfig, VersionPolicy,
+    };
+    let rest = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = rest.local_addr().unwrap();
+    let server = ServerConfig {
+        models: vec![ModelConfig {
+            name: "mnist-model".to_owned(),
+            base_path: crate::common::root().join("examples/tfserving-mnist/models/tf1"),
+            version_policy: VersionPolicy::Latest { num_versions: 1 },
+            version_labels: BTreeMap::new(),
+        }],
+        poll_interval: None,
+        max_body_bytes: 16 << 20,
+        events: None,
+    };
+    tokio::spawn(model_server::serve(server, rest, std::future::pending()));
+    while http::local::find("127.0.0.1", addr.port()).is_none() {
+        tokio::task::yield_now().await;
+    }
+    let example: Value = serde_json::from_slice(
+        &std::fs::read(crate::common::root().join("examples/tfserving-mnist/request.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let row = |value: &dyn Fn(u32) -> Value| (0..784).map(value).collect::<Vec<_>>();
+    let requests = [
+        example,
+        json!({"data": {"ndarray": [row(&|i| json!(i % 2))]}}),
+        json!({"data": {"ndarray": [row(&|i| json!(f64::from(i) * 1.25e-3)), row(&|i| json!(-f64::from(i) / 3.0))]}, "meta": {"puid": "p"}}),
+        json!({"data": {"ndarray": [row(&|i| if i == 0 { json!(1) } else { json!(0.5) })]}}),
+        json!({"data": {"ndarray": [vec![3.5e38; 784]]}}),
+        json!({"data": {"ndarray": [[1.0, 2.0]]}}),
+    ];
+    let mut all = String::new();
+    for request in &requests {
+        let mut outcomes = Vec::new();
+        for in_process in [false, true] {
+            let mut config = proxy_config(addr, "mnist-model", in_process);
+            config.timeout = Duration::from_secs(30);
+            let proxy = start_proxy(config).await;
+            let before = http::local::calls_served(addr.port());
+            let (status, _, body) =
+                post_json(&format!("{}/api/v1.0/predictions", proxy.base), request).await;
+            let skipped = http::local::calls_served(addr.port()) - before;
+            assert_eq!(skipped, u64::from(in_process));
+            outcomes.push((status, body));
+        }
+        assert_eq!(outcomes[1], outcomes[0], "{request}");
+        writeln!(all, "{} {}", outcomes[0].0, outcomes[0].1).unwrap();
+    }
+    // The cases are what they are meant to be: answers, a NaN, an error.
+    assert_eq!(all.matches("200 ").count(), 5, "{all}");
+    assert!(all.contains("NaN"), "{all}");
+    assert!(all.contains("400 "), "{all}");
+}

@@ -7,10 +7,12 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, FromRequest as _, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
+
+use crate::protocol::tensorflow::ReadList;
 
 use super::manager::{Manager, Selector};
 use super::rest;
@@ -46,13 +48,13 @@ enum Route {
     },
 }
 
-async fn handle(
-    State(manager): State<Arc<Manager>>,
-    method: Method,
-    uri: Uri,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    match dispatch(&manager, &method, &uri, body).await {
+async fn handle(State(manager): State<Arc<Manager>>, request: Request) -> Response {
+    let (mut parts, body) = request.into_parts();
+    // Only a caller of this process can attach one (`http::local`): nothing from the network.
+    let read = parts.extensions.remove::<ReadList>();
+    let (method, uri) = (parts.method.clone(), parts.uri.clone());
+    let body = Bytes::from_request(Request::from_parts(parts, body), &()).await;
+    match dispatch(&manager, &method, &uri, body, read).await {
         Ok(json) => respond(StatusCode::OK, json),
         Err(error) => error.into_response(),
     }
@@ -63,6 +65,7 @@ async fn dispatch(
     method: &Method,
     uri: &Uri,
     body: Result<Bytes, BytesRejection>,
+    read: Option<ReadList>,
 ) -> Result<String, ApiError> {
     match parse_route(method, uri.path())? {
         Route::Status { model, selector } => {
@@ -99,7 +102,7 @@ async fn dispatch(
                     ApiError::invalid(format!("failed to read the request body: {rejection}"))
                 }
             })?;
-            let request = rest::parse_predict(&body)?;
+            let request = rest::parse_predict_with(&body, read)?;
             let (_, servable) = manager.servable(&model, &selector)?;
             let signature = servable
                 .signature(request.signature_name.as_deref())
@@ -107,14 +110,10 @@ async fn dispatch(
             let inputs = request.decode(&signature.inputs)?;
             let format = request.format;
             let signature_name = request.signature_name;
-            let outputs = tokio::task::spawn_blocking(move || {
-                servable
-                    .signature(signature_name.as_deref())?
-                    .predict(inputs)
-            })
-            .await
-            .map_err(|e| ApiError::new(Code::Internal, format!("prediction task failed: {e}")))?
-            .map_err(predict_error)?;
+            let outputs = super::predict(servable, signature_name, inputs)
+                .await
+                .map_err(|e| ApiError::new(Code::Internal, format!("prediction task failed: {e}")))?
+                .map_err(predict_error)?;
             rest::encode(format, &outputs)
         }
         Route::Unsupported { verb } => Err(ApiError::new(

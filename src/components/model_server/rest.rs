@@ -62,10 +62,19 @@ const RAW_DEPTH: usize = 100;
 
 /// Parses a predict body and checks its envelope.
 pub fn parse_predict(body: &[u8]) -> Result<PredictRequest, ApiError> {
+    parse_predict_with(body, None)
+}
+
+/// [`parse_predict`] of a body whose list a caller of this process has read already
+/// ([`tensorflow::ReadList`]): the same request, without reading the list again.
+pub fn parse_predict_with(
+    body: &[u8],
+    read: Option<tensorflow::ReadList>,
+) -> Result<PredictRequest, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::invalid("JSON Parse error: The document is empty"));
     }
-    if let Some(plain) = tensorflow::plain_predict(body) {
+    if let Some(plain) = tensorflow::plain_predict_with(body, read) {
         return Ok(PredictRequest {
             signature_name: plain.signature_name.map(str::to_owned),
             format: if plain.row {

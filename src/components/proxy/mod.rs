@@ -25,7 +25,7 @@ pub mod metrics;
 use crate::http::{self, BodyError, HttpError};
 use crate::protocol::nonfinite;
 use crate::protocol::seldon::{self, Feedback, Meta, PayloadKind, SeldonMessage, reason};
-use crate::protocol::tensorflow::{self, DEFAULT_SIGNATURE, ProxyRequest};
+use crate::protocol::tensorflow::{self, DEFAULT_SIGNATURE, ProxyRequest, ReadList};
 use crate::protocol::{ProtocolError, tensorflow::ErrorBody};
 
 pub mod grpc;
@@ -422,7 +422,18 @@ async fn predict(AxumState(state): AxumState<Arc<State>>, request: Request) -> R
 /// A prediction from a request's JSON to the reply's (the REST path, which gRPC without
 /// `grpc_endpoint` shares).
 async fn predict_bytes(state: &State, bytes: &[u8]) -> Result<Vec<u8>, UnitError> {
-    let (request, meta) = ProxyRequest::from_slice(bytes).map_err(|error| match error {
+    let local = state
+        .tf_local
+        .as_ref()
+        .and_then(|(host, port, path)| Some((http::local::find(host, *port)?, path)));
+    // A model server of this process takes the list's values with the body: read them here,
+    // where the list is checked anyway, rather than once more there.
+    let read = if local.is_some() {
+        ProxyRequest::from_slice_reading(bytes)
+    } else {
+        ProxyRequest::from_slice(bytes).map(|(request, meta)| (request, meta, None))
+    };
+    let (request, meta, floats) = read.map_err(|error| match error {
         ProtocolError::Parse { source, .. } if source.is_syntax() || source.is_eof() => {
             UnitError::bad_data("Can't find JSON in data")
         }
@@ -435,13 +446,9 @@ async fn predict_bytes(state: &State, bytes: &[u8]) -> Result<Vec<u8>, UnitError
         }
         other => UnitError::bad_data(other.to_string()),
     })?;
-    let body = request.to_body(&state.config.signature_name);
-    let local = state
-        .tf_local
-        .as_ref()
-        .and_then(|(host, port, path)| Some((http::local::find(host, *port)?, path)));
+    let (body, read) = request.to_body_handing(&state.config.signature_name, floats);
     let (status, tf_body) = if let Some((server, path)) = local {
-        call_local(state, &server, path, body).await?
+        call_local(state, &server, path, body, read).await?
     } else {
         let response = state
             .client
@@ -478,10 +485,14 @@ async fn call_local(
     server: &http::local::LocalServer,
     path: &str,
     body: Vec<u8>,
+    read: Option<ReadList>,
 ) -> Result<(StatusCode, Vec<u8>), UnitError> {
     let limit = state.config.body_limit;
     let exchange = async {
         let mut request = axum::http::Request::new(axum::body::Body::from(body));
+        if let Some(read) = read {
+            request.extensions_mut().insert(read);
+        }
         *request.method_mut() = axum::http::Method::POST;
         *request.uri_mut() = path
             .parse()
