@@ -85,9 +85,9 @@ pub fn tf_json(data: &[u8]) {
     // The one-pass readers (envelope, then float lists) decide as the `Json` tree does, down
     // to the error and every bit of every value.
     // (An empty document has its own error, before either.)
-    let fast = rest::parse_predict(body).and_then(|request| request.decode(&specs));
+    let fast = rest::parse_predict(body).and_then(|mut request| request.decode(&specs));
     if !body.iter().all(u8::is_ascii_whitespace) {
-        let tree = rest::parse_tree(body).and_then(|request| request.decode(&specs));
+        let tree = rest::parse_tree(body).and_then(|mut request| request.decode(&specs));
         assert_eq!(
             format!("{fast:?}"),
             format!("{tree:?}"),

@@ -242,7 +242,7 @@ impl GrpcClient {
         body: &[u8],
     ) -> Result<(PredictRequest, Format), ClientError> {
         let invalid = |message: String| ClientError::Input(message);
-        let parsed = tf_rest::parse_predict(body).map_err(|e| invalid(e.message))?;
+        let mut parsed = tf_rest::parse_predict(body).map_err(|e| invalid(e.message))?;
         let signature_name = parsed
             .signature_name
             .clone()

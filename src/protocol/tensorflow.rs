@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -165,8 +166,10 @@ pub enum ProxyRequest {
     Array {
         /// The request's kind (`ndarray`, `tensor`, `tftensor` or empty `data`).
         kind: PayloadKind,
-        /// The JSON text of the features as numpy's `tolist()` gives them.
-        instances: String,
+        /// The JSON text of the features as numpy's `tolist()` gives them: where the request's
+        /// own list is forwarded, a slice of its body ([`Self::from_slice_reading`] shares
+        /// the body's buffer instead of copying it).
+        instances: Bytes,
     },
 }
 
@@ -234,10 +237,16 @@ impl ProxyRequest {
     /// took it (its shape and numbers as `f32`, as a model server of this process would read
     /// them): for [`Self::to_body_handing`].
     pub fn from_slice_reading(
-        body: &[u8],
+        body: &Bytes,
     ) -> Result<(Self, Option<Meta>, Option<Floats>), ProtocolError> {
         match Self::plain_envelope(body, true) {
-            Some((request, meta, floats)) => Ok((request, meta, floats)),
+            Some((instances, meta, floats)) => {
+                let request = Self::Array {
+                    kind: PayloadKind::Ndarray,
+                    instances: body.slice(instances),
+                };
+                Ok((request, meta, floats))
+            }
             None => Self::from_lazy_message(body).map(|(request, meta)| (request, meta, None)),
         }
     }
@@ -250,11 +259,20 @@ impl ProxyRequest {
     /// returns a request, that path returns the same one (the `proxy` fuzz target asserts it).
     #[must_use]
     pub fn from_plain_envelope(body: &[u8]) -> Option<(Self, Option<Meta>)> {
-        Self::plain_envelope(body, false).map(|(request, meta, _)| (request, meta))
+        let (instances, meta, _) = Self::plain_envelope(body, false)?;
+        let request = Self::Array {
+            kind: PayloadKind::Ndarray,
+            instances: Bytes::copy_from_slice(&body[instances]),
+        };
+        Some((request, meta))
     }
 
-    /// [`Self::from_plain_envelope`], also reading the list's values when `read` is set.
-    fn plain_envelope(body: &[u8], read: bool) -> Option<(Self, Option<Meta>, Option<Floats>)> {
+    /// [`Self::from_plain_envelope`]'s reading: where the list is in `body`, the meta, and the
+    /// list's values when `read` is set.
+    fn plain_envelope(
+        body: &[u8],
+        read: bool,
+    ) -> Option<(std::ops::Range<usize>, Option<Meta>, Option<Floats>)> {
         let (mut instances, mut meta, mut meta_seen) = (None, None, false);
         let mut floats = None;
         plain_object(body, |key, at| match key {
@@ -272,7 +290,8 @@ impl ProxyRequest {
                 } else {
                     scan_numeric_list(body, start)?
                 };
-                instances = Some(std::str::from_utf8(&body[start..end]).ok()?);
+                // Only ASCII number tokens, brackets and whitespace: no UTF-8 to check.
+                instances = Some(start..end);
                 json_punct(body, end, b'}')
             }
             b"meta" if !meta_seen => {
@@ -288,11 +307,7 @@ impl ProxyRequest {
             }
             _ => None,
         })?;
-        let request = Self::Array {
-            kind: PayloadKind::Ndarray,
-            instances: instances?.to_owned(),
-        };
-        Some((request, meta, floats))
+        Some((instances?, meta, floats))
     }
 
     /// [`Self::from_slice`] without its one-pass reading of the common envelope.
@@ -318,7 +333,7 @@ impl ProxyRequest {
         {
             let request = Self::Array {
                 kind: PayloadKind::Ndarray,
-                instances: raw.get().to_owned(),
+                instances: Bytes::copy_from_slice(raw.get().as_bytes()),
             };
             return Ok((request, lazy.meta));
         }
@@ -340,7 +355,7 @@ impl ProxyRequest {
                 let array = message.array()?.expect("data is present for these kinds");
                 Ok(Self::Array {
                     kind,
-                    instances: array.to_json().to_string(),
+                    instances: Bytes::from(array.to_json().to_string()),
                 })
             }
             PayloadKind::StrData | PayloadKind::BinData | PayloadKind::CustomData => {
@@ -361,7 +376,7 @@ impl ProxyRequest {
                 let signature = Value::String(signature_name.to_owned()).to_string();
                 let mut body = Vec::with_capacity(instances.len() + signature.len() + 36);
                 body.extend_from_slice(INSTANCES_KEY);
-                body.extend_from_slice(instances.as_bytes());
+                body.extend_from_slice(instances);
                 body.extend_from_slice(b",\"signature_name\":");
                 body.extend_from_slice(signature.as_bytes());
                 body.push(b'}');
@@ -970,7 +985,7 @@ mod tests {
             r#"{"data": {"ndarray": [0.1000000000000000055511151231257827, 3.4028235e38]}}"#,
         ] {
             let (request, meta, floats) =
-                ProxyRequest::from_slice_reading(seldon.as_bytes()).unwrap();
+                ProxyRequest::from_slice_reading(&Bytes::from(seldon)).unwrap();
             assert_eq!(
                 (request.clone(), meta),
                 ProxyRequest::from_slice(seldon.as_bytes()).unwrap(),
@@ -992,7 +1007,8 @@ mod tests {
             r#"{"data": {"ndarray": [1e400]}}"#,
             r#"{"data": {"ndarray": [1, 2.5]}}"#,
         ] {
-            let (request, _, floats) = ProxyRequest::from_slice_reading(seldon.as_bytes()).unwrap();
+            let (request, _, floats) =
+                ProxyRequest::from_slice_reading(&Bytes::from(seldon)).unwrap();
             assert!(floats.is_none(), "{seldon}");
             assert_eq!(request.to_body_handing("sig", floats).1, None);
         }

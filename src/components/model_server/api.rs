@@ -102,7 +102,7 @@ async fn dispatch(
                     ApiError::invalid(format!("failed to read the request body: {rejection}"))
                 }
             })?;
-            let request = rest::parse_predict_with(&body, read)?;
+            let mut request = rest::parse_predict_with(&body, read)?;
             let (_, servable) = manager.servable(&model, &selector)?;
             let signature = servable
                 .signature(request.signature_name.as_deref())

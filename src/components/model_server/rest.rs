@@ -13,6 +13,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use axum::body::Bytes;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::value::RawValue;
@@ -44,14 +45,14 @@ pub struct PredictRequest {
 enum Payload {
     /// The payload's text, and the whole body: a number the envelope's scan let through (out of
     /// range) fails the payload's parse, and the error must name its place in the body.
-    Raw(Box<RawValue>, Box<[u8]>),
+    Raw(Box<RawValue>, Bytes),
     /// A list of numbers read with the envelope in one pass ([`tensorflow::plain_predict`]),
     /// with the body and the list's place in it for a signature that is not one float input.
     Floats {
         shape: Vec<usize>,
         values: Vec<f32>,
         text: std::ops::Range<usize>,
-        body: Box<[u8]>,
+        body: Bytes,
     },
     Tree(Json),
 }
@@ -62,13 +63,14 @@ const RAW_DEPTH: usize = 100;
 
 /// Parses a predict body and checks its envelope.
 pub fn parse_predict(body: &[u8]) -> Result<PredictRequest, ApiError> {
-    parse_predict_with(body, None)
+    parse_predict_with(&Bytes::copy_from_slice(body), None)
 }
 
 /// [`parse_predict`] of a body whose list a caller of this process has read already
 /// ([`tensorflow::ReadList`]): the same request, without reading the list again.
+/// The request keeps `body` (shared, not copied) for a signature that reads the payload's text.
 pub fn parse_predict_with(
-    body: &[u8],
+    body: &Bytes,
     read: Option<tensorflow::ReadList>,
 ) -> Result<PredictRequest, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
@@ -86,7 +88,7 @@ pub fn parse_predict_with(
                 shape: plain.shape,
                 values: plain.values,
                 text: plain.payload,
-                body: body.into(),
+                body: body.clone(),
             },
         });
     }
@@ -98,7 +100,7 @@ pub fn parse_predict_with(
 
 /// The envelope with its values left as text (duplicate keys: the last wins, as in a `Json`
 /// map). `None` sends the body to [`parse_tree`], which explains any error.
-fn parse_raw(body: &[u8]) -> Option<Result<PredictRequest, ApiError>> {
+fn parse_raw(body: &Bytes) -> Option<Result<PredictRequest, ApiError>> {
     let mut object: BTreeMap<String, Box<RawValue>> = serde_json::from_slice(body).ok()?;
     let signature_name = match object.remove("signature_name") {
         None => None,
@@ -135,7 +137,7 @@ fn parse_raw(body: &[u8]) -> Option<Result<PredictRequest, ApiError>> {
     Some(Ok(PredictRequest {
         signature_name,
         format,
-        payload: Payload::Raw(payload, body.into()),
+        payload: Payload::Raw(payload, body.clone()),
     }))
 }
 
@@ -218,7 +220,8 @@ pub(crate) fn parse_tree(body: &[u8]) -> Result<PredictRequest, ApiError> {
 
 impl PredictRequest {
     /// Converts the payload into one tensor per signature input, in the signature's dtypes.
-    pub fn decode(&self, inputs: &[TensorSpec]) -> Result<BTreeMap<String, Tensor>, ApiError> {
+    /// Numbers read already move into the tensor rather than being copied: decode once.
+    pub fn decode(&mut self, inputs: &[TensorSpec]) -> Result<BTreeMap<String, Tensor>, ApiError> {
         let dtypes = inputs
             .iter()
             .map(|spec| {
@@ -234,7 +237,7 @@ impl PredictRequest {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let tree;
-        let payload = match &self.payload {
+        let payload = match &mut self.payload {
             Payload::Tree(json) => json,
             Payload::Floats {
                 shape,
@@ -245,7 +248,7 @@ impl PredictRequest {
                 if let [(alias, DType::Float)] = dtypes[..] {
                     let tensor = Tensor {
                         shape: shape.clone(),
-                        values: Values::Float(values.clone()),
+                        values: Values::Float(std::mem::take(values)),
                     };
                     return Ok(BTreeMap::from([(alias.to_owned(), tensor)]));
                 }
@@ -715,11 +718,12 @@ mod tests {
             r#"{"inputs": 222221, "other": [[1, {"t": [9e+308]}]]}"#,
             r#"{"instances": [[1.0]], "other": 1e999}"#,
         ] {
-            let tree = parse_tree(body.as_bytes()).and_then(|r| r.decode(&specs));
-            let fast = parse_predict(body.as_bytes()).and_then(|r| r.decode(&specs));
+            let tree = parse_tree(body.as_bytes()).and_then(|mut r| r.decode(&specs));
+            let fast = parse_predict(body.as_bytes()).and_then(|mut r| r.decode(&specs));
             assert_eq!(format!("{fast:?}"), format!("{tree:?}"), "{body}");
         }
-        let plain = parse_predict(br#"{"signature_name": "s", "instances": [[1, 2]]}"#).unwrap();
+        let mut plain =
+            parse_predict(br#"{"signature_name": "s", "instances": [[1, 2]]}"#).unwrap();
         assert!(matches!(plain.payload, Payload::Floats { .. }), "{plain:?}");
         // A signature of another dtype reads the same list from its text.
         let ints = plain.decode(&[spec("x", 3)]).unwrap();
@@ -762,13 +766,13 @@ mod tests {
                 "[".repeat(levels),
                 "]".repeat(levels)
             );
-            let tree = parse_tree(deep.as_bytes()).and_then(|r| r.decode(&specs));
-            let fast = parse_predict(deep.as_bytes()).and_then(|r| r.decode(&specs));
+            let tree = parse_tree(deep.as_bytes()).and_then(|mut r| r.decode(&specs));
+            let fast = parse_predict(deep.as_bytes()).and_then(|mut r| r.decode(&specs));
             assert_eq!(format!("{fast:?}"), format!("{tree:?}"), "{levels} levels");
         }
         let deep = format!("{{\"inputs\": {}1{}}}", "[".repeat(110), "]".repeat(110));
-        let tree = parse_tree(deep.as_bytes()).and_then(|r| r.decode(&specs));
-        let fast = parse_predict(deep.as_bytes()).and_then(|r| r.decode(&specs));
+        let tree = parse_tree(deep.as_bytes()).and_then(|mut r| r.decode(&specs));
+        let fast = parse_predict(deep.as_bytes()).and_then(|mut r| r.decode(&specs));
         assert_eq!(format!("{fast:?}"), format!("{tree:?}"));
     }
 

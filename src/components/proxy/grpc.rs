@@ -246,7 +246,7 @@ async fn predict_over_rest(state: &State, message: &LazyMessage) -> Result<LazyM
         .decode_payload()
         .map_err(|e| invalid(format!("the message's payload is malformed: {e}")))?;
     let body = json::to_json(&message).map_err(|e| Status::internal(e.to_string()))?;
-    let reply = super::predict_bytes(state, &body)
+    let reply = super::predict_bytes(state, &body.into())
         .await
         .map_err(status_of)?;
     let reply: SeldonMessage =

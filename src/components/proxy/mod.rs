@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{Request, State as AxumState};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
@@ -421,7 +422,7 @@ async fn predict(AxumState(state): AxumState<Arc<State>>, request: Request) -> R
 
 /// A prediction from a request's JSON to the reply's (the REST path, which gRPC without
 /// `grpc_endpoint` shares).
-async fn predict_bytes(state: &State, bytes: &[u8]) -> Result<Vec<u8>, UnitError> {
+async fn predict_bytes(state: &State, bytes: &Bytes) -> Result<Vec<u8>, UnitError> {
     let local = state
         .tf_local
         .as_ref()
