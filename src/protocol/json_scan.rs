@@ -229,9 +229,11 @@ impl Leaves for Floats {
     }
 }
 
-/// Leaves that are all integers or all fractions, each read as [`Floats`] reads it.
+/// Leaves read as [`Floats`] reads them, counting those with a fraction or exponent (the list
+/// is uniform when none or all have one: counted rather than checked per number, which is
+/// cheaper on this path).
 struct UniformFloats {
-    float: Option<bool>,
+    fractions: usize,
     floats: Floats,
 }
 
@@ -243,9 +245,7 @@ impl Leaves for UniformFloats {
     #[inline]
     fn number(&mut self, text: &[u8], at: usize) -> Option<usize> {
         let lexed = lex(text, at)?;
-        if *self.float.get_or_insert(lexed.float) != lexed.float {
-            return None;
-        }
+        self.fractions += usize::from(lexed.float);
         self.floats.0.push(lexed_f64(text, at, &lexed)? as f32);
         Some(lexed.end)
     }
@@ -271,11 +271,12 @@ pub(crate) fn scan_numeric_list_f32(
     start: usize,
 ) -> Option<(usize, Vec<usize>, Vec<f32>)> {
     let mut leaves = UniformFloats {
-        float: None,
+        fractions: 0,
         floats: Floats::for_text(text.len().saturating_sub(start)),
     };
     let (end, shape) = walk(text, start, &mut leaves)?;
-    Some((end, shape, leaves.floats.0))
+    let count = leaves.floats.0.len();
+    (leaves.fractions == 0 || leaves.fractions == count).then_some((end, shape, leaves.floats.0))
 }
 
 /// A whole text that is a non-empty rectangular JSON list of numbers (integers and fractions

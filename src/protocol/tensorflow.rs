@@ -9,7 +9,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::json_scan::{
-    after_ws, scan_numeric_list, scan_numeric_list_f32, uniform_numeric_list, walk_f32,
+    after_ws, json_f64, scan_numeric_list, scan_numeric_list_f32, uniform_numeric_list, walk_f32,
 };
 use super::seldon::{DefaultData, Meta, PayloadKind, SeldonMessage};
 use super::{NdArray, ProtocolError};
@@ -610,10 +610,11 @@ impl Transcoder<'_> {
                 self.out.extend_from_slice(token);
                 return true;
             }
-            let Some(value) = std::str::from_utf8(token)
-                .ok()
-                .and_then(|t| t.parse::<f64>().ok())
-                .filter(|v| v.is_finite())
+            // The body was JSON (`ndarray_reply` parsed it first): the token is a number token,
+            // read by the exact fast path where it applies (finite values only, as before).
+            let Some(value) = json_f64(token, 0)
+                .filter(|(end, _)| *end == token.len())
+                .map(|(_, value)| value)
             else {
                 return false;
             };
