@@ -5,6 +5,7 @@
 //! Everything here is pure: no IO, no async runtime, no HTTP types. Components decode bytes with
 //! these types, call their backend, and encode the answer with them.
 
+pub mod float_text;
 pub mod grpc;
 pub mod json_scan;
 mod ndarray;

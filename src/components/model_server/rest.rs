@@ -22,7 +22,7 @@ use serde_json::{Map, Value as Json};
 use super::servable::TensorSpec;
 use super::status::ApiError;
 use super::tensor::{DType, Tensor, Values};
-use crate::protocol::{json_scan, tensorflow};
+use crate::protocol::{float_text, json_scan, tensorflow};
 
 /// Whether the request was row (`instances`) or columnar (`inputs`): the answer uses the same.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -624,7 +624,10 @@ fn write_level(out: &mut String, shape: &[usize], values: &Values, b64: bool, of
 
 fn write_scalar(out: &mut String, values: &Values, b64: bool, i: usize) {
     let _ = match values {
-        Values::Float(v) if v[i].is_finite() => write!(out, "{:?}", v[i]),
+        Values::Float(v) if v[i].is_finite() => {
+            float_text::write_f32(out, v[i]);
+            Ok(())
+        }
         Values::Double(v) if v[i].is_finite() => write!(out, "{:?}", v[i]),
         Values::Float(v) => {
             write_nonfinite(out, f64::from(v[i]));
