@@ -171,6 +171,42 @@ impl LocalServer {
     }
 }
 
+/// Why an in-process exchange ([`LocalServer::exchange`]) gave no whole reply. Each client words
+/// these as its socket path does.
+#[derive(Debug)]
+pub enum Exchange {
+    /// The handler panicked: over a socket, the connection closed before the reply ([`CLOSED`]).
+    Closed,
+    /// The reply is larger than the client's cap (declared so, or found so while read).
+    TooLarge,
+    /// The reply's body failed while read.
+    Read(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl LocalServer {
+    /// [`Self::send`], then the reply read whole up to `limit` bytes: a reply that declares more
+    /// fails before its body is read, as a client reading the socket fails on the header.
+    pub async fn exchange(
+        &self,
+        request: Request<Body>,
+        limit: usize,
+    ) -> Result<(axum::http::response::Parts, axum::body::Bytes), Exchange> {
+        let response = self
+            .send(request)
+            .await
+            .map_err(|Closed| Exchange::Closed)?;
+        if content_length(&response).is_some_and(|len| len > limit as u64) {
+            return Err(Exchange::TooLarge);
+        }
+        let (parts, body) = response.into_parts();
+        match super::read_body(body, limit).await {
+            Ok(body) => Ok((parts, body)),
+            Err(super::BodyError::TooLarge { .. }) => Err(Exchange::TooLarge),
+            Err(super::BodyError::Read(cause)) => Err(Exchange::Read(cause)),
+        }
+    }
+}
+
 /// The size a response declares, as its `Content-Length` would on the wire.
 #[must_use]
 pub fn content_length(response: &Response<Body>) -> Option<u64> {

@@ -11,7 +11,17 @@ use bytes::{Bytes, BytesMut};
 use super::graph::{Node, UnitCall};
 use super::metrics::{ClientLabels, Metrics, split_image};
 use crate::http;
+use crate::http::local::Exchange;
 use crate::protocol::ProtocolKind;
+
+/// An in-process exchange's failure in the words of reqwest over the socket.
+fn exchange_error(error: Exchange, limit: usize) -> String {
+    match error {
+        Exchange::Closed => http::local::CLOSED.to_owned(),
+        Exchange::TooLarge => format!("reply is larger than {limit} bytes"),
+        Exchange::Read(cause) => format!("error decoding response body: {cause}"),
+    }
+}
 
 /// A message on its way through the graph: bytes plus the headers that describe them.
 #[derive(Debug, Clone, Default)]
@@ -294,27 +304,10 @@ impl UnitClient {
                     }
                 }
             }
-            let response = server
-                .send(request)
+            let (parts, body) = server
+                .exchange(request, self.reply_limit)
                 .await
-                .map_err(|_| http::local::CLOSED.to_owned())?;
-            if http::local::content_length(&response)
-                .is_some_and(|len| len > self.reply_limit as u64)
-            {
-                return Err(format!("reply is larger than {} bytes", self.reply_limit));
-            }
-            let (parts, body) = response.into_parts();
-            let body =
-                http::read_body(body, self.reply_limit)
-                    .await
-                    .map_err(|error| match error {
-                        http::BodyError::TooLarge { .. } => {
-                            format!("reply is larger than {} bytes", self.reply_limit)
-                        }
-                        http::BodyError::Read(cause) => {
-                            format!("error decoding response body: {cause}")
-                        }
-                    })?;
+                .map_err(|error| exchange_error(error, self.reply_limit))?;
             Ok(UnitReply {
                 status: parts.status,
                 payload: Payload {

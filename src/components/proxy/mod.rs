@@ -23,6 +23,7 @@ use tokio::net::TcpListener;
 pub(crate) mod form;
 pub mod metrics;
 
+use crate::http::local::Exchange;
 use crate::http::{self, BodyError, HttpError};
 use crate::protocol::nonfinite;
 use crate::protocol::seldon::{self, Feedback, Meta, PayloadKind, SeldonMessage, reason};
@@ -501,26 +502,22 @@ async fn call_local(
         request
             .headers_mut()
             .insert(axum::http::header::CONTENT_TYPE, http::APPLICATION_JSON);
-        let response = server.send(request).await.map_err(|_| {
-            UnitError::internal(format!(
-                "failed to call TensorFlow Serving at `{}`: {}",
-                state.predict_url,
-                http::local::CLOSED
-            ))
+        let (parts, body) = server.exchange(request, limit).await.map_err(|error| {
+            UnitError::internal(match error {
+                Exchange::Closed => format!(
+                    "failed to call TensorFlow Serving at `{}`: {}",
+                    state.predict_url,
+                    http::local::CLOSED
+                ),
+                Exchange::TooLarge => {
+                    format!("TensorFlow Serving reply is larger than {limit} bytes")
+                }
+                Exchange::Read(cause) => {
+                    format!("failed to read the TensorFlow Serving reply: {cause}")
+                }
+            })
         })?;
-        let status = response.status();
-        let body =
-            http::read_body(response.into_body(), limit)
-                .await
-                .map_err(|error| match error {
-                    BodyError::TooLarge { .. } => UnitError::internal(format!(
-                        "TensorFlow Serving reply is larger than {limit} bytes"
-                    )),
-                    BodyError::Read(cause) => UnitError::internal(format!(
-                        "failed to read the TensorFlow Serving reply: {cause}"
-                    )),
-                })?;
-        Ok((status, body.to_vec()))
+        Ok((parts.status, body.to_vec()))
     };
     tokio::time::timeout(state.config.timeout, exchange)
         .await
