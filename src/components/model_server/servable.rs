@@ -8,7 +8,10 @@ use std::time::{Duration, Instant};
 
 use prost::Message;
 use serde_json::{Value as Json, json};
-use tract_tensorflow::tfpb::tensorflow::{MetaGraphDef, SavedModel, SignatureDef, TensorInfo};
+use tract_tensorflow::tfpb::tensorflow::attr_value::Value as AttrValue;
+use tract_tensorflow::tfpb::tensorflow::{
+    DataType, GraphDef, MetaGraphDef, SavedModel, SignatureDef, TensorInfo,
+};
 #[allow(clippy::wildcard_imports)] // tract's prelude: ops, facts, solver
 use tract_tensorflow::tract_hir::internal::*;
 
@@ -344,6 +347,11 @@ fn compile(
             });
         }
     }
+    if let Some((node, attribute)) = malformed_attribute(&graph) {
+        return Err(SignatureError::Compile(format!(
+            "node `{node}`: attribute `{attribute}` has no value or an unknown dtype"
+        )));
+    }
     let compile_error = |e: TractError| SignatureError::Compile(format!("{e:#}"));
     // tract-tensorflow's builders can panic on malformed attributes: contain it to this model.
     let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -362,6 +370,24 @@ fn compile(
         outputs: output_specs,
         plan,
         last_run_pico_per_value: AtomicU64::new(u64::MAX),
+    })
+}
+
+/// The first node attribute that tract-tensorflow's builders would unwrap into a panic: one with
+/// no value, or a dtype (or list of dtypes) that is no `DataType`. The panic would be contained
+/// below, but this names the node.
+fn malformed_attribute(graph: &GraphDef) -> Option<(String, String)> {
+    let known = |dtype: &i32| DataType::try_from(*dtype).is_ok();
+    graph.node.iter().find_map(|node| {
+        node.attr
+            .iter()
+            .find(|(_, attr)| match &attr.value {
+                None => true,
+                Some(AttrValue::Type(dtype)) => !known(dtype),
+                Some(AttrValue::List(list)) => !list.r#type.iter().all(known),
+                Some(_) => false,
+            })
+            .map(|(name, _)| (node.name.clone(), name.clone()))
     })
 }
 

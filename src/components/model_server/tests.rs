@@ -434,6 +434,25 @@ fn a_run_stays_on_the_worker_only_when_its_last_rate_says_it_is_brief() {
     assert!(!signature.runs_briefly(&inputs(100_000_000)));
 }
 
+/// A graph whose attribute holds no `DataType` (found by the `savedmodel` fuzz target; tract's
+/// builder unwraps it) is a load error naming the node, not a panic.
+#[test]
+fn an_unknown_dtype_attribute_is_a_load_error_naming_the_node() {
+    let input = std::fs::read(
+        root().join("fuzz/corpus/savedmodel/crash-dabcc9c241aab9e902f2edeaec70425aa869b004"),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // The fuzz input's first byte picks the variables; the rest is the `saved_model.pb`.
+    std::fs::write(dir.path().join("saved_model.pb"), &input[1..]).unwrap();
+    let error = servable::Servable::load(dir.path()).unwrap_err();
+    let message = error_chain(&error);
+    assert!(
+        message.contains("has no value or an unknown dtype"),
+        "{message}"
+    );
+}
+
 #[test]
 fn unsupported_op_is_a_load_error_naming_op_and_node() {
     let dir = tempfile::tempdir().unwrap();
