@@ -29,21 +29,54 @@ pub use api::router;
 pub use manager::{Event, Manager, ModelConfig, Selector, VersionPolicy};
 
 /// Runs the signature `name` of `servable`: on this async worker when it should be brief
-/// ([`servable::Signature::runs_briefly`]), else on the blocking pool. The outer error is the pool's (a run
-/// that panicked there).
+/// ([`servable::Signature::runs_briefly`]), else on the blocking pool. The outer error is a run
+/// that panicked, in either place.
 async fn predict(
     servable: Arc<servable::Servable>,
     name: Option<String>,
     inputs: std::collections::BTreeMap<String, tensor::Tensor>,
-) -> Result<Result<Vec<(String, tensor::Tensor)>, servable::PredictError>, tokio::task::JoinError> {
-    let signature = match servable.signature(name.as_deref()) {
-        Ok(signature) => signature,
+) -> Result<Result<Vec<(String, tensor::Tensor)>, servable::PredictError>, RunPanicked> {
+    let brief = match servable.signature(name.as_deref()) {
+        Ok(signature) => signature.runs_briefly(&inputs),
         Err(e) => return Ok(Err(e)),
     };
-    if signature.runs_briefly(&inputs) {
-        return Ok(signature.predict(inputs));
+    run_contained(brief, move || {
+        servable.signature(name.as_deref())?.predict(inputs)
+    })
+    .await
+}
+
+/// A model run that panicked (tract's kernels assert on shapes they were not compiled for); the
+/// request gets an internal error and the server keeps serving.
+#[derive(Debug, thiserror::Error)]
+#[error("the run panicked: {0}")]
+struct RunPanicked(String);
+
+/// Runs `run` inline when `brief`, else on the blocking pool, containing a panic either way:
+/// inline, an uncaught panic would take the connection down with it instead of answering.
+async fn run_contained<T: Send + 'static>(
+    brief: bool,
+    run: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, RunPanicked> {
+    if brief {
+        return std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
+            .map_err(|panic| RunPanicked(panic_text(&*panic)));
     }
-    tokio::task::spawn_blocking(move || servable.signature(name.as_deref())?.predict(inputs)).await
+    tokio::task::spawn_blocking(run).await.map_err(|e| {
+        if e.is_panic() {
+            RunPanicked(panic_text(&*e.into_panic()))
+        } else {
+            RunPanicked("the run was cancelled".to_owned())
+        }
+    })
+}
+
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|text| (*text).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".to_owned())
 }
 
 /// Default request body cap: 64 MiB, plenty for batches of images as JSON.

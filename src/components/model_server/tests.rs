@@ -434,6 +434,23 @@ fn a_run_stays_on_the_worker_only_when_its_last_rate_says_it_is_brief() {
     assert!(!signature.runs_briefly(&inputs(100_000_000)));
 }
 
+/// A run that panics answers with an error naming the panic, whether it ran on the async worker
+/// (brief) or on the blocking pool, and the worker goes on to the next run.
+#[tokio::test]
+async fn a_run_that_panics_is_an_error_inline_and_on_the_pool() {
+    for brief in [true, false] {
+        let error = super::run_contained(brief, || -> u8 { panic!("kernel assertion") })
+            .await
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "the run panicked: kernel assertion",
+            "brief: {brief}"
+        );
+        assert_eq!(super::run_contained(brief, || 7u8).await.unwrap(), 7);
+    }
+}
+
 /// A graph whose attribute holds no `DataType` (found by the `savedmodel` fuzz target; tract's
 /// builder unwraps it) is a load error naming the node, not a panic.
 #[test]
