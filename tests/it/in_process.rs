@@ -339,26 +339,7 @@ async fn the_proxy_calls_a_model_server_in_process_as_over_the_socket() {
 /// does not read it again: the same status and bytes, NaN and errors included.
 #[tokio::test]
 async fn a_list_handed_to_the_model_server_in_process_answers_as_one_read_there() {
-    use seldon_local::components::model_server::{
-        self, Config as ServerConfig, ModelConfig, VersionPolicy,
-    };
-    let rest = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = rest.local_addr().unwrap();
-    let server = ServerConfig {
-        models: vec![ModelConfig {
-            name: "mnist-model".to_owned(),
-            base_path: crate::common::root().join("examples/tfserving-mnist/models/tf1"),
-            version_policy: VersionPolicy::Latest { num_versions: 1 },
-            version_labels: BTreeMap::new(),
-        }],
-        poll_interval: None,
-        max_body_bytes: 16 << 20,
-        events: None,
-    };
-    tokio::spawn(model_server::serve(server, rest, std::future::pending()));
-    while http::local::find("127.0.0.1", addr.port()).is_none() {
-        tokio::task::yield_now().await;
-    }
+    let addr = crate::support::start_mnist_model_server().await;
     let example: Value = serde_json::from_slice(
         &std::fs::read(crate::common::root().join("examples/tfserving-mnist/request.json"))
             .unwrap(),

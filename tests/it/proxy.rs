@@ -292,23 +292,7 @@ async fn the_executor_forwards_a_form_body_and_its_content_type_unchanged() {
 /// writes as a bare `NaN`: the proxy passes it through, as upstream's does, instead of a 500.
 #[tokio::test]
 async fn a_model_answering_nan_is_passed_through_not_a_500() {
-    use seldon_local::components::model_server::{
-        self, Config as ServerConfig, ModelConfig, VersionPolicy,
-    };
-    let rest = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = rest.local_addr().unwrap();
-    let server = ServerConfig {
-        models: vec![ModelConfig {
-            name: "mnist-model".to_owned(),
-            base_path: crate::common::root().join("examples/tfserving-mnist/models/tf1"),
-            version_policy: VersionPolicy::Latest { num_versions: 1 },
-            version_labels: std::collections::BTreeMap::new(),
-        }],
-        poll_interval: None,
-        max_body_bytes: 16 << 20,
-        events: None,
-    };
-    tokio::spawn(model_server::serve(server, rest, std::future::pending()));
+    let addr = crate::support::start_mnist_model_server().await;
     let proxy = start_proxy(config(addr, None)).await;
     for (kind, request) in [
         ("ndarray", json!({"data": {"ndarray": [vec![3.5e38; 784]]}})),

@@ -290,3 +290,29 @@ pub(crate) fn trace_of(body: &str) -> Vec<String> {
         .map(|v| v.as_str().unwrap().to_owned())
         .collect()
 }
+
+/// Serves the shipped MNIST SavedModel as `mnist-model` with the builtin model server on a free
+/// loopback port, and returns once it is registered for in-process calls too.
+pub(crate) async fn start_mnist_model_server() -> SocketAddr {
+    use seldon_local::components::model_server::{
+        self, Config as ServerConfig, ModelConfig, VersionPolicy,
+    };
+    let rest = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = rest.local_addr().unwrap();
+    let server = ServerConfig {
+        models: vec![ModelConfig {
+            name: "mnist-model".to_owned(),
+            base_path: crate::common::root().join("examples/tfserving-mnist/models/tf1"),
+            version_policy: VersionPolicy::Latest { num_versions: 1 },
+            version_labels: std::collections::BTreeMap::new(),
+        }],
+        poll_interval: None,
+        max_body_bytes: 16 << 20,
+        events: None,
+    };
+    tokio::spawn(model_server::serve(server, rest, std::future::pending()));
+    while seldon_local::http::local::find("127.0.0.1", addr.port()).is_none() {
+        tokio::task::yield_now().await;
+    }
+    addr
+}
