@@ -630,6 +630,60 @@ impl Transcoder<'_> {
     }
 }
 
+/// [`is_canonical_float`]'s common case, a plain fraction below 1 (softmax outputs), settled
+/// without building the canonical text (`body` is the token without its sign): `0.`, at most
+/// 4 zeros (from 1e-5 up serde_json writes it plain), then 1 to 15 significant digits, the last
+/// not `0`; or `0.0` itself. `None` for another form.
+fn fraction_below_one_is_canonical(body: &[u8]) -> Option<bool> {
+    let fraction = body.strip_prefix(b"0.")?;
+    if !fraction.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let zeros = fraction.iter().take_while(|&&digit| digit == b'0').count();
+    Some(if zeros == fraction.len() {
+        fraction == b"0"
+    } else {
+        zeros <= 4 && fraction.len() - zeros <= 15 && fraction.last() != Some(&b'0')
+    })
+}
+
+/// [`is_canonical_float`]'s exponent form of a float32 output (`4.9051305e-9`; `body` without
+/// its sign): a digit from 1, an optional fraction of at most 14 digits ending in no `0`, and a
+/// signed exponent without padding in the range serde_json writes so (to 1e-6 and from 1e16,
+/// within 1e±300). `false` leaves the token to the general check.
+fn exponent_form_is_canonical(body: &[u8]) -> bool {
+    let [b'1'..=b'9', rest @ ..] = body else {
+        return false;
+    };
+    let Some(e) = rest.iter().position(|&byte| byte == b'e') else {
+        return false;
+    };
+    let fraction_ok = match &rest[..e] {
+        [] => true,
+        [b'.', fraction @ ..] => {
+            (1..=14).contains(&fraction.len())
+                && fraction.iter().all(u8::is_ascii_digit)
+                && fraction.last() != Some(&b'0')
+        }
+        _ => false,
+    };
+    let [sign @ (b'-' | b'+'), digits @ ..] = &rest[e + 1..] else {
+        return false;
+    };
+    if !fraction_ok
+        || !matches!(digits, [b'1'..=b'9', ..])
+        || digits.len() > 3
+        || !digits.iter().all(u8::is_ascii_digit)
+    {
+        return false;
+    }
+    let power = digits
+        .iter()
+        .fold(0u32, |power, digit| power * 10 + u32::from(digit - b'0'));
+    let range = if *sign == b'-' { 6..=300 } else { 16..=300 };
+    range.contains(&power)
+}
+
 /// Whether a JSON number with a fraction or exponent is already, byte for byte, what serde_json
 /// prints for the `f64` it reads as, so it can be copied without parsing: at most 15 significant
 /// digits (any such decimal reads back from the nearest `f64` as itself, and no shorter decimal
@@ -643,6 +697,12 @@ impl Transcoder<'_> {
 )]
 fn is_canonical_float(token: &[u8]) -> bool {
     let body = token.strip_prefix(b"-").unwrap_or(token);
+    if let Some(canonical) = fraction_below_one_is_canonical(body) {
+        return canonical;
+    }
+    if exponent_form_is_canonical(body) {
+        return true;
+    }
     let (mantissa, exponent) = match body.iter().position(|b| matches!(b, b'e' | b'E')) {
         Some(at) => {
             let digits = &body[at + 1..];
@@ -1323,6 +1383,96 @@ mod tests {
             transcoded > 1000,
             "only {transcoded} bodies were transcoded"
         );
+    }
+
+    /// Fractions below 1 (the shortcut's case): taken exactly when serde_json prints the value
+    /// they read as with the same bytes, up to 15 significant digits.
+    #[test]
+    fn fractions_below_one_are_taken_exactly_when_serde_json_prints_them_so() {
+        let mut accepted = 0;
+        for zeros in 0..7 {
+            for digits in [
+                "0",
+                "1",
+                "10",
+                "5",
+                "25",
+                "1234",
+                "10924226",
+                "123456789012345",
+                "1234567890123456",
+                "99999999999999999",
+            ] {
+                for sign in ["", "-"] {
+                    let token = format!("{sign}0.{}{digits}", "0".repeat(zeros));
+                    let value: f64 = token.parse().unwrap();
+                    let printed = serde_json::to_string(&value).unwrap() == token;
+                    let significant = digits.trim_start_matches('0').len();
+                    let canonical = is_canonical_float(token.as_bytes());
+                    assert!(
+                        !canonical || printed,
+                        "{token} is taken, serde_json prints it otherwise"
+                    );
+                    assert!(
+                        !printed || canonical || significant > 15,
+                        "{token} is not taken"
+                    );
+                    accepted += usize::from(canonical);
+                }
+            }
+        }
+        assert!(accepted > 50, "{accepted}");
+    }
+
+    /// Exponent forms (the shortcut's other case): taken only when serde_json prints the value
+    /// they read as with the same bytes, and taken for float32's usual outputs.
+    #[test]
+    fn exponent_forms_are_taken_only_when_serde_json_prints_them_so() {
+        let mut accepted = 0;
+        for power in [
+            "1", "5", "6", "9", "05", "15", "16", "17", "38", "45", "299", "300", "301", "307",
+            "1000",
+        ] {
+            for sign in ["-", "+", ""] {
+                for mantissa in [
+                    "1",
+                    "4",
+                    "1.0",
+                    "4.9051305",
+                    "2.45566",
+                    "1.23456789012345",
+                    "1.234567890123456",
+                    "1.50",
+                    "0.5",
+                    "12.5",
+                ] {
+                    let token = format!("{mantissa}e{sign}{power}");
+                    let Ok(value) = token.parse::<f64>() else {
+                        continue;
+                    };
+                    let printed =
+                        value.is_finite() && serde_json::to_string(&value).unwrap() == token;
+                    let canonical = is_canonical_float(token.as_bytes());
+                    assert!(
+                        !canonical || printed,
+                        "{token} is taken, serde_json prints it otherwise"
+                    );
+                    accepted += usize::from(canonical);
+                }
+            }
+        }
+        assert!(accepted > 20, "{accepted}");
+        for token in [
+            "4.9051305e-9",
+            "2.45566e-15",
+            "8.56615e-17",
+            "1.7341166e-9",
+            "3.4028235e+38",
+        ] {
+            assert!(is_canonical_float(token.as_bytes()), "{token}");
+            let value: f64 = token.parse().unwrap();
+            assert_eq!(serde_json::to_string(&value).unwrap(), token);
+        }
     }
 
     #[test]
