@@ -9,7 +9,8 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::json_scan::{
-    after_ws, json_f64, scan_numeric_list, scan_numeric_list_f32, uniform_numeric_list, walk_f32,
+    after_ws, json_f64, json_number, scan_numeric_list, scan_numeric_list_f32,
+    uniform_numeric_list, walk_f32,
 };
 use super::seldon::{DefaultData, Meta, PayloadKind, SeldonMessage};
 use super::{NdArray, ProtocolError};
@@ -469,28 +470,25 @@ impl ProxyRequest {
 /// prints the reply of an `ndarray` request, written straight from TF Serving's `predictions`
 /// text; `None` when they are not a list the transcoder takes (see [`ProxyRequest::reply_wire`]).
 fn ndarray_reply(tf_body: &[u8], meta: &Meta) -> Option<Vec<u8>> {
-    #[derive(Deserialize)]
-    struct Predictions<'a> {
-        #[serde(borrow)]
-        predictions: Option<&'a RawValue>,
-    }
-    let reply: Predictions<'_> = serde_json::from_slice(tf_body).ok()?;
-    let raw = reply.predictions?.get().as_bytes();
     let mut numbers = Transcoder {
-        text: raw,
+        text: tf_body,
         at: 0,
-        out: Vec::with_capacity(raw.len()),
+        out: Vec::with_capacity(tf_body.len()),
         shape: Vec::new(),
         leaf_depth: None,
         float: None,
     };
-    if !numbers.value(0) {
-        return None;
-    }
-    numbers.skip_ws();
-    if numbers.at != raw.len() {
-        return None;
-    }
+    // TF Serving's answer to a row-format request, `{"predictions": LIST}`, read in the same
+    // pass as the list (no serde pass before it); any other body goes the general way.
+    let mut read = false;
+    plain_object(tf_body, |key, at| {
+        if key != b"predictions" || read {
+            return None;
+        }
+        read = true;
+        numbers.at = at;
+        numbers.value(0).then_some(numbers.at)
+    })?;
     // `expand_1d`: a list of N numbers is one row of N.
     let (expand, width) = match numbers.shape.as_slice() {
         [Some(n)] => (true, *n),
@@ -503,7 +501,9 @@ fn ndarray_reply(tf_body: &[u8], meta: &Meta) -> Option<Vec<u8>> {
         if i > 0 {
             out.push(b',');
         }
-        out.extend_from_slice(format!("\"t:{i}\"").as_bytes());
+        out.extend_from_slice(b"\"t:");
+        push_decimal(&mut out, i);
+        out.push(b'"');
     }
     out.extend_from_slice(br#"],"ndarray":"#);
     if expand {
@@ -517,6 +517,22 @@ fn ndarray_reply(tf_body: &[u8], meta: &Meta) -> Option<Vec<u8>> {
     serde_json::to_writer(&mut out, meta).ok()?;
     out.extend_from_slice(b"}\n");
     Some(out)
+}
+
+/// Appends `n` in decimal (a name per column: `format!` allocated and went through the
+/// formatter for each).
+fn push_decimal(out: &mut Vec<u8>, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + u8::try_from(n % 10).unwrap_or_default();
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
 }
 
 /// Copies a rectangular JSON list of numbers compactly, each number as serde_json prints the
@@ -592,17 +608,14 @@ impl Transcoder<'_> {
             return false;
         }
         let start = self.at;
-        let mut float = false;
-        while let Some(&byte) = self.text.get(self.at) {
-            match byte {
-                b'0'..=b'9' | b'-' | b'+' => {}
-                b'.' | b'e' | b'E' => float = true,
-                _ => break,
-            }
-            self.at += 1;
-        }
-        let token = &self.text[start..self.at];
-        if token.is_empty() || *self.float.get_or_insert(float) != float {
+        // A token in JSON's grammar: the body was not validated before (what follows it is the
+        // list's to check).
+        let Some((end, float)) = json_number(self.text, start) else {
+            return false;
+        };
+        self.at = end;
+        let token = &self.text[start..end];
+        if *self.float.get_or_insert(float) != float {
             return false;
         }
         if float {
@@ -610,8 +623,8 @@ impl Transcoder<'_> {
                 self.out.extend_from_slice(token);
                 return true;
             }
-            // The body was JSON (`ndarray_reply` parsed it first): the token is a number token,
-            // read by the exact fast path where it applies (finite values only, as before).
+            // A number token (lexed above), read by the exact fast path where it applies
+            // (finite values only, as before).
             let Some(value) = json_f64(token, 0)
                 .filter(|(end, _)| *end == token.len())
                 .map(|(_, value)| value)
@@ -1472,6 +1485,15 @@ mod tests {
             assert!(is_canonical_float(token.as_bytes()), "{token}");
             let value: f64 = token.parse().unwrap();
             assert_eq!(serde_json::to_string(&value).unwrap(), token);
+        }
+    }
+
+    #[test]
+    fn column_numbers_are_written_in_decimal() {
+        for n in [0, 7, 9, 10, 99, 100, 12_345, usize::MAX] {
+            let mut out = b"t:".to_vec();
+            push_decimal(&mut out, n);
+            assert_eq!(out, format!("t:{n}").as_bytes());
         }
     }
 
