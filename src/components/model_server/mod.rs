@@ -46,7 +46,7 @@ async fn predict(
     .await
 }
 
-/// A model run that panicked (tract's kernels assert on shapes they were not compiled for); the
+/// A model run that panicked (tract asserts in places instead of returning an error); the
 /// request gets an internal error and the server keeps serving.
 #[derive(Debug, thiserror::Error)]
 #[error("the run panicked: {0}")]
