@@ -425,6 +425,8 @@ pub(crate) struct UpArgs {
     /// Implies `--runtime embedded`. The command runs under `sh -c` in the sdep file's
     /// directory, with the container's env (`PREDICTIVE_UNIT_HTTP_SERVICE_PORT`... set to its
     /// host ports) and args; e.g. `--exec my-model='seldon-core-microservice MyModel'`.
+    /// `up` waits for the container's readiness probe and, when the command runs
+    /// seldon-core-microservice or mlserver, for its gRPC port as well.
     #[arg(long, value_name = "CONTAINER=COMMAND", value_parser = parse_exec)]
     pub(crate) exec: Vec<(String, String)>,
     #[command(flatten)]

@@ -270,3 +270,79 @@ fn the_corpus_mnist_grpc_deployment_runs_over_grpc_with_the_shipped_model() {
     }
     drop(guard);
 }
+
+/// A stand-in for `seldon-core-microservice` that opens its HTTP port (the readiness probe's)
+/// (and its metrics port) at once and its gRPC port a while later, as the real one does from
+/// another process.
+const LATE_GRPC_MICROSERVICE: &str = r#"#!/usr/bin/env python3
+import os, socket, time
+
+def listen(variable):
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", int(os.environ[variable])))
+    server.listen()
+    return server
+
+http = listen("PREDICTIVE_UNIT_HTTP_SERVICE_PORT")
+metrics = listen("PREDICTIVE_UNIT_METRICS_SERVICE_PORT")
+time.sleep(1.5)
+grpc = listen("PREDICTIVE_UNIT_GRPC_SERVICE_PORT")
+time.sleep(600)
+"#;
+
+const DOUBLER: &str = "apiVersion: machinelearning.seldon.io/v1
+kind: SeldonDeployment
+metadata:
+  name: late-grpc
+spec:
+  predictors:
+  - name: default
+    componentSpecs:
+    - spec:
+        containers:
+        - name: doubler
+          image: example/doubler:0.1
+    graph:
+      name: doubler
+      type: MODEL
+";
+
+#[test]
+fn up_returns_once_a_microservice_unit_also_serves_its_grpc_port() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let state = tempfile::tempdir().unwrap();
+    let guard = DownOnDrop(state.path(), "late-grpc");
+    let bin = state.path().join("seldon-core-microservice");
+    std::fs::write(&bin, LATE_GRPC_MICROSERVICE).unwrap();
+    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let sdep = state.path().join("sdep.yaml");
+    std::fs::write(&sdep, DOUBLER).unwrap();
+    let exec = format!("doubler={} Doubler --service-type MODEL", bin.display());
+    let (code, _, stderr) = run(
+        state.path(),
+        &["up", "-d", sdep.to_str().unwrap(), "--exec", &exec],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stdout, stderr) = run(state.path(), &["ps", "late-grpc", "-o", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let containers: Value = serde_json::from_str(&stdout).unwrap();
+    let doubler = containers
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["container"] == "doubler")
+        .unwrap_or_else(|| panic!("{stdout}"));
+    let ports = doubler["ports"].as_array().unwrap();
+    assert!(ports.len() >= 2, "http and grpc: {doubler}");
+    // Every port of the unit accepts as soon as `up` has returned: the gRPC one too.
+    for port in ports {
+        let host = u16::try_from(port["host_port"].as_u64().unwrap()).unwrap();
+        assert!(
+            std::net::TcpStream::connect(("127.0.0.1", host)).is_ok(),
+            "{} is not served right after `up`: {doubler}",
+            port["container_port"]
+        );
+    }
+    drop(guard);
+}

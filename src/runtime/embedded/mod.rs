@@ -503,12 +503,15 @@ impl Start<'_> {
             }
         }
         for container in pods.iter().flat_map(|p| &p.containers) {
-            if let Some(probe) = container
+            let probes: Vec<Probe> = container
                 .readiness
                 .clone()
                 .or_else(|| loaded_probe(container))
-            {
-                self.wait_ready(container, &probe, deadline, tasks).await?;
+                .into_iter()
+                .chain(grpc_probe(container))
+                .collect();
+            if !probes.is_empty() {
+                self.wait_ready(container, &probes, deadline, tasks).await?;
             }
         }
         Ok(())
@@ -547,19 +550,34 @@ impl Start<'_> {
         }
     }
 
+    /// Waits until `probes` pass, in order (each is checked until it passes once).
     async fn wait_ready(
         &self,
         container: &LocalContainer,
-        probe: &Probe,
+        probes: &[Probe],
         deadline: Instant,
         tasks: &mut JoinSet<(String, Result<(), String>)>,
     ) -> Result<(), RuntimeError> {
+        let described = || {
+            probes
+                .iter()
+                .map(describe)
+                .collect::<Vec<_>>()
+                .join(", then ")
+        };
         self.events.emit(RuntimeEvent::Waiting {
             container: container.name.clone(),
-            probe: describe(probe),
+            probe: described(),
         });
+        let mut passed = 0;
         loop {
-            if check(probe).await {
+            while let Some(probe) = probes.get(passed) {
+                if !check(probe).await {
+                    break;
+                }
+                passed += 1;
+            }
+            if passed == probes.len() {
                 self.events.emit(RuntimeEvent::Ready {
                     container: container.name.clone(),
                 });
@@ -573,7 +591,7 @@ impl Start<'_> {
                     what: format!(
                         "container `{}` to be ready ({})",
                         container.name,
-                        describe(probe)
+                        described()
                     ),
                     after: self.options.timeout,
                     logs: Vec::new(),
@@ -586,6 +604,45 @@ impl Start<'_> {
             }
         }
     }
+}
+
+/// The servers known to open a gRPC port as well as the HTTP port their readiness probe checks:
+/// seldon-core-microservice and MLServer, as our Python prepacks run them or as an `--exec`
+/// command names them. Any other local command may serve REST only; its gRPC port is not
+/// waited for.
+const GRPC_SERVERS: [&str; 2] = ["seldon-core-microservice", "mlserver"];
+
+/// A unit played by a local process that serves gRPC, checked once its readiness probe passes:
+/// the probe is the operator's TCP check of the HTTP port, and seldon-core-microservice opens
+/// its gRPC port later, from another process. The engine calls every unit over gRPC for a gRPC
+/// request, so without this a gRPC call right after `up` could find the unit's port closed.
+fn grpc_probe(container: &LocalContainer) -> Option<Probe> {
+    let serves_grpc = container.python.is_some()
+        || container
+            .exec
+            .as_deref()
+            .is_some_and(|command| GRPC_SERVERS.iter().any(|s| command.contains(s)));
+    if !serves_grpc {
+        return None;
+    }
+    let port = [
+        crate::env::PREDICTIVE_UNIT_GRPC_SERVICE_PORT,
+        "MLSERVER_GRPC_PORT",
+    ]
+    .iter()
+    .find_map(|name| container.env.get(*name)?.parse::<u16>().ok())?;
+    // Only a port the plan gives the container (rewritten to a host port).
+    container
+        .ports
+        .iter()
+        .any(|&(_, host)| host == port)
+        .then_some(Probe {
+            action: ProbeAction::Tcp { port },
+            initial_delay_seconds: 0,
+            period_seconds: 1,
+            timeout_seconds: 1,
+            failure_threshold: 3,
+        })
 }
 
 /// The operator gives TF Serving no readiness probe, but readiness must mean a servable model:
@@ -682,6 +739,49 @@ mod tests {
         let other = TcpSocket::new_v4().unwrap();
         let error = other.bind(addr).unwrap_err();
         assert_eq!(error.kind(), std::io::ErrorKind::AddrInUse);
+    }
+
+    fn unit_played_by(command: &str) -> LocalContainer {
+        LocalContainer {
+            pod: "doubler-default-0-doubler".to_owned(),
+            name: "doubler".to_owned(),
+            role: Role::Custom,
+            image: "example/doubler:0.1".to_owned(),
+            args: Vec::new(),
+            env: BTreeMap::from([
+                (
+                    "PREDICTIVE_UNIT_HTTP_SERVICE_PORT".to_owned(),
+                    "31000".to_owned(),
+                ),
+                (
+                    "PREDICTIVE_UNIT_GRPC_SERVICE_PORT".to_owned(),
+                    "31001".to_owned(),
+                ),
+            ]),
+            mounts: Vec::new(),
+            ports: vec![(9000, 31000), (9500, 31001)],
+            readiness: None,
+            liveness: None,
+            exec: Some(command.to_owned()),
+            python: None,
+        }
+    }
+
+    #[test]
+    fn only_servers_known_to_open_a_grpc_port_are_waited_for_on_it() {
+        let grpc = |command| grpc_probe(&unit_played_by(command)).map(|probe| probe.action);
+        let port_31001 = Some(ProbeAction::Tcp { port: 31001 });
+        assert_eq!(
+            grpc("cd units && exec seldon-core-microservice Doubler --service-type MODEL"),
+            port_31001
+        );
+        assert_eq!(grpc("mlserver start ."), port_31001);
+        // Any other command may serve REST only: waiting would hold `up` to its timeout.
+        assert_eq!(grpc("python3 units/scale.py"), None);
+        // A port the plan does not give the container is not waited for.
+        let mut stray = unit_played_by("seldon-core-microservice Doubler");
+        stray.ports.pop();
+        assert_eq!(grpc_probe(&stray), None);
     }
 
     #[tokio::test]
