@@ -7,6 +7,8 @@
 # binary and image sizes, and prints each goal met or missed. The method: scripts/bench/README.md.
 #   scripts/bench-path.sh            ROUNDS=3 SECONDS_PER_CELL=3 by default
 #   COLD_BUILD=1 scripts/bench-path.sh   also times a cold `cargo build --release` (~10+ min)
+#   COLD_BUILD_BASE=REV ...          with COLD_BUILD=1, also times a cold build of REV (the code
+#                                    issue 17 was filed against: 86ce1d7) and prints the ratio
 #   DOCKER=0 ...                     skips the Docker figures
 #   BINARY=path ...                  benchmarks that binary instead of building one
 # Installs wrk (Debian) when missing; the Seldon wrapper's virtualenv as the conformance scripts do.
@@ -34,6 +36,17 @@ if [[ "${COLD_BUILD:-0}" == 1 ]]; then
     export COLD_BUILD_SECONDS
     COLD_BUILD_SECONDS=$(echo "$(date +%s.%N) - $start" | bc -l)
     rm -rf "$cold_dir"
+    if [[ -n "${COLD_BUILD_BASE:-}" ]]; then
+        base_dir=$(mktemp -d)
+        git -C "$root" worktree add --quiet --detach "$base_dir/src" "$COLD_BUILD_BASE"
+        echo "cold release build of $COLD_BUILD_BASE into $base_dir (as long again)" >&2
+        start=$(date +%s.%N)
+        (cd "$base_dir/src" && CARGO_TARGET_DIR="$base_dir/target" cargo build --quiet --release --locked --bin seldon-local)
+        export COLD_BUILD_BASE COLD_BUILD_BASE_SECONDS
+        COLD_BUILD_BASE_SECONDS=$(echo "$(date +%s.%N) - $start" | bc -l)
+        git -C "$root" worktree remove --force "$base_dir/src"
+        rm -rf "$base_dir"
+    fi
 fi
 if [[ -n "${BINARY:-}" ]]; then
     binary="$BINARY"
