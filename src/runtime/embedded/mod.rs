@@ -612,16 +612,23 @@ impl Start<'_> {
 /// waited for.
 const GRPC_SERVERS: [&str; 2] = ["seldon-core-microservice", "mlserver"];
 
+/// Whether a shell command runs one of [`GRPC_SERVERS`]: a word of it names the program, by
+/// itself or as a path's last part (`exec /venv/bin/seldon-core-microservice Model`,
+/// `python -m mlserver start .`), not merely contains it (`cd mlserver-models && ...`).
+fn runs_a_grpc_server(command: &str) -> bool {
+    command
+        .split(|c: char| c.is_whitespace() || matches!(c, ';' | '&' | '|' | '(' | ')'))
+        .filter_map(|word| word.rsplit('/').next())
+        .any(|program| GRPC_SERVERS.contains(&program))
+}
+
 /// A unit played by a local process that serves gRPC, checked once its readiness probe passes:
 /// the probe is the operator's TCP check of the HTTP port, and seldon-core-microservice opens
 /// its gRPC port later, from another process. The engine calls every unit over gRPC for a gRPC
 /// request, so without this a gRPC call right after `up` could find the unit's port closed.
 fn grpc_probe(container: &LocalContainer) -> Option<Probe> {
-    let serves_grpc = container.python.is_some()
-        || container
-            .exec
-            .as_deref()
-            .is_some_and(|command| GRPC_SERVERS.iter().any(|s| command.contains(s)));
+    let serves_grpc =
+        container.python.is_some() || container.exec.as_deref().is_some_and(runs_a_grpc_server);
     if !serves_grpc {
         return None;
     }
@@ -776,8 +783,15 @@ mod tests {
             port_31001
         );
         assert_eq!(grpc("mlserver start ."), port_31001);
+        assert_eq!(
+            grpc("exec /venv/bin/seldon-core-microservice Doubler"),
+            port_31001
+        );
+        assert_eq!(grpc("cd units;python -m mlserver start ."), port_31001);
         // Any other command may serve REST only: waiting would hold `up` to its timeout.
         assert_eq!(grpc("python3 units/scale.py"), None);
+        assert_eq!(grpc("cd mlserver-models && python3 app.py"), None);
+        assert_eq!(grpc("python3 seldon-core-microservice-stub.py"), None);
         // A port the plan does not give the container is not waited for.
         let mut stray = unit_played_by("seldon-core-microservice Doubler");
         stray.ports.pop();
